@@ -1,0 +1,58 @@
+"""Runtime settings, read from the environment in one place.
+
+Precedence: defaults < environment < explicit overrides passed to ``load_settings``.
+
+| key               | default                              | meaning                                   |
+|-------------------|--------------------------------------|-------------------------------------------|
+| DRM_BROKER_URL    | ``memory://`` (embedded mode)        | AMQP broker; ``amqp://`` means distributed |
+| DRM_DATABASE_URL  | SQLite file per host under data dir  | event store; ``postgresql+psycopg://…``    |
+| DRM_DATA_DIR      | ``~/.local/share/drm``               | stores, lab, arrays, tape in embedded mode |
+| DRM_HOSTNAME      | this machine's host name             | the host a command targets by default      |
+"""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Mapping
+
+from pydantic import BaseModel, ConfigDict
+
+ENV_BROKER_URL = "DRM_BROKER_URL"
+ENV_DATABASE_URL = "DRM_DATABASE_URL"
+ENV_DATA_DIR = "DRM_DATA_DIR"
+ENV_HOSTNAME = "DRM_HOSTNAME"
+
+EMBEDDED_BROKER_URL = "memory://"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    broker_url: str = EMBEDDED_BROKER_URL
+    database_url: str | None = None
+    data_dir: Path
+    hostname: str
+
+    @property
+    def embedded(self) -> bool:
+        """True when no broker is configured: the CLI runs agents in-process."""
+        return self.broker_url.startswith("memory://")
+
+    def database_url_for(self, host: str) -> str:
+        """The event store URL of ``host``: the configured one, else a SQLite file per host."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'hosts' / host / 'events.db'}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {
+        "broker_url": env.get(ENV_BROKER_URL) or EMBEDDED_BROKER_URL,
+        "database_url": env.get(ENV_DATABASE_URL) or None,
+        "data_dir": Path(env.get(ENV_DATA_DIR) or Path.home() / ".local" / "share" / "drm"),
+        "hostname": env.get(ENV_HOSTNAME) or socket.gethostname(),
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
