@@ -1,0 +1,170 @@
+"""Background copies (COPY / RCPY) and the recovery of copies whose process died.
+
+A copy runs in a non-daemon thread of the process that started it. The pair record carries
+an ``epoch``: every operation that starts, stops or replaces a copy bumps it, and a copy that
+finds a newer epoch when it reports progress stops quietly. Progress is persisted about every
+0.2 s. ``recover`` takes over (or PSUEs) copies whose owner process is no longer alive.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from adapters.storage.copier import sync_tree
+from adapters.storage.errors import CopyInterrupted
+from adapters.storage.metadata import process_alive, process_token
+from adapters.storage.pairs import SNAPSHOT_TYPES, Op, PairStatus, decide
+from adapters.storage.snapshots import restore_snapshot
+
+if TYPE_CHECKING:
+    from adapters.storage.base import PairRecord
+    from adapters.storage.simulated_array import SimulatedStorage
+
+_ACTIVE: dict[str, threading.Thread] = {}  # "<root>|<pair_id>|<epoch>" -> thread, per process
+_ACTIVE_LOCK = threading.Lock()
+_COPYING = (PairStatus.COPY, PairStatus.RCPY)
+
+
+class _Superseded(CopyInterrupted):
+    """The pair was deleted, failed or restarted: this copy must stop without a trace."""
+
+
+class CopyRunner:
+    def __init__(self, storage: SimulatedStorage, orphan_policy: str = "resume") -> None:
+        if orphan_policy not in ("resume", "psue"):
+            raise ValueError("orphan_policy is 'resume' or 'psue'")
+        self.storage = storage
+        self.orphan_policy = orphan_policy
+        self.token = process_token()
+
+    def _key(self, pair_id: str, epoch: int) -> str:
+        return f"{self.storage.root}|{pair_id}|{epoch}"
+
+    def start(self, record: PairRecord) -> None:
+        """Run the copy of ``record`` (at its current epoch) in a background thread."""
+        key = self._key(record.pair_id, record.epoch)
+        thread = threading.Thread(target=self._run, args=(record.pair_id, record.epoch, key),
+                                  name=f"copy-{record.pair_id}", daemon=False)
+        with _ACTIVE_LOCK:
+            _ACTIVE[key] = thread
+        thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        prefix = f"{self.storage.root}|"
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with _ACTIVE_LOCK:
+                threads = [t for k, t in _ACTIVE.items() if k.startswith(prefix)]
+            if not threads:
+                return
+            for thread in threads:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                thread.join(left)
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+
+    def _alive(self, record: PairRecord) -> bool:
+        if record.owner == self.token:
+            with _ACTIVE_LOCK:
+                thread = _ACTIVE.get(self._key(record.pair_id, record.epoch))
+            return thread is not None and thread.is_alive()
+        return process_alive(record.owner)
+
+    def recover(self) -> None:
+        storage = self.storage
+        orphans = [r for r in storage.records() if r.status in _COPYING and not self._alive(r)]
+        if not orphans:
+            return
+        with storage.lock():
+            for stale in orphans:
+                record = storage.load(stale.pair_id)
+                if record is None or record.status not in _COPYING or self._alive(record):
+                    continue
+                record.epoch += 1
+                if self.orphan_policy == "psue":
+                    record.status, record.owner = PairStatus.PSUE, None
+                    record.error = "copy interrupted: its process died"
+                    storage.save(record)
+                    continue
+                record.owner = self.token
+                storage.save(record)
+                self.start(record)
+
+    # -- the copy itself --------------------------------------------------------------------
+    def _progress(self, pair_id: str, epoch: int, done: int, total: int) -> None:
+        with self.storage.lock():
+            record = self.storage.load(pair_id)
+            if record is None or record.epoch != epoch:
+                raise _Superseded("pair changed")
+            record.bytes_done, record.bytes_total = done, total
+            self.storage.save(record)
+
+    def _run(self, pair_id: str, epoch: int, key: str) -> None:
+        storage, faults = self.storage, self.storage.faults
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            delay = faults.copy_delay(pair_id)
+            if delay:
+                time.sleep(delay)
+            stop = faults.stop_after(pair_id)
+            if stop is not None and done >= stop and done < total:
+                faults.clear_stop(pair_id)
+                raise CopyInterrupted(f"copy stopped by fault injection after {done} bytes")
+            now = time.monotonic()
+            if now - last[0] >= 0.2 or done == total:
+                last[0] = now
+                self._progress(pair_id, epoch, done, total)
+
+        try:
+            record = storage.load(pair_id)
+            if record is None or record.epoch != epoch:
+                return
+            baseline = self._copy(record, progress)
+            with storage.lock():
+                record = storage.load(pair_id)
+                if record is None or record.epoch != epoch:
+                    return
+                if baseline is not None:
+                    storage.save_baseline(pair_id, baseline)
+                record.status = decide(record.copy_type, record.status, Op.COPY_DONE).status
+                record.owner, record.direction = None, ""
+                if record.copy_type in SNAPSHOT_TYPES and record.snapshot:
+                    storage.pool(record.pvol.serial).delete(record.snapshot)
+                    record.snapshot = None
+                record.bytes_done = record.bytes_total
+                storage.save(record)
+        except _Superseded:
+            return
+        except Exception as error:  # noqa: BLE001 - any failure of a copy suspends the pair
+            self._suspend(pair_id, epoch, str(error))
+        finally:
+            with _ACTIVE_LOCK:
+                _ACTIVE.pop(key, None)
+
+    def _copy(self, record: PairRecord, progress) -> dict | None:
+        storage = self.storage
+        if record.copy_type in SNAPSHOT_TYPES:  # Thin Image restore: snapshot -> P-VOL
+            marker = storage.data_dir(record.svol).parent / f".{record.svol.ldev}.snapshot"
+            if marker.exists():
+                sync_tree(storage.data_dir(record.svol), storage.data_dir(record.pvol), progress=progress)
+            else:
+                pool = storage.pool(record.pvol.serial)
+                restore_snapshot(pool, pool.load(record.snapshot), storage.data_dir(record.pvol), progress)
+            return None
+        src, dst = (record.pvol, record.svol) if record.direction == "forward" else (record.svol, record.pvol)
+        storage.check_capacity(src, dst)
+        base = storage.baseline(record.pair_id)
+        stats = sync_tree(storage.data_dir(src), storage.data_dir(dst), base.get(str(src)),
+                          base.get(str(dst)), progress)
+        return {str(src): stats.src_baseline, str(dst): stats.dst_baseline}
+
+    def _suspend(self, pair_id: str, epoch: int, reason: str) -> None:
+        with self.storage.lock():
+            record = self.storage.load(pair_id)
+            if record is None or record.epoch != epoch:
+                return
+            record.status = decide(record.copy_type, record.status, Op.COPY_FAILED).status
+            record.owner, record.error = None, reason
+            self.storage.save(record)

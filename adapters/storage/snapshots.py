@@ -1,0 +1,143 @@
+"""Thin Image / Copy-on-Write Snapshot: snapshots kept in a pool as shared content chunks.
+
+A pool holds chunks of at most 1 MiB named by their BLAKE2b digest, so equal content is
+stored once and shared by every snapshot. A snapshot is a manifest (JSON): for each file its
+signature (size, mtime_ns, inode), mode and list of chunk digests; for each directory its
+mode; for each symlink its target. Taking a snapshot reads only the files whose signature
+differs from the previous snapshot of the same volume and reuses the chunk lists of the
+others, so it costs time and space in proportion to what changed, not to the volume size.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+from adapters.storage.copier import CHUNK, _remove, scan
+from adapters.storage.metadata import read_json, write_json_atomic
+
+Manifest = dict[str, Any]
+
+
+class ChunkPool:
+    """A content-addressed store of chunks and snapshot manifests under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.chunks = root / "chunks"
+        self.manifests = root / "snapshots"
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (once) and return its digest."""
+        digest = hashlib.blake2b(data, digest_size=20).hexdigest()
+        path = self.chunks / digest[:2] / digest
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        return (self.chunks / digest[:2] / digest).read_bytes()
+
+    def save(self, manifest: Manifest) -> str:
+        snap_id = manifest.setdefault("id", uuid.uuid4().hex)
+        write_json_atomic(self.manifests / f"{snap_id}.json", manifest)
+        return snap_id
+
+    def load(self, snap_id: str) -> Manifest:
+        manifest = read_json(self.manifests / f"{snap_id}.json")
+        if manifest is None:
+            raise FileNotFoundError(f"snapshot {snap_id} is not in the pool {self.root}")
+        return manifest
+
+    def delete(self, snap_id: str) -> None:
+        """Forget a snapshot's manifest (chunks are kept; they may be shared)."""
+        (self.manifests / f"{snap_id}.json").unlink(missing_ok=True)
+
+
+def take_snapshot(pool: ChunkPool, volume: Path, previous: Manifest | None = None) -> Manifest:
+    """Record the content of ``volume`` in ``pool`` and return the (saved) manifest."""
+    before = (previous or {}).get("files", {})
+    files: dict[str, Any] = {}
+    dirs: dict[str, int] = {}
+    links: dict[str, str] = {}
+    for rel, entry in scan(volume).items():
+        if entry.kind == "d":
+            dirs[rel] = entry.mode
+        elif entry.kind == "l":
+            links[rel] = entry.target
+        else:
+            old = before.get(rel)
+            if old and old["sig"] == entry.sig:
+                chunks = old["chunks"]
+            else:
+                chunks = _store_file(pool, volume / rel, entry.size)
+            files[rel] = {"sig": entry.sig, "mode": entry.mode, "chunks": chunks}
+    manifest = {"files": files, "dirs": dirs, "links": links}
+    pool.save(manifest)
+    return manifest
+
+
+def _store_file(pool: ChunkPool, path: Path, size: int) -> list[str]:
+    chunks = []
+    with open(path, "rb") as handle:
+        remaining = size
+        while remaining > 0:
+            data = handle.read(min(CHUNK, remaining))
+            if not data:
+                break
+            chunks.append(pool.put(data))
+            remaining -= len(data)
+    return chunks
+
+
+def restore_snapshot(pool: ChunkPool, manifest: Manifest, target: Path,
+                     progress: Callable[[int, int], None] | None = None) -> int:
+    """Make ``target`` hold exactly the snapshot's content; return the bytes written.
+
+    A file whose signature still equals the one recorded in the manifest is left alone (this is
+    the P-VOL case of a restore); any other file is rewritten chunk by chunk where it differs.
+    """
+    files, dirs, links = manifest["files"], manifest["dirs"], manifest["links"]
+    present = scan(target)
+    for rel in sorted(present, reverse=True):
+        entry = present[rel]
+        keep = (entry.kind == "f" and rel in files) or (entry.kind == "d" and rel in dirs) or (
+            entry.kind == "l" and links.get(rel) == entry.target)
+        if not keep:
+            _remove(target / rel)
+            present.pop(rel)
+    for rel in sorted(dirs, key=lambda r: r.count("/")):
+        (target / rel).mkdir(exist_ok=True)
+        os.chmod(target / rel, dirs[rel])
+    for rel, link in links.items():
+        if rel not in present:
+            os.symlink(link, target / rel)
+    dirty = [rel for rel, f in files.items() if rel not in present or present[rel].sig != f["sig"]]
+    total = sum(files[rel]["sig"][0] for rel in dirty)
+    done = written = 0
+    for rel in dirty:
+        info, path = files[rel], target / rel
+        mode = "r+b" if path.exists() else "wb"
+        with open(path, mode) as handle:
+            offset = 0
+            for digest in info["chunks"]:
+                data = pool.get(digest)
+                if mode == "wb" or os.pread(handle.fileno(), len(data), offset) != data:
+                    os.pwrite(handle.fileno(), data, offset)
+                    written += len(data)
+                offset += len(data)
+                done += len(data)
+                if progress:
+                    progress(done, total)
+            handle.truncate(offset)
+        os.chmod(path, info["mode"])
+        os.utime(path, ns=(info["sig"][1], info["sig"][1]))
+    return written
