@@ -1,0 +1,199 @@
+"""The lab definition as frozen pydantic models, and its cross-checks.
+
+Field syntax is checked by pydantic (unknown keys are refused); ``check_lab`` checks what a
+single field cannot: duplicates, references, sizes, local vs remote copy types and MU# ranges.
+It returns every problem as ``(key path, message)`` so the loader can name the file and line.
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from adapters.storage.errors import CciError
+from adapters.storage.pairs import LOCAL_TYPES, CopyType, generation_name, normalize_mu, parse_copy_type
+
+_SIZE = re.compile(r"^\s*(\d+)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(value: object) -> int:
+    """Bytes from an int or a text like ``64MiB``, ``1G``, ``4096``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    match = _SIZE.match(str(value))
+    if not match:
+        raise ValueError(f"not a size: {value!r} (use bytes or e.g. '64MiB')")
+    return int(match.group(1)) * _UNITS[(match.group(2) or "")[:1].upper()]
+
+
+Size = Annotated[int, BeforeValidator(parse_size)]
+Serial = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
+MuText = Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v))]
+CopyTypeText = Annotated[CopyType, BeforeValidator(lambda v: parse_copy_type(str(v)))]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Ldev(_Frozen):
+    id: int
+    size: Size
+    port: str = ""
+    target: int = 0
+    lu: int | None = None
+
+
+
+class Array(_Frozen):
+    serial: Serial
+    model: str = "VSP"
+    ldevs: tuple[Ldev, ...] = ()
+
+
+
+class Mount(_Frozen):
+    path: str  # absolute, or relative to the data directory
+    array: Serial
+    ldev: int
+    mounted: bool = True  # False: the host knows the mount point; the volume is mounted later
+
+
+
+class Host(_Frozen):
+    name: str
+    role: Literal["FS", "DB", "BK"]
+    mounts: tuple[Mount, ...] = ()
+
+
+class Volume(_Frozen):
+    array: Serial
+    ldev: int
+
+
+
+class CopyGroup(_Frozen):
+    group: str  # dev_group
+    device: str  # dev_name
+    copy_type: CopyTypeText
+    mu: MuText = ""
+    pvol: Volume
+    svol: Volume
+    generation: str = ""
+    initial_status: Literal["SMPL", "PAIR", "PSUS"] = "PAIR"
+
+
+    @property
+    def name(self) -> str:
+        return f"{self.group},{self.device}"
+
+    @property
+    def generation_name(self) -> str:
+        return self.generation or generation_name(self.copy_type, self.mu)
+
+
+class TapeLibrary(_Frozen):
+    name: str
+    drives: int = 1
+    slots: int = 0
+    media: tuple[str, ...] = ()
+    retention_days: int = 0
+
+
+class Lab(_Frozen):
+    name: str = "lab"
+    hosts: tuple[Host, ...] = ()
+    arrays: tuple[Array, ...] = ()
+    copy_groups: tuple[CopyGroup, ...] = ()
+    tape_library: TapeLibrary | None = None
+
+    def ldev(self, array: str, ldev: int) -> Ldev | None:
+        for candidate in self.arrays:
+            if candidate.serial == array:
+                return next((l for l in candidate.ldevs if l.id == ldev), None)
+        return None
+
+    def copy_group(self, group: str, device: str | None = None) -> list[CopyGroup]:
+        return [c for c in self.copy_groups if c.group == group and device in (None, c.device)]
+
+
+Problem = tuple[tuple, str]
+
+
+def check_lab(lab: Lab) -> list[Problem]:
+    """Every inconsistency of ``lab`` as (key path, message); empty when the lab is sound."""
+    problems: list[Problem] = []
+    _dupes(problems, [h.name for h in lab.hosts], "hosts", "name", "host")
+    _dupes(problems, [a.serial for a in lab.arrays], "arrays", "serial", "array")
+    for i, array in enumerate(lab.arrays):
+        _dupes(problems, [l.id for l in array.ldevs], f"arrays[{i}].ldevs", "id", f"LDEV of array {array.serial}")
+    for h, host in enumerate(lab.hosts):
+        for m, mount in enumerate(host.mounts):
+            if lab.ldev(mount.array, mount.ldev) is None:
+                problems.append((("hosts", h, "mounts", m, "ldev"), f"no LDEV {mount.ldev} on array {mount.array}"))
+    _dupes(problems, [c.name for c in lab.copy_groups], "copy_groups", "device", "copy group")
+    seen_svols: dict[tuple, str] = {}
+    seen_mus: dict[tuple, str] = {}
+    for i, cg in enumerate(lab.copy_groups):
+        problems.extend(((("copy_groups", i) + key), f"copy group {cg.name}: {text}") for key, text in _check_group(lab, cg))
+        svol = (cg.svol.array, cg.svol.ldev)
+        if svol in seen_svols:
+            problems.append((("copy_groups", i, "svol"), f"copy group {cg.name}: S-VOL {svol[0]}:{svol[1]} is already the S-VOL of {seen_svols[svol]}"))
+        seen_svols.setdefault(svol, cg.name)
+        mu_key = (cg.pvol.array, cg.pvol.ldev, cg.copy_type in LOCAL_TYPES, cg.mu)
+        if mu_key in seen_mus:
+            problems.append((("copy_groups", i, "mu"), f"copy group {cg.name}: P-VOL already paired on MU#{cg.mu or '-'} by {seen_mus[mu_key]}"))
+        seen_mus.setdefault(mu_key, cg.name)
+    return problems
+
+
+def _check_group(lab: Lab, cg: CopyGroup) -> list[tuple[tuple, str]]:
+    out: list[tuple[tuple, str]] = []
+    try:
+        mu = normalize_mu(cg.copy_type, cg.mu)
+    except CciError as error:
+        out.append((("mu",), error.detail))
+        mu = None
+    pvol, svol = lab.ldev(cg.pvol.array, cg.pvol.ldev), lab.ldev(cg.svol.array, cg.svol.ldev)
+    if pvol is None:
+        out.append((("pvol",), f"no LDEV {cg.pvol.ldev} on array {cg.pvol.array}"))
+    if svol is None:
+        out.append((("svol",), f"no LDEV {cg.svol.ldev} on array {cg.svol.array}"))
+    if pvol and svol and svol.size < pvol.size:
+        out.append((("svol",), f"S-VOL ({svol.size} bytes) is smaller than the P-VOL ({pvol.size} bytes)"))
+    if (cg.pvol.array, cg.pvol.ldev) == (cg.svol.array, cg.svol.ldev):
+        out.append((("svol",), "P-VOL and S-VOL are the same LDEV"))
+    same_array = cg.pvol.array == cg.svol.array
+    local = cg.copy_type in LOCAL_TYPES
+    if local and not same_array:
+        out.append((("copy_type",), f"{cg.copy_type.value} is a local copy but the P-VOL and S-VOL are on arrays {cg.pvol.array} and {cg.svol.array}"))
+    if not local and same_array:
+        out.append((("copy_type",), f"{cg.copy_type.value} is a remote copy but both volumes are on array {cg.pvol.array}"))
+    if cg.generation:
+        marked_local = cg.generation.startswith("local_")
+        if marked_local != same_array:
+            out.append((("generation",), f"generation {cg.generation} is marked {'local' if marked_local else 'remote'} but the pair is {'within one array' if same_array else 'between two arrays'}"))
+        elif mu is not None and cg.generation != generation_name(cg.copy_type, mu):
+            out.append((("generation",), f"generation {cg.generation} does not match MU#{mu or '-'} (expected {generation_name(cg.copy_type, mu)})"))
+    return out
+
+
+def _dupes(problems: list[Problem], values: list, table: str, key: str, what: str) -> None:
+    seen = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            path = tuple(_split_path(table)) + (i, key)
+            problems.append((path, f"duplicate {what} {value}"))
+        seen.add(value)
+
+
+def _split_path(table: str) -> list:
+    parts: list = []
+    for piece in table.split("."):
+        name, _, index = piece.partition("[")
+        parts.append(name)
+        if index:
+            parts.append(int(index.rstrip("]")))
+    return parts
