@@ -17,6 +17,8 @@ COMMAND_MODULES = (
     "services.cli.hostinfo",
     "services.cli.log",
     "services.cli.agent",
+    "services.cli.lab",
+    "services.cli.pairdisplay",
 )
 
 
