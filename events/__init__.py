@@ -1,0 +1,11 @@
+"""Message contracts: the event and command envelopes, payload models, the type registry.
+
+No I/O here. Importing this package registers every event type in ``REGISTRY``.
+"""
+from events import outcomes  # noqa: F401  (registers the outcome events)
+from events.commands import CommandEnvelope
+from events.envelope import EventContext, EventDraft, EventEnvelope, seal
+from events.registry import REGISTRY, EventRegistry, EventSchemaError
+
+__all__ = ["REGISTRY", "CommandEnvelope", "EventContext", "EventDraft", "EventEnvelope",
+           "EventRegistry", "EventSchemaError", "seal"]

@@ -1,0 +1,75 @@
+"""Table definitions of the event store, for queries. The schema itself is made by the
+alembic migrations in ``infra/alembic`` and must stay in step with this module."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text,
+                        TypeDecorator)
+
+from events.canonical import format_timestamp
+
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out. PostgreSQL stores ``timestamptz``; SQLite stores the
+    canonical text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, which sorts in time order."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the event store")
+        return format_timestamp(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+Position = BigInteger().with_variant(Integer, "sqlite")
+
+events = Table(
+    "drm_events", metadata,
+    Column("position", Position, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("host", String(255), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("command_id", String(36)),
+    Column("correlation_id", String(36)),
+    Column("causation_id", String(36)),
+    Column("principal", String(255), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+streams = Table(
+    "drm_streams", metadata,
+    Column("host", String(255), primary_key=True),
+    Column("head_seq", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+)
+
+outbox = Table(
+    "drm_outbox", metadata,
+    Column("position", Position, primary_key=True),
+    Column("host", String(255), nullable=False),
+)

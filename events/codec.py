@@ -1,0 +1,63 @@
+"""Decoding events and commands from JSON text, with errors that say where and what.
+
+Every failure raises ``EventSchemaError`` naming the host, the seq and the field, as far as the
+input lets us read them, so a bad message is never a silent skip.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from events.commands import CommandEnvelope
+from events.envelope import EventEnvelope
+from events.registry import REGISTRY, EventRegistry, EventSchemaError
+
+
+def _first_error(error: ValidationError) -> tuple[str, str]:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "(root)"
+    return field, first["msg"]
+
+
+def parse_json(text: str | bytes) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise EventSchemaError(None, None, "(body)", f"malformed JSON: {error}") from error
+
+
+def decode_event(raw: str | bytes | dict[str, Any],
+                 registry: EventRegistry = REGISTRY) -> EventEnvelope:
+    """Parse, validate and type-check one event; its payload must load in ``registry``."""
+    data = parse_json(raw) if isinstance(raw, (str, bytes)) else raw
+    if not isinstance(data, dict):
+        raise EventSchemaError(None, None, "(body)", "an event must be a JSON object")
+    host, seq = data.get("host"), data.get("seq")
+    host = host if isinstance(host, str) else None
+    seq = seq if isinstance(seq, int) else None
+    try:
+        envelope = EventEnvelope.model_validate(data)
+    except ValidationError as error:
+        field, reason = _first_error(error)
+        raise EventSchemaError(host, seq, field, reason) from error
+    registry.load(envelope)
+    return envelope
+
+
+def encode_event(envelope: EventEnvelope) -> str:
+    return json.dumps(envelope.to_wire(), separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_command(raw: str | bytes | dict[str, Any]) -> CommandEnvelope:
+    data = parse_json(raw) if isinstance(raw, (str, bytes)) else raw
+    try:
+        return CommandEnvelope.model_validate(data)
+    except ValidationError as error:
+        field, reason = _first_error(error)
+        raise EventSchemaError(None, None, f"command.{field}", reason) from error
+
+
+def encode_command(command: CommandEnvelope) -> str:
+    return command.model_dump_json()

@@ -1,0 +1,148 @@
+"""The event envelope (DESIGN §4) and how drafts become sealed, chained events.
+
+An agent decides *drafts* (type + typed payload). ``seal`` turns them into envelopes: it gives each
+the next ``seq`` of the host, a deterministic ``event_id`` from ``(command_id, index)`` so a
+redelivered command produces the same ids, and links the SHA-256 chain.
+
+Identifiers are carried as their canonical lower-case UUID text: that is how they are hashed,
+stored and sent, so no layer converts them back and forth.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.base import Payload
+from events.canonical import GENESIS_HASH, canonical_bytes, format_timestamp, sha256_hex
+
+EVENT_ID_NAMESPACE = uuid.UUID("8f6f3b1e-6a43-4c39-9d0e-5b8f2f7a0c11")
+_NAMESPACE_BYTES = EVENT_ID_NAMESPACE.bytes
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+HASH_PATTERN = r"^[0-9a-f]{64}$"
+
+FIELD_NAMES = ("event_id", "host", "seq", "type", "version", "occurred_at", "command_id",
+               "correlation_id", "causation_id", "principal", "payload", "prev_hash", "hash")
+_FIELDS_SET = set(FIELD_NAMES)
+
+
+class EventEnvelope(BaseModel):
+    """One immutable event of one host's stream, as stored and as sent on the bus."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: str = Field(pattern=UUID_PATTERN)
+    host: str = Field(min_length=1, max_length=255)
+    seq: int = Field(ge=1)
+    type: str = Field(min_length=1, max_length=128)
+    version: int = Field(ge=1)
+    occurred_at: datetime
+    command_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+    correlation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+    causation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+    principal: str = Field(max_length=255)
+    payload: dict[str, Any]
+    prev_hash: str = Field(pattern=HASH_PATTERN)
+    hash: str = Field(pattern=HASH_PATTERN)
+
+    @classmethod
+    def trusted(cls, **values: Any) -> "EventEnvelope":
+        """Build without validation, for values that were validated when they were stored.
+
+        Equivalent to ``model_construct`` with every field given, at a fraction of its cost
+        (reading a stream is the hot path of every projection).
+        """
+        envelope = cls.__new__(cls)
+        object.__setattr__(envelope, "__dict__", values)
+        object.__setattr__(envelope, "__pydantic_fields_set__", _FIELDS_SET.copy())
+        object.__setattr__(envelope, "__pydantic_extra__", None)
+        object.__setattr__(envelope, "__pydantic_private__", None)
+        return envelope
+
+    def hashed_bytes(self) -> bytes:
+        """The canonical JSON that ``hash`` seals: every field but ``hash`` itself."""
+        return canonical_body(self.event_id, self.host, self.seq, self.type, self.version,
+                              format_timestamp(self.occurred_at), self.command_id,
+                              self.correlation_id, self.causation_id, self.principal,
+                              self.payload, self.prev_hash)
+
+    def expected_hash(self) -> str:
+        """The hash this envelope must carry, recomputed from its other fields."""
+        return sha256_hex(self.hashed_bytes())
+
+    def to_wire(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (the timestamp in canonical form)."""
+        body = dict(self.__dict__)
+        body["occurred_at"] = format_timestamp(self.occurred_at)
+        return body
+
+
+def canonical_body(event_id, host, seq, type_, version, occurred_at, command_id, correlation_id,
+                   causation_id, principal, payload, prev_hash) -> bytes:
+    return canonical_bytes({
+        "event_id": event_id, "host": host, "seq": seq, "type": type_, "version": version,
+        "occurred_at": occurred_at, "command_id": command_id, "correlation_id": correlation_id,
+        "causation_id": causation_id, "principal": principal, "payload": payload,
+        "prev_hash": prev_hash,
+    })
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An event an agent has decided on, before it has a place in the stream."""
+
+    type: str
+    version: int
+    payload: Payload
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """What caused a batch of events: the command, its workflow, its issuer, the clock reading."""
+
+    principal: str
+    occurred_at: datetime
+    command_id: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+def event_id_for(command_id: str | None, index: int) -> str:
+    """Deterministic id for the ``index``-th event caused by ``command_id`` (random without one).
+
+    The RFC 4122 name-based (version 5) UUID of ``"<command_id>:<index>"``, formatted directly.
+    """
+    if command_id is None:
+        return str(uuid.uuid4())
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{command_id}:{index}".encode()).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def seal(host: str, head_seq: int, head_hash: str, drafts: Sequence[EventDraft],
+         context: EventContext, first_index: int = 0) -> list[EventEnvelope]:
+    """Number, identify and chain ``drafts`` after the host's head ``(head_seq, head_hash)``."""
+    sealed: list[EventEnvelope] = []
+    prev_hash = head_hash or GENESIS_HASH
+    stamp = format_timestamp(context.occurred_at)
+    for offset, draft in enumerate(drafts):
+        values = {
+            "event_id": event_id_for(context.command_id, first_index + offset), "host": host,
+            "seq": head_seq + offset + 1, "type": draft.type, "version": draft.version,
+            "occurred_at": context.occurred_at, "command_id": context.command_id,
+            "correlation_id": context.correlation_id, "causation_id": context.causation_id,
+            "principal": context.principal, "payload": draft.payload.model_dump(mode="json"),
+            "prev_hash": prev_hash,
+        }
+        digest = sha256_hex(canonical_body(*(values[k] for k in FIELD_NAMES[:5]), stamp,
+                                           *(values[k] for k in FIELD_NAMES[6:12])))
+        values["hash"] = digest
+        sealed.append(EventEnvelope.trusted(**values))
+        prev_hash = digest
+    return sealed

@@ -1,0 +1,88 @@
+"""Shared fixtures: real RabbitMQ and PostgreSQL, isolated per test session or per test."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.services import (answers, docker_available, sqlalchemy_postgres_url, unavailable)
+
+
+@pytest.fixture(scope="session")
+def amqp_url():
+    url = os.environ.get("DRM_TEST_AMQP_URL")
+    if url:
+        if not answers(url, 5672):
+            unavailable(f"RabbitMQ at DRM_TEST_AMQP_URL={url} does not answer")
+        yield url
+        return
+    if not docker_available():
+        unavailable("no RabbitMQ: DRM_TEST_AMQP_URL is not set and no container engine answers")
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    with RabbitMqContainer("rabbitmq:3.13") as container:
+        params = container.get_connection_params()
+        yield f"amqp://guest:guest@{params.host}:{params.port}//"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    url = os.environ.get("DRM_TEST_DATABASE_URL")
+    if url:
+        if not answers(url, 5432):
+            unavailable(f"PostgreSQL at DRM_TEST_DATABASE_URL={url} does not answer")
+        yield sqlalchemy_postgres_url(url)
+        return
+    if not docker_available():
+        unavailable("no PostgreSQL: DRM_TEST_DATABASE_URL is not set and no container engine "
+                    "answers")
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:16", driver="psycopg") as container:
+        yield container.get_connection_url()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server_url):
+    """A fresh database for this test session, dropped at the end."""
+    name = f"drm_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'events.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'events.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(store_url):
+    from adapters.db import make_engine
+    from adapters.event_store import SqlEventStore
+    from adapters.migrations import upgrade
+
+    engine = make_engine(store_url)
+    upgrade(engine)
+    yield SqlEventStore(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def host():
+    """A host name no other test uses (the PostgreSQL database is shared by the session)."""
+    return f"host-{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,48 @@
+"""Where the real services for the tests come from.
+
+Order: ``DRM_TEST_AMQP_URL`` / ``DRM_TEST_DATABASE_URL`` when set; else a testcontainers
+container when a container engine answers; else the test is skipped with the reason shown,
+or fails when ``DRM_REQUIRE_SERVICES=1`` (as in CI).
+"""
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+REQUIRE = os.environ.get("DRM_REQUIRE_SERVICES") == "1"
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(f"DRM_REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def answers(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1",
+                                       parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def docker_available() -> bool:
+    try:
+        import docker  # type: ignore[import-not-found]
+
+        docker.from_env().ping()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "no engine"
+        return False
+
+
+def sqlalchemy_postgres_url(url: str) -> str:
+    for prefix in ("postgresql+psycopg2://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
