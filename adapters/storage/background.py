@@ -121,7 +121,7 @@ class CopyRunner:
             record = storage.load(pair_id)
             if record is None or record.epoch != epoch:
                 return
-            baseline = self._copy(record, progress)
+            baseline, written = self._copy(record, progress)
             with storage.lock():
                 record = storage.load(pair_id)
                 if record is None or record.epoch != epoch:
@@ -133,7 +133,7 @@ class CopyRunner:
                 if record.copy_type in SNAPSHOT_TYPES and record.snapshot:
                     storage.pool(record.pvol.serial).delete(record.snapshot)
                     record.snapshot = None
-                record.bytes_done = record.bytes_total
+                record.bytes_done, record.bytes_written = record.bytes_total, written
                 storage.save(record)
         except _Superseded:
             return
@@ -143,22 +143,22 @@ class CopyRunner:
             with _ACTIVE_LOCK:
                 _ACTIVE.pop(key, None)
 
-    def _copy(self, record: PairRecord, progress) -> dict | None:
+    def _copy(self, record: PairRecord, progress) -> tuple[dict | None, int]:
+        """Run the copy; return the new baseline (None for Thin Image) and the bytes written."""
         storage = self.storage
         if record.copy_type in SNAPSHOT_TYPES:  # Thin Image restore: snapshot -> P-VOL
             marker = storage.data_dir(record.svol).parent / f".{record.svol.ldev}.snapshot"
             if marker.exists():
-                sync_tree(storage.data_dir(record.svol), storage.data_dir(record.pvol), progress=progress)
-            else:
-                pool = storage.pool(record.pvol.serial)
-                restore_snapshot(pool, pool.load(record.snapshot), storage.data_dir(record.pvol), progress)
-            return None
+                stats = sync_tree(storage.data_dir(record.svol), storage.data_dir(record.pvol), progress=progress)
+                return None, stats.bytes_written
+            pool = storage.pool(record.pvol.serial)
+            return None, restore_snapshot(pool, pool.load(record.snapshot), storage.data_dir(record.pvol), progress)
         src, dst = (record.pvol, record.svol) if record.direction == "forward" else (record.svol, record.pvol)
         storage.check_capacity(src, dst)
         base = storage.baseline(record.pair_id)
         stats = sync_tree(storage.data_dir(src), storage.data_dir(dst), base.get(str(src)),
                           base.get(str(dst)), progress)
-        return {str(src): stats.src_baseline, str(dst): stats.dst_baseline}
+        return {str(src): stats.src_baseline, str(dst): stats.dst_baseline}, stats.bytes_written
 
     def _suspend(self, pair_id: str, epoch: int, reason: str) -> None:
         with self.storage.lock():

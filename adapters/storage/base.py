@@ -42,6 +42,7 @@ class PairRecord(BaseModel):
     direction: str = ""  # "forward" (P->S) or "reverse" (S->P) while COPY/RCPY
     bytes_total: int = 0
     bytes_done: int = 0
+    bytes_written: int = 0  # bytes the last completed copy wrote (differential resyncs write less)
     owner: str | None = None  # process token of the copier
     snapshot: str | None = None  # Thin Image snapshot id while split
     error: str | None = None
