@@ -8,6 +8,7 @@ Precedence: defaults < environment < explicit overrides passed to ``load_setting
 | DRM_DATABASE_URL  | SQLite file per host under data dir  | event store; ``postgresql+psycopg://…``    |
 | DRM_DATA_DIR      | ``~/.local/share/drm``               | stores, lab, arrays, tape in embedded mode |
 | DRM_HOSTNAME      | this machine's host name             | the host a command targets by default      |
+| DRM_NAMESPACE     | ``drm``                              | prefix of every exchange and queue name    |
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ ENV_BROKER_URL = "DRM_BROKER_URL"
 ENV_DATABASE_URL = "DRM_DATABASE_URL"
 ENV_DATA_DIR = "DRM_DATA_DIR"
 ENV_HOSTNAME = "DRM_HOSTNAME"
+ENV_NAMESPACE = "DRM_NAMESPACE"
 
 EMBEDDED_BROKER_URL = "memory://"
 
@@ -33,6 +35,7 @@ class Settings(BaseModel):
     database_url: str | None = None
     data_dir: Path
     hostname: str
+    namespace: str = "drm"
 
     @property
     def embedded(self) -> bool:
@@ -53,6 +56,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "database_url": env.get(ENV_DATABASE_URL) or None,
         "data_dir": Path(env.get(ENV_DATA_DIR) or Path.home() / ".local" / "share" / "drm"),
         "hostname": env.get(ENV_HOSTNAME) or socket.gethostname(),
+        "namespace": env.get(ENV_NAMESPACE) or "drm",
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)

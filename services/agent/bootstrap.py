@@ -1,0 +1,107 @@
+"""Composition root of the host agent: build the store, adapters and handlers, then run.
+
+Nothing here runs at import time. ``build_agent`` is shared by both ways to run:
+- distributed: ``run_agent`` consumes the host's queue on RabbitMQ until stopped, with the
+  outbox relay in a background thread;
+- embedded: ``EmbeddedAgents`` drives agents in the caller's thread over ``memory://``.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Iterator
+
+from adapters.db import make_engine
+from adapters.event_store import SqlEventStore
+from adapters.host_facts import LocalHostFacts
+from adapters.messaging.connection import open_connection
+from adapters.messaging.relay import OutboxRelay
+from adapters.messaging.topology import Topology
+from adapters.migrations import upgrade
+from services.agent.handlers import COMMAND_HANDLERS
+from services.agent.service import HostAgent
+from services.agent.worker import AgentWorker
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def open_store(settings: Settings, host: str) -> SqlEventStore:
+    engine = make_engine(settings.database_url_for(host))
+    upgrade(engine)
+    return SqlEventStore(engine)
+
+
+def build_agent(settings: Settings, host: str, store: SqlEventStore | None = None) -> HostAgent:
+    store = store or open_store(settings, host)
+    adapters = {"host_facts": LocalHostFacts(), "settings": settings}
+    return HostAgent(host, store, COMMAND_HANDLERS, adapters)
+
+
+def run_agent(settings: Settings, host: str, stop: threading.Event | None = None,
+              ready: threading.Event | None = None) -> None:
+    """Serve ``host`` until ``stop`` is set (or forever); reconnects after broker outages."""
+    stop = stop or threading.Event()
+    agent = build_agent(settings, host)
+    topology = Topology(settings.namespace)
+    relay = OutboxRelay(agent.store, lambda: open_connection(settings.broker_url), topology,
+                        host=host)
+    relay_thread = relay.start(stop)
+    with open_connection(settings.broker_url) as connection:
+        worker = AgentWorker(connection, topology, agent, relay.wake)
+        watcher = threading.Thread(target=lambda: (stop.wait(), setattr(worker, "should_stop",
+                                                                         True)), daemon=True)
+        watcher.start()
+        if ready is not None:
+            ready.set()
+        log.info("agent for %s consuming %s", host, topology.agent_queue(host).name)
+        worker.run()
+    stop.set()
+    relay_thread.join(timeout=5)
+
+
+class EmbeddedAgents:
+    """In-process agents over ``memory://``: the CLI's default when no broker is configured."""
+
+    def __init__(self, settings: Settings, connection) -> None:
+        self.settings = settings
+        self.connection = connection
+        self.topology = Topology(settings.namespace)
+        self._workers: dict[str, tuple[object, OutboxRelay]] = {}
+        self._stack = contextlib.ExitStack()
+
+    def ensure(self, host: str) -> None:
+        if host in self._workers:
+            return
+        agent = build_agent(self.settings, host)
+        worker = AgentWorker(self.connection, self.topology, agent)
+        relay = OutboxRelay(agent.store, lambda: self.connection.clone(), self.topology,
+                            host=host)
+        consuming_connection, _, _ = self._stack.enter_context(worker.Consumer())
+        self._workers[host] = (consuming_connection, relay)
+
+    def pump(self) -> None:
+        """Handle every waiting command, then publish the outboxes."""
+        for connection, relay in self._workers.values():
+            while True:
+                try:
+                    connection.drain_events(timeout=0)
+                except (TimeoutError, OSError):
+                    break
+            relay.publish_pending()
+
+    def close(self) -> None:
+        for _, relay in self._workers.values():
+            relay.reset()
+        self._stack.close()
+
+
+@contextlib.contextmanager
+def embedded_agents(settings: Settings) -> Iterator[EmbeddedAgents]:
+    with open_connection(settings.broker_url) as connection:
+        agents = EmbeddedAgents(settings, connection)
+        try:
+            yield agents
+        finally:
+            agents.close()

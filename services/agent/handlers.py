@@ -1,0 +1,29 @@
+"""Command handlers of the host agent: plain functions, one per command name.
+
+A handler gets the command and the agent context and returns the payloads to record; the last
+one may be the outcome (else ``CommandCompleted`` is added). It raises ``CommandRejection`` to
+refuse before any change.
+"""
+from __future__ import annotations
+
+from events import CommandEnvelope
+from events.base import Payload
+from events.outcomes import CommandCompleted
+from services.agent.service import AgentContext, Handler
+
+
+def host_info(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
+    head_seq, _ = context.store.head(context.host)
+    facts = context.adapters["host_facts"].describe()
+    result = {
+        "hostname": context.host,
+        **facts,
+        "store": context.store.engine.dialect.name,
+        "stream_head_seq": head_seq,
+    }
+    return [CommandCompleted(command=command.name, result=result)]
+
+
+COMMAND_HANDLERS: dict[str, Handler] = {
+    "HostInfo": host_info,
+}
