@@ -11,6 +11,7 @@ at any point gives the same result, which is what makes resuming a killed copy s
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 import shutil
 import stat
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ Baseline = dict[str, list[int]]  # relative path -> [size, mtime_ns, inode]
 Progress = Callable[[int, int], None]  # (bytes_done, bytes_total); may raise to abort
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     kind: str  # "f" file, "d" directory, "l" symlink
     mode: int
@@ -116,11 +117,27 @@ def _diff_copy(src: Path, dst: Path, size: int, stats: CopyStats, tick: Callable
         fout.truncate(offset)
 
 
+class CapacityExceeded(ValueError):
+    """The source tree holds more bytes than the destination volume may."""
+
+
 def sync_tree(src: Path, dst: Path, baseline_src: Baseline | None = None,
-              baseline_dst: Baseline | None = None, progress: Progress | None = None) -> CopyStats:
-    """Make ``dst`` equal to ``src``; return what it cost and the new baselines of both trees."""
+              baseline_dst: Baseline | None = None, progress: Progress | None = None,
+              capacity: int | None = None) -> CopyStats:
+    """Make ``dst`` equal to ``src``; return what it cost and the new baselines of both trees.
+
+    Raises ``CapacityExceeded`` before changing anything when ``src`` holds more than ``capacity``
+    bytes of file data.
+    """
     baseline_src, baseline_dst = baseline_src or {}, baseline_dst or {}
-    src_entries, dst_entries = scan(src), scan(dst)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # stat() releases the GIL: scan both at once
+        dst_scan = pool.submit(scan, dst)
+        src_entries = scan(src)
+        dst_scan.result()
+    used = sum(e.size for e in src_entries.values() if e.kind == "f")
+    if capacity is not None and used > capacity:
+        raise CapacityExceeded(f"{used} bytes do not fit in a volume of {capacity} bytes")
+    dst_entries = dst_scan.result()
     stats = CopyStats()
     for rel in sorted(dst_entries, reverse=True):  # children before parents
         want, have = src_entries.get(rel), dst_entries[rel]

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from adapters.storage.background import CopyRunner
 from adapters.storage.base import PairRecord, VolumeRef
-from adapters.storage.copier import sync_tree, tree_bytes
+from adapters.storage.copier import CapacityExceeded, sync_tree
 from adapters.storage.errors import EX_CMDRJE, EX_ENQSIZ, EX_EWSTOT, EX_INVARG, EX_INVSTP, EX_INVVOL, CciError
 from adapters.storage.fault import FaultInjector
 from adapters.storage.metadata import file_lock, read_json, write_json_atomic
@@ -156,6 +156,7 @@ class SimulatedStorage(Volumes):
     def pairevtwait(self, volume: VolumeRef, mu: str, status: PairStatus | str, timeout: float) -> PairRecord | None:
         wanted = PairStatus(status)
         deadline = time.monotonic() + timeout
+        pause = 0.001
         while True:
             record = self.pairdisplay(volume, mu)
             shown = PairStatus.SMPL if record is None else record.status_of(volume)
@@ -165,7 +166,8 @@ class SimulatedStorage(Volumes):
                 raise CciError(EX_INVSTP, f"pair on {volume} is PSUE ({record.error or 'suspended by error'})")
             if time.monotonic() >= deadline:
                 raise CciError(EX_EWSTOT, f"{volume} is {shown.value}, not {wanted.value}, after {timeout}s")
-            time.sleep(0.01)
+            time.sleep(pause)
+            pause = min(0.02, pause * 2)
 
     def fail(self, volume: VolumeRef, mu: str = "", reason: str = "array failure") -> PairRecord:
         """Suspend the pair by error (PSUE) now, stopping any copy."""
@@ -229,28 +231,24 @@ class SimulatedStorage(Volumes):
 
     def _sync_now(self, record: PairRecord) -> None:
         src, dst = record.pvol, record.svol
-        self.check_capacity(src, dst)
         base = self.baseline(record.pair_id)
-        stats = sync_tree(self.data_dir(src), self.data_dir(dst), base.get(str(src)), base.get(str(dst)))
+        try:
+            stats = sync_tree(self.data_dir(src), self.data_dir(dst), base.get(str(src)), base.get(str(dst)),
+                              capacity=self.ldev_info(dst)["size"])
+        except CapacityExceeded as error:
+            raise CciError(EX_INVVOL, f"{src} -> {dst}: {error}") from None
         self.save_baseline(record.pair_id, {str(src): stats.src_baseline, str(dst): stats.dst_baseline})
 
-    def check_capacity(self, src: VolumeRef, dst: VolumeRef) -> None:
-        used, limit = tree_bytes(self.data_dir(src)), self.ldev_info(dst)["size"]
-        if used > limit:
-            raise CciError(EX_INVVOL, f"{used} bytes on {src} do not fit the {limit} bytes of {dst}")
-
     def _snapshot(self, record: PairRecord) -> None:
+        """Take a snapshot of the P-VOL, reusing the chunk lists of its previous snapshot.
+
+        The previous manifest is kept as ``latest-<ldev>.json`` even after its snapshot is
+        dropped, so the next snapshot reads only the files changed since.
+        """
         pool = self.pool(record.pvol.serial)
         latest_file = pool.root / f"latest-{record.pvol.ldev}.json"
-        pointer = read_json(latest_file, {})
-        previous = None
-        if pointer.get("id"):
-            try:
-                previous = pool.load(pointer["id"])
-            except FileNotFoundError:
-                previous = None
-        manifest = take_snapshot(pool, self.data_dir(record.pvol), previous)
-        write_json_atomic(latest_file, {"id": manifest["id"]})
+        manifest = take_snapshot(pool, self.data_dir(record.pvol), read_json(latest_file))
+        write_json_atomic(latest_file, manifest)
         record.snapshot = manifest["id"]
 
     def _materialize(self, volume: VolumeRef) -> None:

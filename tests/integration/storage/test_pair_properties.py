@@ -23,7 +23,7 @@ class Model:
     def apply(self, op: str) -> bool:
         """Apply ``op``; False when the array must refuse it."""
         snap = self.copy_type in SNAPSHOT
-        if self.fail_pending and (self.status != "SMPL" or op == "create"):
+        if self.fail_pending and (self.status == "SMPL") == (op == "create"):  # an op that reaches the pair
             self.fail_pending, self.status = False, "PSUE"
             return False
         allowed = {
