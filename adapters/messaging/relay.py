@@ -48,6 +48,7 @@ class OutboxRelay:
         self._connection: Connection | None = None
         self._producer = None
         self.wake = threading.Event()
+        self.failures = 0
 
     def publish_pending(self) -> int:
         """Publish everything in the outbox now; return how many. Raises on broker errors
@@ -94,6 +95,7 @@ class OutboxRelay:
             except Exception as error:  # noqa: BLE001 - the relay must outlive broker trouble
                 log.warning("outbox relay: broker unavailable (%s); retrying in %.1fs",
                             error, backoff)
+                self.failures += 1
                 self.reset()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, max_backoff)

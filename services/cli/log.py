@@ -1,0 +1,103 @@
+"""``drm log`` and ``drm verify``: a host's history and the proof that nobody edited it."""
+from __future__ import annotations
+
+from events.canonical import format_timestamp
+from services import messages
+from services.agent.bootstrap import open_store
+from services.cli.errors import CliError
+from services.cli.output import emit_json, table
+from services.settings import load_settings
+
+
+def register(subparsers) -> None:
+    log = subparsers.add_parser(
+        "log", help="print a host's events (from its store, or replayed from the shared log)",
+        description="Print the events of a host's stream in order. --source stream replays the "
+                    "RabbitMQ stream queue instead (all hosts unless --host is given).")
+    log.add_argument("--host", help="host whose stream to print (default: DRM_HOSTNAME)")
+    log.add_argument("--after", type=int, default=0, metavar="SEQ",
+                     help="only events after this seq")
+    log.add_argument("--source", choices=("store", "stream"), default="store")
+    log.add_argument("--offset", default="first",
+                     help="stream offset: first, last, next, a number or an ISO timestamp")
+    log.add_argument("--json", action="store_true", help="one JSON event per line")
+    log.set_defaults(func=run_log)
+
+    verify = subparsers.add_parser(
+        "verify", help="check a host's sequence and hash chain",
+        description="Walk the host's stream: every seq present once, every hash matching its "
+                    "event and linking to the one before. Exit 1 naming the first bad seq.")
+    verify.add_argument("--host", help="host to verify (default: DRM_HOSTNAME)")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(func=run_verify)
+
+
+def _summary(event) -> str:
+    payload = event.payload
+    if event.type in ("CommandFailed", "CommandRejected"):
+        return f"{payload.get('command')}: {payload.get('message_id')} {payload.get('text')}"
+    if event.type == "CommandCompleted":
+        return str(payload.get("command"))
+    return ", ".join(f"{k}={v}" for k, v in list(payload.items())[:4])
+
+
+def _print_events(events, as_json: bool) -> None:
+    if as_json:
+        for event in events:
+            emit_json(event.to_wire())
+        return
+    rows = [(e.host, e.seq, format_timestamp(e.occurred_at), e.type, e.principal, _summary(e))
+            for e in events]
+    for line in table(("HOST", "SEQ", "OCCURRED", "TYPE", "PRINCIPAL", "DETAIL"), rows):
+        print(line)
+
+
+def run_log(args) -> int:
+    settings = load_settings()
+    if args.source == "stream":
+        return _run_stream_log(args, settings)
+    host = args.host or settings.hostname
+    _print_events(open_store(settings, host).read(host, after_seq=args.after), args.json)
+    return 0
+
+
+def _run_stream_log(args, settings) -> int:
+    from adapters.messaging.stream_reader import parse_offset, replay
+    from adapters.messaging.topology import Topology
+
+    if settings.embedded:
+        raise CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.BAD_COMMAND, "--source stream needs DRM_BROKER_URL (a RabbitMQ broker)"))
+    try:
+        offset = parse_offset(args.offset)
+    except ValueError as error:
+        raise CliError(messages.PROCESSING_ERROR,
+                       messages.error_text(messages.BAD_COMMAND, str(error))) from error
+    events, errors = [], []
+    for record in replay(settings.broker_url, Topology(settings.namespace).event_log_name, offset):
+        if record.error is not None:
+            errors.append(f"offset {record.offset}: {record.error}")
+        elif (not args.host or record.event.host == args.host) and record.event.seq > args.after:
+            events.append(record.event)
+    _print_events(events, args.json)
+    if errors:
+        raise CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.STORE_INTEGRITY, "unreadable events in the stream: " + "; ".join(errors)))
+    return 0
+
+
+def run_verify(args) -> int:
+    settings = load_settings()
+    host = args.host or settings.hostname
+    result = open_store(settings, host).verify(host)
+    if args.json:
+        emit_json({"host": host, "ok": result.ok, "checked": result.checked,
+                   "head_seq": result.head_seq, "first_bad_seq": result.first_bad_seq,
+                   "problem": result.problem})
+    elif result.ok:
+        print(f"{host}: {result.checked} events, seq 1..{result.head_seq}, chain intact")
+    if not result.ok:
+        raise CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.STORE_INTEGRITY,
+            f"host {host}: chain broken at seq {result.first_bad_seq}: {result.problem}"))
+    return 0

@@ -1,0 +1,40 @@
+"""Console output in the manual's manner: KAVX framing, aligned fields, or JSON."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterable, Sequence
+
+from events import EventEnvelope
+from services import messages
+from services.cli.errors import CliError
+
+
+def emit_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def framed(command: str, lines: Iterable[str]) -> None:
+    print(messages.start_line(command))
+    for line in lines:
+        print(line)
+    print(messages.end_line(command))
+
+
+def fields(pairs: Sequence[tuple[str, Any]]) -> list[str]:
+    width = max(len(name) for name, _ in pairs)
+    return [f"{name.ljust(width)} : {value}" for name, value in pairs]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    render = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
+    return [render(headers)] + [render(r) for r in cells]
+
+
+def raise_for_outcome(command: str, outcome: EventEnvelope) -> None:
+    """Turn a failed or rejected outcome into the CLI error the user sees."""
+    if outcome.type in ("CommandFailed", "CommandRejected"):
+        print(messages.start_line(command), file=sys.stderr)
+        raise CliError(outcome.payload["message_id"], outcome.payload["text"])

@@ -1,0 +1,75 @@
+"""How the CLI reaches an agent: in-process (embedded) or over RabbitMQ (distributed)."""
+from __future__ import annotations
+
+import contextlib
+import getpass
+import socket
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from adapters.messaging.command_client import CommandClient, CommandError, CommandTimeout
+from adapters.messaging.connection import open_connection
+from adapters.messaging.topology import Topology
+from events import CommandEnvelope, EventEnvelope
+from services import messages
+from services.cli.errors import CliError
+from services.settings import Settings
+
+
+def principal() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (containers)
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+class CommandRunner:
+    """Sends commands to agents and returns their outcome events."""
+
+    def __init__(self, client: CommandClient, pump=None, ensure=None) -> None:
+        self.client, self._pump, self._ensure = client, pump, ensure
+
+    def call(self, name: str, host: str, args: dict[str, Any] | None = None,
+             timeout: float = 30.0) -> EventEnvelope:
+        if self._ensure is not None:
+            self._ensure(host)
+        command = CommandEnvelope(name=name, target_host=host, principal=principal(),
+                                  issued_at=datetime.now(timezone.utc), args=args or {})
+        try:
+            return self.client.call(command, timeout=timeout, pump=self._pump)
+        except CommandTimeout as error:
+            raise CliError(messages.PROCESSING_ERROR,
+                           messages.error_text(messages.AGENT_TIMEOUT, str(error))) from error
+        except CommandError as error:
+            raise CliError(messages.PROCESSING_ERROR,
+                           messages.error_text(messages.BAD_COMMAND, str(error))) from error
+
+
+@contextlib.contextmanager
+def command_runner(settings: Settings) -> Iterator[CommandRunner]:
+    topology = Topology(settings.namespace)
+    if settings.embedded:
+        from services.agent.bootstrap import embedded_agents
+
+        with embedded_agents(settings) as agents:
+            client = CommandClient(agents.connection, topology)
+            try:
+                yield CommandRunner(client, pump=agents.pump, ensure=agents.ensure)
+            finally:
+                client.close()
+        return
+    try:
+        connection = open_connection(settings.broker_url)
+        connection.ensure_connection(max_retries=2, interval_start=0.2, interval_step=0.5)
+    except Exception as error:  # noqa: BLE001 - any connection failure
+        raise CliError(messages.PROCESSING_ERROR,
+                       messages.error_text(messages.AGENT_TIMEOUT,
+                                           f"cannot reach the broker at "
+                                           f"{connection.as_uri()}: {error}")) from error
+    with connection:
+        client = CommandClient(connection, topology)
+        try:
+            yield CommandRunner(client)
+        finally:
+            client.close()
