@@ -22,8 +22,9 @@ class EventSchemaError(ValueError):
     """An event that cannot be read: unknown type, bad payload, version without an upcaster."""
 
     def __init__(self, host: str | None, seq: int | None, field: str, reason: str) -> None:
-        where = f"host {host or '?'} seq {seq if seq is not None else '?'}"
-        super().__init__(f"{where}, field {field}: {reason}")
+        where = [f"host {host}"] if host else []
+        where += [f"seq {seq}"] if seq is not None else []
+        super().__init__(", ".join([*where, f"field {field}: {reason}"]))
         self.host, self.seq, self.field, self.reason = host, seq, field, reason
 
 

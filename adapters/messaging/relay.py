@@ -86,7 +86,7 @@ class OutboxRelay:
 
     def run(self, stop: threading.Event, idle: float = 1.0, max_backoff: float = 10.0) -> None:
         """Publish until ``stop`` is set: on ``wake`` or every ``idle`` seconds; back off on
-        errors (0.2 s doubling to ``max_backoff``)."""
+        errors (0.2 s doubling to ``max_backoff``); flush once more when stopping."""
         backoff = 0.2
         while not stop.is_set():
             try:
@@ -102,6 +102,10 @@ class OutboxRelay:
                 continue
             self.wake.wait(idle)
             self.wake.clear()
+        try:  # a last flush on the way out; what fails stays in the outbox for next time
+            self.publish_pending()
+        except Exception as error:  # noqa: BLE001
+            log.warning("outbox relay: final flush failed (%s); events stay in the outbox", error)
         self.reset()
 
     def start(self, stop: threading.Event) -> threading.Thread:

@@ -31,6 +31,7 @@ class AgentWorker(ConsumerProducerMixin):
         self.handled = 0
 
     def get_consumers(self, Consumer, channel):
+        self.topology.declare_all(channel, hosts=(self.agent.host,))
         queue = self.topology.agent_queue(self.agent.host)
         return [Consumer(queues=[queue], callbacks=[self.on_message], accept=["json"],
                          prefetch_count=1, on_decode_error=self.on_decode_error)]
