@@ -54,7 +54,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     values: dict[str, object] = {
         "broker_url": env.get(ENV_BROKER_URL) or EMBEDDED_BROKER_URL,
         "database_url": env.get(ENV_DATABASE_URL) or None,
-        "data_dir": Path(env.get(ENV_DATA_DIR) or Path.home() / ".local" / "share" / "drm"),
+        "data_dir": Path(env.get(ENV_DATA_DIR) or Path.home() / ".local" / "share" / "drm")
+        .expanduser().absolute(),
         "hostname": env.get(ENV_HOSTNAME) or socket.gethostname(),
         "namespace": env.get(ENV_NAMESPACE) or "drm",
     }

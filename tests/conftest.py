@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import os
 import uuid
+from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.services import (answers, docker_available, sqlalchemy_postgres_url, unavailable)
+from tests.broker import BrokerNamespace
+from tests.services import answers, docker_available, sqlalchemy_postgres_url, unavailable
+from tests.tcp_proxy import TcpProxy
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +89,20 @@ def store(store_url):
 def host():
     """A host name no other test uses (the PostgreSQL database is shared by the session)."""
     return f"host-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def broker(amqp_url):
+    namespace = BrokerNamespace(amqp_url)
+    yield namespace
+    namespace.cleanup()
+
+
+@pytest.fixture
+def broker_proxy(amqp_url):
+    """A cuttable TCP path to the broker, and the broker URL that goes through it."""
+    parsed = urlparse(amqp_url)
+    proxy = TcpProxy(parsed.hostname or "127.0.0.1", parsed.port or 5672).start()
+    url = amqp_url.replace(parsed.netloc.split("@")[-1], f"127.0.0.1:{proxy.port}")
+    yield proxy, url
+    proxy.stop()

@@ -1,14 +1,10 @@
-"""Fixtures for tests against the real broker: a fresh namespace per test, cleaned up after."""
+"""A fresh broker namespace per test, cleaned up after; a cuttable path to the broker."""
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlparse
-
-import pytest
 
 from adapters.messaging.connection import open_connection
 from adapters.messaging.topology import Topology
-from tests.tcp_proxy import TcpProxy
 
 
 class BrokerNamespace:
@@ -37,20 +33,3 @@ class BrokerNamespace:
             for exchange in (self.topology.commands, self.topology.events,
                              self.topology.dead_letters):
                 channel.exchange_delete(exchange.name)
-
-
-@pytest.fixture
-def broker(amqp_url):
-    namespace = BrokerNamespace(amqp_url)
-    yield namespace
-    namespace.cleanup()
-
-
-@pytest.fixture
-def broker_proxy(amqp_url):
-    """A cuttable TCP path to the broker, and the broker URL that goes through it."""
-    parsed = urlparse(amqp_url)
-    proxy = TcpProxy(parsed.hostname or "127.0.0.1", parsed.port or 5672).start()
-    url = amqp_url.replace(parsed.netloc.split("@")[-1], f"127.0.0.1:{proxy.port}")
-    yield proxy, url
-    proxy.stop()

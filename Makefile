@@ -1,0 +1,29 @@
+# `make demo` and `make test` set everything up themselves (virtual environment, install).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DIR ?= .drm-demo
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@env -u DRM_BROKER_URL -u DRM_DATABASE_URL DRM_DATA_DIR=$(DEMO_DIR) \
+		DRM_HOSTNAME=FSServer BIN=$(BIN) sh infra/demo.sh
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.event_store_bench
+	$(BIN)/python -m bench.array_bench
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .hypothesis
