@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 _ACTIVE: dict[str, threading.Thread] = {}  # "<root>|<pair_id>|<epoch>" -> thread, per process
 _ACTIVE_LOCK = threading.Lock()
+_CHANGED = threading.Condition(_ACTIVE_LOCK)  # notified whenever a copy of this process ends
 _COPYING = (PairStatus.COPY, PairStatus.RCPY)
 
 
@@ -64,6 +65,11 @@ class CopyRunner:
             if deadline is not None and time.monotonic() >= deadline:
                 return
 
+    def wait_change(self, timeout: float) -> None:
+        """Sleep up to ``timeout`` seconds, waking early when a copy of this process ends."""
+        with _CHANGED:
+            _CHANGED.wait(timeout)
+
     def _alive(self, record: PairRecord) -> bool:
         if record.owner == self.token:
             with _ACTIVE_LOCK:
@@ -98,7 +104,7 @@ class CopyRunner:
             if record is None or record.epoch != epoch:
                 raise _Superseded("pair changed")
             record.bytes_done, record.bytes_total = done, total
-            self.storage.save(record)
+            self.storage.save(record, durable=False)  # progress may be lost; it is redone
 
     def _run(self, pair_id: str, epoch: int, key: str) -> None:
         storage, faults = self.storage, self.storage.faults
@@ -140,8 +146,9 @@ class CopyRunner:
         except Exception as error:  # noqa: BLE001 - any failure of a copy suspends the pair
             self._suspend(pair_id, epoch, str(error))
         finally:
-            with _ACTIVE_LOCK:
+            with _CHANGED:
                 _ACTIVE.pop(key, None)
+                _CHANGED.notify_all()
 
     def _copy(self, record: PairRecord, progress) -> tuple[dict | None, int]:
         """Run the copy; return the new baseline (None for Thin Image) and the bytes written."""

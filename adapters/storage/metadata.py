@@ -24,21 +24,32 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Replace ``path`` with ``data`` as JSON; a crash leaves either the old or the new file."""
+def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` as JSON; a crash leaves either the old or the new file.
+
+    ``durable=False`` skips the two fsyncs: the replacement is still atomic for readers and
+    across a process kill, but may be lost (old content comes back) after a power failure.
+    Use it only for state that may be lost, such as copy progress.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()  # C encoder
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, separators=(",", ":"), sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            view = memoryview(text)
+            while view:
+                view = view[os.write(fd, view):]
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def read_json(path: Path, default: Any = None) -> Any:

@@ -68,8 +68,9 @@ class SimulatedStorage(Volumes):
         data = read_json(self.pairs_dir / f"{pair_id}.json")
         return None if data is None else PairRecord.model_validate(data)
 
-    def save(self, record: PairRecord) -> None:
-        write_json_atomic(self.pairs_dir / f"{record.pair_id}.json", record.model_dump(mode="json"))
+    def save(self, record: PairRecord, durable: bool = True) -> None:
+        write_json_atomic(self.pairs_dir / f"{record.pair_id}.json", record.model_dump(mode="json"),
+                          durable=durable)
 
     def records(self) -> list[PairRecord]:
         found = (read_json(p) for p in sorted(self.pairs_dir.glob("*.json")) if not p.name.endswith(".base.json"))
@@ -166,7 +167,7 @@ class SimulatedStorage(Volumes):
                 raise CciError(EX_INVSTP, f"pair on {volume} is PSUE ({record.error or 'suspended by error'})")
             if time.monotonic() >= deadline:
                 raise CciError(EX_EWSTOT, f"{volume} is {shown.value}, not {wanted.value}, after {timeout}s")
-            time.sleep(pause)
+            self.runner.wait_change(min(pause, max(0.0, deadline - time.monotonic())))
             pause = min(0.02, pause * 2)
 
     def fail(self, volume: VolumeRef, mu: str = "", reason: str = "array failure") -> PairRecord:
@@ -242,13 +243,13 @@ class SimulatedStorage(Volumes):
     def _snapshot(self, record: PairRecord) -> None:
         """Take a snapshot of the P-VOL, reusing the chunk lists of its previous snapshot.
 
-        The previous manifest is kept as ``latest-<ldev>.json`` even after its snapshot is
+        The previous manifest stays linked as ``latest-<ldev>.json`` even after its snapshot is
         dropped, so the next snapshot reads only the files changed since.
         """
         pool = self.pool(record.pvol.serial)
-        latest_file = pool.root / f"latest-{record.pvol.ldev}.json"
-        manifest = take_snapshot(pool, self.data_dir(record.pvol), read_json(latest_file))
-        write_json_atomic(latest_file, manifest)
+        latest = f"latest-{record.pvol.ldev}.json"
+        manifest = take_snapshot(pool, self.data_dir(record.pvol), read_json(pool.root / latest))
+        pool.link_latest(manifest["id"], latest)
         record.snapshot = manifest["id"]
 
     def _materialize(self, volume: VolumeRef) -> None:

@@ -1,6 +1,7 @@
 """Thin Image / Copy-on-Write Snapshot: snapshots kept in a pool as shared content chunks.
 
-A pool holds chunks of at most 1 MiB named by their BLAKE2b digest, so equal content is
+A pool holds chunks of at most 1 MiB named by a 160-bit digest (SHA-256, truncated; older
+pools may hold BLAKE2b-named chunks, which stay readable since a manifest names its chunks), so equal content is
 stored once and shared by every snapshot. A snapshot is a manifest (JSON): for each file its
 signature (size, mtime_ns, inode), mode and list of chunk digests; for each directory its
 mode; for each symlink its target. Taking a snapshot reads only the files whose signature
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from adapters.storage.copier import CHUNK, _remove, scan
-from adapters.storage.metadata import read_json, write_json_atomic
+from adapters.storage.metadata import fsync_dir, read_json, write_json_atomic
 
 Manifest = dict[str, Any]
 _LIBC = ctypes.CDLL(None, use_errno=True) if hasattr(ctypes, "CDLL") else None
@@ -42,7 +43,7 @@ class ChunkPool:
 
     def put(self, data: bytes) -> str:
         """Store ``data`` (once) and return its digest."""
-        digest = hashlib.blake2b(data, digest_size=20).hexdigest()
+        digest = hashlib.sha256(data).digest()[:20].hex()  # SHA-NI: about twice BLAKE2b's speed
         path = self.chunks / digest[:2] / digest
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,6 +73,18 @@ class ChunkPool:
         if manifest is None:
             raise FileNotFoundError(f"snapshot {snap_id} is not in the pool {self.root}")
         return manifest
+
+    def link_latest(self, snap_id: str, name: str) -> None:
+        """Make ``<root>/<name>`` a hard link to the snapshot's manifest (no copy, atomic).
+
+        The link outlives ``delete`` of the snapshot, so the next snapshot of the volume can
+        still reuse its chunk lists.
+        """
+        tmp = self.root / f".{name}.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)
+        os.link(self.manifests / f"{snap_id}.json", tmp)
+        os.replace(tmp, self.root / name)
+        fsync_dir(self.root)
 
     def delete(self, snap_id: str) -> None:
         """Forget a snapshot's manifest (chunks are kept; they may be shared)."""
