@@ -42,12 +42,16 @@ class EventType:
 class EventRegistry:
     def __init__(self) -> None:
         self._types: dict[str, EventType] = {}
+        self._by_model: dict[type[Payload], EventType] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
 
     def register(self, name: str, model: type[Payload], version: int = 1) -> type[Payload]:
         if name in self._types:
             raise DuplicateEventType(f"event type {name!r} is already registered")
-        self._types[name] = EventType(name, version, model)
+        if model in self._by_model:
+            raise DuplicateEventType(f"{model.__name__} is already registered as "
+                                     f"{self._by_model[model].name!r}")
+        self._types[name] = self._by_model[model] = EventType(name, version, model)
         return model
 
     def upcaster(self, name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
@@ -70,10 +74,11 @@ class EventRegistry:
 
     def draft(self, payload: Payload) -> EventDraft:
         """A draft for ``payload``, typed and versioned by the registry."""
-        for event_type in self._types.values():
-            if type(payload) is event_type.model:
-                return EventDraft(event_type.name, event_type.version, payload)
-        raise EventSchemaError(None, None, "type", f"{type(payload).__name__} is not registered")
+        event_type = self._by_model.get(type(payload))
+        if event_type is None:
+            raise EventSchemaError(None, None, "type",
+                                   f"{type(payload).__name__} is not registered")
+        return EventDraft(event_type.name, event_type.version, payload)
 
     def load(self, envelope: EventEnvelope) -> Payload:
         """The envelope's payload as the current model, upcast from older versions."""

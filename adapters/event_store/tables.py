@@ -46,7 +46,7 @@ Position = BigInteger().with_variant(Integer, "sqlite")
 events = Table(
     "drm_events", metadata,
     Column("position", Position, primary_key=True, autoincrement=True),
-    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event_id", String(36), nullable=False),
     Column("host", String(255), nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("type", String(128), nullable=False),
@@ -66,10 +66,12 @@ streams = Table(
     Column("host", String(255), primary_key=True),
     Column("head_seq", BigInteger, nullable=False),
     Column("head_hash", String(64), nullable=False),
+    Column("published_seq", BigInteger, nullable=False, server_default="0"),
 )
 
-outbox = Table(
-    "drm_outbox", metadata,
-    Column("position", Position, primary_key=True),
+commands = Table(
+    "drm_commands", metadata,
+    Column("command_id", String(36), primary_key=True),
     Column("host", String(255), nullable=False),
+    Column("first_seq", BigInteger, nullable=False),
 )

@@ -56,14 +56,15 @@ class OutboxRelay:
         total = 0
         while batch := self.store.pending(limit=self.batch_size, host=self.host):
             producer = self._ensure_producer()
-            confirmed: list[int] = []
+            confirmed: dict[str, int] = {}
             try:
                 for item in batch:
                     publish_event(producer, self.topology, item.event)
-                    confirmed.append(item.position)
+                    confirmed[item.event.host] = item.event.seq
+                    total += 1
             finally:
-                self.store.mark_published(confirmed)
-            total += len(confirmed)
+                for host, seq in confirmed.items():
+                    self.store.mark_published(host, seq)
         return total
 
     def _ensure_producer(self):

@@ -144,7 +144,6 @@ class TestVerify:
     def test_removed_row_is_found(self, store, host):
         self.a_stream(store, host)
         with store.engine.begin() as conn:
-            conn.execute(text("DELETE FROM drm_outbox"))
             conn.execute(text("DELETE FROM drm_events WHERE host = :h AND seq = 2"), {"h": host})
         result = store.verify(host)
         assert result.first_bad_seq == 2 and "removed" in result.problem
@@ -152,7 +151,6 @@ class TestVerify:
     def test_removed_last_row_is_found_from_the_head(self, store, host):
         self.a_stream(store, host)
         with store.engine.begin() as conn:
-            conn.execute(text("DELETE FROM drm_outbox"))
             conn.execute(text("DELETE FROM drm_events WHERE host = :h AND seq = 5"), {"h": host})
         assert store.verify(host).first_bad_seq == 5
 
@@ -180,7 +178,22 @@ class TestOutbox:
 
     def test_marked_events_leave_the_outbox(self, store, host):
         store.append(host, completed_drafts(3), 0, a_context())
-        pending = store.pending(host=host)
-        store.mark_published([p.position for p in pending[:2]])
+        store.mark_published(host, 2)
         assert [p.event.seq for p in store.pending(host=host)] == [3]
+        assert store.pending_count(host) == 1
         assert len(store.read(host)) == 3
+
+    def test_the_publication_cursor_never_moves_back(self, store, host):
+        store.append(host, completed_drafts(3), 0, a_context())
+        store.mark_published(host, 3)
+        store.mark_published(host, 1)
+        assert store.pending(host=host) == []
+
+    def test_pending_of_all_hosts_in_global_order(self, store, host):
+        other = host + "-b"
+        store.append(host, completed_drafts(2), 0, a_context())
+        store.append(other, completed_drafts(1), 0, a_context())
+        store.mark_published(host, 1)
+        mine = [(p.event.host, p.event.seq) for p in store.pending(limit=10_000)
+                if p.event.host in (host, other)]
+        assert mine == [(host, 2), (other, 1)]

