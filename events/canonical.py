@@ -63,3 +63,5 @@ def sha256_hex(data: bytes | str) -> str:
 
 
 loads = orjson.loads
+embedded_json = orjson.Fragment
+"""Wraps canonical JSON bytes so that ``canonical_bytes`` embeds them as they are."""

@@ -17,7 +17,8 @@ from typing import Any, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.base import Payload
-from events.canonical import GENESIS_HASH, canonical_bytes, format_timestamp, sha256_hex
+from events.canonical import (GENESIS_HASH, canonical_bytes, embedded_json, format_timestamp,
+                              sha256_hex)
 
 EVENT_ID_NAMESPACE = uuid.UUID("8f6f3b1e-6a43-4c39-9d0e-5b8f2f7a0c11")
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -131,23 +132,34 @@ class _EventIds:
 def seal(host: str, head_seq: int, head_hash: str, drafts: Sequence[EventDraft],
          context: EventContext, first_index: int = 0) -> list[EventEnvelope]:
     """Number, identify and chain ``drafts`` after the host's head ``(head_seq, head_hash)``."""
-    sealed: list[EventEnvelope] = []
+    return [envelope for envelope, _ in
+            seal_with_payload_json(host, head_seq, head_hash, drafts, context, first_index)]
+
+
+def seal_with_payload_json(host: str, head_seq: int, head_hash: str,
+                           drafts: Sequence[EventDraft], context: EventContext,
+                           first_index: int = 0) -> list[tuple[EventEnvelope, bytes]]:
+    """``seal``, also returning each payload's canonical JSON (what a store writes)."""
+    sealed: list[tuple[EventEnvelope, bytes]] = []
     prev_hash = head_hash or GENESIS_HASH
     stamp = format_timestamp(context.occurred_at)
     ids = _EventIds(context.command_id) if context.command_id else None
     for offset, draft in enumerate(drafts):
         index = first_index + offset
+        payload = draft.payload.model_dump(mode="json")
+        payload_json = canonical_bytes(payload)
         values = {
             "event_id": ids.id_for(index) if ids else str(uuid.uuid4()), "host": host,
             "seq": head_seq + offset + 1, "type": draft.type, "version": draft.version,
             "occurred_at": stamp, "command_id": context.command_id,
             "correlation_id": context.correlation_id, "causation_id": context.causation_id,
-            "principal": context.principal, "payload": draft.payload.model_dump(mode="json"),
+            "principal": context.principal, "payload": embedded_json(payload_json),
             "prev_hash": prev_hash,
         }
         digest = sha256_hex(canonical_bytes(values))  # the canonical body: every field but hash
         values["occurred_at"] = context.occurred_at
+        values["payload"] = payload
         values["hash"] = digest
-        sealed.append(EventEnvelope.trusted(**values))
+        sealed.append((EventEnvelope.trusted(**values), payload_json))
         prev_hash = digest
     return sealed

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Sequence
 
 from adapters.event_store.tables import events
-from events.canonical import canonical_json, format_timestamp, loads
+from events.canonical import format_timestamp, loads
 from events.envelope import EventEnvelope
 
 INSERT_KEYS = tuple(c.name for c in events.columns if c.name != "position")
@@ -35,7 +35,7 @@ def to_envelope(row: Sequence[Any], timestamp_is_text: bool) -> EventEnvelope:
     )
 
 
-def to_params(event: EventEnvelope, occurred_at: Any) -> list[Any]:
+def to_params(event: EventEnvelope, occurred_at: Any, payload_json: bytes) -> list[Any]:
     """Driver parameters for one event, in ``INSERT_KEYS`` order (``occurred_at`` as the
     driver wants it: text for SQLite, the datetime for PostgreSQL)."""
     values = event.__dict__
@@ -43,7 +43,7 @@ def to_params(event: EventEnvelope, occurred_at: Any) -> list[Any]:
         values["event_id"], values["host"], values["seq"], values["type"], values["version"],
         occurred_at,
         values["command_id"], values["correlation_id"], values["causation_id"],
-        values["principal"], canonical_json(values["payload"]), values["prev_hash"],
+        values["principal"], payload_json.decode(), values["prev_hash"],
         values["hash"],
     ]
 
@@ -56,16 +56,33 @@ def multi_insert_sql(row_count: int, placeholder: str) -> str:
             + ", ".join([group] * row_count))
 
 
-def insert_statements(batch: Sequence[EventEnvelope], postgres: bool):
-    """``(sql, params)`` pairs that insert ``batch``, at most ``MAX_ROWS_PER_INSERT`` a time."""
-    placeholder = "%s" if postgres else "?"
+POSTGRES_TYPES = ("text", "text", "bigint", "text", "integer", "timestamptz", "text", "text",
+                  "text", "text", "text", "text", "text")
+_COLUMN_LIST = ", ".join(INSERT_KEYS)
+POSTGRES_INSERT = (
+    f"INSERT INTO {events.name} ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM unnest("
+    + ", ".join(f"%b::{kind}[]" for kind in POSTGRES_TYPES)
+    + f") WITH ORDINALITY AS batch({_COLUMN_LIST}, n) ORDER BY n"
+)
+
+
+def insert_statements(batch: Sequence[tuple[EventEnvelope, bytes]], postgres: bool):
+    """``(sql, params)`` pairs that insert ``batch`` in order: on PostgreSQL one statement with
+    one array per column (a short query the driver prepares once); on SQLite multi-row VALUES,
+    at most ``MAX_ROWS_PER_INSERT`` rows a statement."""
+    if postgres:
+        columns = list(zip(*(to_params(event, event.occurred_at, payload_json)
+                             for event, payload_json in batch)))
+        yield POSTGRES_INSERT, tuple(list(column) for column in columns)
+        return
+    placeholder = "?"
     for start in range(0, len(batch), MAX_ROWS_PER_INSERT):
         chunk = batch[start:start + MAX_ROWS_PER_INSERT]
         params: list[Any] = []
         stamps: dict[datetime, Any] = {}
-        for event in chunk:
+        for event, payload_json in chunk:
             moment = event.occurred_at
             if moment not in stamps:
-                stamps[moment] = moment if postgres else format_timestamp(moment)
-            params.extend(to_params(event, stamps[moment]))
+                stamps[moment] = format_timestamp(moment)
+            params.extend(to_params(event, stamps[moment], payload_json))
         yield multi_insert_sql(len(chunk), placeholder), tuple(params)

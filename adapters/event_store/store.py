@@ -26,7 +26,7 @@ from adapters.event_store import rows
 from adapters.event_store.tables import commands, events, streams
 from adapters.event_store.verify import VerifyResult, walk_chain
 from events.canonical import GENESIS_HASH
-from events.envelope import EventContext, EventDraft, EventEnvelope, seal
+from events.envelope import EventContext, EventDraft, EventEnvelope, seal_with_payload_json
 from events.outcomes import OUTCOME_TYPES
 from events.registry import REGISTRY, EventRegistry, EventSchemaError
 
@@ -103,10 +103,11 @@ class SqlEventStore:
                                                    "new": new_head}).rowcount
                 head_hash = run(self._sql["head_hash"], {"host": host}).scalar_one() if moved \
                     else self._claim_new_stream(conn, host, expected_seq, new_head)
-                batch = seal(host, expected_seq, head_hash, drafts, context)
+                sealed = seal_with_payload_json(host, expected_seq, head_hash, drafts, context)
+                batch = [envelope for envelope, _ in sealed]
                 if self._postgres:
                     run(self._sql["order_lock"], {"key": APPEND_LOCK_KEY})
-                for sql, params in rows.insert_statements(batch, self._postgres):
+                for sql, params in rows.insert_statements(sealed, self._postgres):
                     run(sql, params)
                 run(self._sql["seal_head"], {"host": host, "hash": batch[-1].hash})
                 if context.command_id is not None:  # where the command's events start
