@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 _ACTIVE: dict[str, threading.Thread] = {}  # "<root>|<pair_id>|<epoch>" -> thread, per process
 _ACTIVE_LOCK = threading.Lock()
 _CHANGED = threading.Condition(_ACTIVE_LOCK)  # notified whenever a copy of this process ends
+_ENDED = [0]  # how many copies of this process have ended (read and bumped under _CHANGED)
 _COPYING = (PairStatus.COPY, PairStatus.RCPY)
 
 
@@ -65,10 +66,17 @@ class CopyRunner:
             if deadline is not None and time.monotonic() >= deadline:
                 return
 
-    def wait_change(self, timeout: float) -> None:
-        """Sleep up to ``timeout`` seconds, waking early when a copy of this process ends."""
+    @staticmethod
+    def ended() -> int:
+        """A counter of the copies of this process that have ended (for ``wait_change``)."""
         with _CHANGED:
-            _CHANGED.wait(timeout)
+            return _ENDED[0]
+
+    @staticmethod
+    def wait_change(timeout: float, seen: int) -> None:
+        """Sleep up to ``timeout`` s; return at once if a copy ended since ``ended()`` gave ``seen``."""
+        with _CHANGED:
+            _CHANGED.wait_for(lambda: _ENDED[0] != seen, timeout)
 
     def _alive(self, record: PairRecord) -> bool:
         if record.owner == self.token:
@@ -127,13 +135,14 @@ class CopyRunner:
             record = storage.load(pair_id)
             if record is None or record.epoch != epoch:
                 return
-            baseline, written = self._copy(record, progress)
+            previous = None if record.copy_type in SNAPSHOT_TYPES else storage.baseline(pair_id)
+            baseline, written = self._copy(record, previous, progress)
             with storage.lock():
                 record = storage.load(pair_id)
                 if record is None or record.epoch != epoch:
                     return
                 if baseline is not None:
-                    storage.save_baseline(pair_id, baseline)
+                    storage.save_baseline(pair_id, baseline, previous)
                 record.status = decide(record.copy_type, record.status, Op.COPY_DONE).status
                 record.owner, record.direction = None, ""
                 if record.copy_type in SNAPSHOT_TYPES and record.snapshot:
@@ -148,9 +157,10 @@ class CopyRunner:
         finally:
             with _CHANGED:
                 _ACTIVE.pop(key, None)
+                _ENDED[0] += 1
                 _CHANGED.notify_all()
 
-    def _copy(self, record: PairRecord, progress) -> tuple[dict | None, int]:
+    def _copy(self, record: PairRecord, base: dict | None, progress) -> tuple[dict | None, int]:
         """Run the copy; return the new baseline (None for Thin Image) and the bytes written."""
         storage = self.storage
         if record.copy_type in SNAPSHOT_TYPES:  # Thin Image restore: snapshot -> P-VOL
@@ -161,7 +171,6 @@ class CopyRunner:
             pool = storage.pool(record.pvol.serial)
             return None, restore_snapshot(pool, pool.load(record.snapshot), storage.data_dir(record.pvol), progress)
         src, dst = (record.pvol, record.svol) if record.direction == "forward" else (record.svol, record.pvol)
-        base = storage.baseline(record.pair_id)
         stats = sync_tree(storage.data_dir(src), storage.data_dir(dst), base.get(str(src)),
                           base.get(str(dst)), progress, capacity=storage.ldev_info(dst)["size"])
         return {str(src): stats.src_baseline, str(dst): stats.dst_baseline}, stats.bytes_written

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Callable
 
 CHUNK = 1 << 20
-WORKERS = 4  # files copied at once
+WORKERS = 4  # new files copied at once
+PARALLEL_FROM = 16  # fewer new files than this are copied one after the other
 
 Sig = tuple[int, int, int]  # size, mtime_ns, inode
 Baseline = dict[str, list[int]]  # relative path -> [size, mtime_ns, inode]
@@ -56,23 +57,39 @@ class CopyStats:
 
 
 def scan(root: Path) -> dict[str, Entry]:
-    """Every entry under ``root`` by relative path (``root`` itself excluded), parents first."""
+    """Every entry under ``root`` by relative path (``root`` itself excluded), parents first.
+
+    One ``lstat`` per entry (the ``DirEntry`` one) and nothing else: on this kind of VM the
+    system calls are the cost, so the loop stays lean and runs in one thread (two scanning
+    threads fight over the GIL and end up slower than one).
+    """
     entries: dict[str, Entry] = {}
+    is_reg, is_dir, is_lnk, imode = stat.S_ISREG, stat.S_ISDIR, stat.S_ISLNK, stat.S_IMODE
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    top = os.open(root, flags)
     stack = [""]
-    while stack:
-        rel = stack.pop()
-        with os.scandir(root / rel if rel else root) as it:
-            for item in it:
-                path = f"{rel}/{item.name}" if rel else item.name
-                st = item.stat(follow_symlinks=False)
-                if item.is_symlink():
-                    entries[path] = Entry("l", 0, target=os.readlink(item.path))
-                elif item.is_dir(follow_symlinks=False):
-                    entries[path] = Entry("d", stat.S_IMODE(st.st_mode), mtime_ns=st.st_mtime_ns)
-                    stack.append(path)
-                elif item.is_file(follow_symlinks=False):
-                    entries[path] = Entry("f", stat.S_IMODE(st.st_mode), st.st_size,
-                                          st.st_mtime_ns, st.st_ino)
+    try:
+        while stack:
+            rel = stack.pop()
+            fd = os.open(rel, flags, dir_fd=top) if rel else os.dup(top)
+            prefix = f"{rel}/" if rel else ""
+            try:
+                with os.scandir(fd) as it:  # by fd: each stat is an fstatat, no path walk
+                    for item in it:
+                        path = prefix + item.name
+                        st = item.stat(follow_symlinks=False)
+                        mode = st.st_mode
+                        if is_reg(mode):
+                            entries[path] = Entry("f", imode(mode), st.st_size, st.st_mtime_ns, st.st_ino)
+                        elif is_dir(mode):
+                            entries[path] = Entry("d", imode(mode), mtime_ns=st.st_mtime_ns)
+                            stack.append(path)
+                        elif is_lnk(mode):
+                            entries[path] = Entry("l", 0, target=os.readlink(item.name, dir_fd=fd))
+            finally:
+                os.close(fd)
+    finally:
+        os.close(top)
     return entries
 
 
@@ -180,14 +197,11 @@ def sync_tree(src: Path, dst: Path, baseline_src: Baseline | None = None,
     raises stops the copy (every worker) and is re-raised.
     """
     baseline_src, baseline_dst = baseline_src or {}, baseline_dst or {}
-    with ThreadPoolExecutor(max_workers=1) as pool:  # stat() releases the GIL: scan both at once
-        dst_scan = pool.submit(scan, dst)
-        src_entries = scan(src)
-        dst_scan.result()
+    src_entries = scan(src)
     used = sum(e.size for e in src_entries.values() if e.kind == "f")
     if capacity is not None and used > capacity:
         raise CapacityExceeded(f"{used} bytes do not fit in a volume of {capacity} bytes")
-    dst_entries = dst_scan.result()
+    dst_entries = scan(dst)
     stats = CopyStats()
     for rel in sorted(dst_entries, reverse=True):  # children before parents
         want, have = src_entries.get(rel), dst_entries[rel]
@@ -200,22 +214,26 @@ def sync_tree(src: Path, dst: Path, baseline_src: Baseline | None = None,
         if entry.kind != "f":
             continue
         have = dst_entries.get(rel)
-        if have and baseline_src.get(rel) == entry.sig and baseline_dst.get(rel) == have.sig:
+        src_sig, dst_sig = entry.sig, have.sig if have else None
+        if have and baseline_src.get(rel) == src_sig and baseline_dst.get(rel) == dst_sig:
             stats.files_skipped += 1
-            stats.src_baseline[rel], stats.dst_baseline[rel] = entry.sig, have.sig
+            stats.src_baseline[rel], stats.dst_baseline[rel] = src_sig, dst_sig
         else:
             dirty.append(rel)
     tick = _Ticker(sum(src_entries[rel].size for rel in dirty), progress)
     stats.bytes_total = tick.total
     if progress:
         progress(0, tick.total)
-    for rel, entry in src_entries.items():  # parents come before children
-        target = dst / rel
-        if entry.kind == "d":
-            target.mkdir(exist_ok=True)
-            os.chmod(target, entry.mode)
-        elif entry.kind == "l" and rel not in dst_entries:
-            os.symlink(entry.target, target)
+    dirs = [(rel, e) for rel, e in src_entries.items() if e.kind == "d"]  # parents first
+    for rel, entry in dirs:
+        have = dst_entries.get(rel)
+        if have is None:
+            os.mkdir(dst / rel, entry.mode)
+        if have is None or have.mode != entry.mode:
+            os.chmod(dst / rel, entry.mode)
+    for rel, entry in src_entries.items():
+        if entry.kind == "l" and rel not in dst_entries:
+            os.symlink(entry.target, dst / rel)
 
     def copy(rel: str) -> None:
         if tick.failed:
@@ -231,19 +249,25 @@ def sync_tree(src: Path, dst: Path, baseline_src: Baseline | None = None,
             stats.bytes_written += written
             stats.src_baseline[rel], stats.dst_baseline[rel] = src_entries[rel].sig, sig
 
-    dirty.sort(key=lambda rel: -src_entries[rel].size)  # big files first: workers end together
-    if workers <= 1 or len(dirty) <= 1:
-        for rel in dirty:
+    # Differential copies are mostly reads and compares: threads only add GIL hand-offs, so
+    # they run here. New files are long in-kernel copies that overlap well: a thread pool.
+    fresh = sorted((rel for rel in dirty if rel not in dst_entries), key=lambda rel: -src_entries[rel].size)
+    for rel in dirty:
+        if rel in dst_entries:
+            copy(rel)
+    if workers <= 1 or len(fresh) < PARALLEL_FROM:
+        for rel in fresh:
             copy(rel)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(copy, rel) for rel in dirty]
+            futures = [pool.submit(copy, rel) for rel in fresh]  # biggest first: workers end together
             errors = [f.exception() for f in futures]
         first = next((e for e in errors if e is not None and not isinstance(e, _Abort)), None)
         if first is not None:
             raise first
-    for rel, entry in src_entries.items():
-        if entry.kind == "d":
+    for rel, entry in dirs:  # last: creating entries above changed the directories' mtimes
+        have = dst_entries.get(rel)
+        if have is None or have.mtime_ns != entry.mtime_ns or stats.files_copied or stats.entries_deleted:
             os.utime(dst / rel, ns=(entry.mtime_ns, entry.mtime_ns))
     if progress:
         progress(stats.bytes_total, stats.bytes_total)

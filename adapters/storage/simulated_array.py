@@ -34,6 +34,7 @@ from pathlib import Path
 
 from adapters.storage.background import CopyRunner
 from adapters.storage.base import PairRecord, VolumeRef
+from adapters.storage.baseline import BaselineStore, Loaded
 from adapters.storage.copier import CapacityExceeded, sync_tree
 from adapters.storage.errors import EX_CMDRJE, EX_ENQSIZ, EX_EWSTOT, EX_INVARG, EX_INVSTP, EX_INVVOL, CciError
 from adapters.storage.fault import FaultInjector
@@ -56,6 +57,7 @@ class SimulatedStorage(Volumes):
         self.root.mkdir(parents=True, exist_ok=True)
         self.pairs_dir = self.root / "pairs"
         self.pairs_dir.mkdir(exist_ok=True)
+        self.baselines = BaselineStore(self.pairs_dir)
         self.faults = faults or FaultInjector(self.root)
         self.runner = CopyRunner(self, orphan_policy)
         self.recover()
@@ -76,14 +78,15 @@ class SimulatedStorage(Volumes):
         found = (read_json(p) for p in sorted(self.pairs_dir.glob("*.json")) if not p.name.endswith(".base.json"))
         return [PairRecord.model_validate(d) for d in found if d]
 
-    def baseline(self, pair_id: str) -> dict:
-        return read_json(self.pairs_dir / f"{pair_id}.base.json", {})
+    def baseline(self, pair_id: str) -> Loaded:
+        """The signatures of both volumes at the end of the pair's last copy (``baseline.py``)."""
+        return self.baselines.load(pair_id)
 
-    def save_baseline(self, pair_id: str, data: dict) -> None:
-        write_json_atomic(self.pairs_dir / f"{pair_id}.base.json", data)
+    def save_baseline(self, pair_id: str, data: dict, previous: Loaded | None = None) -> None:
+        self.baselines.save(pair_id, data, previous)
 
     def _drop(self, record: PairRecord) -> None:
-        (self.pairs_dir / f"{record.pair_id}.base.json").unlink(missing_ok=True)
+        self.baselines.drop(record.pair_id)
         (self.pairs_dir / f"{record.pair_id}.json").unlink(missing_ok=True)
 
     def _find(self, volume: VolumeRef, mu: str) -> PairRecord | None:
@@ -159,6 +162,7 @@ class SimulatedStorage(Volumes):
         deadline = time.monotonic() + timeout
         pause = 0.001
         while True:
+            seen = self.runner.ended()
             record = self.pairdisplay(volume, mu)
             shown = PairStatus.SMPL if record is None else record.status_of(volume)
             if shown is wanted:
@@ -167,7 +171,9 @@ class SimulatedStorage(Volumes):
                 raise CciError(EX_INVSTP, f"pair on {volume} is PSUE ({record.error or 'suspended by error'})")
             if time.monotonic() >= deadline:
                 raise CciError(EX_EWSTOT, f"{volume} is {shown.value}, not {wanted.value}, after {timeout}s")
-            self.runner.wait_change(min(pause, max(0.0, deadline - time.monotonic())))
+            # a copy run by this process wakes us when it ends; others are polled
+            local = record is not None and record.owner == self.runner.token
+            self.runner.wait_change(min(0.25 if local else pause, max(0.0, deadline - time.monotonic())), seen)
             pause = min(0.02, pause * 2)
 
     def fail(self, volume: VolumeRef, mu: str = "", reason: str = "array failure") -> PairRecord:
@@ -238,7 +244,7 @@ class SimulatedStorage(Volumes):
                               capacity=self.ldev_info(dst)["size"])
         except CapacityExceeded as error:
             raise CciError(EX_INVVOL, f"{src} -> {dst}: {error}") from None
-        self.save_baseline(record.pair_id, {str(src): stats.src_baseline, str(dst): stats.dst_baseline})
+        self.save_baseline(record.pair_id, {str(src): stats.src_baseline, str(dst): stats.dst_baseline}, base)
 
     def _snapshot(self, record: PairRecord) -> None:
         """Take a snapshot of the P-VOL, reusing the chunk lists of its previous snapshot.
