@@ -2,7 +2,7 @@
 
 No I/O here. Importing this package registers every event type in ``REGISTRY``.
 """
-from events import outcomes  # noqa: F401  (registers the outcome events)
+from events import filesystem, maps, outcomes  # noqa: F401  (register their event types)
 from events.commands import CommandEnvelope
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal
 from events.registry import REGISTRY, EventRegistry, EventSchemaError

@@ -83,8 +83,12 @@ class SqlEventStore:
 
     # -- writing -----------------------------------------------------------------------------
     def append(self, host: str, drafts: Sequence[EventDraft], expected_seq: int,
-               context: EventContext) -> list[EventEnvelope]:
+               context: EventContext, first_index: int = 0) -> list[EventEnvelope]:
         """Seal ``drafts`` after ``expected_seq`` of ``host`` and store them atomically.
+
+        ``first_index`` is the index of the first draft among the events of its command, so a
+        command that records its events in several appends still gets distinct, deterministic
+        event ids.
 
         Returns the stored envelopes. Raises ``ConcurrencyError`` if the stream is no longer at
         ``expected_seq`` and ``EventSchemaError`` for a draft whose type is not registered;
@@ -103,7 +107,8 @@ class SqlEventStore:
                                                    "new": new_head}).rowcount
                 head_hash = run(self._sql["head_hash"], {"host": host}).scalar_one() if moved \
                     else self._claim_new_stream(conn, host, expected_seq, new_head)
-                sealed = seal_with_payload_json(host, expected_seq, head_hash, drafts, context)
+                sealed = seal_with_payload_json(host, expected_seq, head_hash, drafts, context,
+                                                first_index)
                 batch = [envelope for envelope, _ in sealed]
                 if self._postgres:
                     run(self._sql["order_lock"], {"key": APPEND_LOCK_KEY})

@@ -8,13 +8,23 @@ when it comes. The outcome arrives on this client's exclusive reply queue, match
 from __future__ import annotations
 
 import time
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from kombu import Connection, Consumer, Producer
 
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope, EventEnvelope
 from events.codec import decode_event, encode_command
+
+
+@dataclass(frozen=True)
+class QueryReply:
+    """A query's answer: the result as of the host's view at ``seq`` (no event recorded)."""
+
+    host: str
+    seq: int
+    result: dict[str, Any]
 
 
 class CommandTimeout(TimeoutError):
@@ -38,11 +48,15 @@ class CommandClient:
         self.producer = Producer(self.channel)
         self._replies: dict[str, object] = {}
         self._declared: set[str] = set()
+        self.on_progress: Callable[[str], None] = lambda text: None
         self.consumer = Consumer(self.channel, queues=[self.reply_queue],
                                  callbacks=[self._on_reply], accept=["json"], no_ack=True)
         self.consumer.consume()
 
     def _on_reply(self, body, message) -> None:
+        if isinstance(body, dict) and body.get("kind") == "progress":
+            self.on_progress(str(body.get("text", "")))
+            return
         self._replies[message.properties.get("correlation_id")] = body
 
     def send(self, command: CommandEnvelope) -> CommandEnvelope:
@@ -61,8 +75,9 @@ class CommandClient:
         return command
 
     def wait(self, command: CommandEnvelope, timeout: float,
-             pump: Callable[[], object] | None = None) -> EventEnvelope:
-        """Wait for the outcome of ``command``; ``pump`` runs an in-process agent meanwhile."""
+             pump: Callable[[], object] | None = None) -> EventEnvelope | QueryReply:
+        """Wait for the outcome of ``command`` (or a query's answer); ``pump`` runs an
+        in-process agent meanwhile. Progress messages go to ``on_progress`` as they come."""
         deadline = time.monotonic() + timeout
         while command.command_id not in self._replies:
             remaining = deadline - time.monotonic()
@@ -75,12 +90,14 @@ class CommandClient:
             except TimeoutError:
                 continue
         body = self._replies.pop(command.command_id)
+        if isinstance(body, dict) and body.get("kind") == "query":
+            return QueryReply(body["host"], int(body["seq"]), body["result"])
         if isinstance(body, dict) and "error" in body and "hash" not in body:
             raise CommandError(str(body["error"]))
         return decode_event(body)
 
     def call(self, command: CommandEnvelope, timeout: float = 30.0,
-             pump: Callable[[], object] | None = None) -> EventEnvelope:
+             pump: Callable[[], object] | None = None) -> EventEnvelope | QueryReply:
         return self.wait(self.send(command), timeout, pump)
 
     def close(self) -> None:

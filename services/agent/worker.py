@@ -16,7 +16,7 @@ from kombu.mixins import ConsumerProducerMixin
 from adapters.messaging.topology import Topology
 from events.codec import decode_command, encode_event
 from events.registry import EventSchemaError
-from services.agent.service import HostAgent
+from services.agent.service import HostAgent, QueryAnswer
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ class AgentWorker(ConsumerProducerMixin):
             self._reply_error(message, str(error))
             message.reject(requeue=False)
             return
+        self.agent.progress = lambda text: self._reply(command, {
+            "kind": "progress", "command_id": command.command_id, "text": text})
         try:
             outcome = self.agent.handle(command)
         except Exception:  # noqa: BLE001 - store or infrastructure trouble: retry later
@@ -55,16 +57,27 @@ class AgentWorker(ConsumerProducerMixin):
             time.sleep(1.0)
             message.requeue()
             return
-        if command.reply_to:
-            self.producer.publish(encode_event(outcome), exchange="",
-                                  routing_key=command.reply_to,
-                                  correlation_id=command.command_id,
-                                  content_type="application/json", content_encoding="utf-8",
-                                  retry=True, retry_policy={"max_retries": 3})
+        finally:
+            self.agent.progress = lambda text: None
+        if isinstance(outcome, QueryAnswer):
+            self._reply(command, {"kind": "query", "command_id": outcome.command_id,
+                                  "host": outcome.host, "seq": outcome.seq,
+                                  "result": outcome.result})
+        else:
+            self._reply(command, encode_event(outcome))
         message.ack()
         self.handled += 1
         if self.relay_wake is not None:
             self.relay_wake.set()
+
+    def _reply(self, command, body) -> None:
+        if not command.reply_to:
+            return
+        self.producer.publish(body, exchange="", routing_key=command.reply_to,
+                              correlation_id=command.command_id,
+                              content_type="application/json", content_encoding="utf-8",
+                              serializer=None if isinstance(body, str) else "json",
+                              retry=True, retry_policy={"max_retries": 3})
 
     def _reply_error(self, message, text: str) -> None:
         reply_to = message.properties.get("reply_to")

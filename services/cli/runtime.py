@@ -5,9 +5,10 @@ import contextlib
 import getpass
 import socket
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from adapters.messaging.command_client import CommandClient, CommandError, CommandTimeout
+from adapters.messaging.command_client import (CommandClient, CommandError, CommandTimeout,
+                                               QueryReply)
 from adapters.messaging.connection import open_connection
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope, EventEnvelope
@@ -31,9 +32,13 @@ class CommandRunner:
         self.client, self._pump, self._ensure = client, pump, ensure
 
     def call(self, name: str, host: str, args: dict[str, Any] | None = None,
-             timeout: float = 30.0) -> EventEnvelope:
+             timeout: float = 30.0, progress: Callable[[str], None] | None = None
+             ) -> EventEnvelope | QueryReply:
+        """Send ``name`` to ``host``'s agent; return its outcome event or query answer.
+        ``progress`` receives the agent's progress lines while it works."""
         if self._ensure is not None:
             self._ensure(host)
+        self.client.on_progress = progress or (lambda text: None)
         command = CommandEnvelope(name=name, target_host=host, principal=principal(),
                                   issued_at=datetime.now(timezone.utc), args=args or {})
         try:

@@ -1,0 +1,167 @@
+"""File-system protection events: backup, restore and resync workflows, catalog, locks.
+
+A workflow is bracketed by its request and its end (``…Completed`` or ``…Aborted``), and every
+storage step is an intent before the adapter call and an outcome after it, all carrying the
+``workflow_id`` (the id of the command that started it). An agent that restarts finds the
+workflows without an end and compensates them (DESIGN §5).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from events.base import Payload
+from events.registry import REGISTRY
+
+
+# -- workflow brackets --------------------------------------------------------------------------
+class BackupRequested(Payload):
+    workflow_id: str
+    backup_id: str  # assigned by decide, 10 digits
+    mode: str  # ONLINE | COLD
+    instances: tuple[str, ...]  # mount points backed up
+    generation: str
+    copy_groups: tuple[str, ...]
+    comment: str = ""
+
+
+class BackupAborted(Payload):
+    workflow_id: str
+    backup_id: str
+    reason: str
+    step: str = ""
+
+
+class RestoreRequested(Payload):
+    workflow_id: str
+    backup_id: str
+    instances: tuple[str, ...]
+    copy_groups: tuple[str, ...]
+    forced: bool = False
+
+
+class RestoreCompleted(Payload):
+    workflow_id: str
+    backup_id: str
+
+
+class RestoreAborted(Payload):
+    workflow_id: str
+    backup_id: str
+    reason: str
+    step: str = ""
+
+
+# -- storage steps: intent, then outcome --------------------------------------------------------
+class PairResyncRequested(Payload):
+    workflow_id: str
+    copy_group: str
+    direction: str = "forward"  # forward: P-VOL -> S-VOL; reverse (restore): S-VOL -> P-VOL
+
+
+class PairResynced(Payload):
+    workflow_id: str
+    copy_group: str
+    direction: str
+    status: str  # PAIR when the copy finished
+    bytes_copied: int = 0
+
+
+class PairSplitRequested(Payload):
+    workflow_id: str
+    copy_group: str
+
+
+class PairSplit(Payload):
+    workflow_id: str
+    copy_group: str
+    pvol_status: str  # PSUS
+    svol_status: str  # SSUS
+
+
+class PairStepFailed(Payload):
+    """A pair operation failed; ``status`` is what the pair shows now (often PSUE)."""
+
+    workflow_id: str
+    copy_group: str
+    operation: str  # resync | split | restore
+    error: str
+    status: str = ""
+
+
+class VolumeUnmountRequested(Payload):
+    workflow_id: str
+    mount_point: str
+
+
+class VolumeUnmounted(Payload):
+    workflow_id: str
+    mount_point: str
+
+
+class VolumeMountRequested(Payload):
+    workflow_id: str
+    mount_point: str
+
+
+class VolumeMounted(Payload):
+    workflow_id: str
+    mount_point: str
+
+
+# -- catalog -------------------------------------------------------------------------------------
+class ObjectRow(Payload):
+    """One row of a catalog entry: ``T FILE FS DG DEVICE COPY-GROUP``."""
+
+    kind: str = "F"
+    file: str
+    file_system: str
+    disk_group: str = "-"
+    device: str
+    copy_group: str
+
+
+class BackupRecorded(Payload):
+    """A live catalog entry. ``original_id``/``origin_host`` follow the data across hosts."""
+
+    backup_id: str
+    original_id: str
+    origin_host: str
+    mode: str  # ONLINE | COLD | VSS
+    object_type: str = "FILESYSTEM"
+    instances: tuple[str, ...]
+    rows: tuple[ObjectRow, ...]
+    generation: str
+    copy_groups: tuple[str, ...]
+    started_at: datetime
+    ended_at: datetime
+    comment: str = ""
+    media: str = "DISK"
+    workflow_id: str = ""
+
+
+class BackupEntryDeleted(Payload):
+    """A catalog entry stops being live. ``reason``: superseded | resync | deleted | restored-over."""
+
+    backup_id: str
+    reason: str
+    by_backup_id: str = ""
+    copy_groups: tuple[str, ...] = ()
+
+
+# -- locks ---------------------------------------------------------------------------------------
+class CopyGroupLocked(Payload):
+    copy_group: str
+    by: str  # drmcgctl | mount
+    backup_id: str = ""
+
+
+class CopyGroupUnlocked(Payload):
+    copy_group: str
+    by: str
+
+
+for _model in (BackupRequested, BackupAborted, RestoreRequested, RestoreCompleted, RestoreAborted,
+               PairResyncRequested, PairResynced, PairSplitRequested, PairSplit, PairStepFailed,
+               VolumeUnmountRequested, VolumeUnmounted, VolumeMountRequested, VolumeMounted,
+               BackupRecorded, BackupEntryDeleted, CopyGroupLocked, CopyGroupUnlocked):
+    REGISTRY.register(_model.__name__, _model)

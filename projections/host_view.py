@@ -1,0 +1,100 @@
+"""The views of one host, kept by its agent and rebuilt by any replay of its stream.
+
+``HostView`` holds the catalog, the copy groups (status, lock, mount, rotation), the dictionary
+maps and the workflows in progress. It is plain data: ``projections.host_fold.apply`` is the only
+code that changes it, and it never invents a value (backup IDs, generations and supersessions
+come from the events).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from events.filesystem import ObjectRow
+from events.maps import VolumeMap
+
+BACKUP_ID_DIGITS = 10
+
+
+def format_backup_id(number: int) -> str:
+    return f"{number:0{BACKUP_ID_DIGITS}d}"
+
+
+@dataclass
+class CatalogEntry:
+    backup_id: str
+    original_id: str
+    origin_host: str
+    mode: str
+    object_type: str
+    instances: tuple[str, ...]
+    rows: tuple[ObjectRow, ...]
+    generation: str
+    copy_groups: tuple[str, ...]
+    started_at: datetime
+    ended_at: datetime
+    comment: str
+    media: str
+    recorded_seq: int
+
+
+@dataclass
+class CopyGroupState:
+    copy_group: str
+    copy_type: str = ""
+    generation: str = ""
+    mount_point: str = ""  # the P-VOL's mount point on this host
+    status: str = "UNKNOWN"  # last status this host's events know (PAIR, PSUS, PSUE, …)
+    locked_by: str = ""  # "" | drmcgctl | mount
+    lock_backup_id: str = ""
+    mounted_at: str = ""  # where the S-VOL is mounted on this host (backup server), if anywhere
+    backup_id: str = ""  # the live catalog entry on this copy group
+    last_backup_at: datetime | None = None
+    last_backup_seq: int = 0  # rotation: the generation backed up longest ago goes next
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.locked_by)
+
+
+@dataclass
+class Workflow:
+    """A backup or restore that has started. ``open_steps`` are intents without outcome."""
+
+    workflow_id: str
+    kind: str  # backup | restore
+    backup_id: str
+    copy_groups: tuple[str, ...]
+    instances: tuple[str, ...]
+    started_seq: int
+    open_steps: dict[str, str] = field(default_factory=dict)  # step key -> event type
+    unmounted: set[str] = field(default_factory=set)  # P-VOL mount points taken down
+    split_done: set[str] = field(default_factory=set)
+    ended: str = ""  # "" | completed | aborted
+
+
+@dataclass
+class HostView:
+    host: str
+    seq: int = 0
+    next_backup_number: int = 1
+    catalog: dict[str, CatalogEntry] = field(default_factory=dict)
+    copy_groups: dict[str, CopyGroupState] = field(default_factory=dict)
+    volumes: dict[str, VolumeMap] = field(default_factory=dict)
+    maps_refreshed_seq: int = 0
+    workflows: dict[str, Workflow] = field(default_factory=dict)
+
+    @property
+    def next_backup_id(self) -> str:
+        return format_backup_id(self.next_backup_number)
+
+    def unfinished_workflows(self) -> list[Workflow]:
+        return [w for w in self.workflows.values() if not w.ended]
+
+    def entries_on(self, copy_groups) -> list[CatalogEntry]:
+        """Live entries that use any of ``copy_groups``."""
+        wanted = set(copy_groups)
+        return [e for e in self.catalog.values() if wanted & set(e.copy_groups)]
+
+    def copy_group(self, name: str) -> CopyGroupState:
+        return self.copy_groups.setdefault(name, CopyGroupState(name))
