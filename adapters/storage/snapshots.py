@@ -13,7 +13,9 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,6 +23,7 @@ from adapters.storage.copier import CHUNK, _remove, scan
 from adapters.storage.metadata import fsync_dir, read_json, write_json_atomic
 
 Manifest = dict[str, Any]
+DIGEST_HEX = 40  # a chunk is named by 20 bytes of digest, in hex
 _LIBC = ctypes.CDLL(None, use_errno=True) if hasattr(ctypes, "CDLL") else None
 
 
@@ -47,7 +50,7 @@ class ChunkPool:
         path = self.chunks / digest[:2] / digest
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+            tmp = path.with_name(f".{digest}.{os.getpid()}.{threading.get_ident()}.tmp")
             with open(tmp, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, path)
@@ -65,7 +68,7 @@ class ChunkPool:
 
     def save(self, manifest: Manifest) -> str:
         snap_id = manifest.setdefault("id", uuid.uuid4().hex)
-        write_json_atomic(self.manifests / f"{snap_id}.json", manifest)
+        write_json_atomic(self.manifests / f"{snap_id}.json", manifest, sort_keys=False)
         return snap_id
 
     def load(self, snap_id: str) -> Manifest:
@@ -91,12 +94,30 @@ class ChunkPool:
         (self.manifests / f"{snap_id}.json").unlink(missing_ok=True)
 
 
-def take_snapshot(pool: ChunkPool, volume: Path, previous: Manifest | None = None) -> Manifest:
-    """Record the content of ``volume`` in ``pool`` and return the (saved) manifest."""
+def digests(info: dict[str, Any]) -> list[str]:
+    """The chunk digests of a manifest's file entry, in order.
+
+    Manifests store them as one string of concatenated 40-hex-digit digests (cheap to encode
+    and parse); the first manifests stored a list, which is still read.
+    """
+    chunks = info["chunks"]
+    if isinstance(chunks, list):
+        return chunks
+    return [chunks[i:i + DIGEST_HEX] for i in range(0, len(chunks), DIGEST_HEX)]
+
+
+def take_snapshot(pool: ChunkPool, volume: Path, previous: Manifest | None = None,
+                  workers: int = 2) -> Manifest:
+    """Record the content of ``volume`` in ``pool`` and return the (saved) manifest.
+
+    Files whose signature equals the one in ``previous`` reuse its chunk list unread; the
+    others are read and stored by ``workers`` threads (hashing releases the GIL).
+    """
     before = (previous or {}).get("files", {})
     files: dict[str, Any] = {}
     dirs: dict[str, int] = {}
     links: dict[str, str] = {}
+    changed = []
     for rel, entry in scan(volume).items():
         if entry.kind == "d":
             dirs[rel] = entry.mode
@@ -104,11 +125,19 @@ def take_snapshot(pool: ChunkPool, volume: Path, previous: Manifest | None = Non
             links[rel] = entry.target
         else:
             old = before.get(rel)
-            if old and old["sig"] == entry.sig:
-                chunks = old["chunks"]
-            else:
-                chunks = _store_file(pool, volume / rel, entry.size)
-            files[rel] = {"sig": entry.sig, "mode": entry.mode, "chunks": chunks}
+            files[rel] = {"sig": entry.sig, "mode": entry.mode, "chunks": old["chunks"] if old else ""}
+            if not old or old["sig"] != entry.sig:
+                changed.append((rel, entry.size))
+
+    def store(item: tuple[str, int]) -> None:
+        files[item[0]]["chunks"] = "".join(_store_file(pool, volume / item[0], item[1]))
+
+    if workers > 1 and len(changed) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as executor:
+            list(executor.map(store, sorted(changed, key=lambda item: -item[1])))
+    else:
+        for item in changed:
+            store(item)
     manifest = {"files": files, "dirs": dirs, "links": links}
     pool.flush()  # chunks are durable before the manifest that names them
     pool.save(manifest)
@@ -158,7 +187,7 @@ def restore_snapshot(pool: ChunkPool, manifest: Manifest, target: Path,
         mode = "r+b" if path.exists() else "wb"
         with open(path, mode) as handle:
             offset = 0
-            for digest in info["chunks"]:
+            for digest in digests(info):
                 data = pool.get(digest)
                 if mode == "wb" or os.pread(handle.fileno(), len(data), offset) != data:
                     os.pwrite(handle.fileno(), data, offset)
