@@ -63,8 +63,15 @@ class StorageArray(Protocol):
     def volume_path(self, volume: VolumeRef) -> Path:
         """The directory holding the file system of ``volume`` (its data)."""
 
-    def mount(self, volume: VolumeRef, mount_point: Path) -> None:
-        """Make ``volume`` visible at ``mount_point``; needs no root. Refuses a busy mount point."""
+    def mount(self, volume: VolumeRef, mount_point: Path, read_only: bool | None = None) -> bool:
+        """Make ``volume`` visible at ``mount_point``; needs no root. Refuses a busy mount point.
+
+        Returns True for a read-only mount: by default exactly when ``write_protected``; asking
+        for ``read_only=False`` on a write-protected volume raises ``CciError(EX_INVVOL)``.
+        """
+
+    def write_protected(self, volume: VolumeRef) -> bool:
+        """True for an S-VOL the host must not write: paired, copying, or split without -rw."""
 
     def unmount(self, mount_point: Path) -> None:
         """Remove what ``mount`` made; the data stays on the volume."""

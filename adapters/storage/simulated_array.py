@@ -193,9 +193,36 @@ class SimulatedStorage(Volumes):
                     self._materialize(volume)
         return self.data_dir(volume)
 
-    def mount(self, volume: VolumeRef, mount_point: Path) -> None:
+    def write_protected(self, volume: VolumeRef) -> bool:
+        """True when the array refuses host writes to ``volume``.
+
+        An S-VOL is write-protected unless its pair is split with ``-rw`` (PSUS/PSUE with
+        ``svol_mode == "rw"``): while COPY/PAIR/RCPY, and after a plain ``pairsplit``.
+        """
+        for record in self.records():
+            if record.svol == volume:
+                split = record.status in (PairStatus.PSUS, PairStatus.PSUE)
+                return not (split and record.svol_mode == "rw")
+        return False
+
+    def mount(self, volume: VolumeRef, mount_point: Path, read_only: bool | None = None) -> bool:
+        """Mount ``volume``; return True when the mount is read-only.
+
+        ``read_only=None`` mounts read-only exactly when the volume is write-protected;
+        ``read_only=False`` on a write-protected volume is refused (EX_INVVOL) and mounts
+        nothing. A read-only mount is a link to the volume's read-only view: programs of the
+        agent check ``mount_mode``/``write_protected`` before writing, but without root the
+        simulation cannot stop a process from writing through the link. What it does
+        guarantee: such writes never reach the P-VOL, and the next resync finds them (the
+        S-VOL's signatures no longer match the baseline) and overwrites them.
+        """
+        protected = self.write_protected(volume)
+        if read_only is False and protected:
+            raise CciError(EX_INVVOL, f"{volume} is a write-protected S-VOL (split it with -rw to write)")
+        read_only = protected if read_only is None else read_only
         self.volume_path(volume)
-        super().mount(volume, mount_point)
+        super().mount(volume, mount_point, read_only)
+        return read_only
 
     def wait_idle(self, timeout: float | None = None) -> None:
         """Wait for the copies this process runs (tests, CLI exit)."""

@@ -7,7 +7,10 @@ Layout under the arrays root::
     <root>/<serial>/pool/             Thin Image pool (chunks, snapshot manifests)
 
 A mount is a symbolic link at the mount point pointing at the LDEV's directory; unmount
-removes the link. Any program then reads and writes the volume with ordinary file I/O.
+removes the link. Any program then reads and writes the volume with ordinary file I/O. A
+read-only mount links to ``<root>/<serial>/ro/<id>`` (itself a link to the LDEV's directory),
+so every process can tell the mode from the link alone (``mount_mode``); see
+``SimulatedStorage.mount`` for what read-only does and does not guarantee.
 """
 from __future__ import annotations
 
@@ -64,19 +67,37 @@ class Volumes:
     def pool_dir(self, serial: str) -> Path:
         return self.root / str(serial) / "pool"
 
-    def mount(self, volume: VolumeRef, mount_point: Path) -> None:
+    def ro_view(self, volume: VolumeRef) -> Path:
+        """The read-only view of a volume: a link ``<serial>/ro/<ldev>`` -> ``../ldev/<ldev>``."""
+        view = self.root / str(volume.serial) / "ro" / str(volume.ldev)
+        if not view.is_symlink():
+            view.parent.mkdir(parents=True, exist_ok=True)
+            tmp = view.with_name(f".{volume.ldev}.{os.getpid()}.tmp")
+            tmp.unlink(missing_ok=True)
+            os.symlink(Path("..") / "ldev" / str(volume.ldev), tmp, target_is_directory=True)
+            os.replace(tmp, view)
+        return view
+
+    def mount(self, volume: VolumeRef, mount_point: Path, read_only: bool = False) -> None:
+        """Link ``mount_point`` to the volume (or, ``read_only``, to its read-only view)."""
         self.ldev_info(volume)
-        target = self.data_dir(volume)
+        target = self.ro_view(volume) if read_only else self.data_dir(volume)
         if mount_point.is_symlink():
             if Path(os.readlink(mount_point)) == target:
                 return
-            raise CciError(EX_INVVOL, f"{mount_point} already has another volume mounted")
+            raise CciError(EX_INVVOL, f"{mount_point} already has a volume mounted (unmount it first)")
         if mount_point.exists():
             if not mount_point.is_dir() or any(mount_point.iterdir()):
                 raise CciError(EX_INVVOL, f"mount point {mount_point} is not an empty directory")
             mount_point.rmdir()
         mount_point.parent.mkdir(parents=True, exist_ok=True)
         os.symlink(target, mount_point, target_is_directory=True)
+
+    def mount_mode(self, mount_point: Path) -> str | None:
+        """"ro" or "rw" for a mount of these arrays' volumes, None when nothing is mounted."""
+        if self.mounted_volume(mount_point) is None:
+            return None
+        return "ro" if Path(os.readlink(mount_point)).parent.name == "ro" else "rw"
 
     def unmount(self, mount_point: Path) -> None:
         if not mount_point.is_symlink():
