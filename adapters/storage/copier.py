@@ -137,8 +137,14 @@ def _fresh_copy(fin: int, fout: int, size: int, tick: _Ticker) -> tuple[int, int
     while done < size:
         try:
             n = os.copy_file_range(fin, fout, min(CHUNK, size - done))
-        except OSError:
-            n = os.write(fout, os.read(fin, min(CHUNK, size - done)))
+        except OSError:  # a file system without it: through user space, at the same offsets
+            data = os.pread(fin, min(CHUNK, size - done), done)
+            view = memoryview(data)
+            while view:
+                view = view[os.pwrite(fout, view, done + len(data) - len(view)):]
+            os.lseek(fin, done + len(data), os.SEEK_SET)
+            os.lseek(fout, done + len(data), os.SEEK_SET)
+            n = len(data)
         if n == 0:
             break
         done += n

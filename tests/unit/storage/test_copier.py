@@ -58,3 +58,48 @@ def test_snapshot_shares_chunks_and_restores_exact_content(tmp_path):
     assert digests(second["files"]["a"])[0] != digests(first["files"]["a"])[0]
     restore_snapshot(pool, pool.load(first["id"]), vol)
     assert {p: p.read_bytes() for p in vol.rglob("*") if p.is_file()} == before
+
+
+def test_many_new_files_are_copied_in_parallel_exactly(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    write_tree(src, {f"d{i % 3}/f{i}": os.urandom(i * 5000 + 1) for i in range(40)})
+    dst.mkdir()
+    stats = sync_tree(src, dst, workers=4)
+    assert_same_tree(src, dst)
+    assert stats.files_copied == 40 and stats.bytes_written == stats.bytes_total
+
+
+def test_a_progress_error_stops_every_worker_and_a_rerun_finishes_the_copy(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    write_tree(src, {f"f{i}": os.urandom(CHUNK + i) for i in range(24)})
+    dst.mkdir()
+    seen = []
+
+    def progress(done, total):
+        seen.append(done)
+        if done > 6 * CHUNK:
+            raise RuntimeError("stop here")
+
+    try:
+        sync_tree(src, dst, progress=progress, workers=4)
+    except RuntimeError as error:
+        assert str(error) == "stop here"
+    else:
+        raise AssertionError("the progress error was swallowed")
+    assert max(seen) < 12 * CHUNK  # the other workers stopped too
+    stats = sync_tree(src, dst)  # idempotent: resuming gives the exact tree
+    assert_same_tree(src, dst)
+    assert stats.files_copied <= 24
+
+
+def test_copy_without_copy_file_range_falls_back_to_user_space(tmp_path, monkeypatch):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    write_tree(src, {"a": os.urandom(2 * CHUNK + 7), "b": b""})
+    dst.mkdir()
+
+    def unsupported(*args):
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(os, "copy_file_range", unsupported)
+    sync_tree(src, dst)
+    assert_same_tree(src, dst)
