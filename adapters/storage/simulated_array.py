@@ -3,9 +3,11 @@
 ``SimulatedStorage(root)`` is every array under one root (the arrays of a lab, which share a
 SAN); ``Volumes`` handles arrays, LDEVs and mounts, this module the pairs.
 
-Pair state lives in ``<root>/pairs/<pair_id>.json`` (atomic writes), guarded by one flock
-(``<root>/pairs/.lock``) held only for short read-modify-write steps, so the agents of several
-hosts can share the arrays from several processes.
+Pair state lives in ``<root>/pairs/<pair_id>.json`` (atomic writes) and the sync baseline
+beside it (``baseline.py``), guarded by one flock (``<root>/pairs/.lock``) held only for short
+read-modify-write steps, so the agents of several hosts can share the arrays from several
+processes; a refused operation (EX_INVSTP …) changes nothing. S-VOLs are write-protected
+unless split with ``-rw`` (``write_protected``, ``mount``).
 
 **What "in the background" means here.** A copy (COPY or RCPY) runs in a non-daemon thread of
 the process that started it; the pair record names that process (pid + start time) as its
