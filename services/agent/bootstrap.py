@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import Iterator
+from typing import Callable, Iterator
 
 from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
@@ -19,7 +19,10 @@ from adapters.messaging.connection import open_connection
 from adapters.messaging.relay import OutboxRelay
 from adapters.messaging.topology import Topology
 from adapters.migrations import upgrade
-from services.agent.handlers import COMMAND_HANDLERS
+from adapters.lab.provision import open_storage, stored_lab
+from services.agent.filesystem.recovery import recover
+from services.agent.filesystem.slot import CommandSlot, exclusive, retry_policy, slot_path
+from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
 from services.agent.service import HostAgent
 from services.agent.worker import AgentWorker
 from services.settings import Settings
@@ -33,10 +36,24 @@ def open_store(settings: Settings, host: str) -> SqlEventStore:
     return SqlEventStore(engine)
 
 
-def build_agent(settings: Settings, host: str, store: SqlEventStore | None = None) -> HostAgent:
+def storage_adapters(settings: Settings) -> dict:
+    """The lab and its arrays when a lab is loaded in the data directory, else Nones."""
+    lab = stored_lab(settings.data_dir)
+    storage = open_storage(settings.data_dir) if lab is not None else None
+    return {"lab": lab, "storage": storage, "data_dir": settings.data_dir}
+
+
+def build_agent(settings: Settings, host: str, store: SqlEventStore | None = None,
+                recover_now: bool = True) -> HostAgent:
+    """The agent of ``host``; with ``recover_now``, workflows a dead agent left open are ended."""
     store = store or open_store(settings, host)
-    adapters = {"host_facts": LocalHostFacts(), "settings": settings}
-    return HostAgent(host, store, COMMAND_HANDLERS, adapters)
+    adapters = {"host_facts": LocalHostFacts(), "settings": settings, **storage_adapters(settings)}
+    slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(adapters["lab"], host))
+    agent = HostAgent(host, store, COMMAND_HANDLERS, adapters, queries=QUERY_HANDLERS,
+                      exclusive=exclusive, command_slot=slot)
+    if recover_now:
+        recover(agent)
+    return agent
 
 
 def run_agent(settings: Settings, host: str, stop: threading.Event | None = None,
@@ -61,8 +78,30 @@ def run_agent(settings: Settings, host: str, stop: threading.Event | None = None
     relay_thread.join(timeout=5)
 
 
+class _EmbeddedWorker(AgentWorker):
+    """A worker whose progress lines go straight to ``agents.progress`` when it is set.
+
+    In embedded mode the agent runs inside the caller's pump, so a progress reply published on
+    ``memory://`` would only be read after the command ends; the direct sink shows it at once.
+    """
+
+    def __init__(self, agents: "EmbeddedAgents", *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._agents = agents
+
+    def _reply(self, command, body) -> None:
+        sink = self._agents.progress
+        if sink is not None and isinstance(body, dict) and body.get("kind") == "progress":
+            sink(str(body.get("text", "")))
+            return
+        super()._reply(command, body)
+
+
 class EmbeddedAgents:
-    """In-process agents over ``memory://``: the CLI's default when no broker is configured."""
+    """In-process agents over ``memory://``: the CLI's default when no broker is configured.
+
+    ``progress``: while set (the CLI sets it for the duration of one call), the agents' progress
+    lines are handed to it directly, as they come."""
 
     def __init__(self, settings: Settings, connection) -> None:
         self.settings = settings
@@ -70,12 +109,13 @@ class EmbeddedAgents:
         self.topology = Topology(settings.namespace)
         self._workers: dict[str, tuple[object, OutboxRelay]] = {}
         self._stack = contextlib.ExitStack()
+        self.progress: Callable[[str], None] | None = None
 
     def ensure(self, host: str) -> None:
         if host in self._workers:
             return
         agent = build_agent(self.settings, host)
-        worker = AgentWorker(self.connection, self.topology, agent)
+        worker = _EmbeddedWorker(self, self.connection, self.topology, agent)
         relay = OutboxRelay(agent.store, lambda: self.connection.clone(), self.topology,
                             host=host)
         consuming_connection, _, _ = self._stack.enter_context(worker.Consumer())

@@ -19,6 +19,9 @@ COMMAND_MODULES = (
     "services.cli.agent",
     "services.cli.lab",
     "services.cli.pairdisplay",
+    "services.cli.filesystem",
+    "services.cli.catalog",
+    "services.cli.copy_groups",
 )
 
 
@@ -60,6 +63,13 @@ def alias(command: str):
 
 
 drmhostinfo = alias("hostinfo")
+drmfsbackup = alias("fsbackup")
+drmfsrestore = alias("fsrestore")
+drmfscat = alias("fscat")
+drmfsdisplay = alias("fsdisplay")
+drmresync = alias("resync")
+drmcgctl = alias("cgctl")
+drmappcat = alias("appcat")
 
 if __name__ == "__main__":
     sys.exit(main())

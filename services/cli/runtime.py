@@ -28,8 +28,9 @@ def principal() -> str:
 class CommandRunner:
     """Sends commands to agents and returns their outcome events."""
 
-    def __init__(self, client: CommandClient, pump=None, ensure=None) -> None:
+    def __init__(self, client: CommandClient, pump=None, ensure=None, sink=None) -> None:
         self.client, self._pump, self._ensure = client, pump, ensure
+        self._sink = sink  # embedded agents: progress handed over directly while a call runs
 
     def call(self, name: str, host: str, args: dict[str, Any] | None = None,
              timeout: float = 30.0, progress: Callable[[str], None] | None = None
@@ -41,6 +42,8 @@ class CommandRunner:
         self.client.on_progress = progress or (lambda text: None)
         command = CommandEnvelope(name=name, target_host=host, principal=principal(),
                                   issued_at=datetime.now(timezone.utc), args=args or {})
+        if self._sink is not None:
+            self._sink.progress = progress
         try:
             return self.client.call(command, timeout=timeout, pump=self._pump)
         except CommandTimeout as error:
@@ -49,6 +52,9 @@ class CommandRunner:
         except CommandError as error:
             raise CliError(messages.PROCESSING_ERROR,
                            messages.error_text(messages.BAD_COMMAND, str(error))) from error
+        finally:
+            if self._sink is not None:
+                self._sink.progress = None
 
 
 @contextlib.contextmanager
@@ -60,7 +66,7 @@ def command_runner(settings: Settings) -> Iterator[CommandRunner]:
         with embedded_agents(settings) as agents:
             client = CommandClient(agents.connection, topology)
             try:
-                yield CommandRunner(client, pump=agents.pump, ensure=agents.ensure)
+                yield CommandRunner(client, pump=agents.pump, ensure=agents.ensure, sink=agents)
             finally:
                 client.close()
         return

@@ -1,0 +1,135 @@
+"""Option parsing shared by the file-system commands (drmfsbackup … drmappcat).
+
+Every option exists in the manual's single-dash form and the GNU long form (``-mode cold`` and
+``--mode cold``). Input is checked here, before anything is sent: a bad combination, a malformed
+backup ID or an option the product does not support yet is a usage error (``KAVX0006-E`` with
+``DRM-90100``, exit code 2, like argparse's own usage errors) and no command leaves the CLI.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from pydantic import BaseModel, ValidationError
+
+from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
+from services import messages
+from services.cli.errors import CliError
+
+USAGE = "DRM-90100"  # detail code of every usage error of these commands
+USAGE_EXIT = 2
+
+
+def usage_error(text: str) -> CliError:
+    return CliError(messages.PROCESSING_ERROR, messages.error_text(USAGE, text), USAGE_EXIT)
+
+
+def add_parser(subparsers, name: str, manual: str, summary: str, description: str):
+    """A sub-parser that never abbreviates options (``-m`` must not mean ``-mode``)."""
+    return subparsers.add_parser(name, help=f"{summary} ({manual})", allow_abbrev=False,
+                                 description=f"{manual}: {description}",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def option(parser, name: str, **kwargs: Any) -> None:
+    """Add ``-name`` and ``--name`` for one option."""
+    parser.add_argument(f"-{name}", f"--{name}", dest=kwargs.pop("dest", name), **kwargs)
+
+
+def add_common(parser) -> None:
+    parser.add_argument("--host", help="target host (default: DRM_HOSTNAME, else this machine)")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds to wait for the agent (default 600)")
+    parser.add_argument("--json", action="store_true",
+                        help="print machine output (the outcome event or the query answer) "
+                             "instead of the manual's layout")
+
+
+def add_deferred(parser, names: Iterable[str]) -> None:
+    """Options of the manual that a later issue implements: accepted by the parser only to be
+    rejected with a message that names them."""
+    group = parser.add_argument_group(
+        "options of the manual that are not supported yet (given, they are rejected)")
+    for name in names:
+        option(group, name, dest=f"deferred_{name}", nargs="?", const=True, default=None,
+               metavar="…", help="not supported yet")
+
+
+def reject_deferred(args: argparse.Namespace) -> None:
+    for key, value in vars(args).items():
+        if key.startswith("deferred_") and value is not None:
+            raise usage_error(f"the option -{key.removeprefix('deferred_')} is not supported yet")
+
+
+def read_target_file(path: Path) -> tuple[str, ...]:
+    """A target list file: one mount point per line; blank lines and ``#`` comments skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise usage_error(f"the target list file {path} cannot be read: {error}") from None
+    targets = tuple(line.split("#", 1)[0].strip() for line in text.splitlines())
+    targets = tuple(normalize(target) for target in targets if target)
+    if not targets:
+        raise usage_error(f"the target list file {path} names no mount point")
+    return targets
+
+
+def expand_target(value: str) -> tuple[str, ...]:
+    """``{ mount-point | target-list-file }``: an existing regular file is a list, else a
+    mount point."""
+    path = Path(value)
+    if path.is_file():
+        return read_target_file(path)
+    return (normalize(value),)
+
+
+def split_targets(value: str) -> tuple[str, ...]:
+    """``-target mp1,mp2``."""
+    targets = tuple(normalize(part.strip()) for part in value.split(",") if part.strip())
+    if not targets:
+        raise usage_error("-target names no mount point")
+    return targets
+
+
+def normalize(mount_point: str) -> str:
+    """Drop a trailing path separator (``/mnt/fs1/`` is ``/mnt/fs1``)."""
+    stripped = mount_point.rstrip("/")
+    return stripped or mount_point
+
+
+def check_backup_id(value: str | None) -> str | None:
+    if value is not None and not _matches(BACKUP_ID_PATTERN, value):
+        raise usage_error(f"the backup ID {value!r} is invalid: a backup ID is 10 digits, "
+                          f"such as 0000000001")
+    return value
+
+
+def check_copy_group(value: str | None) -> str | None:
+    if value is not None and not _matches(COPY_GROUP_PATTERN, value):
+        raise usage_error(f"the copy group {value!r} is invalid: give <group>,<device>, "
+                          f"such as VG01,VOL01")
+    return value
+
+
+def exactly_one(args: argparse.Namespace, names: Sequence[str], what: str) -> None:
+    given = [name for name in names if getattr(args, name) is not None]
+    if len(given) != 1:
+        shown = " or ".join(f"-{name}" for name in names)
+        problem = "both were given" if given else "neither was given"
+        raise usage_error(f"{what} needs exactly one of {shown} ({problem})")
+
+
+def build(model: type[BaseModel], **values: Any) -> dict[str, Any]:
+    """The command's ``args`` as the contract model validates them (JSON-ready)."""
+    try:
+        return model(**values).model_dump(mode="json")
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}"
+                             for e in error.errors())
+        raise usage_error(problems) from None
+
+
+def _matches(pattern: str, value: str) -> bool:
+    return re.fullmatch(pattern.strip("^$"), value) is not None
