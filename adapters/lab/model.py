@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from adapters.storage.errors import CciError
 from adapters.storage.pairs import LOCAL_TYPES, CopyType, generation_name, normalize_mu, parse_copy_type
@@ -66,6 +66,8 @@ class Host(_Frozen):
     name: str
     role: Literal["FS", "DB", "BK"]
     mounts: tuple[Mount, ...] = ()
+    com_retry_time: int | None = Field(default=None, ge=0, le=3600)  # init.conf COM_RETRY_TIME
+    com_retry_wait: float | None = Field(default=None, ge=0, le=3600)  # COM_RETRY_WAIT, seconds
 
 
 class Volume(_Frozen):

@@ -9,7 +9,10 @@ from __future__ import annotations
 from events import CommandEnvelope
 from events.base import Payload
 from events.outcomes import CommandCompleted
-from services.agent.service import AgentContext, Handler
+from services.agent.filesystem.handlers import FS_COMMAND_HANDLERS
+from services.agent.filesystem.queries import FS_QUERY_HANDLERS
+from services.agent.filesystem.recovery import RECOVER, recover_workflows
+from services.agent.service import AgentContext, Handler, QueryHandler
 
 
 def host_info(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
@@ -26,4 +29,10 @@ def host_info(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
 
 COMMAND_HANDLERS: dict[str, Handler] = {
     "HostInfo": host_info,
+    **FS_COMMAND_HANDLERS,
+    RECOVER: recover_workflows,
+}
+
+QUERY_HANDLERS: dict[str, QueryHandler] = {
+    **FS_QUERY_HANDLERS,
 }

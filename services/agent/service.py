@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, ContextManager, Mapping
 
 from adapters.event_store import SqlEventStore
+from adapters.event_store.store import ConcurrencyError
 from events import REGISTRY, CommandEnvelope, EventContext, EventEnvelope
 from events.base import Payload
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
@@ -114,11 +115,26 @@ class HostAgent:
                      recorded.seq)
             return recorded
         slot = self.command_slot() if self.exclusive(command) else contextlib.nullcontext()
-        with slot:
+        try:
+            with slot:
+                self.catch_up()
+                recorder = _Recorder(self, command)
+                payloads = self._decide(command, recorder)
+                return recorder(payloads)[-1]
+        except CommandRejection as busy:  # the slot stayed taken past the retries
+            return self._record_alone(command, CommandRejected(
+                command=command.name, message_id=busy.message_id, text=busy.text))
+
+    def _record_alone(self, command: CommandEnvelope, outcome: Payload) -> EventEnvelope:
+        """Record ``outcome`` without holding the slot: retry if another writer got in first."""
+        for attempt in range(20):
             self.catch_up()
-            recorder = _Recorder(self, command)
-            payloads = self._decide(command, recorder)
-            return recorder(payloads)[-1]
+            try:
+                return _Recorder(self, command)([outcome])[-1]
+            except ConcurrencyError:
+                if attempt == 19:
+                    raise
+        raise AssertionError("unreachable")
 
     def _answer(self, command: CommandEnvelope) -> QueryAnswer:
         self.catch_up()

@@ -1,0 +1,92 @@
+"""Query handlers (``events.fs_commands.QUERIES``): answers from the view, no events.
+
+Result shapes are those documented in ``events.fs_commands``.
+"""
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from events import CommandEnvelope
+from events.fs_commands import QUERIES
+from projections.host_view import CatalogEntry, HostView
+from services import messages
+from services.agent.filesystem import decide
+from services.agent.filesystem.handlers import targets_of
+from services.agent.service import AgentContext
+
+
+def _args(command: CommandEnvelope):
+    try:
+        return QUERIES[command.name].model_validate(command.args)
+    except ValidationError as error:
+        raise decide.reject(messages.BAD_COMMAND, f"bad arguments: {error.errors()[0]['msg']}")
+
+
+def entry_dict(entry: CatalogEntry) -> dict:
+    return {
+        "backup_id": entry.backup_id, "original_id": entry.original_id,
+        "origin_host": entry.origin_host, "mode": entry.mode, "object_type": entry.object_type,
+        "instances": list(entry.instances), "generation": entry.generation,
+        "copy_groups": list(entry.copy_groups), "started_at": entry.started_at.isoformat(),
+        "ended_at": entry.ended_at.isoformat(), "comment": entry.comment, "media": entry.media,
+        "rows": [{"kind": r.kind, "file": r.file, "file_system": r.file_system,
+                  "disk_group": r.disk_group, "device": r.device, "copy_group": r.copy_group}
+                 for r in entry.rows],
+    }
+
+
+def select_entries(view: HostView, targets=(), backup_id=None, comment=None) -> list[dict]:
+    """Live entries, oldest first, filtered by instance, backup ID and comment."""
+    if backup_id is not None:
+        candidates = [view.catalog[backup_id]] if backup_id in view.catalog else []
+    else:
+        candidates = sorted(view.catalog.values(), key=lambda e: e.backup_id)
+    wanted = set(targets)
+    return [entry_dict(e) for e in candidates
+            if (not wanted or wanted & set(e.instances))
+            and (comment is None or e.comment == comment)]
+
+
+def list_file_system_catalog(command: CommandEnvelope, context: AgentContext) -> dict:
+    args = _args(command)
+    return {"entries": select_entries(context.view, targets_of(context, args.targets),
+                                      args.backup_id, args.comment)}
+
+
+def list_catalog(command: CommandEnvelope, context: AgentContext) -> dict:
+    args = _args(command)
+    return {"entries": select_entries(context.view, (), args.backup_id, args.comment)}
+
+
+def display_dictionary_maps(command: CommandEnvelope, context: AgentContext) -> dict:
+    args = _args(command)
+    volumes = list(context.view.volumes.values())
+    if args.target:
+        wanted = targets_of(context, (args.target,))[0]
+        volumes = [v for v in volumes if v.mount_point == wanted]
+    return {"volumes": [v.model_dump(mode="json") for v in volumes],
+            "refreshed_seq": context.view.maps_refreshed_seq}
+
+
+def list_copy_groups(command: CommandEnvelope, context: AgentContext) -> dict:
+    _args(command)
+    rows = []
+    for name in sorted(context.view.copy_groups):
+        state = context.view.copy_groups[name]
+        rows.append({
+            "copy_group": name, "locked": state.locked, "locked_by": state.locked_by,
+            "backup_id": state.backup_id or state.lock_backup_id,
+            "generation": state.generation, "copy_type": state.copy_type,
+            "status": state.status, "mount_point": state.mount_point,
+            "mounted_at": state.mounted_at,
+            "last_backup_at": state.last_backup_at.isoformat() if state.last_backup_at else None,
+        })
+    return {"copy_groups": rows}
+
+
+FS_QUERY_HANDLERS = {
+    "ListFileSystemCatalog": list_file_system_catalog,
+    "ListCatalog": list_catalog,
+    "DisplayDictionaryMaps": display_dictionary_maps,
+    "ListCopyGroups": list_copy_groups,
+}
