@@ -47,6 +47,13 @@ def targets_of(context: AgentContext, targets) -> tuple[str, ...]:
     return tuple(absolute(context, t) for t in targets)
 
 
+def ensure_maps(context: AgentContext) -> None:
+    """A host that never built its maps builds them first (spec 04 §3.2: missing object)."""
+    if context.view.maps_refreshed_seq == 0 and context.adapters.get("lab") is not None:
+        require_storage(context)
+        context.record([workflows.discovered_maps(context, reason="missing-object")])
+
+
 def completed(command: CommandEnvelope, **result) -> list[Payload]:
     return [CommandCompleted(command=command.name, result=result)]
 
@@ -82,6 +89,7 @@ def restore_file_system(command: CommandEnvelope, context: AgentContext) -> list
 def resync_copy_groups(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
     args = parse(command)
     require_storage(context)
+    ensure_maps(context)
     names, deleted = decide.plan_resync(context.view, args.backup_id, args.copy_group)
     done = workflows.run_resync(context, command.workflow_id, names, deleted)
     return completed(command, copy_groups=done, deleted=[d.backup_id for d in deleted])
@@ -89,6 +97,7 @@ def resync_copy_groups(command: CommandEnvelope, context: AgentContext) -> list[
 
 def set_copy_group_lock(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
     args = parse(command)
+    ensure_maps(context)
     names, events = decide.plan_lock(context.view, args.backup_id, args.copy_group, args.mode)
     context.record(events)
     return completed(command, mode=args.mode, copy_groups=list(names),
