@@ -27,8 +27,8 @@ def usage_error(text: str) -> CliError:
 
 
 def add_parser(subparsers, name: str, manual: str, summary: str, description: str):
-    """A sub-parser that never abbreviates options (``-m`` must not mean ``-mode``)."""
-    return subparsers.add_parser(name, help=f"{summary} ({manual})", allow_abbrev=False,
+    """A sub-parser for one manual command; ``--help`` shows the description as written."""
+    return subparsers.add_parser(name, help=f"{summary} ({manual})",
                                  description=f"{manual}: {description}",
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
 
