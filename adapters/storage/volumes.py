@@ -85,7 +85,13 @@ class Volumes:
         if mount_point.is_symlink():
             if Path(os.readlink(mount_point)) == target:
                 return
-            raise CciError(EX_INVVOL, f"{mount_point} already has a volume mounted (unmount it first)")
+            if self.mounted_volume(mount_point) != volume:
+                raise CciError(EX_INVVOL, f"{mount_point} already has another volume mounted")
+            tmp = mount_point.with_name(f".{mount_point.name}.{os.getpid()}.tmp")  # same volume,
+            tmp.unlink(missing_ok=True)  # other mode: switch the link atomically
+            os.symlink(target, tmp, target_is_directory=True)
+            os.replace(tmp, mount_point)
+            return
         if mount_point.exists():
             if not mount_point.is_dir() or any(mount_point.iterdir()):
                 raise CciError(EX_INVVOL, f"mount point {mount_point} is not an empty directory")

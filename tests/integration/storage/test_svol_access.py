@@ -31,6 +31,8 @@ def test_plain_split_gives_a_read_only_mount_and_refuses_a_writable_one(lab2, tm
     assert storage.mount(svol, point) is True
     assert storage.mount_mode(point) == "ro" and storage.mounted_volume(point) == svol
     assert (point / "docs" / "readme.txt").read_bytes() == b"hello"  # the view shows the data
+    with pytest.raises(CciError):
+        storage.mount(lab2.p, point)  # another volume on a busy mount point
 
 
 def test_writes_through_a_read_only_mount_never_reach_the_pvol_and_resync_undoes_them(lab2, tmp_path):
@@ -58,6 +60,8 @@ def test_split_rw_allows_a_writable_mount(lab2, tmp_path):
     (point / "scratch").write_bytes(b"allowed")
     storage.unmount(point)
     assert storage.mount(svol, point, read_only=True) is True  # read-only on request
+    assert storage.mount(svol, point, read_only=False) is False  # same volume: mode switched
+    assert storage.mount_mode(point) == "rw"
     storage.pairresync(lab2.p, "1")
     assert storage.write_protected(svol)  # COPY/PAIR: protected again
 
