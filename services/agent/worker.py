@@ -73,11 +73,13 @@ class AgentWorker(ConsumerProducerMixin):
     def _reply(self, command, body) -> None:
         if not command.reply_to:
             return
+        # kombu serializes only when no content_type is given: a dict (query answer,
+        # progress line) goes through the json serializer, an encoded event as it is.
+        encoding = ({"content_type": "application/json", "content_encoding": "utf-8"}
+                    if isinstance(body, str) else {"serializer": "json"})
         self.producer.publish(body, exchange="", routing_key=command.reply_to,
-                              correlation_id=command.command_id,
-                              content_type="application/json", content_encoding="utf-8",
-                              serializer=None if isinstance(body, str) else "json",
-                              retry=True, retry_policy={"max_retries": 3})
+                              correlation_id=command.command_id, retry=True,
+                              retry_policy={"max_retries": 3}, **encoding)
 
     def _reply_error(self, message, text: str) -> None:
         reply_to = message.properties.get("reply_to")
