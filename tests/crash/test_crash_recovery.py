@@ -1,0 +1,134 @@
+"""SIGKILL a real agent process after each step of a cold backup and of a restore.
+
+Each step is one stored event; the child kills itself right after the N-th event of the command
+(so an intent is stored and its adapter call never runs, or an outcome is stored and the next
+intent never comes). A fresh agent then starts (recovery runs in ``build_agent``) and the host
+must be sound: P-VOL mounted, every workflow ended with a reason, every catalog entry on split
+S-VOLs holding its data, and a following backup works. Every kill point is run; the number of
+points is checked against an uncut run, so no step is skipped.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.storage.base import VolumeRef
+from services.agent.bootstrap import build_agent
+from tests.fs_lab import FS_HOST, FS_MOUNT, command, fs_root, init_example_lab, settings_for, tree
+
+REPO = Path(__file__).resolve().parents[2]
+SVOLS = {"VG01,VOL01": VolumeRef(serial="410001", ldev=257),
+         "VG02,VOL02": VolumeRef(serial="410001", ldev=258),
+         "VG03,VOL03": VolumeRef(serial="410001", ldev=259),
+         "TC01,VOL01": VolumeRef(serial="410002", ldev=512)}
+MUS = {"VG01,VOL01": "0", "VG02,VOL02": "1", "VG03,VOL03": "2", "TC01,VOL01": ""}
+PVOL = VolumeRef(serial="410001", ldev=256)
+COLD_BACKUP = ("BackupFileSystem", {"targets": [FS_MOUNT], "mode": "cold"})
+RESTORE = ("RestoreFileSystem", {"backup_id": "0000000001"})
+# cold backup on a PSUS generation: request + superseded entry (one append), resync x2,
+# unmount x2, split x2, mount x2, recorded, outcome
+COLD_EVENTS = 12
+# restore: request, unmount x2, reverse resync x2, split x2, mount x2, completed, outcome
+RESTORE_EVENTS = 11
+
+
+def run_child(data_dir: Path, kill_after: int, name: str, args: dict) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "tests.crash.child", str(data_dir),
+                           str(kill_after), name, json.dumps(args)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+def agent_for(data_dir: Path):
+    return build_agent(settings_for(data_dir), FS_HOST)
+
+
+def prepare_cold(data_dir: Path) -> dict:
+    """Three backups (every local generation PSUS); the cold backup then resyncs local_0."""
+    agent = agent_for(data_dir)
+    for _ in range(3):
+        assert agent.handle(command(*COLD_BACKUP[:1], targets=[FS_MOUNT])).type \
+            == "CommandCompleted"
+    (fs_root(data_dir) / "docs" / "new.txt").write_text("after the third backup\n")
+    return tree(fs_root(data_dir))
+
+
+def prepare_restore(data_dir: Path) -> dict:
+    """Backups on every generation, the first one's files kept, then the P-VOL changed."""
+    agent = agent_for(data_dir)
+    root = fs_root(data_dir)
+    for generation in ("local_0", "local_1", "local_2", "remote_0"):
+        assert agent.handle(command("BackupFileSystem", targets=[FS_MOUNT],
+                                    generation=generation)).type == "CommandCompleted"
+        if generation == "local_0":
+            first = tree(root)
+            (root / "docs" / "readme.txt").write_text("changed\n")
+            (root / "data" / "blob.bin").unlink()
+    return first
+
+
+def check_host(data_dir: Path) -> object:
+    agent = agent_for(data_dir)  # a restarted agent: recovery runs here
+    view, storage = agent.view, agent.adapters["storage"]
+    root = fs_root(data_dir)
+    assert root.is_symlink() and Path(os.readlink(root)) == storage.data_dir(PVOL)
+    assert not view.unfinished_workflows()
+    for event in agent.store.read(FS_HOST):
+        if event.type in ("BackupAborted", "RestoreAborted"):
+            assert event.payload["reason"]
+    for entry in view.catalog.values():
+        for name in entry.copy_groups:
+            record = storage.pairdisplay(PVOL, MUS[name])
+            assert record is not None and record.status.value == "PSUS", (name, record)
+    return agent
+
+
+def svol_tree(agent, name: str) -> dict:
+    return tree(agent.adapters["storage"].volume_path(SVOLS[name]))
+
+
+def test_an_uncut_cold_backup_and_restore_have_the_expected_number_of_steps(tmp_path):
+    init_example_lab(tmp_path / "a")
+    prepare_cold(tmp_path / "a")
+    assert json.loads(run_child(tmp_path / "a", 0, *COLD_BACKUP).stdout)["seen"] == COLD_EVENTS
+    init_example_lab(tmp_path / "b")
+    prepare_restore(tmp_path / "b")
+    assert json.loads(run_child(tmp_path / "b", 0, *RESTORE).stdout)["seen"] == RESTORE_EVENTS
+
+
+@pytest.mark.parametrize("kill_after", range(1, COLD_EVENTS))
+def test_cold_backup_killed_after_each_step(tmp_path, kill_after):
+    init_example_lab(tmp_path)
+    expected = prepare_cold(tmp_path)
+    assert run_child(tmp_path, kill_after, *COLD_BACKUP).returncode == -9
+    agent = check_host(tmp_path)
+    entry = agent.view.catalog.get("0000000004")
+    if entry is not None:
+        assert svol_tree(agent, entry.copy_groups[0]) == expected
+    assert "0000000001" not in agent.view.catalog  # superseded before any pair operation
+    outcome = agent.handle(command("BackupFileSystem", targets=[FS_MOUNT]))
+    assert outcome.type == "CommandCompleted", outcome.payload
+    agent.adapters["storage"].wait_idle(10)
+
+
+@pytest.mark.parametrize("kill_after", range(1, RESTORE_EVENTS))
+def test_restore_killed_after_each_step(tmp_path, kill_after):
+    init_example_lab(tmp_path)
+    first = prepare_restore(tmp_path)
+    assert run_child(tmp_path, kill_after, *RESTORE).returncode == -9
+    agent = check_host(tmp_path)
+    assert svol_tree(agent, "VG01,VOL01") == first  # the entry still holds its data
+    ended = [e for e in agent.store.read(FS_HOST)
+             if e.type in ("RestoreCompleted", "RestoreAborted")]
+    assert len(ended) == 1
+    if ended[0].type == "RestoreCompleted":
+        assert tree(fs_root(tmp_path)) == first
+    outcome = agent.handle(command("BackupFileSystem", targets=[FS_MOUNT],
+                                   generation="local_1"))
+    assert outcome.type == "CommandCompleted", outcome.payload
+    agent.adapters["storage"].wait_idle(10)
