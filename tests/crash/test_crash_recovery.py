@@ -132,3 +132,33 @@ def test_restore_killed_after_each_step(tmp_path, kill_after):
                                    generation="local_1"))
     assert outcome.type == "CommandCompleted", outcome.payload
     agent.adapters["storage"].wait_idle(10)
+
+
+def test_restore_killed_while_the_reverse_copy_runs(tmp_path):
+    """Between the ``pairresync -restore`` call and its outcome there is no event: the parent
+    watches the array for RCPY and kills the child then; recovery waits the copy out."""
+    import signal
+    import time
+
+    from adapters.storage.fault import FaultInjector
+    from adapters.storage.simulated_array import SimulatedStorage
+
+    init_example_lab(tmp_path)
+    first = prepare_restore(tmp_path)
+    faults = FaultInjector(tmp_path / "arrays")
+    faults.slow_copy("*", 0.5)
+    child = subprocess.Popen([sys.executable, "-m", "tests.crash.child", str(tmp_path), "0",
+                              *RESTORE[:1], json.dumps(RESTORE[1])], cwd=REPO,
+                             env={**os.environ, "PYTHONPATH": str(REPO)})
+    watcher = SimulatedStorage(tmp_path / "arrays")
+    deadline = time.monotonic() + 30
+    while (watcher.pairdisplay(PVOL, "0").status.value != "RCPY"
+           and time.monotonic() < deadline):
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    assert child.wait(10) == -9
+    faults.clear()
+    agent = check_host(tmp_path)
+    ended = [e.type for e in agent.store.read(FS_HOST) if e.type.startswith("Restore")]
+    assert ended == ["RestoreRequested", "RestoreCompleted"]
+    assert tree(fs_root(tmp_path)) == first == svol_tree(agent, "VG01,VOL01")

@@ -150,7 +150,3 @@ def live_statuses(context) -> dict[str, str]:
     storage = context.adapters["storage"]
     return {name: live_status(storage, group)
             for name, group in _groups_by_name(context.view.volumes.values()).items()}
-
-
-def volume_of(view, mount_point: str) -> VolumeMap | None:
-    return view.volumes.get(mount_point)
