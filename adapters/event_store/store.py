@@ -152,7 +152,7 @@ class SqlEventStore:
         sql = f"SELECT {columns} FROM {source} WHERE {where.format(**marks)}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn, gc_paused():
             return conn.exec_driver_sql(sql, params).fetchall()
 
     def _envelopes(self, found: list[tuple]) -> list[EventEnvelope]:
