@@ -51,9 +51,11 @@ def copy_groups(cli: Cli) -> dict[str, dict]:
     return {group["copy_group"]: group for group in answer["result"]["copy_groups"]}
 
 
-def run_story(cli: Cli) -> dict:
-    """Back up, change, back up, lock, rotate, restore; return what the checks need."""
-    cli.run("lab", "init", "--example", check=True)
+def run_story(cli: Cli, provision: bool = True) -> dict:
+    """Back up, change, back up, lock, rotate, restore; return what the checks need.
+    ``provision``: load the example lab first (not when an agent already runs on it)."""
+    if provision:
+        cli.run("lab", "init", "--example", check=True)
     root = mount_point(cli)
     first_files = tree(root)
     first = backup(cli, "-comment", "first")
