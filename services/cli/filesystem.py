@@ -10,13 +10,16 @@ from pathlib import Path
 
 from events.fs_commands import BackupFileSystemArgs, MapsQueryArgs, RefreshMapsArgs, \
     RestoreFileSystemArgs
+from services import messages
 from services.cli import catalog_layouts as layout
+from services.cli.errors import CliError
 from services.cli.filesystem_args import add_common, add_deferred, add_parser, build, \
     check_backup_id, expand_target, option, read_target_file, reject_deferred, split_targets, \
     usage_error
 from services.cli.filesystem_session import Session, Shown, perform, query_data
 from services.cli.runtime import command_runner
 
+UNKNOWN_MOUNT_POINT = "DRM-10010"  # the detail code the agent gives unknown objects
 DEFAULT_REMOTE_GENERATION = "remote_0"  # bare -rc: spec 08 §1.8 [INFERRED]
 TARGET_HELP = "a mount point, or a target list file (one mount point per line, # comments)"
 
@@ -132,6 +135,16 @@ def display_requests(args: argparse.Namespace) -> list[dict]:
     return [build(MapsQueryArgs, target=target) for target in targets]
 
 
+def displayed(session: Session, request: dict):
+    """The maps of one target (or all); a named mount point the maps do not know is an error."""
+    reply = session.query("DisplayDictionaryMaps", request)
+    if request["target"] is not None and not reply.result["volumes"]:
+        raise CliError(messages.PROCESSING_ERROR, messages.error_text(
+            UNKNOWN_MOUNT_POINT, f"the mount point {request['target']} is not in the "
+                                 f"dictionary map (drmfsdisplay -refresh rediscovers it)"))
+    return reply
+
+
 def run_display(args: argparse.Namespace, connect=command_runner) -> int:
     requests = display_requests(args)
     show_maps = not args.refresh or args.cf or args.target is not None
@@ -143,7 +156,7 @@ def run_display(args: argparse.Namespace, connect=command_runner) -> int:
             lines.append(layout.maps_updated())
             data["refreshed"] = outcome.to_wire()
         if show_maps:
-            replies = [session.query("DisplayDictionaryMaps", request) for request in requests]
+            replies = [displayed(session, request) for request in requests]
             volumes = [volume for reply in replies for volume in reply.result["volumes"]]
             lines.extend(layout.maps_lines(volumes, args.cf))
             data["maps"] = [query_data(reply) for reply in replies]

@@ -8,6 +8,7 @@ backup ID or an option the product does not support yet is a usage error (``KAVX
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -94,7 +95,10 @@ def split_targets(value: str) -> tuple[str, ...]:
 
 
 def normalize(mount_point: str) -> str:
-    """Drop a trailing path separator (``/mnt/fs1/`` is ``/mnt/fs1``)."""
+    """Drop a trailing path separator (``/mnt/fs1/`` is ``/mnt/fs1``); a relative path that is
+    a directory here becomes absolute (symbolic links are kept, not resolved)."""
+    if not os.path.isabs(mount_point) and os.path.isdir(mount_point):
+        mount_point = os.path.abspath(mount_point)
     stripped = mount_point.rstrip("/")
     return stripped or mount_point
 

@@ -167,3 +167,9 @@ def test_times_are_shown_in_local_time(monkeypatch):
     time.tzset()
     assert show_time("2002-06-01T01:00:00Z") == "2002/06/01 10:00:00"
     assert show_time(None) == "-"
+
+
+def test_fsdisplay_of_a_mount_point_the_maps_do_not_know_is_an_error(run):
+    ran = run(["fsdisplay", "/nowhere"], FakeRunner(a_reply(volumes=[], refreshed_seq=1)))
+    assert ran.code == 1
+    assert ran.err.startswith("KAVX0006-E") and "/nowhere is not in the dictionary map" in ran.err

@@ -121,3 +121,12 @@ def test_every_console_alias_is_declared_and_runs_its_command(monkeypatch, capsy
             getattr(main, f"drm{command}")()
         assert exit_info.value.code == 0
         assert f"drm{command}: " in capsys.readouterr().out
+
+
+def test_a_relative_mount_point_that_exists_here_is_sent_absolute(run, tmp_path, monkeypatch):
+    (tmp_path / "mnt" / "fs1").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    calls = sent(run, ["fsbackup", "mnt/fs1/"], completed("BackupFileSystem", backup_id=ID))
+    assert calls[0][2]["targets"] == [str(tmp_path / "mnt" / "fs1")]
+    calls = sent(run, ["fsbackup", "E:"], completed("BackupFileSystem", backup_id=ID))
+    assert calls[0][2]["targets"] == ["E:"]
