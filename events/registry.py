@@ -66,6 +66,10 @@ class EventRegistry:
     def known(self, name: str) -> bool:
         return name in self._types
 
+    def draft_type(self, model: type[Payload]) -> str:
+        """The wire name ``model`` is registered under."""
+        return self._by_model[model].name
+
     def model_of(self, name: str) -> type[Payload]:
         return self._types[name].model
 
@@ -85,8 +89,12 @@ class EventRegistry:
         return self.load_payload(envelope.type, envelope.version, envelope.payload,
                                  envelope.host, envelope.seq)
 
-    def load_payload(self, name: str, version: int, payload: dict[str, Any],
-                     host: str | None = None, seq: int | None = None) -> Payload:
+    def current_version(self, name: str) -> int:
+        return self._types[name].version
+
+    def upcast(self, name: str, version: int, payload: dict[str, Any],
+               host: str | None = None, seq: int | None = None) -> dict[str, Any]:
+        """``payload`` of ``name`` at ``version`` brought to the current version (as a dict)."""
         event_type = self._types.get(name)
         if event_type is None:
             raise EventSchemaError(host, seq, "type", f"unknown event type {name!r}")
@@ -101,6 +109,12 @@ class EventRegistry:
                 raise EventSchemaError(host, seq, "version",
                                        f"no upcaster for {name} from version {step} to {step + 1}")
             data = upcast(dict(data))
+        return data
+
+    def load_payload(self, name: str, version: int, payload: dict[str, Any],
+                     host: str | None = None, seq: int | None = None) -> Payload:
+        event_type = self._types.get(name)
+        data = self.upcast(name, version, payload, host, seq)
         try:
             return event_type.model.model_validate(data)
         except ValidationError as error:

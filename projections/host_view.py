@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
-from events.filesystem import ObjectRow
 from events.maps import VolumeMap
 
 BACKUP_ID_DIGITS = 10
@@ -18,6 +18,17 @@ BACKUP_ID_DIGITS = 10
 
 def format_backup_id(number: int) -> str:
     return f"{number:0{BACKUP_ID_DIGITS}d}"
+
+
+class CatalogRow(NamedTuple):
+    """One object row of an entry: ``T FILE FS DG DEVICE COPY-GROUP``."""
+
+    kind: str
+    file: str
+    file_system: str
+    disk_group: str
+    device: str
+    copy_group: str
 
 
 @dataclass
@@ -28,7 +39,7 @@ class CatalogEntry:
     mode: str
     object_type: str
     instances: tuple[str, ...]
-    rows: tuple[ObjectRow, ...]
+    rows: tuple[CatalogRow, ...]
     generation: str
     copy_groups: tuple[str, ...]
     started_at: datetime
@@ -97,4 +108,7 @@ class HostView:
         return [e for e in self.catalog.values() if wanted & set(e.copy_groups)]
 
     def copy_group(self, name: str) -> CopyGroupState:
-        return self.copy_groups.setdefault(name, CopyGroupState(name))
+        state = self.copy_groups.get(name)
+        if state is None:
+            state = self.copy_groups[name] = CopyGroupState(name)
+        return state

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.event_store import rows
 from adapters.event_store.tables import commands, events, streams
 from adapters.event_store.verify import VerifyResult, walk_chain
-from events.canonical import GENESIS_HASH
+from events.canonical import GENESIS_HASH, loads
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal_with_payload_json
 from events.outcomes import OUTCOME_TYPES
 from events.registry import REGISTRY, EventRegistry, EventSchemaError
@@ -175,6 +175,19 @@ class SqlEventStore:
         found = self._select("host = {host} AND seq > {after} ORDER BY seq",
                              {"host": host, "after": after_seq}, limit)
         return self._envelopes(found)
+
+    def read_payloads(self, host: str, after_seq: int = 0,
+                      limit: int | None = None) -> list[tuple[int, str, int, dict]]:
+        """``(seq, type, version, payload)`` of the host's events: what a projection rebuild
+        needs, without building envelopes (use ``read`` or ``verify`` to check hashes)."""
+        marks = ("%(host)s", "%(after)s") if self._postgres else (":host", ":after")
+        sql = (f"SELECT seq, type, version, payload FROM {events.name} "
+               f"WHERE host = {marks[0]} AND seq > {marks[1]} ORDER BY seq")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self.engine.connect() as conn, gc_paused():
+            found = conn.exec_driver_sql(sql, {"host": host, "after": after_seq}).fetchall()
+            return [(row[0], row[1], row[2], loads(row[3])) for row in found]
 
     def read_all(self, after_position: int = 0, limit: int | None = None) -> list[StoredEvent]:
         """Events of every host in global (commit) order after ``after_position``."""

@@ -28,7 +28,7 @@ from adapters.event_store.store import ConcurrencyError
 from events import REGISTRY, CommandEnvelope, EventContext, EventEnvelope
 from events.base import Payload
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
-from projections.host_fold import apply
+from projections.host_fold import apply, rebuild
 from projections.host_view import HostView
 from services import messages
 
@@ -101,9 +101,7 @@ class HostAgent:
 
     def catch_up(self) -> HostView:
         """Apply the events stored since the view's position (other writers, a restart)."""
-        for envelope in self.store.read(self.host, after_seq=self.view.seq):
-            apply(self.view, envelope)
-        return self.view
+        return rebuild(self.store, self.host, self.view)
 
     def handle(self, command: CommandEnvelope) -> EventEnvelope | QueryAnswer:
         """Decide and record the command; return its outcome event (or a query's answer)."""
