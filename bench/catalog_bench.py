@@ -1,0 +1,169 @@
+"""Issue 4 benchmark: a catalog of 100,000 entries on one host, and the agent's own overhead.
+
+    python -m bench.catalog_bench [--entries 100000] [--backups 10]
+
+1. A host stream holding 100,000 live catalog entries (100 mount points x 1,000 entries, each
+   on its own copy group), written as the events a backup records: BackupRequested, pair resync
+   and split intents and outcomes, BackupRecorded, CommandCompleted (7 events per backup). The
+   events are appended directly to the host's store, not produced by 100,000 real backups.
+2. Rebuild: every host view folded from the stream (events/s; target >= 100,000).
+3. drmfscat: ``drm agent`` serves that host over RabbitMQ in its own process; the query for one
+   mount point and for one backup ID is timed from the client (round trip, median of 20;
+   target <= 200 ms each), plus the time the CLI takes to lay out the answer.
+4. Agent overhead on a backup: real backups of the example lab through the agent, with the
+   storage adapter timed (same protocol, wrapped): command time minus time in the array
+   (median; target <= 50 ms).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from adapters.db import make_engine
+from adapters.event_store import SqlEventStore
+from adapters.messaging.command_client import CommandClient
+from adapters.messaging.connection import open_connection
+from adapters.messaging.topology import Topology
+from adapters.migrations import upgrade
+from events import REGISTRY, CommandEnvelope, EventContext
+from events import filesystem as fs
+from events.outcomes import CommandCompleted
+from projections.host_fold import rebuild
+from services.cli.catalog_layouts import fscat_lines
+
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
+HOST = "CatalogHost"
+PER_MOUNT_POINT = 1000
+
+
+def backup_events(number: int, now: datetime) -> list:
+    backup_id = f"{number:010d}"
+    mount_point = f"/bench/fs{(number - 1) // PER_MOUNT_POINT:03d}"
+    group = f"B{(number - 1) // PER_MOUNT_POINT:03d},d{number:06d}"
+    workflow = str(uuid.UUID(int=number))
+    row = fs.ObjectRow(file=mount_point, file_system=mount_point, device=f"410001:{number}",
+                       copy_group=group)
+    return [
+        fs.BackupRequested(workflow_id=workflow, backup_id=backup_id, mode="ONLINE",
+                           instances=(mount_point,), generation="local_0", copy_groups=(group,)),
+        fs.PairResyncRequested(workflow_id=workflow, copy_group=group),
+        fs.PairResynced(workflow_id=workflow, copy_group=group, direction="forward",
+                        status="PAIR", bytes_copied=4096),
+        fs.PairSplitRequested(workflow_id=workflow, copy_group=group),
+        fs.PairSplit(workflow_id=workflow, copy_group=group, pvol_status="PSUS",
+                     svol_status="SSUS"),
+        fs.BackupRecorded(backup_id=backup_id, original_id=backup_id, origin_host=HOST,
+                          mode="ONLINE", instances=(mount_point,), rows=(row,),
+                          generation="local_0", copy_groups=(group,), started_at=now,
+                          ended_at=now, workflow_id=workflow),
+        CommandCompleted(command="BackupFileSystem", result={"backup_id": backup_id}),
+    ]
+
+
+def write_catalog(data_dir: Path, entries: int) -> int:
+    engine = make_engine(f"sqlite:///{data_dir / 'hosts' / HOST / 'events.db'}")
+    upgrade(engine)
+    store = SqlEventStore(engine)
+    seq, now = 0, datetime.now(timezone.utc)
+    for first in range(1, entries + 1, 100):
+        payloads = [p for n in range(first, min(first + 100, entries + 1))
+                    for p in backup_events(n, now)]
+        context = EventContext("bench@local", now, str(uuid.uuid4()))
+        seq = store.append(HOST, [REGISTRY.draft(p) for p in payloads], seq, context)[-1].seq
+    engine.dispose()
+    return seq
+
+
+def measure_rebuild(data_dir: Path, events: int) -> tuple[float, int]:
+    engine = make_engine(f"sqlite:///{data_dir / 'hosts' / HOST / 'events.db'}")
+    started = time.perf_counter()
+    view = rebuild(SqlEventStore(engine), HOST)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return events / elapsed, len(view.catalog)
+
+
+def query(client: CommandClient, args: dict) -> tuple[float, dict]:
+    command = CommandEnvelope(name="ListFileSystemCatalog", target_host=HOST,
+                              principal="bench@local", issued_at=datetime.now(timezone.utc),
+                              args=args)
+    started = time.perf_counter()
+    reply = client.call(command, timeout=120)
+    return (time.perf_counter() - started) * 1000, reply.result
+
+
+def measure_queries(data_dir: Path, amqp_url: str, entries: int) -> dict[str, float]:
+    namespace = f"bench{uuid.uuid4().hex[:6]}"
+    topology = Topology(namespace)
+    env = {**os.environ, "DRM_BROKER_URL": amqp_url, "DRM_NAMESPACE": namespace,
+           "DRM_DATA_DIR": str(data_dir), "DRM_HOSTNAME": HOST}
+    env.pop("DRM_DATABASE_URL", None)
+    agent = subprocess.Popen([str(Path(sys.executable).parent / "drm"), "agent", "--host", HOST,
+                              "--log-level", "WARNING"], env=env)
+    connection = open_connection(amqp_url)
+    figures: dict[str, float] = {}
+    try:
+        client = CommandClient(connection, topology)
+        started = time.perf_counter()
+        query(client, {"backup_id": "0000000001"})  # the agent has rebuilt its view
+        figures["agent start (rebuild of the view)"] = (time.perf_counter() - started) * 1000
+        middle = entries // 2 + 42
+        mount_point = f"/bench/fs{(middle - 1) // PER_MOUNT_POINT:03d}"
+        by_mount = [query(client, {"targets": [mount_point]}) for _ in range(20)]
+        by_id = [query(client, {"backup_id": f"{middle:010d}"}) for _ in range(20)]
+        figures["drmfscat <mount point> (1,000 entries)"] = statistics.median(t for t, _ in by_mount)
+        figures["drmfscat -backup_id <id>"] = statistics.median(t for t, _ in by_id)
+        entries = by_mount[0][1]["entries"]
+        started = time.perf_counter()
+        lines = fscat_lines(entries, [mount_point])
+        figures["layout of 1,000 entries (CLI side)"] = (time.perf_counter() - started) * 1000
+        assert len(entries) == PER_MOUNT_POINT and len(by_id[0][1]["entries"]) == 1, lines[:3]
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(60)
+        channel = connection.channel()
+        for queue in (topology.agent_queue(HOST).name, topology.event_log_name,
+                      topology.dead_letter_queue.name):
+            channel.queue_delete(queue)
+        for exchange in (topology.commands, topology.events, topology.dead_letters):
+            channel.exchange_delete(exchange.name)
+        connection.release()
+    return figures
+
+
+def main() -> None:
+    from bench.backup_overhead import measure_backup_overhead
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--backups", type=int, default=10)
+    args = parser.parse_args()
+    amqp_url = os.environ.get("DRM_TEST_AMQP_URL", DEFAULT_AMQP)
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = Path(scratch)
+        started = time.perf_counter()
+        events = write_catalog(data_dir, args.entries)
+        print(f"catalog: {args.entries:,} entries, {events:,} events written in "
+              f"{time.perf_counter() - started:.1f} s")
+        rate, entries = measure_rebuild(data_dir, events)
+        assert entries == args.entries
+        print(f"rebuild of the host views: {rate:,.0f} events/s  (target >= 100,000)")
+        for name, ms in measure_queries(data_dir, amqp_url, args.entries).items():
+            target = "  (target <= 200 ms)" if name.startswith("drmfscat") else ""
+            print(f"{name}: {ms:.1f} ms{target}")
+    total, array, overhead = measure_backup_overhead(args.backups)
+    print(f"backup through the agent (median of {args.backups}): {total:.1f} ms, of which the "
+          f"array {array:.1f} ms; agent overhead {overhead:.1f} ms  (target <= 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
