@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 import uuid
@@ -71,13 +72,15 @@ def rate(count: int, seconds: float) -> float:
     return count / seconds if seconds else float("inf")
 
 
-def store_rows(total: int, batch: int, pg_url: str) -> list[tuple]:
-    rows = []
+def sqlite_round(total: int, batch: int) -> tuple[tuple, tuple]:
     with tempfile.TemporaryDirectory() as scratch:
         our = ours(f"sqlite:///{Path(scratch) / 'drm.db'}", total, batch)
         peer = peer_eventsourcing.run(
             peer_eventsourcing.sqlite_recorder(str(Path(scratch) / "es.db")), total, batch)
-        rows.append(("SQLite", our, peer))
+    return our, peer
+
+
+def postgres_round(total: int, batch: int, pg_url: str) -> tuple[tuple, tuple]:
     with ScratchDatabase(pg_url) as url:
         our = ours(url.render_as_string(hide_password=False), total, batch)
     with ScratchDatabase(pg_url) as url:
@@ -86,8 +89,20 @@ def store_rows(total: int, batch: int, pg_url: str) -> list[tuple]:
                                                         url.password or "")
         peer = peer_eventsourcing.run(recorder, total, batch)
         recorder.datastore.close()
-        rows.append(("PostgreSQL", our, peer))
-    return rows
+    return our, peer
+
+
+def median_pair(rounds: list[tuple[tuple, tuple]]) -> tuple[tuple, tuple]:
+    """Median seconds of each figure over the rounds: ((append, read) ours, (append, read) peer)."""
+    pick = lambda side, op: statistics.median(r[side][op] for r in rounds)  # noqa: E731
+    return (pick(0, 0), pick(0, 1)), (pick(1, 0), pick(1, 1))
+
+
+def store_rows(total: int, batch: int, pg_url: str, rounds: int) -> list[tuple]:
+    """Each backend ``rounds`` times, ours and the peer's in turn, medians reported."""
+    sqlite = [sqlite_round(total, batch) for _ in range(rounds)]
+    postgres = [postgres_round(total, batch, pg_url) for _ in range(rounds)]
+    return [("SQLite", *median_pair(sqlite)), ("PostgreSQL", *median_pair(postgres))]
 
 
 def main() -> None:
@@ -95,14 +110,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--round-trips", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3, help="repetitions; medians reported")
     args = parser.parse_args()
     pg_url = os.environ.get("DRM_TEST_DATABASE_URL", DEFAULT_PG)
     amqp_url = os.environ.get("DRM_TEST_AMQP_URL", DEFAULT_AMQP)
 
-    print(f"Event store: {args.events:,} events in batches of {args.batch}, then read back")
+    print(f"Event store: {args.events:,} events in batches of {args.batch}, then read back "
+          f"(median of {args.rounds} rounds, ours and the peer's in turn)")
     print(f"{'backend':<11} {'op':<7} {'ours ev/s':>11} {'eventsourcing':>14} {'ratio':>7}  target")
     for backend, (our_append, our_read), (peer_append, peer_read) in \
-            store_rows(args.events, args.batch, pg_url):
+            store_rows(args.events, args.batch, pg_url, args.rounds):
         for op, mine, theirs in (("append", our_append, peer_append),
                                  ("read", our_read, peer_read)):
             ours_rate, peer_rate = rate(args.events, mine), rate(args.events, theirs)
