@@ -130,12 +130,7 @@ def measure_queries(data_dir: Path, amqp_url: str, entries: int) -> dict[str, fl
     finally:
         agent.send_signal(signal.SIGTERM)
         agent.wait(60)
-        channel = connection.channel()
-        for queue in (topology.agent_queue(HOST).name, topology.event_log_name,
-                      topology.dead_letter_queue.name):
-            channel.queue_delete(queue)
-        for exchange in (topology.commands, topology.events, topology.dead_letters):
-            channel.exchange_delete(exchange.name)
+        topology.delete_all(connection.channel(), hosts=(HOST,))
         connection.release()
     return figures
 

@@ -44,12 +44,7 @@ def measure_round_trips(amqp_url: str, count: int) -> tuple[float, float]:
         finally:
             agent.send_signal(signal.SIGTERM)
             agent.wait(30)
-            channel = connection.channel()
-            for queue in (topology.agent_queue(host).name, topology.event_log_name,
-                          topology.dead_letter_queue.name):
-                channel.queue_delete(queue)
-            for exchange in (topology.commands, topology.events, topology.dead_letters):
-                channel.exchange_delete(exchange.name)
+            topology.delete_all(connection.channel(), hosts=(host,))
             connection.release()
     latencies.sort()
     return latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99) - 1]

@@ -27,9 +27,4 @@ class BrokerNamespace:
 
     def cleanup(self) -> None:
         with open_connection(self.url) as connection:
-            channel = connection.channel()
-            for queue in self.queues:
-                channel.queue_delete(queue)
-            for exchange in (self.topology.commands, self.topology.events,
-                             self.topology.dead_letters):
-                channel.exchange_delete(exchange.name)
+            self.topology.delete_all(connection.channel(), queues=tuple(self.queues))

@@ -80,3 +80,13 @@ class Topology:
         for queue in (self.dead_letter_queue, self.event_log,
                       *(self.agent_queue(h) for h in hosts)):
             queue(channel).declare()
+
+    def delete_all(self, channel, hosts: tuple[str, ...] = (), queues: tuple[str, ...] = ()) -> None:
+        """Remove this namespace from the broker: the shared queues, the command queues of
+        ``hosts``, any other named ``queues``, and the exchanges (tests and benchmarks)."""
+        names = (self.event_log_name, self.dead_letter_queue.name,
+                 *(self.agent_queue(h).name for h in hosts), *queues)
+        for name in dict.fromkeys(names):
+            channel.queue_delete(name)
+        for exchange in (self.commands, self.events, self.dead_letters):
+            channel.exchange_delete(exchange.name)
