@@ -141,6 +141,10 @@ class SimulatedStorage(Volumes):
                   simplex: bool = False) -> PairRecord:
         with self.lock():
             record = self._require(volume, mu)
+            if read_write and not simplex and record.status in (PairStatus.PSUS, PairStatus.PSUE):
+                record.svol_mode = "rw"  # pairsplit -rw on a split pair: the S-VOL becomes writable
+                self.save(record)
+                return record
             record = self._apply(record, Op.DELETE if simplex else Op.SPLIT)
             if not simplex:
                 record.svol_mode = "rw" if read_write else "r"

@@ -114,3 +114,16 @@ def test_unknown_volume_is_refused(lab2, tmp_path):
     with pytest.raises(CciError) as error:
         lab2.storage.mount(VolumeRef(serial="1", ldev=99), tmp_path / "x")
     assert error.value.code == "EX_ENOOBJ"
+
+
+def test_split_rw_on_a_split_pair_makes_its_svol_writable_without_a_copy(lab2, tmp_path):
+    storage, svol = lab2.storage, lab2.locals[0]
+    paired(lab2, svol)
+    storage.pairsplit(lab2.p, "0")
+    assert storage.write_protected(svol)
+    record = storage.pairsplit(lab2.p, "0", read_write=True)  # e.g. before a tape restore
+    assert record.status is PairStatus.PSUS and record.svol_mode == "rw"
+    assert not storage.write_protected(svol)
+    assert storage.mount(svol, tmp_path / "vol", read_only=False) is False
+    with pytest.raises(CciError):
+        storage.pairsplit(lab2.p, "1", read_write=True)  # no pair on MU#1: still refused
