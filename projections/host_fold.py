@@ -253,3 +253,4 @@ def rebuild(store, host: str, view: HostView | None = None, page: int = 10_000) 
         if enabled:
             gc.enable()
     return view
+from projections import host_fold_transfer  # noqa: E402,F401  (catalog transfer events)

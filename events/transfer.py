@@ -1,0 +1,83 @@
+"""Catalog transfer between hosts: export, import, auto-import (spec 04 §3.5, §10.1, §12).
+
+Events:
+- ``BackupExported``: this host wrote one entry to an export document (``drmdbexport``, or the
+  export half of ``-auto_import``); the document's own hash and the entry's recording event.
+- ``BackupImported``: a live catalog entry like ``BackupRecorded`` (the catalog folds both the
+  same way), with the lineage of where it came from: the source host, its backup ID there, and
+  the hash and seq of the event that recorded it on the source host's stream.
+- ``ImportRequested``: the file server asked the backup server's agent to import an entry
+  (``drmfsbackup -s <host> -auto_import``); ``command_id`` is the cross-agent command, correlated
+  with the backup by the envelope's ``correlation_id``.
+
+Commands (``COMMANDS``; all exclusive, spec 04 §5 "No"):
+- ``ExportBackup`` ``{backup_id}`` -> result ``{"backup_id", "document": <export document>}``;
+- ``ImportBackup`` ``{document, mount_point?}`` -> result ``{"backup_id", "original_id",
+  "origin_host", "source_host", "source_backup_id", "superseded": [...], "dictionary"}``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.base import Payload
+from events.filesystem import BackupRecorded
+from events.fs_commands import BACKUP_ID_PATTERN
+from events.registry import REGISTRY
+
+
+class BackupExported(Payload):
+    backup_id: str
+    document_sha256: str
+    source_event_seq: int
+    source_event_hash: str
+    file_format_version: int
+
+
+class BackupImported(BackupRecorded):
+    """``BackupRecorded`` plus lineage. ``backup_id`` is the next local ID; ``original_id`` and
+    ``origin_host`` are the document's, unchanged."""
+
+    source_host: str
+    source_backup_id: str
+    source_event_seq: int
+    source_event_hash: str
+    document_sha256: str
+
+
+class ImportRequested(Payload):
+    workflow_id: str
+    backup_id: str
+    target_host: str
+    command_id: str
+    document_sha256: str
+    mount_point: str = ""
+    consumer_present: bool = True
+
+
+for _model in (BackupExported, BackupImported, ImportRequested):
+    REGISTRY.register(_model.__name__, _model)
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ExportBackupArgs(_Args):
+    """``drmdbexport <backup-ID> -f <file>`` (the CLI writes the file)."""
+
+    backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
+
+
+class ImportBackupArgs(_Args):
+    """``drmdbimport -f <file>`` (the CLI reads the file) and the auto-import command."""
+
+    document: dict[str, Any]
+    mount_point: str | None = None  # -auto_mount: mount the S-VOL after the import
+
+
+COMMANDS: dict[str, type[_Args]] = {
+    "ExportBackup": ExportBackupArgs,
+    "ImportBackup": ImportBackupArgs,
+}
