@@ -211,6 +211,7 @@ def _recorded(view: HostView, event: Fields, seq: int) -> None:
         state.last_backup_at, state.last_backup_seq = ended_at, seq
     if event.workflow_id:
         _end(view, event.workflow_id, "completed")
+        view.backup_server.media_copies.pop(event.workflow_id, None)  # a tape restore's end
 
 
 @_on(fs.BackupEntryDeleted)
@@ -254,3 +255,4 @@ def rebuild(store, host: str, view: HostView | None = None, page: int = 10_000) 
             gc.enable()
     return view
 from projections import host_fold_transfer  # noqa: E402,F401  (catalog transfer events)
+from projections import host_fold_tape  # noqa: E402,F401  (backup-server events: mounts, tape)

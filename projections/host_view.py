@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from events.maps import VolumeMap
+from projections.tape_view import BackupServerView
 
 BACKUP_ID_DIGITS = 10
 
@@ -94,10 +95,16 @@ class HostView:
     volumes: dict[str, VolumeMap] = field(default_factory=dict)
     maps_refreshed_seq: int = 0
     workflows: dict[str, Workflow] = field(default_factory=dict)
+    backup_server: BackupServerView = field(default_factory=BackupServerView)  # tape, mounts
 
     @property
     def next_backup_id(self) -> str:
         return format_backup_id(self.next_backup_number)
+
+    @property
+    def tape(self) -> dict:
+        """The tape catalog (``drmtapecat``): backup ID -> ``tape_view.TapeEntry``."""
+        return self.backup_server.tape
 
     def unfinished_workflows(self) -> list[Workflow]:
         return [w for w in self.workflows.values() if not w.ended]

@@ -1,0 +1,49 @@
+"""The tape contract: what an agent on the backup server may ask of its tape library.
+
+A tape backup writes one *archive* per S-VOL (copy group) onto a medium; an archive is named by
+``label`` (chosen by the agent, unique per host: ``<tape-backup-ID>.<n>``) and is either complete
+or absent: a copy killed part-way leaves nothing a later read could take for a backup.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PRODUCTS = ("NBU", "BEWS")  # drmtapeinit: NetBackup, Backup Exec
+
+
+class TapeError(Exception):
+    """The library refused or failed (unknown medium or archive, I/O error)."""
+
+
+class TapeSettings(BaseModel):
+    """``drmtapeinit``: the backup management product and the catalog retention (0 = forever)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    product: str = "NBU"
+    retention_days: int = Field(default=0, ge=0, le=36500)
+
+
+class TapeLibrary(Protocol):
+    def media(self) -> tuple[str, ...]:
+        """The media IDs of the library (``TP0001`` …), in slot order."""
+
+    def write(self, medium: str, label: str, source: Path) -> int:
+        """Copy the tree under ``source`` to ``medium`` as archive ``label``; return the bytes
+        written. The archive appears only when complete; an existing one is refused."""
+
+    def read(self, medium: str, label: str, target: Path) -> int:
+        """Make the tree under ``target`` exactly the archive's (files not in it are removed);
+        return the bytes read. ``TapeError`` when the archive does not exist."""
+
+    def delete(self, medium: str, label: str) -> None:
+        """Forget the archive (no error when it is already gone)."""
+
+    def exists(self, medium: str, label: str) -> bool:
+        """True when a complete archive ``label`` is on ``medium``."""
+
+    def discard_partial(self) -> list[str]:
+        """Remove what killed writes left behind; return their labels."""

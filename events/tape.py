@@ -1,0 +1,173 @@
+"""Backup-server events and commands: S-VOL mounts, tape backup and tape restore, tape catalog.
+
+Events (past tense, on the backup server's stream):
+- ``SvolMountRequested`` → ``SvolMounted`` per copy group (intent, outcome); ``SvolUnmounted``.
+  A mount by backup ID also records ``CopyGroupLocked(by="mount")`` and its unmount
+  ``CopyGroupUnlocked(by="mount")`` (``events.filesystem``).
+- ``MediaCopyRequested`` opens a tape backup or restore (it carries the new backup ID);
+  ``MediaCopyAborted`` ends one that failed; a tape backup ends with ``TapeBackupRecorded`` (a
+  tape-catalog entry), a tape restore with ``BackupRecorded`` (a new disk entry, same
+  ORIGINAL-ID) after the superseded disk entries were deleted with the request.
+- ``TapeEntryDeleted`` (reason ``expired`` | ``deleted``), ``TapeSettingsRegistered``.
+
+Commands (``COMMANDS``, exclusive) and queries (``QUERIES``) follow ``events.fs_commands``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.base import Payload
+from events.filesystem import ObjectRow
+from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
+from events.registry import REGISTRY
+
+
+# -- events --------------------------------------------------------------------------------------
+class SvolMountRequested(Payload):
+    workflow_id: str
+    copy_group: str
+    mount_point: str
+    backup_id: str = ""  # "" for a mount by -copy_group
+    writable: bool = False  # a tape entry's S-VOL is mounted writable (drmmediarestore)
+
+
+class SvolMounted(Payload):
+    workflow_id: str
+    copy_group: str
+    mount_point: str
+    backup_id: str = ""
+    read_only: bool = True
+
+
+class SvolUnmounted(Payload):
+    workflow_id: str
+    copy_group: str
+    mount_point: str
+
+
+class TapeArchive(Payload):
+    """Where one copy group's S-VOL went on tape."""
+
+    copy_group: str
+    medium: str
+    label: str
+    bytes: int = 0
+
+
+class MediaCopyRequested(Payload):
+    workflow_id: str
+    kind: Literal["backup", "restore"]
+    source_backup_id: str  # backup: the disk entry; restore: the tape entry
+    backup_id: str  # the new entry's ID (tape entry, or restored disk entry)
+    copy_groups: tuple[str, ...]
+
+
+class MediaCopyAborted(Payload):
+    workflow_id: str
+    backup_id: str
+    reason: str
+
+
+class TapeBackupRecorded(Payload):
+    """A tape-catalog entry: the S-VOL data of ``source_backup_id`` as of ``snapshot_at``."""
+
+    backup_id: str
+    original_id: str
+    origin_host: str
+    source_backup_id: str
+    object_type: str = "FILESYSTEM"
+    mode: str
+    instances: tuple[str, ...]
+    rows: tuple[ObjectRow, ...]
+    generation: str
+    copy_groups: tuple[str, ...]
+    comment: str = ""
+    snapshot_at: datetime  # START-TIME of the source disk entry
+    recorded_at: datetime
+    expires_at: datetime | None = None  # None: PERMANENT (retention 0)
+    archives: tuple[TapeArchive, ...]
+    workflow_id: str = ""
+
+
+class TapeEntryDeleted(Payload):
+    backup_id: str
+    reason: Literal["expired", "deleted"]
+
+
+class TapeSettingsRegistered(Payload):
+    product: str
+    retention_days: int
+
+
+for _model in (SvolMountRequested, SvolMounted, SvolUnmounted, MediaCopyRequested,
+               MediaCopyAborted, TapeBackupRecorded, TapeEntryDeleted, TapeSettingsRegistered):
+    REGISTRY.register(_model.__name__, _model)
+
+
+# -- commands ------------------------------------------------------------------------------------
+class _Args(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MountArgs(_Args):
+    """``drmmount { backup-ID | -copy_group CG } [-mount_pt path]``: exactly one target."""
+
+    backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
+    copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
+    mount_point: str | None = None
+
+
+class UnmountArgs(_Args):
+    """``drmumount { backup-ID | -copy_group CG }``."""
+
+    backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
+    copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
+
+
+class MediaCopyArgs(_Args):
+    """``drmmediabackup <disk-backup-ID>`` / ``drmmediarestore <tape-backup-ID>``."""
+
+    backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
+
+
+class TapeInitArgs(_Args):
+    """``drmtapeinit``: the answers to KAVX0411-I (product) and KAVX0417-I (retention days)."""
+
+    product: Literal["NBU", "BEWS"]
+    retention_days: int = Field(ge=0, le=36500)
+
+
+class TapeSelection(_Args):
+    """``drmtapecat`` filters (all optional, combined with AND)."""
+
+    hostname: str | None = None
+    backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
+    object_type: Literal["FILESYSTEM", "MSSQL", "MSEXCHANGE"] | None = None
+    instance: str | None = None
+
+
+class TapeSettingsQueryArgs(_Args):
+    """``drmtapeinit -v``."""
+
+
+COMMANDS: dict[str, type[_Args]] = {
+    "MountSvol": MountArgs,
+    "UnmountSvol": UnmountArgs,
+    "BackupToTape": MediaCopyArgs,
+    "RestoreFromTape": MediaCopyArgs,
+    "RegisterTapeSettings": TapeInitArgs,
+    "DeleteTapeEntries": TapeSelection,
+}
+
+# Queries. Result shapes:
+# - ListTapeCatalog -> {"entries": [{"backup_id", "original_id", "origin_host", "object_type",
+#   "instances", "copy_groups", "snapshot_at", "expires_at" (ISO 8601 UTC or None = PERMANENT),
+#   "media" ([medium…]), "source_backup_id", "rows": [row…]}]} (expired entries left out)
+# - ShowTapeSettings -> {"product", "retention_days", "registered" (bool)}
+QUERIES: dict[str, type[_Args]] = {
+    "ListTapeCatalog": TapeSelection,
+    "ShowTapeSettings": TapeSettingsQueryArgs,
+}
