@@ -20,6 +20,7 @@ from adapters.messaging.relay import OutboxRelay
 from adapters.messaging.topology import Topology
 from adapters.migrations import upgrade
 from adapters.lab.provision import open_storage, stored_lab
+from services.agent.backup_server.recovery import recover_backup_server
 from services.agent.filesystem.recovery import recover
 from services.agent.filesystem.slot import CommandSlot, exclusive, retry_policy, slot_path
 from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
@@ -53,6 +54,7 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
                       exclusive=exclusive, command_slot=slot)
     if recover_now:
         recover(agent)
+        recover_backup_server(agent)
     return agent
 
 

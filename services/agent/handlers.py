@@ -13,6 +13,8 @@ from services.agent.filesystem.handlers import FS_COMMAND_HANDLERS
 from services.agent.filesystem.queries import FS_QUERY_HANDLERS
 from services.agent.filesystem.recovery import RECOVER, recover_workflows
 from services.agent.service import AgentContext, Handler, QueryHandler
+from services.agent.backup_server.handlers import BK_COMMAND_HANDLERS, BK_QUERY_HANDLERS
+from services.agent.backup_server.recovery import RECOVER_BK, recover as recover_backup_server
 
 
 def host_info(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
@@ -31,8 +33,11 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     "HostInfo": host_info,
     **FS_COMMAND_HANDLERS,
     RECOVER: recover_workflows,
+    **BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
+    RECOVER_BK: recover_backup_server,
 }
 
 QUERY_HANDLERS: dict[str, QueryHandler] = {
     **FS_QUERY_HANDLERS,
+    **BK_QUERY_HANDLERS,
 }

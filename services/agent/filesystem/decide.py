@@ -230,6 +230,11 @@ def plan_resync(view: HostView, backup_id: str | None, copy_group: str | None):
         if state is not None and state.locked:
             raise reject(LOCKED, f"the copy group {name} is locked ({state.locked_by}); "
                                  "unlock it with drmcgctl first")
+        if state is not None and state.mounted_at:  # spec 04 §19 rule 8: no resync while
+            raise reject(MOUNTED, f"the copy group {name} is mounted at {state.mounted_at}; "
+                                  "drmumount it first")  # mounted or in a media copy
+        if any(name in c.copy_groups for c in view.backup_server.media_copies.values()):
+            raise reject(MOUNTED, f"the copy group {name} is in a tape backup or restore")
     deleted = [fs.BackupEntryDeleted(backup_id=e.backup_id, reason="resync",
                                      copy_groups=e.copy_groups)
                for e in sorted(view.entries_on(names), key=lambda e: e.backup_id)]

@@ -18,13 +18,14 @@ from typing import Callable, Mapping
 
 from events import CommandEnvelope
 from events.fs_commands import COMMANDS
+from events.tape import COMMANDS as TAPE_COMMANDS
 from services import messages
 from services.agent.service import CommandRejection
 
 SLOT_BUSY = "DRM-10050"
 ENV_RETRY_TIME = "DRM_COM_RETRY_TIME"
 ENV_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
-EXCLUSIVE_COMMANDS = frozenset(COMMANDS) | {"RecoverWorkflows"}
+EXCLUSIVE_COMMANDS = frozenset(TAPE_COMMANDS) | {"RecoverBackupServer"} | frozenset(COMMANDS) | {"RecoverWorkflows"}
 
 
 def exclusive(command: CommandEnvelope) -> bool:
