@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 BACKUP_ID_PATTERN = r"^\d{10}$"
 COPY_GROUP_PATTERN = r"^[^,\s]+,[^,\s]+$"
@@ -25,6 +25,18 @@ class BackupFileSystemArgs(_Args):
     mode: Literal["online", "cold"] = "online"
     generation: str | None = None  # -rc [gen]: "local_0", "remote_0", …
     comment: str = ""
+    # -s <host> -auto_import [-auto_mount [mp]]: see events.transfer (auto-import)
+    backup_server: str | None = None
+    auto_import: bool = False
+    auto_mount: str | None = None
+
+    @model_validator(mode="after")
+    def _auto_import_needs_a_server(self):
+        if self.auto_import and not self.backup_server:
+            raise ValueError("-auto_import needs -s <backup-server>")
+        if self.auto_mount is not None and not self.auto_import:
+            raise ValueError("-auto_mount needs -auto_import")
+        return self
 
 
 class RestoreFileSystemArgs(_Args):

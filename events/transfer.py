@@ -53,7 +53,6 @@ class ImportRequested(Payload):
     command_id: str
     document_sha256: str
     mount_point: str = ""
-    consumer_present: bool = True
 
 
 for _model in (BackupExported, BackupImported, ImportRequested):

@@ -25,6 +25,7 @@ from services.agent.filesystem.recovery import recover
 from services.agent.filesystem.slot import CommandSlot, exclusive, retry_policy, slot_path
 from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
 from services.agent.service import HostAgent
+from services.agent.transfer.peers import PeerCommands
 from services.agent.worker import AgentWorker
 from services.settings import Settings
 
@@ -45,10 +46,14 @@ def storage_adapters(settings: Settings) -> dict:
 
 
 def build_agent(settings: Settings, host: str, store: SqlEventStore | None = None,
-                recover_now: bool = True) -> HostAgent:
-    """The agent of ``host``; with ``recover_now``, workflows a dead agent left open are ended."""
+                recover_now: bool = True, peers: PeerCommands | None = None) -> HostAgent:
+    """The agent of ``host``; with ``recover_now``, workflows a dead agent left open are ended.
+    ``peers`` sends commands to other agents (default: over ``settings.broker_url``)."""
     store = store or open_store(settings, host)
-    adapters = {"host_facts": LocalHostFacts(), "settings": settings, **storage_adapters(settings)}
+    peers = peers or PeerCommands(lambda: open_connection(settings.broker_url),
+                                  Topology(settings.namespace))
+    adapters = {"host_facts": LocalHostFacts(), "settings": settings, "peers": peers,
+                **storage_adapters(settings)}
     slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(adapters["lab"], host))
     agent = HostAgent(host, store, COMMAND_HANDLERS, adapters, queries=QUERY_HANDLERS,
                       exclusive=exclusive, command_slot=slot)
@@ -112,11 +117,14 @@ class EmbeddedAgents:
         self._workers: dict[str, tuple[object, OutboxRelay]] = {}
         self._stack = contextlib.ExitStack()
         self.progress: Callable[[str], None] | None = None
+        self._wanted: set[str] = set()  # hosts another agent sent a command to (auto-import)
+        self.peers = PeerCommands(lambda: self.connection.clone(), self.topology,
+                                  on_send=self._wanted.add)
 
     def ensure(self, host: str) -> None:
         if host in self._workers:
             return
-        agent = build_agent(self.settings, host)
+        agent = build_agent(self.settings, host, peers=self.peers)
         worker = _EmbeddedWorker(self, self.connection, self.topology, agent)
         relay = OutboxRelay(agent.store, lambda: self.connection.clone(), self.topology,
                             host=host)
@@ -124,16 +132,24 @@ class EmbeddedAgents:
         self._workers[host] = (consuming_connection, relay)
 
     def pump(self) -> None:
-        """Handle every waiting command, then publish the outboxes."""
-        for connection, relay in self._workers.values():
-            while True:
-                try:
-                    connection.drain_events(timeout=0)
-                except (TimeoutError, OSError):
-                    break
-            relay.publish_pending()
+        """Handle every waiting command, then publish the outboxes; an agent that sent a
+        command to another host's agent gets that agent started and pumped too."""
+        while True:
+            for host in sorted(self._wanted - set(self._workers)):
+                self.ensure(host)
+            self._wanted.clear()
+            for connection, relay in list(self._workers.values()):
+                while True:
+                    try:
+                        connection.drain_events(timeout=0)
+                    except (TimeoutError, OSError):
+                        break
+                relay.publish_pending()
+            if not self._wanted:
+                return
 
     def close(self) -> None:
+        self.peers.close()
         for _, relay in self._workers.values():
             relay.reset()
         self._stack.close()

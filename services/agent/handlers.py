@@ -15,6 +15,7 @@ from services.agent.filesystem.recovery import RECOVER, recover_workflows
 from services.agent.service import AgentContext, Handler, QueryHandler
 from services.agent.backup_server.handlers import BK_COMMAND_HANDLERS, BK_QUERY_HANDLERS
 from services.agent.backup_server.recovery import RECOVER_BK, recover as recover_backup_server
+from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS
 
 
 def host_info(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
@@ -32,6 +33,7 @@ def host_info(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
 COMMAND_HANDLERS: dict[str, Handler] = {
     "HostInfo": host_info,
     **FS_COMMAND_HANDLERS,
+    **TRANSFER_COMMAND_HANDLERS,  # also BackupFileSystem: the fs backup plus -auto_import
     RECOVER: recover_workflows,
     **BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
     RECOVER_BK: recover_backup_server,

@@ -18,9 +18,11 @@ from services.cli.filesystem_args import add_common, add_deferred, add_parser, b
     usage_error
 from services.cli.filesystem_session import Session, Shown, perform, query_data
 from services.cli.runtime import command_runner
+from services.cli.transfer import auto_import_shown
 
 UNKNOWN_MOUNT_POINT = "DRM-10010"  # the detail code the agent gives unknown objects
 DEFAULT_REMOTE_GENERATION = "remote_0"  # bare -rc: spec 08 §1.8 [INFERRED]
+AUTO_IMPORT_KEYS = ("backup_server", "auto_import", "auto_mount")
 TARGET_HELP = "a mount point, or a target list file (one mount point per line, # comments)"
 
 
@@ -47,7 +49,12 @@ def register_backup(subparsers) -> None:
            help="back up to this generation (local_N or remote_N); without a value: "
                 f"{DEFAULT_REMOTE_GENERATION}")
     option(parser, "comment", default="", help="backup comment, kept in the catalog")
-    add_deferred(parser, ("script", "s", "auto_import", "auto_mount", "svol_check", "pf", "vf"))
+    parser.add_argument("-s", "--backup-server", dest="s", metavar="BACKUP_SERVER",
+                        help="the backup server (with -auto_import: import the entry there)")
+    option(parser, "auto_import", action="store_true",
+           help="after the backup, send the catalog entry to the -s server's agent and import "
+                "it there (KAVX5159-I)")
+    add_deferred(parser, ("script", "auto_mount", "svol_check", "pf", "vf"))
     add_common(parser)
     parser.set_defaults(func=run_backup)
 
@@ -56,8 +63,16 @@ def backup_request(args: argparse.Namespace) -> dict:
     reject_deferred(args)
     if args.mode == "vss":
         raise usage_error("the option -mode vss is not supported yet")
-    return build(BackupFileSystemArgs, targets=expand_target(args.target), mode=args.mode,
-                 generation=args.rc, comment=args.comment)
+    if args.s is not None and not args.auto_import:
+        raise usage_error("the option -s is used with -auto_import (-script and -svol_check "
+                          "are not supported yet)")
+    request = build(BackupFileSystemArgs, targets=expand_target(args.target), mode=args.mode,
+                    generation=args.rc, comment=args.comment, backup_server=args.s,
+                    auto_import=args.auto_import)
+    for key in AUTO_IMPORT_KEYS:  # a plain backup sends the same arguments as before -s existed
+        if request[key] in (None, False):
+            del request[key]
+    return request
 
 
 def run_backup(args: argparse.Namespace, connect=command_runner) -> int:
@@ -65,8 +80,14 @@ def run_backup(args: argparse.Namespace, connect=command_runner) -> int:
 
     def work(session: Session) -> Shown:
         outcome = session.command("BackupFileSystem", request)
-        return Shown([layout.backup_assigned(outcome.payload["result"]["backup_id"])],
-                     outcome.to_wire())
+        shown = Shown([layout.backup_assigned(outcome.payload["result"]["backup_id"])],
+                      outcome.to_wire())
+        if "import" not in outcome.payload["result"]:
+            return shown
+        if not args.json:  # the backup ID shows before the wait for the import
+            print(shown.lines[0], flush=True)
+        lines, imported = auto_import_shown(session, outcome.payload["result"]["import"])
+        return Shown(lines, {"backup": shown.data, "import": imported})
 
     return perform(args, "drmfsbackup", work, connect)
 

@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "services.cli.filesystem",
     "services.cli.catalog",
     "services.cli.copy_groups",
+    "services.cli.transfer",
+    "services.cli.lineage",
 )
 
 
@@ -70,6 +72,8 @@ drmfsdisplay = alias("fsdisplay")
 drmresync = alias("resync")
 drmcgctl = alias("cgctl")
 drmappcat = alias("appcat")
+drmdbexport = alias("dbexport")
+drmdbimport = alias("dbimport")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -56,6 +56,23 @@ class CommandRunner:
             if self._sink is not None:
                 self._sink.progress = None
 
+    def wait_for(self, command_id: str, host: str, timeout: float,
+                 progress: Callable[[str], None] | None = None) -> EventEnvelope | None:
+        """The outcome of a command another agent sent on this CLI's behalf (its ``reply_to``
+        is ours, e.g. the auto-import), or None when none came within ``timeout``."""
+        self.client.on_progress = progress or (lambda text: None)
+        awaited = CommandEnvelope(command_id=command_id, name="awaited", target_host=host,
+                                  principal=principal(), issued_at=datetime.now(timezone.utc))
+        if self._sink is not None:
+            self._sink.progress = progress
+        try:
+            return self.client.wait(awaited, timeout, pump=self._pump)
+        except CommandTimeout:
+            return None
+        finally:
+            if self._sink is not None:
+                self._sink.progress = None
+
 
 @contextlib.contextmanager
 def command_runner(settings: Settings) -> Iterator[CommandRunner]:

@@ -18,6 +18,7 @@ from typing import Callable, Mapping
 
 from events import CommandEnvelope
 from events.fs_commands import COMMANDS
+from events.transfer import COMMANDS as TRANSFER_COMMANDS
 from events.tape import COMMANDS as TAPE_COMMANDS
 from services import messages
 from services.agent.service import CommandRejection
@@ -25,7 +26,7 @@ from services.agent.service import CommandRejection
 SLOT_BUSY = "DRM-10050"
 ENV_RETRY_TIME = "DRM_COM_RETRY_TIME"
 ENV_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
-EXCLUSIVE_COMMANDS = frozenset(TAPE_COMMANDS) | {"RecoverBackupServer"} | frozenset(COMMANDS) | {"RecoverWorkflows"}
+EXCLUSIVE_COMMANDS = frozenset(TAPE_COMMANDS) | {"RecoverBackupServer"} | frozenset(COMMANDS) | frozenset(TRANSFER_COMMANDS) | {"RecoverWorkflows"}
 
 
 def exclusive(command: CommandEnvelope) -> bool:

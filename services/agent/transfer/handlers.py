@@ -1,0 +1,111 @@
+"""Handlers of the catalog transfer (``events.transfer.COMMANDS``) and of ``drmfsbackup``'s
+``-s <host> -auto_import``.
+
+- ``ExportBackup``: the entry as a sealed export document (the CLI writes the file); records
+  ``BackupExported`` with the hash and seq of the event that recorded the entry.
+- ``ImportBackup``: checks the document again (a CLI is not trusted to have done it), then
+  imports per ``transfer.decide``; ``mount_point`` (``-auto_mount``) needs the mount commands.
+- ``BackupFileSystem`` with ``auto_import``: the file-system backup, then the export, an
+  ``ImportRequested`` intent, and the ``ImportBackup`` command sent to the backup server's agent
+  through ``adapters["peers"]`` without waiting for it. The import's outcome goes to the
+  backup command's ``reply_to`` (the CLI waits for it there, or reports it pending).
+"""
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from events import CommandEnvelope
+from events.base import Payload
+from events.export_document import ExportDocument, ExportFileError, read_document, \
+    seal_document
+from events.export_document import FORMAT_VERSION
+from events.transfer import COMMANDS, BackupExported, ImportRequested
+from services import messages
+from services.agent.filesystem import handlers as fs_handlers
+from services.agent.filesystem.decide import entry_of, reject
+from services.agent.service import AgentContext
+from services.agent.transfer import decide
+from services.agent.transfer.peers import peer_command_id
+
+NO_PEERS = "DRM-10012"
+
+
+def parse(command: CommandEnvelope):
+    try:
+        return COMMANDS[command.name].model_validate(command.args)
+    except ValidationError as error:
+        raise reject(messages.BAD_COMMAND, f"bad arguments: {error.errors()[0]['msg']}")
+
+
+def export_entry(context: AgentContext, backup_id: str) -> tuple[BackupExported, ExportDocument]:
+    entry = entry_of(context.view, backup_id)
+    source = context.store.read(context.host, after_seq=entry.recorded_seq - 1, limit=1)[0]
+    document = seal_document(decide.entry_fields(entry), context.host, source.seq, source.hash,
+                             context.clock())
+    return BackupExported(backup_id=backup_id, document_sha256=document.body_sha256,
+                          source_event_seq=source.seq, source_event_hash=source.hash,
+                          file_format_version=FORMAT_VERSION), document
+
+
+def export_backup(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
+    args = parse(command)
+    exported, document = export_entry(context, args.backup_id)
+    context.record([exported])
+    return fs_handlers.completed(command, backup_id=args.backup_id,
+                                 document=document.as_dict())
+
+
+def import_backup(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
+    args = parse(command)
+    try:
+        document = read_document(args.document)
+    except ExportFileError as error:
+        raise reject(error.detail, error.text) from None
+    fs_handlers.ensure_maps(context)
+    plan = decide.plan_import(context.view, document)
+    if args.mount_point is not None:
+        raise reject(messages.BAD_COMMAND, "-auto_mount is not supported yet")
+    context.record(plan.events)
+    imported = plan.imported
+    data_dir = context.adapters.get("data_dir")
+    return fs_handlers.completed(
+        command, backup_id=imported.backup_id, original_id=imported.original_id,
+        origin_host=imported.origin_host, source_host=imported.source_host,
+        source_backup_id=imported.source_backup_id, copy_groups=list(imported.copy_groups),
+        superseded=[d.backup_id for d in plan.superseded],
+        dictionary=str(data_dir / "hosts" / context.host) if data_dir else "")
+
+
+def backup_file_system(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
+    """``drmfsbackup``, with the auto-import when asked (see the module docstring)."""
+    args = fs_handlers.parse(command)
+    peers = context.adapters.get("peers")
+    if args.auto_import and peers is None:
+        raise reject(NO_PEERS, "this agent cannot reach other agents; -auto_import is not "
+                               "available here")
+    outcome = fs_handlers.backup_file_system(command, context)
+    if not args.auto_import:
+        return outcome
+    result = dict(outcome[-1].result)
+    exported, document = export_entry(context, result["backup_id"])
+    peer = CommandEnvelope(
+        command_id=peer_command_id(command.command_id, "auto-import"), name="ImportBackup",
+        target_host=args.backup_server, principal=f"agent@{context.host}",
+        issued_at=context.clock(), reply_to=command.reply_to,
+        correlation_id=command.workflow_id, causation_id=command.command_id,
+        args={"document": document.as_dict(), "mount_point": args.auto_mount})
+    context.record([exported, ImportRequested(
+        workflow_id=command.workflow_id, backup_id=result["backup_id"],
+        target_host=args.backup_server, command_id=peer.command_id,
+        document_sha256=document.body_sha256, mount_point=args.auto_mount or "")])
+    present = peers.send(peer)
+    result["import"] = {"host": args.backup_server, "command_id": peer.command_id,
+                        "consumer_present": present}
+    return fs_handlers.completed(command, **result)
+
+
+TRANSFER_COMMAND_HANDLERS = {
+    "ExportBackup": export_backup,
+    "ImportBackup": import_backup,
+    "BackupFileSystem": backup_file_system,
+}

@@ -1,0 +1,66 @@
+"""Sending a command from one agent to another (DESIGN §3 "Cross-host work").
+
+``PeerCommands.send`` publishes persistently to ``<p>.commands`` with routing key = the target
+host, after declaring that host's quorum queue, and returns at once: it never waits for the
+other agent. The command keeps the sender's ``reply_to`` (the CLI that started the work hears
+the outcome directly) and its ``command_id`` is derived from the causing command, so a
+redelivered cause re-sends the same command, which the target recognises and does not redo.
+
+``send`` reports whether an agent consumes the target's queue right now (``consumer_present``);
+when none does, the command waits in the queue for it. Embedded agents (``memory://``) are
+started on demand: ``on_send(host)`` asks the embedding to run that host's agent.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Callable
+
+from kombu import Connection, Producer
+
+from adapters.messaging.topology import Topology
+from events import CommandEnvelope
+from events.codec import encode_command
+
+PEER_NAMESPACE = uuid.UUID("2b0c9f4e-6a57-4f0e-9a55-3f1c0de1a7b2")
+
+
+def peer_command_id(cause_id: str, purpose: str) -> str:
+    """The id of the command ``cause_id`` sends for ``purpose`` (stable across redeliveries)."""
+    return str(uuid.uuid5(PEER_NAMESPACE, f"{cause_id}:{purpose}"))
+
+
+class PeerCommands:
+    def __init__(self, connect: Callable[[], Connection], topology: Topology,
+                 on_send: Callable[[str], None] | None = None) -> None:
+        self._connect, self.topology, self._on_send = connect, topology, on_send
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+
+    def send(self, command: CommandEnvelope) -> bool:
+        """Publish ``command``; True when an agent consumes the target's queue now."""
+        host = command.target_host
+        with self._lock:
+            if self._connection is None:
+                self._connection = self._connect()
+            channel = self._connection.default_channel
+            self.topology.commands(channel).declare()
+            queue = self.topology.agent_queue(host)(channel)
+            queue.declare()  # exchange, queue and binding: the command is never dropped
+            declared = queue.queue_declare(passive=True)
+            consumers = getattr(declared, "consumer_count", 0) if declared else 0
+            Producer(channel).publish(
+                encode_command(command), exchange=self.topology.commands, routing_key=host,
+                content_type="application/json", content_encoding="utf-8", delivery_mode=2,
+                correlation_id=command.command_id, reply_to=command.reply_to, retry=True,
+                retry_policy={"max_retries": 5})
+        if self._on_send is not None:
+            self._on_send(host)
+            return True
+        return bool(consumers)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.release()
+                self._connection = None

@@ -1,0 +1,137 @@
+"""``drmdbexport`` and ``drmdbimport``: move one catalog entry between hosts through a file.
+
+The export file is written by the CLI from the document the agent seals (``ExportBackup``);
+``drmdbimport`` checks the file here first (a damaged, altered or unknown-version file is
+refused and no command leaves the CLI), then the agent checks it again and imports it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from events.export_document import ExportFileError, encode_document, parse_bytes, read_document
+from events.transfer import ExportBackupArgs, ImportBackupArgs
+from services import messages
+from services.cli.errors import CliError
+from services.cli.filesystem_args import add_common, add_parser, build, check_backup_id
+from services.cli.filesystem_session import Session, Shown, perform
+from services.cli.runtime import command_runner
+
+IMPORTED = "KAVX0418-I"
+FILE_PROBLEM = "DRM-10073"
+
+
+def register(subparsers) -> None:
+    parser = add_parser(
+        subparsers, "dbexport", "drmdbexport", "export one backup catalog entry to a file",
+        "write the catalog entry of a backup ID to an export file: versioned JSON carrying\n"
+        "the source host, the backup ID, the hash of the event that recorded the entry and\n"
+        "its own SHA-256 integrity hash. Import it on another host with drmdbimport.")
+    parser.add_argument("backup_id", help="the backup ID to export (10 digits)")
+    parser.add_argument("-f", "--file", required=True, help="the export file to write")
+    add_common(parser)
+    parser.set_defaults(func=run_export)
+    parser = add_parser(
+        subparsers, "dbimport", "drmdbimport", "import a backup catalog entry from a file",
+        "check an export file (integrity hash, format version) and record its entry in this\n"
+        "host's catalog with the next local backup ID; ORIGINAL-ID and HOSTNAME are kept and\n"
+        "a local entry on the same copy groups is superseded (KAVX0418-I).")
+    parser.add_argument("-f", "--file", required=True, help="the export file to read")
+    add_common(parser)
+    parser.set_defaults(func=run_import)
+
+
+def file_error(path: Path, detail: str, text: str) -> CliError:
+    return CliError(messages.PROCESSING_ERROR, messages.error_text(detail, f"{text} ({path})"))
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` whole or not at all (a temporary file renamed over ``path``)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise file_error(path, FILE_PROBLEM, f"the export file cannot be written: "
+                                             f"{error.strerror}") from None
+
+
+def read_file(path: Path) -> dict:
+    """The checked document of an export file, as the JSON dict to send."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise file_error(path, FILE_PROBLEM, f"the export file cannot be read: "
+                                             f"{error.strerror}") from None
+    try:
+        value = parse_bytes(data)
+        read_document(value)
+    except ExportFileError as error:
+        raise file_error(path, error.detail, error.text) from None
+    return value
+
+
+def run_export(args: argparse.Namespace, connect=command_runner) -> int:
+    check_backup_id(args.backup_id)
+    request = build(ExportBackupArgs, backup_id=args.backup_id)
+    path = Path(args.file)
+
+    def work(session: Session) -> Shown:
+        outcome = session.command("ExportBackup", request)
+        document = read_document(outcome.payload["result"]["document"])
+        write_file(path, encode_document(document))
+        return Shown([], outcome.to_wire())
+
+    return perform(args, "drmdbexport", work, connect)
+
+
+def imported_lines(backup_id: str) -> list[str]:
+    return [f"{IMPORTED} Backup information from the specified file was imported into the "
+            f"backup catalog.", f"Imported backup ID = {backup_id}"]
+
+
+def run_import(args: argparse.Namespace, connect=command_runner) -> int:
+    document = read_file(Path(args.file))
+    request = build(ImportBackupArgs, document=document)
+
+    def work(session: Session) -> Shown:
+        outcome = session.command("ImportBackup", request)
+        return Shown(imported_lines(outcome.payload["result"]["backup_id"]), outcome.to_wire())
+
+    return perform(args, "drmdbimport", work, connect)
+
+
+# -- drmfsbackup -s <host> -auto_import ----------------------------------------------------------
+EXPORT_START, EXPORTED = "KAVX5156-I", "KAVX5157-I"
+IMPORT_START, AUTO_IMPORTED = "KAVX5158-I", "KAVX5159-I"
+IMPORT_PENDING = "DRM-10080-W"
+
+
+def auto_import_shown(session: Session, info: dict) -> tuple[list[str], dict]:
+    """The lines and data of the auto-import half of a backup (spec 04 §14.3): the import's
+    outcome comes to this CLI's reply queue; without an agent on the backup server (or none
+    answering within the timeout) the import is reported pending (it stays queued)."""
+    host, command_id = info["host"], info["command_id"]
+    lines = [f"{EXPORT_START} The backup catalog will now be exported.",
+             f"{EXPORTED} The backup catalog was exported.",
+             f"{IMPORT_START} The backup catalog will now be imported. Host name = {host}"]
+    outcome = None
+    if info.get("consumer_present"):
+        outcome = session.runner.wait_for(command_id, host, session.timeout, session.progress)
+    if outcome is None:
+        lines.append(f"{IMPORT_PENDING} The import on {host} is pending: its agent is not "
+                     f"running; the command stays queued and runs once when the agent starts "
+                     f"(command ID = {command_id}).")
+        return lines, {"pending": True, "host": host, "command_id": command_id}
+    if outcome.type in ("CommandFailed", "CommandRejected"):
+        for line in lines:
+            print(line)
+        raise CliError(outcome.payload["message_id"], f"the import on {host} failed: "
+                                                      f"{outcome.payload['text']}")
+    result = outcome.payload["result"]
+    lines += [f"{AUTO_IMPORTED} The backup catalog has been imported.",
+              f"Dictionary map file path = {result.get('dictionary') or '-'}",
+              f"Imported backup ID = {result['backup_id']}"]
+    return lines, outcome.to_wire()
