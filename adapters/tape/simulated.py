@@ -50,7 +50,7 @@ class SimulatedTapeLibrary:
         shutil.rmtree(partial, ignore_errors=True)
         (partial / "data").mkdir(parents=True)
         try:
-            stats = sync_tree(Path(source), partial / "data", progress=progress)
+            stats = sync_tree(Path(source).resolve(), partial / "data", progress=progress)
         except OSError as error:
             shutil.rmtree(partial, ignore_errors=True)
             raise TapeError(f"writing {label} to {medium} failed: {error}") from error
@@ -65,7 +65,7 @@ class SimulatedTapeLibrary:
         if not self.exists(medium, label):
             raise TapeError(f"the archive {label} is not on {medium}")
         try:
-            stats = sync_tree(self._archive(medium, label) / "data", Path(target),
+            stats = sync_tree(self._archive(medium, label) / "data", Path(target).resolve(),
                               progress=progress)
         except OSError as error:
             raise TapeError(f"reading {label} from {medium} failed: {error}") from error
