@@ -54,7 +54,10 @@ def register_backup(subparsers) -> None:
     option(parser, "auto_import", action="store_true",
            help="after the backup, send the catalog entry to the -s server's agent and import "
                 "it there (KAVX5159-I)")
-    add_deferred(parser, ("script", "auto_mount", "svol_check", "pf", "vf"))
+    option(parser, "auto_mount", nargs="?", const="", default=None, metavar="MOUNT_POINT",
+           help="with -auto_import: mount the imported entry's S-VOL on the backup server "
+                "(at this mount point, else the one its dictionary map gives)")
+    add_deferred(parser, ("script", "svol_check", "pf", "vf"))
     add_common(parser)
     parser.set_defaults(func=run_backup)
 
@@ -68,7 +71,7 @@ def backup_request(args: argparse.Namespace) -> dict:
                           "are not supported yet)")
     request = build(BackupFileSystemArgs, targets=expand_target(args.target), mode=args.mode,
                     generation=args.rc, comment=args.comment, backup_server=args.s,
-                    auto_import=args.auto_import)
+                    auto_import=args.auto_import, auto_mount=args.auto_mount)
     for key in AUTO_IMPORT_KEYS:  # a plain backup sends the same arguments as before -s existed
         if request[key] in (None, False):
             del request[key]

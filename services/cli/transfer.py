@@ -107,6 +107,7 @@ def run_import(args: argparse.Namespace, connect=command_runner) -> int:
 EXPORT_START, EXPORTED = "KAVX5156-I", "KAVX5157-I"
 IMPORT_START, AUTO_IMPORTED = "KAVX5158-I", "KAVX5159-I"
 IMPORT_PENDING = "DRM-10080-W"
+MOUNT_START, MOUNTED = "KAVX5162-I", "KAVX5163-I"
 
 
 def auto_import_shown(session: Session, info: dict) -> tuple[list[str], dict]:
@@ -134,4 +135,9 @@ def auto_import_shown(session: Session, info: dict) -> tuple[list[str], dict]:
     lines += [f"{AUTO_IMPORTED} The backup catalog has been imported.",
               f"Dictionary map file path = {result.get('dictionary') or '-'}",
               f"Imported backup ID = {result['backup_id']}"]
+    if "mount" in result:
+        lines += [f"{MOUNT_START} The secondary volume will now be mounted. Host name = {host} "
+                  f"Imported backup ID = {result['backup_id']}",
+                  *(f"Mount point = {m['mount_point']}" for m in result["mount"]["mounts"]),
+                  f"{MOUNTED} The secondary volume has been mounted."]
     return lines, outcome.to_wire()

@@ -23,7 +23,7 @@ from events.transfer import COMMANDS, BackupExported, ImportRequested
 from services import messages
 from services.agent.filesystem import handlers as fs_handlers
 from services.agent.filesystem.decide import entry_of, reject
-from services.agent.service import AgentContext
+from services.agent.service import AgentContext, CommandFailure, CommandRejection
 from services.agent.transfer import decide
 from services.agent.transfer.peers import peer_command_id
 
@@ -63,17 +63,35 @@ def import_backup(command: CommandEnvelope, context: AgentContext) -> list[Paylo
         raise reject(error.detail, error.text) from None
     fs_handlers.ensure_maps(context)
     plan = decide.plan_import(context.view, document)
-    if args.mount_point is not None:
-        raise reject(messages.BAD_COMMAND, "-auto_mount is not supported yet")
     context.record(plan.events)
     imported = plan.imported
     data_dir = context.adapters.get("data_dir")
-    return fs_handlers.completed(
-        command, backup_id=imported.backup_id, original_id=imported.original_id,
+    result = dict(
+        backup_id=imported.backup_id, original_id=imported.original_id,
         origin_host=imported.origin_host, source_host=imported.source_host,
         source_backup_id=imported.source_backup_id, copy_groups=list(imported.copy_groups),
         superseded=[d.backup_id for d in plan.superseded],
         dictionary=str(data_dir / "hosts" / context.host) if data_dir else "")
+    if args.mount_point is not None:
+        result["mount"] = mount_imported(command, context, imported.backup_id, args.mount_point)
+    return fs_handlers.completed(command, **result)
+
+
+def mount_imported(command: CommandEnvelope, context: AgentContext, backup_id: str,
+                   mount_point: str) -> dict:
+    """``-auto_mount [mp]``: mount the imported entry's S-VOLs (and lock their copy groups)
+    as ``drmmount <backup-ID> [-mount_pt mp]`` does, within the import command. A refused or
+    failed mount leaves the import recorded and fails the command with the mount's message."""
+    from services.agent.backup_server.handlers import mount_svol
+
+    mount = command.model_copy(update={"name": "MountSvol", "args": {
+        "backup_id": backup_id, "mount_point": mount_point or None}})
+    try:
+        outcome = mount_svol(mount, context)[-1]
+    except CommandRejection as refused:  # the import stays: the command fails, not rejected
+        raise CommandFailure(refused.message_id, f"the backup was imported as {backup_id}, "
+                                                 f"but not mounted: {refused.text}") from None
+    return {"backup_id": backup_id, "mounts": outcome.result.get("mounts", [])}
 
 
 def backup_file_system(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
