@@ -22,6 +22,10 @@ COMMAND_MODULES = (
     "services.cli.filesystem",
     "services.cli.catalog",
     "services.cli.copy_groups",
+    "services.cli.tape",
+    "services.cli.tape_catalog",
+    "services.cli.report",
+    "services.cli.audit",
     "services.cli.transfer",
     "services.cli.lineage",
 )
@@ -72,6 +76,12 @@ drmfsdisplay = alias("fsdisplay")
 drmresync = alias("resync")
 drmcgctl = alias("cgctl")
 drmappcat = alias("appcat")
+drmmount = alias("mount")
+drmumount = alias("umount")
+drmmediabackup = alias("mediabackup")
+drmmediarestore = alias("mediarestore")
+drmtapecat = alias("tapecat")
+drmtapeinit = alias("tapeinit")
 drmdbexport = alias("dbexport")
 drmdbimport = alias("dbimport")
 

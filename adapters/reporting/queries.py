@@ -1,0 +1,136 @@
+"""Reads of the reporting store for the ``drm audit`` and ``drm report`` commands."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from adapters.reporting.store import ReportingStore
+from adapters.reporting.tables import (report_alerts, report_commands, report_events,
+                                       report_hosts, report_views)
+from events.canonical import GENESIS_HASH, loads
+from events.envelope import EventEnvelope
+from projections.reporting.ingest import NOTE_KINDS, HostChain
+
+E, C = report_events, report_commands
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    host: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    principal: str | None = None
+    type: str | None = None
+    backup_id: str | None = None
+
+
+class ReportQueries:
+    def __init__(self, store: ReportingStore) -> None:
+        self.store = store
+        self.engine = store.engine
+
+    def _all(self, query) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def audit_log(self, wanted: LogFilter, limit: int | None = None) -> list[dict[str, Any]]:
+        """Events with their command's name and outcome, in (time, host, seq) order."""
+        query = (select(E.c.occurred_at, E.c.host, E.c.seq, E.c.type, E.c.principal,
+                        E.c.command_id, C.c.command, C.c.outcome, C.c.message_id,
+                        E.c.backup_id, E.c.original_id, E.c.known)
+                 .select_from(E.outerjoin(C, C.c.command_id == E.c.command_id)))
+        conditions = []
+        if wanted.host:
+            conditions.append(E.c.host == wanted.host)
+        if wanted.since:
+            conditions.append(E.c.occurred_at >= wanted.since)
+        if wanted.until:
+            conditions.append(E.c.occurred_at <= wanted.until)
+        if wanted.principal:
+            conditions.append(E.c.principal == wanted.principal)
+        if wanted.type:
+            conditions.append(E.c.type == wanted.type)
+        if wanted.backup_id:
+            conditions.append(or_(E.c.backup_id == wanted.backup_id,
+                                  E.c.original_id == wanted.backup_id))
+        query = query.where(and_(*conditions)).order_by(E.c.occurred_at, E.c.host, E.c.seq)
+        return self._all(query.limit(limit) if limit else query)
+
+    def commands(self, host: str | None = None, since: datetime | None = None,
+                 outcomes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        query = select(C)
+        if host:
+            query = query.where(C.c.host == host)
+        if since:
+            query = query.where(C.c.ended_at >= since)
+        if outcomes:
+            query = query.where(C.c.outcome.in_(outcomes))
+        return self._all(query.order_by(C.c.started_at))
+
+    def alerts(self, host: str | None = None) -> list[dict[str, Any]]:
+        query = select(report_alerts).order_by(report_alerts.c.id)
+        if host:
+            query = query.where(report_alerts.c.host == host)
+        return self._all(query)
+
+    def hosts(self) -> list[HostChain]:
+        return self.store.chains()
+
+    def chain(self, host: str) -> HostChain | None:
+        return next((c for c in self.store.chains() if c.host == host), None)
+
+    def view_rows(self, host: str) -> dict[tuple[str, str], str]:
+        query = select(report_views.c.view, report_views.c.key, report_views.c.data) \
+            .where(report_views.c.host == host)
+        with self.engine.connect() as conn:
+            return {(view, key): data for view, key, data in conn.execute(query)}
+
+    def events_of(self, host: str, types: tuple[str, ...]) -> list[dict[str, Any]]:
+        query = (select(E.c.seq, E.c.type, E.c.occurred_at, E.c.payload)
+                 .where(E.c.host == host, E.c.type.in_(types)).order_by(E.c.seq))
+        return [{**row, "payload": loads(row["payload"])} for row in self._all(query)]
+
+    def lineage(self, origin_host: str, backup_id: str) -> list[dict[str, Any]]:
+        """Every event about the backup across hosts: the original entry on its host, and any
+        entry elsewhere that keeps its original ID and origin host (exports, imports, tape),
+        then the later events on those entries (deletion, locks by backup ID, …)."""
+        first = self._all(select(E.c.host, E.c.backup_id).where(or_(
+            and_(E.c.host == origin_host, E.c.backup_id == backup_id),
+            and_(E.c.original_id == backup_id, E.c.origin_host == origin_host))).distinct())
+        keys = {(row["host"], row["backup_id"]) for row in first if row["backup_id"]}
+        if not keys:
+            return []
+        query = (select(E.c.occurred_at, E.c.host, E.c.seq, E.c.type, E.c.principal,
+                        E.c.backup_id, E.c.original_id, E.c.origin_host)
+                 .where(or_(*(and_(E.c.host == h, E.c.backup_id == b) for h, b in keys),
+                            and_(E.c.original_id == backup_id, E.c.origin_host == origin_host)))
+                 .order_by(E.c.occurred_at, E.c.host, E.c.seq))
+        return self._all(query)
+
+    def walk(self, host: str) -> list[str]:
+        """Problems of ``host``'s stored history: missing seqs, broken links, edited events."""
+        problems, expected, previous = [], 1, GENESIS_HASH
+        columns = [E.c[name] for name in ("event_id", "host", "seq", "type", "version",
+                                          "occurred_at", "command_id", "correlation_id",
+                                          "causation_id", "principal", "payload", "prev_hash",
+                                          "hash")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*columns).where(E.c.host == host).order_by(E.c.seq))
+            for row in rows:
+                event = EventEnvelope.trusted(**{**row._mapping, "payload": loads(row.payload)})
+                if event.seq != expected:
+                    problems.append(f"seq {expected}..{event.seq - 1} missing")
+                elif event.prev_hash != previous:
+                    problems.append(f"seq {event.seq}: prev_hash does not link to seq "
+                                    f"{event.seq - 1}")
+                if event.expected_hash() != event.hash:
+                    problems.append(f"seq {event.seq}: content does not match its hash (edited)")
+                expected, previous = event.seq + 1, event.hash
+        return problems
+
+
+def is_note(alert: dict[str, Any]) -> bool:
+    return alert["kind"] in NOTE_KINDS

@@ -1,0 +1,144 @@
+"""The reporting store's writer and the reads the consumer needs to resume.
+
+Guarantee: ``write`` stores one batch -- event rows, commands and outcomes, alerts, changed view
+rows, host chain states -- and the source position *in one transaction*. A consumer killed at
+any moment therefore resumes from a position that matches its rows exactly: nothing is applied
+twice, nothing skipped. Inserts go to the driver directly (COPY on PostgreSQL), since replaying
+a long log is the hot path.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterator
+
+from sqlalchemy import Engine, delete, select
+
+from adapters.event_store.store import gc_paused
+from adapters.reporting.tables import (VIEW_TABLES, report_events, report_hosts,
+                                       report_position)
+from events.canonical import format_timestamp, loads
+from projections.reporting.ingest import EVENT_COLUMNS, BatchChanges, HostChain
+
+COPY_EVENTS = f"COPY report_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+
+
+def _sql(postgres: bool) -> dict[str, str]:
+    def marks(count: int) -> str:
+        return ", ".join(["%s" if postgres else "?"] * count)
+
+    return {
+        "event": f"INSERT INTO report_events ({', '.join(EVENT_COLUMNS)}) "
+                 f"VALUES ({marks(len(EVENT_COLUMNS))})",
+        "start": "INSERT INTO report_commands (command_id, host, principal, first_seq, "
+                 f"started_at) VALUES ({marks(5)}) ON CONFLICT (command_id) DO NOTHING",
+        "outcome": "UPDATE report_commands SET command = {0}, outcome = {0}, message_id = {0}, "
+                   "text = {0}, ended_at = {0} WHERE command_id = {0}"
+                   .format("%s" if postgres else "?"),
+        "alert": "INSERT INTO report_alerts (host, seq, kind, detail, stream_offset) "
+                 f"VALUES ({marks(5)})",
+        "view": f"INSERT INTO report_views (host, view, key, data) VALUES ({marks(4)}) "
+                "ON CONFLICT (host, view, key) DO UPDATE SET data = excluded.data",
+        "unview": "DELETE FROM report_views WHERE host = {0} AND view = {0} AND key = {0}"
+                  .format("%s" if postgres else "?"),
+        "host": "INSERT INTO report_hosts (host, last_seq, last_hash, untrusted_from, "
+                f"untrusted_reason) VALUES ({marks(5)}) ON CONFLICT (host) DO UPDATE SET "
+                "last_seq = excluded.last_seq, last_hash = excluded.last_hash, "
+                "untrusted_from = excluded.untrusted_from, "
+                "untrusted_reason = excluded.untrusted_reason",
+        "position": f"INSERT INTO report_position (source, stream_offset) VALUES ({marks(2)}) "
+                    "ON CONFLICT (source) DO UPDATE SET stream_offset = excluded.stream_offset",
+    }
+
+
+class ReportingStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        self._sql = _sql(self.postgres)
+
+    # -- writing -----------------------------------------------------------------------------
+    def write(self, changes: BatchChanges, source: str) -> None:
+        """Store ``changes`` and the position they reach, all or nothing."""
+        with self.engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            cursor = raw.cursor()
+            try:
+                self._write(cursor, changes, source)
+            finally:
+                cursor.close()
+
+    def _write(self, cursor, changes: BatchChanges, source: str) -> None:
+        sql, stamp = self._sql, self._stamp
+        if changes.events:
+            if self.postgres:
+                with cursor.copy(COPY_EVENTS) as copy:
+                    for row in changes.events:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(sql["event"], [(*r[:5], stamp(r[5]), *r[6:])
+                                                  for r in changes.events])
+        if changes.starts:
+            cursor.executemany(sql["start"], [(*r[:4], stamp(r[4])) for r in changes.starts])
+        if changes.outcomes:
+            cursor.executemany(sql["outcome"], [(*r[:4], stamp(r[4]), r[5])
+                                                for r in changes.outcomes])
+        if changes.alerts:
+            cursor.executemany(sql["alert"], changes.alerts)
+        if changes.removed_rows:
+            cursor.executemany(sql["unview"], changes.removed_rows)
+        if changes.changed_rows:
+            cursor.executemany(sql["view"], changes.changed_rows)
+        if changes.hosts:
+            cursor.executemany(sql["host"], [(c.host, c.last_seq, c.last_hash, c.untrusted_from,
+                                              c.untrusted_reason) for c in changes.hosts])
+        if changes.position is not None:
+            cursor.execute(sql["position"], (source, changes.position))
+
+    def _stamp(self, moment: datetime | None):
+        if moment is None or self.postgres:
+            return moment
+        return format_timestamp(moment)
+
+    def clear(self) -> None:
+        """Empty every reporting table (``drm report rebuild`` then replays from the start)."""
+        with self.engine.begin() as conn:
+            for table in VIEW_TABLES:
+                conn.execute(delete(table))
+
+    # -- resuming ----------------------------------------------------------------------------
+    def position(self, source: str) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(report_position.c.stream_offset)
+                                .where(report_position.c.source == source)).scalar()
+
+    def chains(self) -> list[HostChain]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(report_hosts).order_by(report_hosts.c.host)).fetchall()
+        return [HostChain(*row) for row in rows]
+
+    def hash_of(self, host: str, seq: int) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(report_events.c.hash).where(
+                report_events.c.host == host, report_events.c.seq == seq)).scalar()
+
+    def folded_events(self, host: str, until: datetime | None = None,
+                      page: int = 20_000) -> Iterator[tuple[int, str, int, dict]]:
+        """``(seq, type, version, payload)`` of the events the live fold applied to ``host``,
+        in seq order, up to ``until`` (``occurred_at <= until``) when given."""
+        mark = "%s" if self.postgres else "?"
+        after = 0
+        while True:
+            sql = (f"SELECT seq, type, version, payload FROM report_events WHERE host = {mark} "
+                   f"AND folded AND seq > {mark}")
+            params: list = [host, after]
+            if until is not None:
+                sql += f" AND occurred_at <= {mark}"
+                params.append(until if self.postgres else format_timestamp(until))
+            sql += f" ORDER BY seq LIMIT {page}"
+            with self.engine.connect() as conn, gc_paused():
+                found = conn.exec_driver_sql(sql, tuple(params)).fetchall()
+                batch = [(row[0], row[1], row[2], loads(row[3])) for row in found]
+            yield from batch
+            if len(batch) < page:
+                return
+            after = batch[-1][0]

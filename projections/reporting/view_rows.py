@@ -1,0 +1,101 @@
+"""A ``HostView`` as rows ``(view, key) -> JSON text``, and the difference between two such sets.
+
+Every dict field of ``HostView`` is a view (``catalog``, ``copy_groups``, ``volumes``, and
+whatever later issues add, such as ``tape``), one row per key; the scalar fields (next backup
+ID, position, …) form the row ``("host", "")``. Workflows are the agent's working state, not a
+report, and are left out. Values are canonical JSON (sorted keys), so equal views give equal
+text and a row-by-row comparison of two stores is meaningful.
+"""
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from projections.host_view import CatalogEntry, HostView
+
+LEFT_OUT = frozenset({"workflows", "host"})
+HOST_ROW = ("host", "")
+
+Rows = dict[tuple[str, str], str]
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "_asdict"):
+        return value._asdict()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if is_dataclass(value):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
+    raise TypeError(f"not serialisable in a report row: {type(value).__name__}")
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value, default=_default,
+                        option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS).decode()
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def entry_document(entry: CatalogEntry) -> dict:
+    """A catalog entry in the shape of the agent's catalog answers (``drmfscat`` layouts)."""
+    return {
+        "backup_id": entry.backup_id, "original_id": entry.original_id,
+        "origin_host": entry.origin_host, "mode": entry.mode, "object_type": entry.object_type,
+        "instances": list(entry.instances), "generation": entry.generation,
+        "copy_groups": list(entry.copy_groups), "started_at": _time(entry.started_at),
+        "ended_at": _time(entry.ended_at), "comment": entry.comment, "media": entry.media,
+        "recorded_seq": entry.recorded_seq,
+        "rows": [row._asdict() for row in entry.rows],
+    }
+
+
+def _document(view_name: str, value: Any) -> Any:
+    if isinstance(value, CatalogEntry):
+        return entry_document(value)
+    if is_dataclass(value):
+        document = {f.name: getattr(value, f.name) for f in fields(value)}
+        for name, item in document.items():
+            if isinstance(item, datetime):
+                document[name] = item.isoformat()
+        return document
+    return value
+
+
+def view_rows(view: HostView) -> Rows:
+    """Every reported row of ``view``."""
+    rows: Rows = {}
+    scalars: dict[str, Any] = {}
+    _collect(view, rows, scalars)
+    rows[HOST_ROW] = dumps(scalars)
+    return rows
+
+
+def _collect(part: Any, rows: Rows, scalars: dict[str, Any], prefix: str = "") -> None:
+    """Dict fields become views; a nested part of the view (a dataclass holding dicts, such
+    as ``backup_server``) is walked the same way; other fields go to the host row."""
+    for field in fields(part):
+        if field.name in LEFT_OUT:
+            continue
+        value = getattr(part, field.name)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                rows[(field.name, str(key))] = dumps(_document(field.name, item))
+        elif is_dataclass(value) and any(isinstance(getattr(value, f.name), dict)
+                                         for f in fields(value)):
+            _collect(value, rows, scalars, f"{prefix}{field.name}.")
+        else:
+            scalars[prefix + field.name] = value
+
+
+def diff(before: Rows, after: Rows) -> tuple[Rows, list[tuple[str, str]]]:
+    """``(changed or new rows, keys removed)`` that turn ``before`` into ``after``."""
+    changed = {key: text for key, text in after.items() if before.get(key) != text}
+    removed = [key for key in before if key not in after]
+    return changed, removed

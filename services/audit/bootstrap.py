@@ -1,0 +1,41 @@
+"""Composition root of the audit consumer: the reporting store and the source of events.
+
+Reporting database, in order: ``DRM_REPORT_DATABASE_URL``, else ``DRM_DATABASE_URL``, else
+``<DRM_DATA_DIR>/report.db`` (SQLite). Source: the RabbitMQ stream ``<ns>.events.log`` when a
+broker is configured, else the hosts' local stores under ``DRM_DATA_DIR`` (embedded mode).
+Nothing here runs at import time.
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from adapters.db import make_engine
+from adapters.messaging.topology import Topology
+from adapters.migrations import upgrade
+from adapters.reporting.sources import LocalStoresSource, StreamSource
+from adapters.reporting.store import ReportingStore
+from services.settings import Settings
+
+ENV_REPORT_DATABASE_URL = "DRM_REPORT_DATABASE_URL"
+
+
+def report_database_url(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return (env.get(ENV_REPORT_DATABASE_URL) or settings.database_url
+            or f"sqlite:///{settings.data_dir / 'report.db'}")
+
+
+def open_reporting_store(settings: Settings, url: str | None = None) -> ReportingStore:
+    engine = make_engine(url or report_database_url(settings))
+    upgrade(engine)
+    return ReportingStore(engine)
+
+
+def stream_source(settings: Settings, batch_size: int = 5000) -> StreamSource:
+    return StreamSource(settings.broker_url, Topology(settings.namespace).event_log_name,
+                        batch_size=batch_size)
+
+
+def local_source(settings: Settings) -> LocalStoresSource:
+    return LocalStoresSource(settings.data_dir, settings.database_url)
