@@ -122,12 +122,12 @@ class Ingestor:
             (host, seq, kind, detail, record.offset))
         if seq <= chain.last_seq:
             stored = batch_hashes.get((host, seq)) or self.lookup(host, seq)
-            if stored == envelope.hash:
+            if stored == envelope.hash and envelope.expected_hash() == envelope.hash:
                 changes.duplicates += 1
             elif stored is not None:
                 alert("duplicate-conflict", f"seq {seq} arrived again with other content "
-                                            f"(hash {envelope.hash[:12]}…, stored "
-                                            f"{stored[:12]}…); not applied")
+                                            f"(content hash {envelope.expected_hash()[:12]}…, "
+                                            f"stored {stored[:12]}…); not applied")
             else:
                 alert("late-event", f"seq {seq} arrived after seq {chain.last_seq}; "
                                     f"stored, not folded into the live views")
