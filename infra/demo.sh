@@ -51,3 +51,35 @@ step "$BIN/drmhostinfo"
 printf '\n\033[1m$ %s\033[0m\n' "$BIN/drm log --host FSServer | tail -n 8"
 "$BIN/drm" log --host FSServer | tail -n 8
 step "$BIN/drm" verify --host FSServer
+
+# ==== TAPE BLOCK (issue 5 part B): tape backup and tape restore on the backup server ========
+# BKServer sees the S-VOLs. The entry of backup 1 goes to BKServer (export/import), BKServer
+# mounts its S-VOL (locking the copy group), copies it to tape and unmounts; the S-VOL then
+# changes; the tape is restored to the S-VOL and the S-VOL holds the first backup's files again.
+note "TAPE: hand backup 1 to the backup server (drmdbexport on FSServer, drmdbimport on BKServer)"
+step "$BIN/drmdbexport" 0000000001 -f "$DATA/backup1.drm"
+step "$BIN/drmdbimport" -f "$DATA/backup1.drm" --host BKServer | tee "$DATA/import.out"
+BK_ID=$(sed -n 's/.*Imported backup ID = \([0-9]\{10\}\).*/\1/p' "$DATA/import.out")
+step "$BIN/drmtapeinit" -product NBU -retention_days 30 --host BKServer
+step "$BIN/drmmount" "$BK_ID" --host BKServer
+step "$BIN/drmcgctl" --host BKServer
+step "$BIN/drmmediabackup" "$BK_ID" --host BKServer | tee "$DATA/tape.out"
+TAPE_ID=$(sed -n 's/.*Backup ID = \([0-9]\{10\}\).*/\1/p' "$DATA/tape.out")
+step "$BIN/drmumount" "$BK_ID" --host BKServer
+step "$BIN/drmtapecat" --host BKServer
+step "$BIN/drmtapecat" -hostname FSServer -l --host BKServer
+note "TAPE: the S-VOL changes: new data on the P-VOL, resync VG01, back up to it again"
+echo "a line written after the tape backup" >> "$MP/docs/readme.txt"
+step "$BIN/drmresync" -copy_group VG01,VOL01
+step "$BIN/drmfsbackup" "$MP" -rc local_0 -comment "after the tape backup"
+note "TAPE: restore the tape to the S-VOL (mounted writable by the tape backup ID)"
+step "$BIN/drmmount" "$TAPE_ID" --host BKServer
+step "$BIN/drmmediarestore" "$TAPE_ID" --host BKServer
+SVOL="$DATA/hosts/BKServer/mnt/vg01"
+(cd "$SVOL" && find . -type f -exec sha256sum {} + | LC_ALL=C sort -k 2) > "$DATA/tape-restored.sha256"
+step "$BIN/drmumount" "$TAPE_ID" --host BKServer
+step "$BIN/drmfscat" "$MP" --host BKServer
+note "TAPE: the S-VOL holds exactly the files of the first backup again"
+step diff "$DATA/first.sha256" "$DATA/tape-restored.sha256"
+echo "identical: $(wc -l < "$DATA/tape-restored.sha256") files, same paths and SHA-256"
+# ==== END OF TAPE BLOCK ======================================================================
