@@ -83,3 +83,36 @@ note "TAPE: the S-VOL holds exactly the files of the first backup again"
 step diff "$DATA/first.sha256" "$DATA/tape-restored.sha256"
 echo "identical: $(wc -l < "$DATA/tape-restored.sha256") files, same paths and SHA-256"
 # ==== END OF TAPE BLOCK ======================================================================
+
+# ==== BACKUP-SERVER TRANSFER BLOCK (issue 5 part A): export back, auto-import, lineage =======
+# The tape-restored entry on BKServer travels back to FSServer (drmdbexport on BKServer,
+# drmdbimport on FSServer: a new local ID, ORIGINAL-ID 0000000001 kept) and is restored to the
+# P-VOL. Then a backup with -s BKServer -auto_import hands its entry to BKServer's agent over the
+# bus, and drm lineage follows backup 1 across both hosts, event by event.
+note "TRANSFER: the tape-restored entry goes back to FSServer"
+step "$BIN/drmappcat" --host BKServer
+RESTORED_ID=$("$BIN/drmappcat" --host BKServer | sed -n 's/^\([0-9]\{10\}\) .*/\1/p' | tail -n 1)
+step "$BIN/drmdbexport" "$RESTORED_ID" -f "$DATA/restored.drm" --host BKServer
+step "$BIN/drmdbimport" -f "$DATA/restored.drm" | tee "$DATA/import-back.out"
+BACK_ID=$(sed -n 's/.*Imported backup ID = \([0-9]\{10\}\).*/\1/p' "$DATA/import-back.out")
+step "$BIN/drmfscat" "$MP" -backup_id "$BACK_ID"
+note "TRANSFER: restore it to the P-VOL; the files are those of the first backup"
+step "$BIN/drmfsrestore" "$BACK_ID" -resync
+sums > "$DATA/restored-from-tape.sha256"
+step diff "$DATA/first.sha256" "$DATA/restored-from-tape.sha256"
+echo "identical: $(wc -l < "$DATA/restored-from-tape.sha256") files, same paths and SHA-256"
+note "TRANSFER: a damaged export file is refused before anything is sent"
+head -c 200 "$DATA/restored.drm" > "$DATA/truncated.drm"
+printf '\n\033[1m$ %s\033[0m\n' "$BIN/drmdbimport -f $DATA/truncated.drm"
+"$BIN/drmdbimport" -f "$DATA/truncated.drm" || echo "(refused, exit code $?)"
+note "TRANSFER: back up with -s BKServer -auto_import -auto_mount: BKServer imports and mounts it"
+step "$BIN/drmfsbackup" "$MP" -s BKServer -auto_import -auto_mount -comment "auto-import" \
+  | tee "$DATA/auto.out"
+AUTO_ID=$(sed -n 's/^Imported backup ID = \([0-9]\{10\}\)$/\1/p' "$DATA/auto.out")
+step "$BIN/drmcgctl" --host BKServer
+step "$BIN/drmumount" "$AUTO_ID" --host BKServer
+note "TRANSFER: the lineage of backup 1: every entry on every host that carries it"
+step "$BIN/drm" lineage 0000000001 --host FSServer
+step "$BIN/drm" lineage "$AUTO_ID" --host BKServer
+step "$BIN/drm" verify --host BKServer
+# ==== END OF BACKUP-SERVER TRANSFER BLOCK ====================================================
