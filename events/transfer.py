@@ -6,9 +6,10 @@ Events:
 - ``BackupImported``: a live catalog entry like ``BackupRecorded`` (the catalog folds both the
   same way), with the lineage of where it came from: the source host, its backup ID there, and
   the hash and seq of the event that recorded it on the source host's stream.
-- ``ImportRequested``: the file server asked the backup server's agent to import an entry
-  (``drmfsbackup -s <host> -auto_import``); ``command_id`` is the cross-agent command, correlated
-  with the backup by the envelope's ``correlation_id``.
+- ``ImportRequested`` then ``ImportSent``: the file server asks the backup server's agent to
+  import an entry (``drmfsbackup -s <host> -auto_import``), intent before the publish and
+  outcome after it; ``command_id`` is the cross-agent command, correlated with the backup by
+  the envelope's ``correlation_id``.
 
 Commands (``COMMANDS``; all exclusive, spec 04 §5 "No"):
 - ``ExportBackup`` ``{backup_id}`` -> result ``{"backup_id", "document": <export document>}``;
@@ -47,15 +48,28 @@ class BackupImported(BackupRecorded):
 
 
 class ImportRequested(Payload):
+    """Intent: send ``document`` to ``target_host``'s agent as command ``command_id``."""
+
     workflow_id: str
     backup_id: str
     target_host: str
     command_id: str
     document_sha256: str
-    mount_point: str = ""
+    document: dict[str, Any]
+    mount_point: str | None = None
 
 
-for _model in (BackupExported, BackupImported, ImportRequested):
+class ImportSent(Payload):
+    """Outcome of the send: the command is in the target's queue (``consumer_present``: an
+    agent was consuming it). A recovery re-sends every ``ImportRequested`` without one."""
+
+    workflow_id: str
+    command_id: str
+    target_host: str
+    consumer_present: bool
+
+
+for _model in (BackupExported, BackupImported, ImportRequested, ImportSent):
     REGISTRY.register(_model.__name__, _model)
 
 
@@ -76,7 +90,12 @@ class ImportBackupArgs(_Args):
     mount_point: str | None = None  # -auto_mount: mount the S-VOL after the import
 
 
+class ResendImportsArgs(_Args):
+    """Recovery at agent start: send again the imports requested but not known sent."""
+
+
 COMMANDS: dict[str, type[_Args]] = {
     "ExportBackup": ExportBackupArgs,
     "ImportBackup": ImportBackupArgs,
+    "ResendImports": ResendImportsArgs,
 }

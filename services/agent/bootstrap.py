@@ -25,6 +25,7 @@ from services.agent.filesystem.recovery import recover
 from services.agent.filesystem.slot import CommandSlot, exclusive, retry_policy, slot_path
 from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
 from services.agent.service import HostAgent
+from services.agent.transfer.handlers import recover_imports
 from services.agent.transfer.peers import PeerCommands
 from services.agent.worker import AgentWorker
 from services.settings import Settings
@@ -60,6 +61,7 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
     if recover_now:
         recover(agent)
         recover_backup_server(agent)
+        recover_imports(agent)
     return agent
 
 

@@ -6,11 +6,14 @@
 - ``ImportBackup``: checks the document again (a CLI is not trusted to have done it), then
   imports per ``transfer.decide``; ``mount_point`` (``-auto_mount``) needs the mount commands.
 - ``BackupFileSystem`` with ``auto_import``: the file-system backup, then the export, an
-  ``ImportRequested`` intent, and the ``ImportBackup`` command sent to the backup server's agent
-  through ``adapters["peers"]`` without waiting for it. The import's outcome goes to the
+  ``ImportRequested`` intent (carrying the document), the ``ImportBackup`` command sent to the
+  backup server's agent through ``adapters["peers"]`` without waiting for it, and
+  ``ImportSent``. ``ResendImports`` (run at agent start) sends what a dead agent left unsent. The import's outcome goes to the
   backup command's ``reply_to`` (the CLI waits for it there, or reports it pending).
 """
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from pydantic import ValidationError
 
@@ -19,7 +22,8 @@ from events.base import Payload
 from events.export_document import ExportDocument, ExportFileError, read_document, \
     seal_document
 from events.export_document import FORMAT_VERSION
-from events.transfer import COMMANDS, BackupExported, ImportRequested
+from events.transfer import COMMANDS, BackupExported, ImportRequested, ImportSent
+from projections.host_fold_transfer import unsent_imports
 from services import messages
 from services.agent.filesystem import handlers as fs_handlers
 from services.agent.filesystem.decide import entry_of, reject
@@ -106,24 +110,60 @@ def backup_file_system(command: CommandEnvelope, context: AgentContext) -> list[
         return outcome
     result = dict(outcome[-1].result)
     exported, document = export_entry(context, result["backup_id"])
-    peer = CommandEnvelope(
-        command_id=peer_command_id(command.command_id, "auto-import"), name="ImportBackup",
-        target_host=args.backup_server, principal=f"agent@{context.host}",
-        issued_at=context.clock(), reply_to=command.reply_to,
-        correlation_id=command.workflow_id, causation_id=command.command_id,
-        args={"document": document.as_dict(), "mount_point": args.auto_mount})
-    context.record([exported, ImportRequested(
+    requested = ImportRequested(
         workflow_id=command.workflow_id, backup_id=result["backup_id"],
-        target_host=args.backup_server, command_id=peer.command_id,
-        document_sha256=document.body_sha256, mount_point=args.auto_mount or "")])
-    present = peers.send(peer)
-    result["import"] = {"host": args.backup_server, "command_id": peer.command_id,
+        target_host=args.backup_server,
+        command_id=peer_command_id(command.command_id, "auto-import"),
+        document_sha256=document.body_sha256, document=document.as_dict(),
+        mount_point=args.auto_mount)
+    context.record([exported, requested])
+    present = send_import(context, requested, command.reply_to, command.command_id)
+    result["import"] = {"host": args.backup_server, "command_id": requested.command_id,
                         "consumer_present": present}
     return fs_handlers.completed(command, **result)
+
+
+def send_import(context: AgentContext, requested: ImportRequested, reply_to: str | None,
+                cause_id: str) -> bool:
+    """Publish the import command of ``requested``, then record ``ImportSent``."""
+    peer = CommandEnvelope(
+        command_id=requested.command_id, name="ImportBackup", target_host=requested.target_host,
+        principal=f"agent@{context.host}", issued_at=context.clock(), reply_to=reply_to,
+        correlation_id=requested.workflow_id, causation_id=cause_id,
+        args={"document": requested.document, "mount_point": requested.mount_point})
+    present = context.adapters["peers"].send(peer)
+    context.record([ImportSent(workflow_id=requested.workflow_id, command_id=peer.command_id,
+                               target_host=peer.target_host, consumer_present=present)])
+    return present
+
+
+def resend_imports(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
+    """Recovery: every import requested but not known sent (the agent died between the intent
+    and the send) is sent again with the same command id; the target does it at most once."""
+    parse(command)
+    sent = []
+    for workflow_id, command_id in unsent_imports(context.view):
+        workflow = context.view.workflows[workflow_id]
+        intent = next(e for e in context.store.read(context.host, workflow.started_seq - 1)
+                      if e.type == "ImportRequested" and e.payload["command_id"] == command_id)
+        send_import(context, ImportRequested.model_validate(intent.payload), None,
+                    intent.command_id or command.command_id)
+        sent.append(command_id)
+    return fs_handlers.completed(command, resent=sent)
+
+
+def recover_imports(agent) -> None:
+    """Run ``ResendImports`` on ``agent`` when its view shows unsent imports."""
+    if agent.adapters.get("peers") is None or not unsent_imports(agent.catch_up()):
+        return
+    agent.handle(CommandEnvelope(name="ResendImports", target_host=agent.host,
+                                 principal=f"recovery@{agent.host}",
+                                 issued_at=datetime.now(timezone.utc)))
 
 
 TRANSFER_COMMAND_HANDLERS = {
     "ExportBackup": export_backup,
     "ImportBackup": import_backup,
     "BackupFileSystem": backup_file_system,
+    "ResendImports": resend_imports,
 }

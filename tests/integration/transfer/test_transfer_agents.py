@@ -126,7 +126,7 @@ def test_auto_import_records_the_intent_and_sends_one_correlated_command(agents,
     assert (peer.name, peer.target_host, peer.correlation_id, peer.causation_id) == \
         ("ImportBackup", BK, backup.command_id, backup.command_id)
     types = [e.type for e in fs_agent.store.read(FS_HOST)]
-    assert types[-4:] == ["BackupRecorded", "BackupExported", "ImportRequested",
+    assert types[-5:] == ["BackupRecorded", "BackupExported", "ImportRequested", "ImportSent",
                           "CommandCompleted"]
     imported = bk_agent.handle(peer)
     assert result(imported)["backup_id"] == "0000000001"
@@ -150,3 +150,31 @@ def test_an_exported_file_round_trips_through_its_bytes(agents):
     document = export(fs_agent, "0000000001")
     again = read_document(parse_bytes(encode_document(read_document(document))))
     assert again.as_dict() == document
+
+
+class DyingPeers(RecordingPeers):
+    """The agent process dies inside the publish (nothing reaches the broker)."""
+
+    def send(self, peer) -> bool:
+        raise SystemExit("killed while publishing")
+
+
+def test_an_import_left_unsent_by_a_dead_agent_is_sent_at_its_next_start(data_dir):
+    dying = build_agent(settings_for(data_dir), FS_HOST, peers=DyingPeers())
+    backup = command("BackupFileSystem", targets=[FS_MOUNT], backup_server=BK,
+                     auto_import=True)
+    with pytest.raises(SystemExit):
+        dying.handle(backup)
+    assert [e.type for e in dying.store.read(FS_HOST)][-1] == "ImportRequested"
+    peers = RecordingPeers(present=False)
+    restarted = build_agent(settings_for(data_dir), FS_HOST, peers=peers)
+    [peer] = peers.sent
+    assert peer.command_id == peer_command_id(backup.command_id, "auto-import")
+    assert (peer.correlation_id, peer.causation_id) == (backup.command_id, backup.command_id)
+    assert [e.type for e in restarted.store.read(FS_HOST)][-2:] == ["ImportSent",
+                                                                    "CommandCompleted"]
+    build_agent(settings_for(data_dir), FS_HOST, peers=peers)  # nothing left to send
+    assert len(peers.sent) == 1
+    bk_agent = build_agent(settings_for(data_dir), BK, peers=peers)
+    assert result(bk_agent.handle(peer))["source_backup_id"] == "0000000001"
+    restarted.adapters["storage"].wait_idle(10)
