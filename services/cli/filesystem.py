@@ -89,7 +89,8 @@ def run_backup(args: argparse.Namespace, connect=command_runner) -> int:
             return shown
         if not args.json:  # the backup ID shows before the wait for the import
             print(shown.lines[0], flush=True)
-        lines, imported = auto_import_shown(session, outcome.payload["result"]["import"])
+        lines, imported = auto_import_shown(session, outcome.payload["result"]["import"],
+                                            echo=not args.json)
         return Shown(lines, {"backup": shown.data, "import": imported})
 
     return perform(args, "drmfsbackup", work, connect)

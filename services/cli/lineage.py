@@ -15,7 +15,6 @@ from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from events.canonical import format_timestamp
 from projections.lineage import LineageEntry, entries_of, lineage
-from services import messages
 from services.cli.errors import CliError
 from services.cli.filesystem_args import check_backup_id
 from services.cli.output import emit_json, table

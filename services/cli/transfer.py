@@ -110,7 +110,8 @@ IMPORT_PENDING = "DRM-10080-W"
 MOUNT_START, MOUNTED = "KAVX5162-I", "KAVX5163-I"
 
 
-def auto_import_shown(session: Session, info: dict) -> tuple[list[str], dict]:
+def auto_import_shown(session: Session, info: dict,
+                      echo: bool = True) -> tuple[list[str], dict]:
     """The lines and data of the auto-import half of a backup (spec 04 §14.3): the import's
     outcome comes to this CLI's reply queue; without an agent on the backup server (or none
     answering within the timeout) the import is reported pending (it stays queued)."""
@@ -127,7 +128,7 @@ def auto_import_shown(session: Session, info: dict) -> tuple[list[str], dict]:
                      f"(command ID = {command_id}).")
         return lines, {"pending": True, "host": host, "command_id": command_id}
     if outcome.type in ("CommandFailed", "CommandRejected"):
-        for line in lines:
+        for line in lines if echo else ():  # shown before the error, as they happened
             print(line)
         raise CliError(outcome.payload["message_id"], f"the import on {host} failed: "
                                                       f"{outcome.payload['text']}")
