@@ -67,7 +67,8 @@ def test_usage_errors_and_deferred_options_send_nothing(embedded_cli):
     before = event_count(cli)
     mp = str(mount_point(cli))
     for program, args in [("drmfsbackup", (mp, "-mode", "vss")),
-                          ("drmfsbackup", (mp, "-s", "BKServer", "-auto_import")),
+                          ("drmfsbackup", (mp, "-auto_import")),  # needs -s
+                          ("drmfsbackup", (mp, "-s", "BKServer", "-svol_check")),
                           ("drmresync", ()),
                           ("drmcgctl", ("-mode", "lock")),
                           ("drmappcat", ("-delete",)),
