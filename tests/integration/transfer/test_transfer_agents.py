@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from events.export_document import encode_document, parse_bytes, read_document
+from events.export_document import encode_document, parse_bytes, read_document, seal_document
 from projections.host_fold import rebuild
 from projections.host_view import HostView
 from services.agent.bootstrap import build_agent
@@ -178,3 +178,17 @@ def test_an_import_left_unsent_by_a_dead_agent_is_sent_at_its_next_start(data_di
     bk_agent = build_agent(settings_for(data_dir), BK, peers=peers)
     assert result(bk_agent.handle(peer))["source_backup_id"] == "0000000001"
     restarted.adapters["storage"].wait_idle(10)
+
+
+def test_an_entry_on_copy_groups_the_backup_server_does_not_know_is_refused(agents):
+    fs_agent, bk_agent = agents
+    result(fs_agent.handle(command("BackupFileSystem", targets=[FS_MOUNT])))
+    document = read_document(export(fs_agent, "0000000001"))
+    entry = document.body.entry.model_dump(mode="json")
+    entry["copy_groups"] = [VG1, "XX01,VOL09"]
+    foreign = seal_document(entry, FS_HOST, document.body.source_event_seq,
+                            document.body.source_event_hash, document.body.exported_at)
+    outcome = bk_agent.handle(command("ImportBackup", BK, document=foreign.as_dict()))
+    assert outcome.type == "CommandRejected"
+    assert "XX01,VOL09" in outcome.payload["text"] and VG1 + "," not in outcome.payload["text"]
+    assert bk_agent.view.catalog == {}
