@@ -105,6 +105,9 @@ def backup_file_system(command: CommandEnvelope, context: AgentContext) -> list[
     if args.auto_import and peers is None:
         raise reject(NO_PEERS, "this agent cannot reach other agents; -auto_import is not "
                                "available here")
+    if args.auto_import and args.backup_server.lower() == context.host.lower():
+        raise reject(messages.BAD_COMMAND, f"-s names this host ({context.host}); the backup "
+                                           "server is another host")
     outcome = fs_handlers.backup_file_system(command, context)
     if not args.auto_import:
         return outcome

@@ -192,3 +192,11 @@ def test_an_entry_on_copy_groups_the_backup_server_does_not_know_is_refused(agen
     assert outcome.type == "CommandRejected"
     assert "XX01,VOL09" in outcome.payload["text"] and VG1 + "," not in outcome.payload["text"]
     assert bk_agent.view.catalog == {}
+
+
+def test_auto_import_to_the_host_itself_is_refused_before_the_backup(agents, peers):
+    fs_agent, _ = agents
+    outcome = fs_agent.handle(command("BackupFileSystem", targets=[FS_MOUNT],
+                                      backup_server="fsserver", auto_import=True))
+    assert outcome.type == "CommandRejected" and "another host" in outcome.payload["text"]
+    assert fs_agent.view.catalog == {} and peers.sent == []
