@@ -41,26 +41,40 @@ class PeerCommands:
         """Publish ``command``; True when an agent consumes the target's queue now."""
         host = command.target_host
         with self._lock:
-            if self._connection is None:
-                self._connection = self._connect()
-            channel = self._connection.default_channel
-            self.topology.commands(channel).declare()
-            queue = self.topology.agent_queue(host)(channel)
-            queue.declare()  # exchange, queue and binding: the command is never dropped
-            declared = queue.queue_declare(passive=True)
-            consumers = getattr(declared, "consumer_count", 0) if declared else 0
-            Producer(channel).publish(
-                encode_command(command), exchange=self.topology.commands, routing_key=host,
-                content_type="application/json", content_encoding="utf-8", delivery_mode=2,
-                correlation_id=command.command_id, reply_to=command.reply_to, retry=True,
-                retry_policy={"max_retries": 5})
+            try:
+                consumers = self._publish(command)
+            except Exception:  # noqa: BLE001 - a connection gone stale: one fresh attempt
+                self._drop()
+                consumers = self._publish(command)
         if self._on_send is not None:
             self._on_send(host)
             return True
         return bool(consumers)
 
+    def _publish(self, command: CommandEnvelope) -> int:
+        if self._connection is None:
+            self._connection = self._connect()
+        channel = self._connection.default_channel
+        host = command.target_host
+        self.topology.commands(channel).declare()
+        queue = self.topology.agent_queue(host)(channel)
+        queue.declare()  # exchange, queue and binding: the command is never dropped
+        declared = queue.queue_declare(passive=True)
+        Producer(channel).publish(
+            encode_command(command), exchange=self.topology.commands, routing_key=host,
+            content_type="application/json", content_encoding="utf-8", delivery_mode=2,
+            correlation_id=command.command_id, reply_to=command.reply_to, retry=True,
+            retry_policy={"max_retries": 5})
+        return getattr(declared, "consumer_count", 0) if declared else 0
+
+    def _drop(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # noqa: BLE001 - releasing a broken connection
+                pass
+            self._connection = None
+
     def close(self) -> None:
         with self._lock:
-            if self._connection is not None:
-                self._connection.release()
-                self._connection = None
+            self._drop()
