@@ -62,15 +62,16 @@ def mount_one(context, request: tape.SvolMountRequested) -> tape.SvolMounted:
 
 
 def run_mount(context, events: list) -> list[tape.SvolMounted]:
+    """Record the purges, locks and every mount intent in one append (a kill then leaves only
+    intents, which recovery settles), then mount each S-VOL and record its outcome."""
     requests = [e for e in events if isinstance(e, tape.SvolMountRequested)]
-    context.record([e for e in events if not isinstance(e, tape.SvolMountRequested)])
+    context.record(list(events))
     done: list[tape.SvolMounted] = []
     for request in requests:
-        context.record([request])
         try:
             mounted = mount_one(context, request)
         except (StorageError, OSError) as error:
-            undo_mount(context, requests, done, request)
+            undo_mount(context, requests, done)
             raise failed(MOUNT_FAILED, f"mounting {request.copy_group} at "
                                        f"{request.mount_point} failed: {error}") from error
         context.record([mounted])
@@ -78,20 +79,16 @@ def run_mount(context, events: list) -> list[tape.SvolMounted]:
     return done
 
 
-def undo_mount(context, requests, done, failed_request) -> None:
+def undo_mount(context, requests, done) -> None:
+    """Unmount what was mounted, close every intent and release the locks the mount took."""
     storage = context.adapters["storage"]
-    closing = []
     for mounted in done:
         try:
             storage.unmount(Path(mounted.mount_point))
         except StorageError:
             pass
-        closing.append(tape.SvolUnmounted(workflow_id=mounted.workflow_id,
-                                          copy_group=mounted.copy_group,
-                                          mount_point=mounted.mount_point))
-    closing.append(tape.SvolUnmounted(workflow_id=failed_request.workflow_id,
-                                      copy_group=failed_request.copy_group,
-                                      mount_point=failed_request.mount_point))
+    closing: list = [tape.SvolUnmounted(workflow_id=r.workflow_id, copy_group=r.copy_group,
+                                        mount_point=r.mount_point) for r in requests]
     closing += [fs.CopyGroupUnlocked(copy_group=r.copy_group, by="mount") for r in requests
                 if r.backup_id and context.view.copy_groups[r.copy_group].locked_by == "mount"
                 and context.view.copy_groups[r.copy_group].lock_backup_id == r.backup_id]

@@ -1,0 +1,109 @@
+"""SIGKILL a real BKServer agent after each event of drmmount, drmmediabackup and
+drmmediarestore; a fresh agent (recovery in ``build_agent``) must leave no lying state:
+no open intent or media copy, no mount lock without its mount, no mount the array does not
+show, every tape entry's archives on the medium, every disk entry on VG01 holding the data it
+claims; and the next command works."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.storage.base import VolumeRef
+from adapters.tape import open_library
+from services.agent.bootstrap import build_agent
+from tests.fs_lab import FS_HOST, FS_MOUNT, command, fs_root, init_example_lab, settings_for, tree
+from tests.tape_lab import BK_HOST, hand_over
+
+REPO = Path(__file__).resolve().parents[2]
+VG1 = "VG01,VOL01"
+SVOL = VolumeRef(serial="410001", ldev=257)
+# first command on BKServer: maps built, then lock + intent (one append), mounted, outcome
+MOUNT_EVENTS = 5
+# media backup: request, recorded, outcome
+BACKUP_EVENTS = 3
+# media restore: request + superseded entry (one append), recorded, outcome
+RESTORE_EVENTS = 4
+
+
+def run_child(data_dir: Path, kill_after: int, name: str, args: dict):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "tests.crash.bk_child", str(data_dir),
+                           str(kill_after), name, json.dumps(args)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+def bk(data_dir: Path):
+    return build_agent(settings_for(data_dir), BK_HOST)
+
+
+def ok(outcome) -> dict:
+    assert outcome.type == "CommandCompleted", outcome.payload
+    return outcome.payload["result"]
+
+
+def prepare(data_dir: Path, stage: str) -> dict:
+    """FSServer backs up and hands the entry to BKServer (its #1); for ``backup`` BKServer
+    mounts it; for ``restore`` it also tapes it (#2), the S-VOL changes, #2 is mounted."""
+    init_example_lab(data_dir)
+    fs_agent = build_agent(settings_for(data_dir), FS_HOST)
+    original = tree(fs_root(data_dir))
+    ok(fs_agent.handle(command("BackupFileSystem", targets=[FS_MOUNT])))
+    bk_agent = bk(data_dir)
+    hand_over(fs_agent, bk_agent, "0000000001")
+    if stage in ("backup", "restore"):
+        ok(bk_agent.handle(command("MountSvol", host=BK_HOST, backup_id="0000000001")))
+    if stage == "restore":
+        ok(bk_agent.handle(command("BackupToTape", host=BK_HOST, backup_id="0000000001")))
+        ok(bk_agent.handle(command("UnmountSvol", host=BK_HOST, backup_id="0000000001")))
+        (fs_root(data_dir) / "docs" / "readme.txt").write_text("changed\n")
+        ok(fs_agent.handle(command("ResyncCopyGroups", copy_group=VG1)))
+        ok(fs_agent.handle(command("BackupFileSystem", targets=[FS_MOUNT], generation="local_0")))
+        ok(bk_agent.handle(command("MountSvol", host=BK_HOST, backup_id="0000000002")))
+    fs_agent.adapters["storage"].wait_idle(10)
+    return original
+
+
+def check_sound(data_dir: Path, original: dict) -> None:
+    agent = bk(data_dir)
+    view, storage = agent.view, agent.adapters["storage"]
+    assert view.backup_server.media_copies == {} and view.backup_server.mounts_requested == {}
+    state = view.copy_groups[VG1]
+    if state.mounted_at:
+        assert storage.mounted_volume(Path(state.mounted_at)) == SVOL
+    if state.locked_by == "mount":
+        assert state.mounted_at, "a mount lock without its mount"
+    library = open_library(data_dir, agent.adapters["lab"])
+    for entry in view.tape.values():
+        assert all(library.exists(a.medium, a.label) for a in entry.archives)
+    for entry in view.entries_on([VG1]):
+        if entry.backup_id == "0000000003":  # the restored entry holds the tape's data
+            assert tree(storage.volume_path(SVOL)) == original
+
+
+CASES = [("mount", "MountSvol", {"backup_id": "0000000001"}, MOUNT_EVENTS),
+         ("backup", "BackupToTape", {"backup_id": "0000000001"}, BACKUP_EVENTS),
+         ("restore", "RestoreFromTape", {"backup_id": "0000000002"}, RESTORE_EVENTS)]
+
+
+@pytest.mark.parametrize("stage, name, args, events", CASES, ids=[c[0] for c in CASES])
+def test_every_kill_point_is_recovered(tmp_path, stage, name, args, events):
+    uncut = tmp_path / "uncut"
+    prepare(uncut, stage)
+    done = json.loads(run_child(uncut, 0, name, args).stdout)
+    assert done == {"type": "CommandCompleted", "seen": events}
+    for kill_after in range(1, events + 1):
+        data_dir = tmp_path / f"kill{kill_after}"
+        original = prepare(data_dir, stage)
+        child = run_child(data_dir, kill_after, name, args)
+        assert child.returncode == -9, child.stderr
+        check_sound(data_dir, original)
+        again, follow = bk(data_dir), (name, args)
+        if stage == "mount" and again.view.copy_groups[VG1].mounted_at:
+            follow = ("UnmountSvol", {"backup_id": "0000000001"})
+        ok(again.handle(command(follow[0], host=BK_HOST, **follow[1])))  # the host works on
+        check_sound(data_dir, original)
