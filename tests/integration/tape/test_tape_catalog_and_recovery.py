@@ -87,3 +87,15 @@ def test_a_killed_media_copy_and_mount_are_ended_at_the_next_start(fs_agent, bk_
     assert "MediaCopyAborted" in types and "SvolUnmounted" in types
     again = result(restarted.handle(bk("BackupToTape", backup_id=bk_id)))
     assert again["backup_id"] == "0000000003"  # IDs are never reused
+
+
+def test_replaying_the_stream_rebuilds_the_same_tape_catalog_and_mounts(fs_agent, bk_agent):
+    from projections.host_fold import fold
+
+    tape_id = taped(fs_agent, bk_agent)
+    result(bk_agent.handle(bk("MountSvol", backup_id=tape_id)))
+    replayed = fold(BK_HOST, bk_agent.store.read(BK_HOST))
+    live = bk_agent.view
+    assert replayed.tape == live.tape and replayed.catalog == live.catalog
+    assert replayed.copy_groups == live.copy_groups
+    assert replayed.next_backup_id == live.next_backup_id == "0000000003"
