@@ -17,6 +17,7 @@ from adapters.lab.provision import open_storage, volume
 from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from projections.host_fold import rebuild
+from services.agent.filesystem.queries import select_entries
 from tests.e2e.conftest import Cli
 from tests.e2e.fs_story import mount_point, tree
 
@@ -145,8 +146,10 @@ def check_replay(cli: Cli, hosts=(FS, BK)) -> None:
             view = rebuild(SqlEventStore(engine), host)
         finally:
             engine.dispose()
-        assert {i: (e.original_id, e.origin_host) for i, e in view.catalog.items()} == \
-            catalog(cli, host)
+        live = json.loads(run(cli, "drmappcat", "--json", host=host))["result"]["entries"]
+        assert select_entries(view) == live  # every field of every entry, from seq 1
+        assert view.tape.keys() == {e["backup_id"] for e in json.loads(run(
+            cli, "drmtapecat", "--json", host=host))["result"]["entries"]}
         assert cli.run("verify", "--host", host).returncode == 0
 
 
