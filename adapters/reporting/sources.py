@@ -66,21 +66,25 @@ class StreamSource:
             channel = connection.channel()
             channel.basic_qos(prefetch_count=2 * self.batch_size)
             offset = "first" if after is None else after + 1
-            quiet, batch = 0.0, []
+            quiet, batch, seen, acked = 0.0, [], 0, 0
             for method, properties, body in channel.consume(
                     self.stream, arguments={"x-stream-offset": offset},
                     inactivity_timeout=self.idle):
                 if method is None:
+                    if seen > acked:  # acks give the stream credit; the position is ours
+                        channel.basic_ack(seen, multiple=True)
+                        acked = seen
                     yield batch
                     batch, quiet = [], quiet + self.idle
                     if stop.is_set() or (stop_when_idle is not None and quiet >= stop_when_idle):
                         break
                     continue
-                quiet = 0.0
-                headers = properties.headers or {}
-                batch.append(SourceRecord(headers.get("x-stream-offset"), body))
-                channel.basic_ack(method.delivery_tag, multiple=False)
+                quiet, seen = 0.0, method.delivery_tag
+                batch.append(SourceRecord((properties.headers or {}).get("x-stream-offset"),
+                                          body))
                 if len(batch) >= self.batch_size:
+                    channel.basic_ack(seen, multiple=True)
+                    acked = seen
                     yield batch
                     batch = []
                     if stop.is_set():

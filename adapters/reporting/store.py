@@ -50,6 +50,24 @@ def _sql(postgres: bool) -> dict[str, str]:
     }
 
 
+ARRAYS = {  # PostgreSQL: one statement per batch, one array per column
+    "start": "INSERT INTO report_commands (command_id, host, principal, first_seq, started_at) "
+             "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], "
+             "%s::timestamptz[]) ON CONFLICT (command_id) DO NOTHING",
+    "outcome": "UPDATE report_commands c SET command = u.command, outcome = u.outcome, "
+               "message_id = u.message_id, text = u.text, ended_at = u.ended_at "
+               "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], "
+               "%s::text[]) AS u(command, outcome, message_id, text, ended_at, command_id) "
+               "WHERE c.command_id = u.command_id",
+    "unview": "DELETE FROM report_views v USING unnest(%s::text[], %s::text[], %s::text[]) "
+              "AS d(host, view, key) WHERE v.host = d.host AND v.view = d.view "
+              "AND v.key = d.key",
+    "view": "INSERT INTO report_views (host, view, key, data) SELECT * FROM unnest("
+            "%s::text[], %s::text[], %s::text[], %s::text[]) "
+            "ON CONFLICT (host, view, key) DO UPDATE SET data = excluded.data",
+}
+
+
 class ReportingStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -77,22 +95,25 @@ class ReportingStore:
             else:
                 cursor.executemany(sql["event"], [(*r[:5], stamp(r[5]), *r[6:])
                                                   for r in changes.events])
-        if changes.starts:
-            cursor.executemany(sql["start"], [(*r[:4], stamp(r[4])) for r in changes.starts])
-        if changes.outcomes:
-            cursor.executemany(sql["outcome"], [(*r[:4], stamp(r[4]), r[5])
-                                                for r in changes.outcomes])
+        self._many(cursor, "start", [(*r[:4], stamp(r[4])) for r in changes.starts])
+        self._many(cursor, "outcome", [(*r[:4], stamp(r[4]), r[5]) for r in changes.outcomes])
         if changes.alerts:
             cursor.executemany(sql["alert"], changes.alerts)
-        if changes.removed_rows:
-            cursor.executemany(sql["unview"], changes.removed_rows)
-        if changes.changed_rows:
-            cursor.executemany(sql["view"], changes.changed_rows)
+        self._many(cursor, "unview", changes.removed_rows)
+        self._many(cursor, "view", changes.changed_rows)
         if changes.hosts:
             cursor.executemany(sql["host"], [(c.host, c.last_seq, c.last_hash, c.untrusted_from,
                                               c.untrusted_reason) for c in changes.hosts])
         if changes.position is not None:
             cursor.execute(sql["position"], (source, changes.position))
+
+    def _many(self, cursor, name: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            cursor.execute(ARRAYS[name], [list(column) for column in zip(*rows)])
+        else:
+            cursor.executemany(self._sql[name], rows)
 
     def _stamp(self, moment: datetime | None):
         if moment is None or self.postgres:

@@ -68,6 +68,7 @@ class BatchChanges:
     removed_rows: list[tuple] = field(default_factory=list)  # host, view, key
     hosts: list[HostChain] = field(default_factory=list)
     position: int | None = None
+    started: set[str] = field(default_factory=set)
     duplicates: int = 0
     received: int = 0
 
@@ -162,8 +163,10 @@ class Ingestor:
     def _command(envelope: EventEnvelope, changes: BatchChanges) -> None:
         if envelope.command_id is None:
             return
-        changes.starts.append((envelope.command_id, envelope.host, envelope.principal,
-                               envelope.seq, envelope.occurred_at))
+        if envelope.command_id not in changes.started:
+            changes.started.add(envelope.command_id)
+            changes.starts.append((envelope.command_id, envelope.host, envelope.principal,
+                                   envelope.seq, envelope.occurred_at))
         if envelope.type in OUTCOME_TYPES:
             payload = envelope.payload
             changes.outcomes.append((_text(payload, "command"), envelope.type,
