@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 
 from adapters.reporting.store import ReportingStore
 from adapters.reporting.tables import (report_alerts, report_commands, report_events,
-                                       report_hosts, report_views)
+                                       report_views)
 from events.canonical import GENESIS_HASH, loads
 from events.envelope import EventEnvelope
 from projections.reporting.ingest import NOTE_KINDS, HostChain

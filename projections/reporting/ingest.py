@@ -20,7 +20,6 @@ Checks, per host (ADR 0001):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Callable, Iterable
 
 import orjson

@@ -11,7 +11,6 @@ from typing import Any
 import orjson
 
 from adapters.reporting.queries import ReportQueries
-from adapters.reporting.store import ReportingStore
 from projections.reporting.folding import fold_rows
 from projections.reporting.view_rows import view_rows
 from services import messages
@@ -75,7 +74,3 @@ def warn_untrusted(queries: ReportQueries, host: str, seq: int) -> None:
         print(f"{messages.STORE_INTEGRITY} WARNING: the views of host {host} are untrusted "
               f"from seq {chain.untrusted_from} ({chain.untrusted_reason}); "
               f"see drm audit verify --host {host}", file=sys.stderr)
-
-
-def reporting_store() -> ReportingStore:
-    return open_reporting_store(load_settings())

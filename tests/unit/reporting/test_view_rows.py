@@ -1,0 +1,42 @@
+"""A host view as report rows: one row per key of every view, canonical text, small diffs."""
+from __future__ import annotations
+
+import orjson
+
+from projections.host_fold import fold
+from projections.reporting.view_rows import HOST_ROW, diff, view_rows
+from tests.reporting_history import HistoryWriter
+
+
+def a_view():
+    writer = HistoryWriter("FS1", mounts=2, generations=2)
+    events = writer.refresh_maps() + writer.backup(0) + writer.backup(1) + writer.lock(0, 1)
+    return writer, events, fold("FS1", events)
+
+
+def test_every_view_has_one_row_per_key_and_the_scalars_a_host_row():
+    _, events, view = a_view()
+    rows = view_rows(view)
+    assert {key for (name, key) in rows if name == "catalog"} == set(view.catalog)
+    assert {key for (name, key) in rows if name == "copy_groups"} == set(view.copy_groups)
+    assert {key for (name, key) in rows if name == "volumes"} == {"/mnt/fs0", "/mnt/fs1"}
+    assert not any(name == "workflows" for name, _ in rows)
+    host = orjson.loads(rows[HOST_ROW])
+    assert host["seq"] == events[-1].seq and host["next_backup_number"] == 3
+
+
+def test_a_catalog_row_has_the_layout_of_the_agents_catalog_answers():
+    _, _, view = a_view()
+    entry = orjson.loads(view_rows(view)[("catalog", "0000000001")])
+    assert entry["instances"] == ["/mnt/fs0"] and entry["rows"][0]["kind"] == "F"
+    assert entry["ended_at"].endswith("+00:00") and entry["origin_host"] == "FS1"
+
+
+def test_the_diff_names_only_what_changed_and_what_went():
+    writer, events, view = a_view()
+    before = view_rows(view)
+    after = view_rows(fold("FS1", events + writer.backup(0)))  # supersedes nothing yet
+    changed, removed = diff(before, after)
+    assert ("catalog", "0000000003") in changed and removed == []
+    assert ("volumes", "/mnt/fs0") not in changed
+    assert diff(after, before)[1] == [("catalog", "0000000003")]
