@@ -150,3 +150,21 @@ def write_to_store(store, events: list[EventEnvelope]) -> None:
             conn.execute(insert(streams).values(host=host, published_seq=0, **values))
         else:
             conn.execute(update(streams).where(streams.c.host == host).values(**values))
+
+
+def tape_backup(writer: HistoryWriter, source_backup_id: str, copy_group: str,
+                medium: str = "MEDIA01") -> list[EventEnvelope]:
+    """A tape entry of ``source_backup_id`` (the backup server's media copy), as recorded."""
+    from events import tape
+
+    backup_id = f"{writer.next_backup:010d}"
+    writer.next_backup += 1
+    return writer._seal([tape.TapeBackupRecorded(
+        backup_id=backup_id, original_id=source_backup_id, origin_host="FSServer",
+        source_backup_id=source_backup_id, mode="ONLINE", instances=("/mnt/fs0",),
+        rows=(fs.ObjectRow(file="/mnt/fs0", file_system="/mnt/fs0", device="100:0000",
+                           copy_group=copy_group),),
+        generation="local_0", copy_groups=(copy_group,), snapshot_at=writer.clock,
+        recorded_at=writer.clock, archives=(tape.TapeArchive(copy_group=copy_group,
+                                                             medium=medium, label="L1"),)),
+        CommandCompleted(command="MediaBackup")])

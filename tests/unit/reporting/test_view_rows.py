@@ -40,3 +40,26 @@ def test_the_diff_names_only_what_changed_and_what_went():
     assert ("catalog", "0000000003") in changed and removed == []
     assert ("volumes", "/mnt/fs0") not in changed
     assert diff(after, before)[1] == [("catalog", "0000000003")]
+
+
+def test_tape_entries_are_a_view_and_those_without_a_disk_entry_are_only_on_tape():
+    from services.cli.report_summary import tape_only
+    from tests.reporting_history import tape_backup
+
+    writer = HistoryWriter("BK1", mounts=1, generations=1)
+    events = writer.refresh_maps() + writer.backup(0)
+    events += tape_backup(writer, "0000000001", writer.group(0, 0))
+    rows = view_rows(fold("BK1", events))
+    tape = orjson.loads(rows[("tape", "0000000002")])
+    assert tape["source_backup_id"] == "0000000001" and tape["archives"][0]["medium"] == "MEDIA01"
+
+    def documents(flat):
+        found: dict = {}
+        for (view, key), text in flat.items():
+            found.setdefault(view, {})[key] = orjson.loads(text)
+        return found
+
+    assert tape_only(documents(rows)) == []
+    events += writer.backup(0)  # supersedes the disk entry the tape was made from
+    later = documents(view_rows(fold("BK1", events)))
+    assert tape_only(later) == [{"backup_id": "0000000002", "media": "MEDIA01"}]
