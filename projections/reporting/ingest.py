@@ -19,7 +19,7 @@ Checks, per host (ADR 0001):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
 import orjson
@@ -102,7 +102,7 @@ class Ingestor:
                 changes.position = record.offset
             self._one(record, changes, touched, batch_hashes)
         for host, chain in touched.items():
-            changes.hosts.append(chain)
+            changes.hosts.append(replace(chain))  # a copy: the next batch moves the live one
             rows = view_rows(self.views[host])
             changed, removed = diff(self.written.get(host, {}), rows)
             changes.changed_rows += [(host, v, k, text) for (v, k), text in changed.items()]

@@ -8,6 +8,7 @@ together, a consumer killed mid-batch resumes exactly where its last commit left
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -65,11 +66,22 @@ class ReportConsumer:
 
     def follow_stream(self, source: StreamSource, stop: threading.Event,
                       stop_when_idle: float | None = None) -> ConsumerStats:
-        """Consume ``source`` from the stored offset until ``stop`` (or a quiet stream)."""
+        """Consume ``source`` from the stored offset until ``stop`` (or a quiet stream).
+
+        Batch N commits in a writer thread while batch N+1 is received and folded (at most one
+        batch waits): still one transaction per batch with its position, in order. A commit
+        that fails stops the consumer, which then resumes from the store."""
         after = self.store.position(source.name)
-        for batch in source.batches(after, stop, stop_when_idle):
-            if batch:
-                self.apply(batch, source.name)
+        committer = _Committer(self, source.name)
+        try:
+            for batch in source.batches(after, stop, stop_when_idle):
+                if batch:
+                    committer.submit(self.ingestor.ingest(batch))
+        finally:
+            failed = committer.close()
+        if failed is not None:
+            self.ingestor = self.resume()
+            raise failed
         return self.stats
 
     def catch_up_local(self, source: LocalStoresSource) -> ConsumerStats:
@@ -85,3 +97,39 @@ class ReportConsumer:
             self.catch_up_local(source)
             stop.wait(poll)
         return self.stats
+
+
+class _Committer:
+    """One writer thread, one batch in flight: ``ReportingStore.write`` releases the GIL while
+    PostgreSQL works, so receiving and folding the next batch overlaps with the commit."""
+
+    def __init__(self, consumer: ReportConsumer, source: str) -> None:
+        self.consumer, self.source = consumer, source
+        self.pending: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="report-writer", daemon=True)
+        self.thread.start()
+
+    def submit(self, changes: BatchChanges) -> None:
+        if self.error is not None:
+            raise self.error
+        if changes.received:
+            self.pending.put(changes)
+
+    def _run(self) -> None:
+        while (changes := self.pending.get()) is not None:
+            if self.error is not None:
+                continue  # drain: nothing after a failed batch may commit
+            try:
+                self.consumer.store.write(changes, self.source)
+            except BaseException as error:  # noqa: BLE001 - handed to the consumer's thread
+                self.error = error
+                continue
+            self.consumer.stats.add(changes)
+            self.consumer.on_batch(changes)
+
+    def close(self) -> BaseException | None:
+        """Wait for the batches submitted so far; the error of a failed commit, if any."""
+        self.pending.put(None)
+        self.thread.join()
+        return self.error
