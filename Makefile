@@ -24,6 +24,10 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.event_store_bench
 	$(BIN)/python -m bench.array_bench
+	$(BIN)/python -m bench.catalog_bench
+	$(BIN)/python -m bench.auto_import_bench
+	$(BIN)/python -m bench.tape_bench
+	$(BIN)/python -m bench.report_bench
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .hypothesis
