@@ -6,11 +6,10 @@ import uuid
 from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests.broker import BrokerNamespace
-from tests.services import answers, docker_available, sqlalchemy_postgres_url, unavailable
+from tests.services import (answers, docker_available, scratch_database,
+                            sqlalchemy_postgres_url, unavailable)
 from tests.tcp_proxy import TcpProxy
 
 
@@ -51,14 +50,8 @@ def postgres_server_url():
 @pytest.fixture(scope="session")
 def postgres_url(postgres_server_url):
     """A fresh database for this test session, dropped at the end."""
-    name = f"drm_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(postgres_server_url, "drm_test") as url:
+        yield url
 
 
 @pytest.fixture

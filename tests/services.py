@@ -6,11 +6,16 @@ or fails when ``DRM_REQUIRE_SERVICES=1`` (as in CI).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import uuid
+from typing import Iterator
 from urllib.parse import urlparse
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 REQUIRE = os.environ.get("DRM_REQUIRE_SERVICES") == "1"
 
@@ -46,3 +51,18 @@ def sqlalchemy_postgres_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL database named ``<prefix>_<random>``, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

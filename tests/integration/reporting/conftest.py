@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pika
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from adapters.db import make_engine
 from adapters.messaging.connection import open_connection
@@ -21,19 +19,14 @@ from adapters.reporting.tables import (report_alerts, report_commands, report_ev
                                        report_hosts, report_position, report_views)
 from events.codec import encode_event
 from services.audit.consumer import ReportConsumer
+from tests.services import scratch_database
 
 
 @pytest.fixture
 def report_url(postgres_server_url):
     """A reporting database of its own for each test (the tables are global to a database)."""
-    name = f"drm_report_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(postgres_server_url, "drm_report") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,11 +1,8 @@
 """``drm lineage`` over one PostgreSQL store shared by both hosts (DRM_DATABASE_URL)."""
 from __future__ import annotations
 
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from projections.lineage import entries_of, lineage
 from services.agent.bootstrap import build_agent
@@ -13,19 +10,14 @@ from services.cli.lineage import host_streams
 from services.settings import load_settings
 from tests.fs_lab import FS_HOST, FS_MOUNT, command, init_example_lab
 from tests.integration.transfer.test_transfer_agents import BK, RecordingPeers, result
+from tests.services import scratch_database
 
 
 @pytest.fixture
 def database_url(postgres_server_url):
     """A database of its own: FSServer and BKServer are host names other tests use too."""
-    name = f"drm_lineage_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(postgres_server_url, "drm_lineage") as url:
+        yield url
 
 
 def test_lineage_reads_every_host_from_the_configured_database(tmp_path, database_url):
