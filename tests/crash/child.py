@@ -17,8 +17,8 @@ from services.agent.bootstrap import build_agent
 from tests.fs_lab import FS_HOST, command, settings_for
 
 
-def main(data_dir: str, kill_after: str, name: str, args: str) -> None:
-    agent = build_agent(settings_for(Path(data_dir)), FS_HOST)
+def main(data_dir: str, kill_after: str, name: str, args: str, host: str = FS_HOST) -> None:
+    agent = build_agent(settings_for(Path(data_dir)), host)
     limit, seen = int(kill_after), [0]
     append = agent.store.append
 
@@ -30,7 +30,7 @@ def main(data_dir: str, kill_after: str, name: str, args: str) -> None:
         return stored
 
     agent.store.append = append_then_maybe_die
-    outcome = agent.handle(command(name, **json.loads(args)))
+    outcome = agent.handle(command(name, host=host, **json.loads(args)))
     print(json.dumps({"type": outcome.type, "seen": seen[0]}))
 
 
