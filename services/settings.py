@@ -9,6 +9,8 @@ Precedence: defaults < environment < explicit overrides passed to ``load_setting
 | DRM_DATA_DIR      | ``~/.local/share/drm``               | stores, lab, arrays, tape in embedded mode |
 | DRM_HOSTNAME      | this machine's host name             | the host a command targets by default      |
 | DRM_NAMESPACE     | ``drm``                              | prefix of every exchange and queue name    |
+| DRM_STREAM_URL    | none (read the log over AMQP 0-9-1)  | ``rabbitmq-stream://u:p@host:5552/vhost``: |
+|                   |                                      | read the shared log with the stream protocol |
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ ENV_DATABASE_URL = "DRM_DATABASE_URL"
 ENV_DATA_DIR = "DRM_DATA_DIR"
 ENV_HOSTNAME = "DRM_HOSTNAME"
 ENV_NAMESPACE = "DRM_NAMESPACE"
+ENV_STREAM_URL = "DRM_STREAM_URL"
 
 EMBEDDED_BROKER_URL = "memory://"
 
@@ -36,6 +39,7 @@ class Settings(BaseModel):
     data_dir: Path
     hostname: str
     namespace: str = "drm"
+    stream_url: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -58,6 +62,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         .expanduser().absolute(),
         "hostname": env.get(ENV_HOSTNAME) or socket.gethostname(),
         "namespace": env.get(ENV_NAMESPACE) or "drm",
+        "stream_url": env.get(ENV_STREAM_URL) or None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)

@@ -31,6 +31,20 @@ def amqp_url():
 
 
 @pytest.fixture(scope="session")
+def stream_url(amqp_url):
+    """The broker's stream-protocol URL (plugin ``rabbitmq_stream``): ``DRM_TEST_STREAM_URL``,
+    else port 5552 of the AMQP broker's host when it answers there."""
+    url = os.environ.get("DRM_TEST_STREAM_URL")
+    if not url:
+        parsed = urlparse(amqp_url)
+        url = f"rabbitmq-stream://{parsed.netloc.split('@')[0]}@{parsed.hostname}:5552/%2f"
+    if not answers(url, 5552):
+        unavailable(f"no RabbitMQ stream protocol at {url.split('@')[-1]} (enable the "
+                    f"rabbitmq_stream plugin, or set DRM_TEST_STREAM_URL)")
+    return url
+
+
+@pytest.fixture(scope="session")
 def postgres_server_url():
     url = os.environ.get("DRM_TEST_DATABASE_URL")
     if url:

@@ -1,8 +1,8 @@
 """Replaying the shared log (the stream queue ``<p>.events.log``) from an offset.
 
-This is the one adapter that uses pika: it needs per-consumer stream arguments
-(``x-stream-offset`` given as ``first``/``last``/``next``, a number, or a timestamp) on a plain
-blocking channel. It is a read path of its own and never shares a consume loop with kombu.
+Reading goes through ``adapters.messaging.stream_readers`` (per-consumer ``x-stream-offset``
+given as ``first``/``last``/``next``, a number, or a timestamp). ``pika_parameters`` stays for
+the tools that administer the broker with pika (tests, benchmarks).
 
 A stream has no end: the replay stops after ``idle_timeout`` seconds without a message (or at
 ``limit``). Each record carries the stream offset; a record whose body is not a valid event
@@ -17,6 +17,7 @@ from urllib.parse import quote, urlparse
 
 import pika
 
+from adapters.messaging.stream_readers import FIRST_DELIVERY_WAIT, open_stream_reader
 from events import EventEnvelope
 from events.codec import decode_event
 from events.registry import EventSchemaError
@@ -54,28 +55,22 @@ def parse_offset(text: str) -> Offset:
 
 
 def replay(url: str, stream: str, offset: Offset = "first", idle_timeout: float = 1.0,
-           limit: int | None = None, prefetch: int = 1000) -> Iterator[StreamRecord]:
-    connection = pika.BlockingConnection(pika_parameters(url))
-    try:
-        channel = connection.channel()
-        channel.basic_qos(prefetch_count=prefetch)
-        count = 0
-        for method, properties, body in channel.consume(
-                stream, arguments={"x-stream-offset": offset}, inactivity_timeout=idle_timeout):
-            if method is None:
-                break
-            headers = properties.headers or {}
-            record_offset = headers.get("x-stream-offset")
-            try:
-                record = StreamRecord(record_offset, decode_event(body))
-            except EventSchemaError as error:
-                record = StreamRecord(record_offset, None, error)
-            channel.basic_ack(method.delivery_tag)
-            yield record
-            count += 1
-            if limit is not None and count >= limit:
-                break
-        channel.cancel()
-    finally:
-        if connection.is_open:
-            connection.close()
+           limit: int | None = None, stream_url: str | None = None) -> Iterator[StreamRecord]:
+    """The records of ``stream`` from ``offset`` until it has been quiet ``idle_timeout``
+    seconds after its first delivery (at most ``FIRST_DELIVERY_WAIT`` before it) or ``limit``."""
+    count, waited = 0, 0.0
+    with open_stream_reader(url, stream, offset, stream_url) as reader:
+        while limit is None or count < limit:
+            received = reader.poll(idle_timeout)
+            if not received:
+                waited += idle_timeout
+                if count or waited >= FIRST_DELIVERY_WAIT:
+                    return
+                continue
+            reader.ack_through()
+            for record_offset, body in received[:None if limit is None else limit - count]:
+                try:
+                    yield StreamRecord(record_offset, decode_event(body))
+                except EventSchemaError as error:
+                    yield StreamRecord(record_offset, None, error)
+                count += 1

@@ -1,11 +1,11 @@
 """Where the audit consumer's events come from: an adapter, so the same consumer and the same
 fold serve both ways to run.
 
-- ``StreamSource``: the RabbitMQ stream ``<ns>.events.log`` read with pika from a stored offset
-  (the one pika read path besides ``adapters.messaging.stream_reader``; it keeps the raw bodies,
-  since an event type this code does not know must still be stored and reported). A broker that
-  goes away is waited for: the source reconnects with back-off and resumes after the last
-  offset it handed out.
+- ``StreamSource``: the RabbitMQ stream ``<ns>.events.log`` read from a stored offset with the
+  readers of ``adapters.messaging.stream_readers`` (AMQP 0-9-1, or the stream protocol when a
+  ``rabbitmq-stream://`` URL is configured). It keeps the raw bodies, since an event type this
+  code does not know must still be stored and reported. A broker that goes away is waited for:
+  the source reconnects with back-off and resumes after the last offset it handed out.
 - ``LocalStoresSource``: the embedded mode's per-host stores under ``DRM_DATA_DIR`` (or the one
   configured store), read after each host's last applied seq.
 """
@@ -16,22 +16,20 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterator
 
-import pika
-import pika.exceptions
-
 from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
-from adapters.messaging.stream_reader import pika_parameters
+from adapters.messaging.amqp_frames import ProtocolError
+from adapters.messaging.stream_readers import FIRST_DELIVERY_WAIT, open_stream_reader
 from projections.reporting.ingest import SourceRecord
 
 log = logging.getLogger(__name__)
-BROKER_ERRORS = (pika.exceptions.AMQPError, OSError)
+BROKER_ERRORS = (ProtocolError, OSError)  # OSError covers refused, reset and BrokerClosed
 
 
 class StreamSource:
     def __init__(self, url: str, stream: str, batch_size: int = 5000, idle: float = 0.2,
-                 max_backoff: float = 5.0) -> None:
-        self.url, self.stream = url, stream
+                 max_backoff: float = 5.0, stream_url: str | None = None) -> None:
+        self.url, self.stream, self.stream_url = url, stream, stream_url
         self.batch_size, self.idle, self.max_backoff = batch_size, idle, max_backoff
         self.name = stream
         self.reconnects = 0
@@ -58,44 +56,28 @@ class StreamSource:
 
     def _read(self, after: int | None, stop: threading.Event,
               stop_when_idle: float | None) -> Iterator[list[SourceRecord]]:
-        parameters = pika_parameters(self.url)
-        parameters.heartbeat, parameters.blocked_connection_timeout = 10, 10
-        parameters.socket_timeout, parameters.connection_attempts = 5, 1
-        connection = pika.BlockingConnection(parameters)
-        try:
-            channel = connection.channel()
-            channel.basic_qos(prefetch_count=2 * self.batch_size)
-            offset = "first" if after is None else after + 1
-            quiet, batch, seen, acked = 0.0, [], 0, 0
-            for method, properties, body in channel.consume(
-                    self.stream, arguments={"x-stream-offset": offset},
-                    inactivity_timeout=self.idle):
-                if method is None:
-                    if seen > acked:  # acks give the stream credit; the position is ours
-                        channel.basic_ack(seen, multiple=True)
-                        acked = seen
+        start = "first" if after is None else after + 1
+        with open_stream_reader(self.url, self.stream, start, self.stream_url) as reader:
+            quiet, batch, started = 0.0, [], False
+            while True:
+                received = reader.poll(self.idle)
+                if not received:
+                    reader.ack_through()  # credit for what was handed out; the position is ours
                     yield batch
                     batch, quiet = [], quiet + self.idle
-                    if stop.is_set() or (stop_when_idle is not None and quiet >= stop_when_idle):
-                        break
+                    enough = None if stop_when_idle is None else (
+                        stop_when_idle if started else max(stop_when_idle, FIRST_DELIVERY_WAIT))
+                    if stop.is_set() or (enough is not None and quiet >= enough):
+                        return
                     continue
-                quiet, seen = 0.0, method.delivery_tag
-                batch.append(SourceRecord((properties.headers or {}).get("x-stream-offset"),
-                                          body))
+                quiet, started = 0.0, True
+                batch += [SourceRecord(offset, body) for offset, body in received]
                 if len(batch) >= self.batch_size:
-                    channel.basic_ack(seen, multiple=True)
-                    acked = seen
+                    reader.ack_through()
                     yield batch
                     batch = []
                     if stop.is_set():
-                        break
-            channel.cancel()
-        finally:
-            if connection.is_open:
-                try:
-                    connection.close()
-                except BROKER_ERRORS:
-                    pass
+                        return
 
 
 class LocalStoresSource:

@@ -34,7 +34,7 @@ def open_reporting_store(settings: Settings, url: str | None = None) -> Reportin
 
 def stream_source(settings: Settings, batch_size: int = 5000) -> StreamSource:
     return StreamSource(settings.broker_url, Topology(settings.namespace).event_log_name,
-                        batch_size=batch_size)
+                        batch_size=batch_size, stream_url=settings.stream_url)
 
 
 def local_source(settings: Settings) -> LocalStoresSource:

@@ -74,7 +74,8 @@ def _run_stream_log(args, settings) -> int:
         raise CliError(messages.PROCESSING_ERROR,
                        messages.error_text(messages.BAD_COMMAND, str(error))) from error
     events, errors = [], []
-    for record in replay(settings.broker_url, Topology(settings.namespace).event_log_name, offset):
+    for record in replay(settings.broker_url, Topology(settings.namespace).event_log_name, offset,
+                         stream_url=settings.stream_url):
         if record.error is not None:
             errors.append(f"offset {record.offset}: {record.error}")
         elif (not args.host or record.event.host == args.host) and record.event.seq > args.after:
