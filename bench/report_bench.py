@@ -1,7 +1,7 @@
 """Issue 6 benchmark: the audit consumer replaying the shared log into PostgreSQL, and an
 as-of catalog report on a long host stream.
 
-    python -m bench.report_bench [--events 1000000] [--hosts 10]
+    python -m bench.report_bench [--events 1000000] [--hosts 10] [--stream-url URL|none]
 
 1. Generate ``--events`` events from ``--hosts`` hosts (``tests.reporting_history``: map
    refreshes, backups with their resync/split intents and outcomes, supersession, one backup
@@ -9,11 +9,12 @@ as-of catalog report on a long host stream.
    as a store seals them (real hash chains) and published straight to a fresh namespace's
    ``<ns>.events.log`` stream with pika, hosts interleaved in time order: 1,000,000 real
    backups would take hours on this machine, the consumer cannot tell the difference.
-2. Replay: ``ReportConsumer`` follows the stream from the first offset into a fresh PostgreSQL
-   database (checks, fold, view rows, one transaction per 5,000-event batch): events/s from
-   the first message to the last commit (target >= 20,000/s). Then the same replay in two
-   halves, to show where the time goes: the stream received with pika into memory, and those
-   messages checked, folded and written into a second empty database.
+2. Replay, once per reader of the shared log (AMQP 0-9-1, and the stream protocol when port
+   5552 answers): ``ReportConsumer`` follows the stream from the first offset into a fresh
+   PostgreSQL database (checks, fold, view rows, one transaction per 5,000-event batch):
+   events/s from the first message to the last commit (target >= 20,000/s). Then the same
+   replay in two halves, to show where the time goes: the stream received into memory, and
+   those messages checked, folded and written into a second empty database.
 3. ``drm report catalog --host H0 --as-of T``, T after the host's last event (every one of its
    events folded), run as a separate process, median of 3 (target <= 2 s), and the same
    query in-process.
@@ -52,6 +53,7 @@ from tests.reporting_history import history
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_STREAM = "rabbitmq-stream://guest:guest@127.0.0.1:5552/%2f"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -86,10 +88,10 @@ def fresh_database(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-def replay(store: ReportingStore, url: str, topology: Topology, total: int) -> dict:
+def replay(store: ReportingStore, url: str, topology: Topology, stream_url: str | None) -> dict:
     commits: list[float] = []
     consumer = ReportConsumer(store, on_batch=lambda changes: commits.append(time.perf_counter()))
-    source = StreamSource(url, topology.event_log_name, batch_size=5000)
+    source = StreamSource(url, topology.event_log_name, batch_size=5000, stream_url=stream_url)
     started = time.perf_counter()
     consumer.follow_stream(source, threading.Event(), stop_when_idle=3.0)
     elapsed = commits[-1] - started
@@ -97,11 +99,12 @@ def replay(store: ReportingStore, url: str, topology: Topology, total: int) -> d
             "seconds": elapsed, "rate": consumer.stats.applied / elapsed}
 
 
-def breakdown(store: ReportingStore, url: str, topology: Topology) -> dict:
-    """The two halves of a replay apart: receiving the stream with pika (into memory), then
-    checking, folding and writing those same messages into an empty database."""
+def breakdown(store: ReportingStore, url: str, topology: Topology,
+              stream_url: str | None) -> dict:
+    """The two halves of a replay apart: receiving the stream (into memory), then checking,
+    folding and writing those same messages into an empty database."""
     batches: list = []
-    source = StreamSource(url, topology.event_log_name, batch_size=5000)
+    source = StreamSource(url, topology.event_log_name, batch_size=5000, stream_url=stream_url)
     started = time.perf_counter()
     for batch in source.batches(None, threading.Event(), stop_when_idle=3.0):
         if batch:
@@ -135,32 +138,45 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=10)
     parser.add_argument("--amqp", default=os.environ.get("DRM_TEST_AMQP_URL", DEFAULT_AMQP))
     parser.add_argument("--postgres", default=DEFAULT_PG)
+    parser.add_argument("--stream-url", default=os.environ.get("DRM_TEST_STREAM_URL",
+                                                               DEFAULT_STREAM),
+                        help="stream-protocol URL; 'none' measures the AMQP 0-9-1 reader only")
     args = parser.parse_args()
     postgres = args.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
     topology = Topology(f"bench{uuid.uuid4().hex[:8]}")
     hosts = [f"H{n}" for n in range(args.hosts)]
     per_host = args.events // args.hosts
     database = f"drm_report_bench_{uuid.uuid4().hex[:8]}"
+    readers = {"AMQP 0-9-1": None}
+    if args.stream_url != "none":
+        readers["stream protocol"] = args.stream_url
+    databases = [f"{database}_{n}" for n in range(2 * len(readers))]
     with open_connection(args.amqp) as connection:
         topology.declare_all(connection.channel())
     try:
         count, seconds, last = publish(args.amqp, topology, hosts, per_host)
         print(f"generated and published {count:,} events from {len(hosts)} hosts "
               f"in {seconds:.1f} s ({count / seconds:,.0f}/s)")
-        report_url = fresh_database(postgres, database)
-        engine = make_engine(report_url)
-        upgrade(engine)
-        store = ReportingStore(engine)
-        result = replay(store, args.amqp, topology, count)
-        print(f"replay into PostgreSQL: {result['applied']:,} events in {result['seconds']:.1f} s"
-              f" = {result['rate']:,.0f} events/s   (target >= 20,000/s); "
-              f"{result['alerts']} alert(s) (the end marker is not an event)")
-        second = make_engine(fresh_database(postgres, database + "_b"))
-        upgrade(second)
-        halves = breakdown(ReportingStore(second), args.amqp, topology)
-        second.dispose()
-        print(f"  of which: receiving with pika alone {halves['receive']:,.0f} messages/s; "
-              f"checks + fold + PostgreSQL writes alone {halves['apply']:,.0f} events/s")
+        names = iter(databases)
+        for label, stream_url in readers.items():
+            engine = make_engine(fresh_database(postgres, next(names)))
+            upgrade(engine)
+            result = replay(ReportingStore(engine), args.amqp, topology, stream_url)
+            print(f"replay into PostgreSQL, {label} reader: {result['applied']:,} events in "
+                  f"{result['seconds']:.1f} s = {result['rate']:,.0f} events/s   "
+                  f"(target >= 20,000/s); {result['alerts']} alert(s) (the end marker is not "
+                  f"an event)")
+            second = make_engine(fresh_database(postgres, next(names)))
+            upgrade(second)
+            halves = breakdown(ReportingStore(second), args.amqp, topology, stream_url)
+            second.dispose()
+            print(f"  of which: receiving alone {halves['receive']:,.0f} messages/s; "
+                  f"checks + fold + PostgreSQL writes alone {halves['apply']:,.0f} events/s")
+            if stream_url is None:  # the as-of queries below read this one
+                store = ReportingStore(engine)
+                report_url = engine.url.render_as_string(hide_password=False)
+            else:
+                engine.dispose()
         moment = last.occurred_at + timedelta(minutes=1)
         timings = [as_of_cli(report_url, args.amqp, topology.namespace, hosts[0], moment)
                    for _ in range(3)]
@@ -171,13 +187,13 @@ def main() -> None:
         print(f"drm report catalog --host {hosts[0]} --as-of T ({found.seq:,} events folded, "
               f"{len(found.rows.get('catalog', {}))} entries): {statistics.median(timings):.2f} s"
               f" as a process (median of 3), {inside:.2f} s in-process   (target <= 2 s)")
-        engine.dispose()
+        store.engine.dispose()
     finally:
         with open_connection(args.amqp) as connection:
             topology.delete_all(connection.channel())
         admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            for name in (database, database + "_b"):
+            for name in databases:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 

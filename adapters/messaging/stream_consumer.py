@@ -13,10 +13,10 @@ Contract of ``StreamConsumer``:
   ``datetime``); errors the broker reports (no such queue, access refused) raise
   ``BrokerClosed`` with its reply code and text.
 - ``poll(timeout)`` returns the deliveries that arrived, as ``(offset, body)`` pairs, waiting up
-  to ``timeout`` seconds for the first; ``[]`` means the stream was quiet that long.
-- ``ack_through(tag)`` grants the stream credit again (acks carry no position: a consumer keeps
-  its own). Heartbeats are sent and checked by ``poll``; a silent broker raises
-  ``ConnectionError``.
+  to ``timeout`` seconds for the first; ``[]`` means the stream was quiet that long. What it
+  returns is acked at once: on a stream an ack only gives credit for more (at most
+  ``prefetch`` wait unread); the consumer keeps its own position.
+- Heartbeats are sent and checked by ``poll``; a silent broker raises ``ConnectionError``.
 """
 from __future__ import annotations
 
@@ -61,7 +61,6 @@ class StreamConsumer:
         self.parser = wire.DeliveryParser(self._on_method)
         self._replies: list[tuple[tuple[int, int], bytes]] = []
         self._ready: list[tuple[int, dict[str, Any], bytes]] = []
-        self.last_tag = 0
         self._sent = self._heard = 0.0
         self._tuned = False  # heartbeats start once both sides agreed on them
 
@@ -135,12 +134,9 @@ class StreamConsumer:
                 break
             self._receive(left)
         ready, self._ready = self._ready, []
-        if ready:
-            self.last_tag = ready[-1][0]
+        if ready:  # handed out: ack them, which gives the stream credit for as many more
+            self._send(wire.ack(1, ready[-1][0]))
         return [(headers.get("x-stream-offset"), body) for _tag, headers, body in ready]
-
-    def ack_through(self, tag: int | None = None) -> None:
-        self._send(wire.ack(1, self.last_tag if tag is None else tag))
 
     # --- internals ---------------------------------------------------------------------------
     def _receive(self, wait: float) -> None:

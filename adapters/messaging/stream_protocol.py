@@ -6,8 +6,8 @@ AMQP 1.0 sections), which is what lets a replay of the shared log run at the spe
 consumer's checks and writes rather than at the speed of a per-message protocol (ADR 0003).
 
 ``StreamProtocolConsumer`` has the same contract as ``stream_consumer.StreamConsumer``:
-``open()``, ``poll(timeout) -> [(offset, body)]``, ``ack_through()`` (here: credit for the next
-chunks), ``close()``. Messages of a chunk before the requested offset are dropped; a chunk whose
+``open()``, ``poll(timeout) -> [(offset, body)]`` (the chunks it hands out are credited at once:
+at most ``credit`` chunks wait unread), ``close()``. Messages of a chunk before the requested offset are dropped; a chunk whose
 CRC does not match raises ``ProtocolError`` (the caller reconnects and reads it again).
 """
 from __future__ import annotations
@@ -163,14 +163,10 @@ class StreamProtocolConsumer:
                 break
             self._receive(left)
         ready, self._ready = self._ready, []
-        return ready
-
-    def ack_through(self, tag: int | None = None) -> None:
-        """Give back the credit of the chunks handed out so far (the broker sends at most
-        ``credit`` chunks ahead of the consumer)."""
-        if self._owed * 2 >= self.credit:
+        if self._owed:  # the chunks handed out: credit for as many more
             self._send(_frame(CREDIT, struct.pack(">BH", 1, self._owed)))
             self._owed = 0
+        return ready
 
     # --- internals ---------------------------------------------------------------------------
     def _request(self, key: int, body: bytes) -> memoryview:

@@ -67,7 +67,6 @@ def replay(url: str, stream: str, offset: Offset = "first", idle_timeout: float 
                 if count or waited >= FIRST_DELIVERY_WAIT:
                     return
                 continue
-            reader.ack_through()
             for record_offset, body in received[:None if limit is None else limit - count]:
                 try:
                     yield StreamRecord(record_offset, decode_event(body))

@@ -1,8 +1,7 @@
 """Choosing how to read the shared log: one call, two protocols, one contract.
 
 ``open_stream_reader(broker_url, stream, offset, stream_url)`` returns an opened reader with
-``poll(timeout) -> [(offset, body)]``, ``ack_through()`` and ``close()`` (also a context
-manager):
+``poll(timeout) -> [(offset, body)]`` and ``close()`` (also a context manager):
 - ``stream_url`` set (``rabbitmq-stream://user:pass@host:5552/vhost``): the stream protocol
   (``stream_protocol.StreamProtocolConsumer``; needs the ``rabbitmq_stream`` plugin);
 - otherwise AMQP 0-9-1 on the broker URL (``stream_consumer.StreamConsumer``).

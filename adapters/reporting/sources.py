@@ -62,7 +62,6 @@ class StreamSource:
             while True:
                 received = reader.poll(self.idle)
                 if not received:
-                    reader.ack_through()  # credit for what was handed out; the position is ours
                     yield batch
                     batch, quiet = [], quiet + self.idle
                     enough = None if stop_when_idle is None else (
@@ -73,7 +72,6 @@ class StreamSource:
                 quiet, started = 0.0, True
                 batch += [SourceRecord(offset, body) for offset, body in received]
                 if len(batch) >= self.batch_size:
-                    reader.ack_through()
                     yield batch
                     batch = []
                     if stop.is_set():

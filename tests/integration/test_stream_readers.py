@@ -41,7 +41,6 @@ def read_all(reader, expected: int) -> list[tuple[int, bytes]]:
             received = reader.poll(10)
             assert received, f"the stream went quiet after {len(got)} of {expected} messages"
             got += received
-            reader.ack_through()
     return got
 
 
@@ -82,3 +81,29 @@ class TestBothReaders:
         amqp_wrong = broker.url.replace(":guest@", ":not-the-password@", 1)
         with pytest.raises((BrokerClosed, ConnectionError)):
             StreamConsumer(amqp_wrong, stream).open()
+
+    def test_polling_past_the_end_keeps_the_connection_open(self, broker, stream_url, log):
+        stream, bodies = log
+        for reader in readers(broker, stream_url, stream, 290):
+            with reader:
+                got: list = []
+                while len(got) < 10:
+                    received = reader.poll(10)
+                    assert received, f"the stream went quiet after {len(got)} of 10"
+                    got += received
+                assert reader.poll(1.5) == [] and reader.poll(0.5) == []
+                assert reader.sock is not None
+
+
+class TestStreamSource:
+    def test_a_whole_read_needs_no_reconnection(self, broker, stream_url, log):
+        import threading
+
+        from adapters.reporting.sources import StreamSource
+        stream, bodies = log
+        for url in (None, stream_url):
+            source = StreamSource(broker.url, stream, batch_size=64, stream_url=url)
+            records = [r for batch in source.batches(None, threading.Event(), stop_when_idle=1.0)
+                       for r in batch]
+            assert [(r.offset, r.body) for r in records] == list(enumerate(bodies))
+            assert source.reconnects == 0
