@@ -89,12 +89,14 @@ def run_serve(args) -> int:
 
 
 def run_rebuild(args) -> int:
+    from adapters.reporting import checkpoints
     from services.audit.bootstrap import local_source, open_reporting_store, stream_source
     from services.audit.consumer import ReportConsumer
 
     settings = load_settings()
     store = open_reporting_store(settings)
     store.clear()
+    checkpoints.clear(store.engine)
     consumer = ReportConsumer(store, on_batch=_show_alerts)
     if settings.embedded:
         consumer.catch_up_local(local_source(settings))

@@ -12,7 +12,6 @@ import orjson
 
 from adapters.db import make_engine
 from adapters.reporting.queries import ReportQueries, open_for_reading
-from projections.reporting.folding import fold_rows
 from projections.reporting.view_rows import view_rows
 from projections.reporting.ingest import HostChain
 from services import messages
@@ -59,14 +58,15 @@ class HostRows:
 
 def host_rows(queries: ReportQueries, host: str, as_of: datetime | None) -> HostRows:
     """The reported rows of ``host`` now (the live tables) or as of ``as_of`` (its stored
-    events up to that time, folded by ``projections.host_fold``)."""
+    events up to that time, folded by ``projections.host_fold``, from a checkpoint when one
+    is usable: ``ReportQueries.view_as_of``)."""
     chain = queries.chain(host)
     if chain is None:
         raise usage(f"no events of host {host} in the reporting store")
     if as_of is None:
         flat = queries.view_rows(host)
     else:
-        flat = view_rows(fold_rows(host, queries.folded_events(host, until=as_of)))
+        flat = view_rows(queries.view_as_of(chain, as_of))
     rows: dict[str, dict[str, Any]] = {}
     for (view, key), text in flat.items():
         rows.setdefault(view, {})[key] = orjson.loads(text)
