@@ -12,8 +12,8 @@ import orjson
 
 from adapters.db import make_engine
 from adapters.reporting.queries import ReportQueries, open_for_reading
-from projections.reporting.view_rows import view_rows
 from projections.reporting.ingest import HostChain
+from projections.reporting.view_rows import view_rows
 from services import messages
 from services.audit.bootstrap import report_database_url
 from services.cli.errors import CliError
