@@ -45,10 +45,12 @@ def fold_event(view: HostView, seq: int, type_: str, version: int,
     return None
 
 
-def fold_rows(host: str, rows: Iterable[tuple[int, str, int, dict]]) -> HostView:
-    """The view of ``host`` from ``(seq, type, version, payload)`` rows in seq order."""
+def fold_rows(host: str, rows: Iterable[tuple[int, str, int, dict]],
+              view: HostView | None = None) -> HostView:
+    """The view of ``host`` from ``(seq, type, version, payload)`` rows in seq order, folded
+    onto ``view`` (a state at an earlier seq) when given."""
     load_fold_modules()
-    view = HostView(host)
+    view = view or HostView(host)
     enabled = gc.isenabled()
     gc.disable()  # the view holds no cycles; GC passes over a growing view cost more than the fold
     try:

@@ -8,14 +8,14 @@ Nothing here runs at import time.
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from adapters.db import make_engine
-from adapters.messaging.topology import Topology
-from adapters.migrations import upgrade
-from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
 from services.settings import Settings
+
+if TYPE_CHECKING:  # imported where used: a report that only reads needs neither pika nor alembic
+    from adapters.reporting.sources import LocalStoresSource, StreamSource
 
 ENV_REPORT_DATABASE_URL = "DRM_REPORT_DATABASE_URL"
 
@@ -27,15 +27,22 @@ def report_database_url(settings: Settings, environ: Mapping[str, str] | None = 
 
 
 def open_reporting_store(settings: Settings, url: str | None = None) -> ReportingStore:
+    from adapters.migrations import upgrade
+
     engine = make_engine(url or report_database_url(settings))
     upgrade(engine)
     return ReportingStore(engine)
 
 
 def stream_source(settings: Settings, batch_size: int = 5000) -> StreamSource:
+    from adapters.messaging.topology import Topology
+    from adapters.reporting.sources import StreamSource
+
     return StreamSource(settings.broker_url, Topology(settings.namespace).event_log_name,
                         batch_size=batch_size, stream_url=settings.stream_url)
 
 
 def local_source(settings: Settings) -> LocalStoresSource:
+    from adapters.reporting.sources import LocalStoresSource
+
     return LocalStoresSource(settings.data_dir, settings.database_url)

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from adapters.reporting.checkpoints import Checkpointer
 from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
 from projections.reporting.folding import fold_rows
@@ -44,6 +45,7 @@ class ReportConsumer:
         self.on_batch = on_batch or (lambda changes: None)
         self.stats = ConsumerStats()
         self.ingestor = self.resume()
+        self.checkpoints = Checkpointer(store.engine)  # as-of checkpoints, after each ingest
 
     def resume(self) -> Ingestor:
         """The ingestor as the store's last commit left it."""
@@ -54,6 +56,7 @@ class ReportConsumer:
     def apply(self, records: Iterable[SourceRecord], source: str) -> BatchChanges:
         """Check, fold and store one batch (with its position) in one transaction."""
         changes = self.ingestor.ingest(records)
+        self.checkpoints.after_ingest(self.ingestor.views, changes)
         if changes.received:
             try:
                 self.store.write(changes, source)
@@ -76,7 +79,9 @@ class ReportConsumer:
         try:
             for batch in source.batches(after, stop, stop_when_idle):
                 if batch:
-                    committer.submit(self.ingestor.ingest(batch))
+                    changes = self.ingestor.ingest(batch)
+                    self.checkpoints.after_ingest(self.ingestor.views, changes)
+                    committer.submit(changes)
         finally:
             failed = committer.close()
         if failed is not None:

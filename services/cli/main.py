@@ -1,8 +1,10 @@
 """The ``drm`` command line: one sub-command per manual command, plus the console aliases.
 
 Each module listed in ``COMMAND_MODULES`` exposes ``register(subparsers)``; every parser it
-adds sets ``func(args) -> int`` (the exit code). Modules are imported lazily so that ``--help``
-stays fast and nothing connects at import time.
+adds sets ``func(args) -> int`` (the exit code). Modules are imported lazily: a command line
+whose first word is in ``COMMAND_NAMES`` imports only the module that registers that command
+(start-up is most of a short report's time); anything else (``--help``, an unknown command)
+builds the whole parser, so the messages are the same either way.
 """
 from __future__ import annotations
 
@@ -30,21 +32,48 @@ COMMAND_MODULES = (
     "services.cli.lineage",
 )
 
+COMMAND_NAMES = {  # command -> the module that registers it (a unit test keeps this complete)
+    "hostinfo": "services.cli.hostinfo",
+    "log": "services.cli.log", "verify": "services.cli.log",
+    "agent": "services.cli.agent",
+    "lab": "services.cli.lab",
+    "pairdisplay": "services.cli.pairdisplay",
+    "fsbackup": "services.cli.filesystem", "fsdisplay": "services.cli.filesystem",
+    "fsrestore": "services.cli.filesystem",
+    "appcat": "services.cli.catalog", "fscat": "services.cli.catalog",
+    "cgctl": "services.cli.copy_groups", "resync": "services.cli.copy_groups",
+    "mediabackup": "services.cli.tape", "mediarestore": "services.cli.tape",
+    "mount": "services.cli.tape", "umount": "services.cli.tape",
+    "tapecat": "services.cli.tape_catalog", "tapeinit": "services.cli.tape_catalog",
+    "report": "services.cli.report",
+    "audit": "services.cli.audit",
+    "dbexport": "services.cli.transfer", "dbimport": "services.cli.transfer",
+    "lineage": "services.cli.lineage",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command modules a parser for ``argv`` needs: the one registering its command, or
+    every module when the first word is not a known command."""
+    module = COMMAND_NAMES.get(argv[0]) if argv else None
+    return (module,) if module in COMMAND_MODULES else COMMAND_MODULES
+
+
+def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="drm",
         description="Replication-based backup and restore of file systems on storage arrays, "
         "every operation an event.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="<command>")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if modules is None else modules:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(modules_for(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

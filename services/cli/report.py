@@ -11,13 +11,14 @@ import signal
 import sys
 import threading
 
-from services.audit.bootstrap import local_source, open_reporting_store, stream_source
-from services.audit.consumer import ReportConsumer
 from services.cli import catalog_layouts as layout
 from services.cli.output import emit_json
 from services.cli.report_common import host_rows, open_queries, parse_time
 from services.cli.report_summary import lineage_lines, summary_documents, summary_lines
 from services.settings import load_settings
+
+# The consumer's modules (alembic, pika, kombu) are imported by ``serve`` and ``rebuild`` only:
+# a report reads the database, and importing them would cost most of its start-up.
 
 
 def register(subparsers) -> None:
@@ -70,6 +71,9 @@ def _show_alerts(changes) -> None:
 
 
 def run_serve(args) -> int:
+    from services.audit.bootstrap import local_source, open_reporting_store, stream_source
+    from services.audit.consumer import ReportConsumer
+
     settings = load_settings()
     consumer = ReportConsumer(open_reporting_store(settings), on_batch=_show_alerts)
     stop = _stopper()
@@ -85,9 +89,14 @@ def run_serve(args) -> int:
 
 
 def run_rebuild(args) -> int:
+    from adapters.reporting import checkpoints
+    from services.audit.bootstrap import local_source, open_reporting_store, stream_source
+    from services.audit.consumer import ReportConsumer
+
     settings = load_settings()
     store = open_reporting_store(settings)
     store.clear()
+    checkpoints.clear(store.engine)
     consumer = ReportConsumer(store, on_batch=_show_alerts)
     if settings.embedded:
         consumer.catch_up_local(local_source(settings))

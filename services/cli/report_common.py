@@ -10,12 +10,12 @@ from typing import Any
 
 import orjson
 
-from adapters.reporting.queries import ReportQueries
-from projections.reporting.folding import fold_rows
+from adapters.db import make_engine
+from adapters.reporting.queries import ReportQueries, open_for_reading
+from projections.reporting.ingest import HostChain
 from projections.reporting.view_rows import view_rows
 from services import messages
-from services.audit.bootstrap import local_source, open_reporting_store
-from services.audit.consumer import ReportConsumer
+from services.audit.bootstrap import report_database_url
 from services.cli.errors import CliError
 from services.settings import load_settings
 
@@ -36,11 +36,16 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 def open_queries() -> ReportQueries:
-    """The reporting store; in the embedded mode first caught up from the local stores."""
+    """The reporting store; in the embedded mode first caught up from the local stores (the
+    consumer's path, migrations included), else only read (see ``open_for_reading``)."""
     settings = load_settings()
+    if not settings.embedded:
+        return open_for_reading(make_engine(report_database_url(settings)))
+    from services.audit.bootstrap import local_source, open_reporting_store
+    from services.audit.consumer import ReportConsumer
+
     store = open_reporting_store(settings)
-    if settings.embedded:
-        ReportConsumer(store).catch_up_local(local_source(settings))
+    ReportConsumer(store).catch_up_local(local_source(settings))
     return ReportQueries(store)
 
 
@@ -53,24 +58,25 @@ class HostRows:
 
 def host_rows(queries: ReportQueries, host: str, as_of: datetime | None) -> HostRows:
     """The reported rows of ``host`` now (the live tables) or as of ``as_of`` (its stored
-    events up to that time, folded by ``projections.host_fold``)."""
-    if queries.chain(host) is None:
+    events up to that time, folded by ``projections.host_fold``, from a checkpoint when one
+    is usable: ``ReportQueries.view_as_of``)."""
+    chain = queries.chain(host)
+    if chain is None:
         raise usage(f"no events of host {host} in the reporting store")
     if as_of is None:
         flat = queries.view_rows(host)
     else:
-        flat = view_rows(fold_rows(host, queries.store.folded_events(host, until=as_of)))
+        flat = view_rows(queries.view_as_of(chain, as_of))
     rows: dict[str, dict[str, Any]] = {}
     for (view, key), text in flat.items():
         rows.setdefault(view, {})[key] = orjson.loads(text)
     seq = rows.get("host", {}).get("", {}).get("seq", 0)
-    warn_untrusted(queries, host, seq)
+    warn_untrusted(chain, seq)
     return HostRows(host, rows, seq)
 
 
-def warn_untrusted(queries: ReportQueries, host: str, seq: int) -> None:
-    chain = queries.chain(host)
+def warn_untrusted(chain: HostChain | None, seq: int) -> None:
     if chain and chain.untrusted_from is not None and chain.untrusted_from <= seq:
-        print(f"{messages.STORE_INTEGRITY} WARNING: the views of host {host} are untrusted "
+        print(f"{messages.STORE_INTEGRITY} WARNING: the views of host {chain.host} are untrusted "
               f"from seq {chain.untrusted_from} ({chain.untrusted_reason}); "
-              f"see drm audit verify --host {host}", file=sys.stderr)
+              f"see drm audit verify --host {chain.host}", file=sys.stderr)
