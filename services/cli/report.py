@@ -15,7 +15,8 @@ from services.audit.bootstrap import local_source, open_reporting_store, stream_
 from services.audit.consumer import ReportConsumer
 from services.cli import catalog_layouts as layout
 from services.cli.output import emit_json
-from services.cli.report_common import host_rows, open_queries, parse_time
+from services.cli.report_common import (SERVE, host_rows, open_queries, parse_time,
+                                         take_lease)
 from services.cli.report_summary import lineage_lines, summary_documents, summary_lines
 from services.settings import load_settings
 
@@ -71,13 +72,15 @@ def _show_alerts(changes) -> None:
 
 def run_serve(args) -> int:
     settings = load_settings()
-    consumer = ReportConsumer(open_reporting_store(settings), on_batch=_show_alerts)
-    stop = _stopper()
-    if settings.embedded:
-        consumer.follow_local(local_source(settings), stop)
-    else:
-        source = stream_source(settings, args.batch_size)
-        consumer.follow_stream(source, stop, stop_when_idle=args.until_idle)
+    store = open_reporting_store(settings)
+    with take_lease(store, SERVE):  # for the consumer's whole life
+        consumer = ReportConsumer(store, on_batch=_show_alerts)
+        stop = _stopper()
+        if settings.embedded:
+            consumer.follow_local(local_source(settings), stop)
+        else:
+            source = stream_source(settings, args.batch_size)
+            consumer.follow_stream(source, stop, stop_when_idle=args.until_idle)
     stats = consumer.stats
     print(f"applied {stats.applied} events in {stats.batches} batches, "
           f"{stats.duplicates} duplicates dropped, {stats.alerts} alerts", file=sys.stderr)
@@ -87,13 +90,14 @@ def run_serve(args) -> int:
 def run_rebuild(args) -> int:
     settings = load_settings()
     store = open_reporting_store(settings)
-    store.clear()
-    consumer = ReportConsumer(store, on_batch=_show_alerts)
-    if settings.embedded:
-        consumer.catch_up_local(local_source(settings))
-    else:
-        consumer.follow_stream(stream_source(settings), threading.Event(),
-                               stop_when_idle=args.idle)
+    with take_lease(store, "drm report rebuild"):  # refused while a serve runs: nothing cleared
+        store.clear()
+        consumer = ReportConsumer(store, on_batch=_show_alerts)
+        if settings.embedded:
+            consumer.catch_up_local(local_source(settings))
+        else:
+            consumer.follow_stream(stream_source(settings), threading.Event(),
+                                   stop_when_idle=args.idle)
     stats = consumer.stats
     print(f"rebuilt from the start: {stats.applied} events, {len(consumer.ingestor.chains)} "
           f"hosts, {stats.alerts} alerts")
