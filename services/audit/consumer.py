@@ -17,6 +17,7 @@ from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
 from projections.reporting.folding import fold_rows
 from projections.reporting.ingest import BatchChanges, Ingestor, SourceRecord
+from services.audit.healing import Healer
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class ReportConsumer:
         self.on_batch = on_batch or (lambda changes: None)
         self.stats = ConsumerStats()
         self.ingestor = self.resume()
+        self.healer = Healer(store)  # late events that close a gap: see services.audit.healing
+        self.healer.heal(self.ingestor, Healer.untrusted(self.ingestor))
 
     def resume(self) -> Ingestor:
         """The ingestor as the store's last commit left it."""
@@ -62,6 +65,7 @@ class ReportConsumer:
                 raise
             self.stats.add(changes)
             self.on_batch(changes)
+            self.healer.heal(self.ingestor, Healer.candidates(changes, self.ingestor))
         return changes
 
     def follow_stream(self, source: StreamSource, stop: threading.Event,
@@ -76,13 +80,25 @@ class ReportConsumer:
         try:
             for batch in source.batches(after, stop, stop_when_idle):
                 if batch:
-                    committer.submit(self.ingestor.ingest(batch))
+                    changes = self.ingestor.ingest(batch)
+                    committer.submit(changes)
+                    if heal := Healer.candidates(changes, self.ingestor):
+                        committer = self._drained(committer, source.name)
+                        self.healer.heal(self.ingestor, heal)
         finally:
             failed = committer.close()
         if failed is not None:
             self.ingestor = self.resume()
             raise failed
         return self.stats
+
+    def _drained(self, committer: "_Committer", source: str) -> "_Committer":
+        """Wait until the batches in flight committed (a heal reads them); a fresh writer."""
+        failed = committer.close()
+        if failed is not None:
+            self.ingestor = self.resume()
+            raise failed
+        return _Committer(self, source)
 
     def catch_up_local(self, source: LocalStoresSource) -> ConsumerStats:
         """Apply every event of the local stores not applied yet (embedded mode)."""
