@@ -13,8 +13,12 @@ from typing import Mapping
 from adapters.db import make_engine
 from adapters.messaging.topology import Topology
 from adapters.migrations import upgrade
+from adapters.messaging.connection import open_connection
+from adapters.messaging.republish import CommandSender
+from adapters.reporting.heal_store import HealStore
 from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
+from services.audit.gap_requests import GapRequests
 from services.settings import Settings
 
 ENV_REPORT_DATABASE_URL = "DRM_REPORT_DATABASE_URL"
@@ -39,3 +43,11 @@ def stream_source(settings: Settings, batch_size: int = 5000) -> StreamSource:
 
 def local_source(settings: Settings) -> LocalStoresSource:
     return LocalStoresSource(settings.data_dir, settings.database_url)
+
+
+def gap_requests(settings: Settings, store: ReportingStore) -> GapRequests:
+    """Asks hosts' agents, over the command exchange, to publish their missing ranges again."""
+    sender = CommandSender(lambda: open_connection(settings.broker_url),
+                           Topology(settings.namespace))
+    return GapRequests(HealStore(store).missing_ranges, sender.send,
+                       principal=f"drm-report@{settings.hostname}")

@@ -11,7 +11,8 @@ import signal
 import sys
 import threading
 
-from services.audit.bootstrap import local_source, open_reporting_store, stream_source
+from services.audit.bootstrap import (gap_requests, local_source, open_reporting_store,
+                                      stream_source)
 from services.audit.consumer import ReportConsumer
 from services.cli import catalog_layouts as layout
 from services.cli.output import emit_json
@@ -70,17 +71,30 @@ def _show_alerts(changes) -> None:
               flush=True)
 
 
+def _show_heal(alert) -> None:
+    host, seq, kind, detail, _ = alert
+    print(f"NOTE {kind} host={host} seq={seq}: {detail}", file=sys.stderr, flush=True)
+
+
 def run_serve(args) -> int:
     settings = load_settings()
     store = open_reporting_store(settings)
     with take_lease(store, SERVE):  # for the consumer's whole life
-        consumer = ReportConsumer(store, on_batch=_show_alerts)
         stop = _stopper()
-        if settings.embedded:
+        if settings.embedded:  # the local stores are read directly: no gap to ask about
+            consumer = ReportConsumer(store, on_batch=_show_alerts)
             consumer.follow_local(local_source(settings), stop)
         else:
+            requests = gap_requests(settings, store)
+            consumer = ReportConsumer(store, on_batch=lambda changes: (
+                _show_alerts(changes), requests.on_batch(changes)))
+            consumer.healer.on_heal = _show_heal
+            requests.ask_open(consumer.healer.untrusted(consumer.ingestor))
             source = stream_source(settings, args.batch_size)
-            consumer.follow_stream(source, stop, stop_when_idle=args.until_idle)
+            try:
+                consumer.follow_stream(source, stop, stop_when_idle=args.until_idle)
+            finally:
+                requests.close()
     stats = consumer.stats
     print(f"applied {stats.applied} events in {stats.batches} batches, "
           f"{stats.duplicates} duplicates dropped, {stats.alerts} alerts", file=sys.stderr)
