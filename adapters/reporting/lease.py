@@ -25,8 +25,10 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
+import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import Connection, Engine, text
 
@@ -125,12 +127,30 @@ class ConsumerLease:
         os.pwrite(fd, f"{self.holder}\n".encode(), 0)
         self._held = fd
 
+    def check(self) -> bool:
+        """Whether the lease is still held. On PostgreSQL the session can end under a live
+        holder (server restart, cut connection, terminated backend), and the lock with it."""
+        held = self._held
+        if not isinstance(held, Connection):
+            return held is not None
+        try:
+            got = held.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = pg_backend_pid() AND classid = :c AND objid = :i"),
+                {"c": LOCK_CLASS, "i": LOCK_ID}).scalar()
+            held.commit()
+            return bool(got)
+        except Exception:  # noqa: BLE001 - a broken session holds nothing
+            return False
+
     def release(self) -> None:
         held, self._held = self._held, None
         if isinstance(held, Connection):
             try:
                 held.execute(text("SELECT pg_advisory_unlock(:c, :i)"),
                              {"c": LOCK_CLASS, "i": LOCK_ID})
+            except Exception:  # noqa: BLE001 - a session already gone holds no lock
+                pass
             finally:
                 held.invalidate()  # the session ends: nothing of it goes back to the pool
                 held.close()
@@ -142,3 +162,30 @@ class ConsumerLease:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+class LeaseWatch(threading.Thread):
+    """Checks a long-held lease every ``every`` seconds; calls ``on_lost`` once (and sets
+    ``lost``) when it is gone, so the holder stops instead of writing unguarded."""
+
+    def __init__(self, lease: ConsumerLease, on_lost: Callable[[], None],
+                 every: float = 2.0) -> None:
+        super().__init__(name="lease-watch", daemon=True)
+        self.lease, self.on_lost, self.every = lease, on_lost, every
+        self.lost = False
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self.every):
+            if not self.lease.check():
+                self.lost = True
+                self.on_lost()
+                return
+
+    def __enter__(self) -> "LeaseWatch":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self.join()

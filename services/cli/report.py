@@ -11,10 +11,13 @@ import signal
 import sys
 import threading
 
+from adapters.reporting.lease import LeaseWatch
 from services.audit.bootstrap import (gap_requests, local_source, open_reporting_store,
                                       stream_source)
+from services import messages
 from services.audit.consumer import ReportConsumer
 from services.cli import catalog_layouts as layout
+from services.cli.errors import CliError
 from services.cli.output import emit_json
 from services.cli.report_common import (SERVE, host_rows, open_queries, parse_time,
                                          take_lease)
@@ -79,8 +82,8 @@ def _show_heal(alert) -> None:
 def run_serve(args) -> int:
     settings = load_settings()
     store = open_reporting_store(settings)
-    with take_lease(store, SERVE):  # for the consumer's whole life
-        stop = _stopper()
+    stop = _stopper()
+    with take_lease(store, SERVE) as lease, LeaseWatch(lease, stop.set) as watch:  # lifelong
         if settings.embedded:  # the local stores are read directly: no gap to ask about
             consumer = ReportConsumer(store, on_batch=_show_alerts)
             consumer.follow_local(local_source(settings), stop)
@@ -95,6 +98,11 @@ def run_serve(args) -> int:
                 consumer.follow_stream(source, stop, stop_when_idle=args.until_idle)
             finally:
                 requests.close()
+    if watch.lost:
+        raise CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.REPORT_IN_USE, "the consumer lease of the reporting database was lost "
+                                    "(its database session ended); the consumer stopped, with "
+                                    "everything it committed kept. Start it again"))
     stats = consumer.stats
     print(f"applied {stats.applied} events in {stats.batches} batches, "
           f"{stats.duplicates} duplicates dropped, {stats.alerts} alerts", file=sys.stderr)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from adapters.db import make_engine
 from adapters.migrations import upgrade
@@ -42,6 +43,16 @@ class TestConsumerLease:
             first.release()
         with ConsumerLease(engine, "drm report rebuild") as second:
             assert second.held
+        engine.dispose()
+
+    def test_check_tells_whether_the_lease_is_still_held(self, any_report_url):
+        engine = make_engine(any_report_url)
+        lease = ConsumerLease(engine)
+        assert not lease.check()
+        lease.acquire()
+        assert lease.check()
+        lease.release()
+        assert not lease.check()
         engine.dispose()
 
     def test_release_is_idempotent_and_the_lease_can_be_taken_again(self, any_report_url):
@@ -151,3 +162,28 @@ class TestDistributedPostgres:
         lease.release()
         assert main(["report", "rebuild", "--idle", "1.5"]) == 0
         assert snapshot(report_store) == before
+
+    def test_serve_stops_with_an_error_when_its_lease_session_ends(
+            self, broker, stream, report_store, report_url, tmp_path, monkeypatch):
+        env = {**os.environ, "DRM_BROKER_URL": broker.url, "DRM_DATA_DIR": str(tmp_path),
+               "DRM_NAMESPACE": broker.topology.namespace, "DRM_REPORT_DATABASE_URL": report_url}
+        env.pop("DRM_DATABASE_URL", None)
+        events = list(history(broker.host(), 10))
+        stream(events)
+        process = serve_process(env)
+        try:
+            assert wait_until(lambda: any(c.last_seq == events[-1].seq
+                                          for c in report_store.chains()), timeout=60)
+            with report_store.engine.connect() as conn:  # as a server restart would
+                ended = conn.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                    "datname = current_database() AND application_name LIKE 'drm report serve%'"
+                )).scalar()
+            assert ended == 1
+            _, err = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                killed(process)
+        assert process.returncode != 0
+        assert "DRM-90007" in err.decode() and "lease of the reporting database was lost" in \
+            err.decode()
