@@ -3,6 +3,7 @@
 Reporting database, in order: ``DRM_REPORT_DATABASE_URL``, else ``DRM_DATABASE_URL``, else
 ``<DRM_DATA_DIR>/report.db`` (SQLite). Source: the RabbitMQ stream ``<ns>.events.log`` when a
 broker is configured, else the hosts' local stores under ``DRM_DATA_DIR`` (embedded mode).
+With a broker, gaps are asked for again over the command exchange (``gap_requests``).
 Nothing here runs at import time.
 """
 from __future__ import annotations
@@ -11,10 +12,10 @@ import os
 from typing import Mapping
 
 from adapters.db import make_engine
-from adapters.messaging.topology import Topology
-from adapters.migrations import upgrade
 from adapters.messaging.connection import open_connection
 from adapters.messaging.republish import CommandSender
+from adapters.messaging.topology import Topology
+from adapters.migrations import upgrade
 from adapters.reporting.heal_store import HealStore
 from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
