@@ -12,6 +12,7 @@ AGENT_TIMEOUT = "DRM-90003"
 INTERNAL_ERROR = "DRM-90004"
 BAD_COMMAND = "DRM-90005"
 STORE_INTEGRITY = "DRM-90006"
+REPORT_IN_USE = "DRM-90007"  # another drm report serve/rebuild holds the reporting database
 
 
 def start_line(command: str) -> str:

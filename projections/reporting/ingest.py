@@ -32,7 +32,7 @@ from projections.host_view import HostView
 from projections.reporting.folding import fold_event, load_fold_modules
 from projections.reporting.view_rows import Rows, diff, view_rows
 
-NOTE_KINDS = frozenset({"unknown-type"})  # reported, but not a fault of the history
+NOTE_KINDS = frozenset({"unknown-type", "gap-filled"})  # reported, not a fault of the history
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from adapters.event_store import SqlEventStore
 from adapters.host_facts import LocalHostFacts
 from adapters.messaging.connection import open_connection
 from adapters.messaging.relay import OutboxRelay
+from adapters.messaging.republish import EventRepublisher
 from adapters.messaging.topology import Topology
 from adapters.migrations import upgrade
 from adapters.lab.provision import open_storage, stored_lab
@@ -53,8 +54,10 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
     store = store or open_store(settings, host)
     peers = peers or PeerCommands(lambda: open_connection(settings.broker_url),
                                   Topology(settings.namespace))
+    republisher = EventRepublisher(lambda: open_connection(settings.broker_url),
+                                   Topology(settings.namespace))
     adapters = {"host_facts": LocalHostFacts(), "settings": settings, "peers": peers,
-                **storage_adapters(settings)}
+                "republisher": republisher, **storage_adapters(settings)}
     slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(adapters["lab"], host))
     agent = HostAgent(host, store, COMMAND_HANDLERS, adapters, queries=QUERY_HANDLERS,
                       exclusive=exclusive, command_slot=slot)

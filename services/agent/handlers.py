@@ -12,6 +12,7 @@ from events.outcomes import CommandCompleted
 from services.agent.filesystem.handlers import FS_COMMAND_HANDLERS
 from services.agent.filesystem.queries import FS_QUERY_HANDLERS
 from services.agent.filesystem.recovery import RECOVER, recover_workflows
+from services.agent.republish import REPUBLISH_QUERY_HANDLERS
 from services.agent.service import AgentContext, Handler, QueryHandler
 from services.agent.backup_server.handlers import BK_COMMAND_HANDLERS, BK_QUERY_HANDLERS
 from services.agent.backup_server.recovery import RECOVER_BK, recover as recover_backup_server
@@ -42,4 +43,5 @@ COMMAND_HANDLERS: dict[str, Handler] = {
 QUERY_HANDLERS: dict[str, QueryHandler] = {
     **FS_QUERY_HANDLERS,
     **BK_QUERY_HANDLERS,
+    **REPUBLISH_QUERY_HANDLERS,  # a consumer found a gap: publish a stored range again
 }

@@ -3,6 +3,7 @@
 Reporting database, in order: ``DRM_REPORT_DATABASE_URL``, else ``DRM_DATABASE_URL``, else
 ``<DRM_DATA_DIR>/report.db`` (SQLite). Source: the RabbitMQ stream ``<ns>.events.log`` when a
 broker is configured, else the hosts' local stores under ``DRM_DATA_DIR`` (embedded mode).
+With a broker, gaps are asked for again over the command exchange (``gap_requests``).
 Nothing here runs at import time.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from services.settings import Settings
 
 if TYPE_CHECKING:  # imported where used: a report that only reads needs neither pika nor alembic
     from adapters.reporting.sources import LocalStoresSource, StreamSource
+    from services.audit.gap_requests import GapRequests
 
 ENV_REPORT_DATABASE_URL = "DRM_REPORT_DATABASE_URL"
 
@@ -46,3 +48,17 @@ def local_source(settings: Settings) -> LocalStoresSource:
     from adapters.reporting.sources import LocalStoresSource
 
     return LocalStoresSource(settings.data_dir, settings.database_url)
+
+
+def gap_requests(settings: Settings, store: ReportingStore) -> GapRequests:
+    """Asks hosts' agents, over the command exchange, to publish their missing ranges again."""
+    from adapters.messaging.connection import open_connection
+    from adapters.messaging.republish import CommandSender
+    from adapters.messaging.topology import Topology
+    from adapters.reporting.heal_store import HealStore
+    from services.audit.gap_requests import GapRequests
+
+    sender = CommandSender(lambda: open_connection(settings.broker_url),
+                           Topology(settings.namespace))
+    return GapRequests(HealStore(store).missing_ranges, sender.send,
+                       principal=f"drm-report@{settings.hostname}")

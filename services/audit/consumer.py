@@ -18,6 +18,7 @@ from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
 from projections.reporting.folding import fold_rows
 from projections.reporting.ingest import BatchChanges, Ingestor, SourceRecord
+from services.audit.healing import Healer
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class ReportConsumer:
         self.stats = ConsumerStats()
         self.ingestor = self.resume()
         self.checkpoints = Checkpointer(store.engine)  # as-of checkpoints, after each ingest
+        self.healer = Healer(store)  # late events that close a gap: see services.audit.healing
+        self.healer.heal(self.ingestor, Healer.untrusted(self.ingestor))
 
     def resume(self) -> Ingestor:
         """The ingestor as the store's last commit left it."""
@@ -65,6 +68,7 @@ class ReportConsumer:
                 raise
             self.stats.add(changes)
             self.on_batch(changes)
+            self.healer.heal(self.ingestor, Healer.candidates(changes, self.ingestor))
         return changes
 
     def follow_stream(self, source: StreamSource, stop: threading.Event,
@@ -82,12 +86,23 @@ class ReportConsumer:
                     changes = self.ingestor.ingest(batch)
                     self.checkpoints.after_ingest(self.ingestor.views, changes)
                     committer.submit(changes)
+                    if heal := Healer.candidates(changes, self.ingestor):
+                        committer = self._drained(committer, source.name)
+                        self.healer.heal(self.ingestor, heal)
         finally:
             failed = committer.close()
         if failed is not None:
             self.ingestor = self.resume()
             raise failed
         return self.stats
+
+    def _drained(self, committer: "_Committer", source: str) -> "_Committer":
+        """Wait until the batches in flight committed (a heal reads them); a fresh writer."""
+        failed = committer.close()
+        if failed is not None:
+            self.ingestor = self.resume()
+            raise failed
+        return _Committer(self, source)
 
     def catch_up_local(self, source: LocalStoresSource) -> ConsumerStats:
         """Apply every event of the local stores not applied yet (embedded mode)."""

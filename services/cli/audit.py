@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.reporting.queries import LogFilter, is_note
+from projections.reporting.heal import resolved
 from events.canonical import format_timestamp
 from services import messages
 from services.cli.errors import CliError
@@ -58,12 +59,16 @@ def run_verify(args) -> int:
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.BAD_COMMAND, f"no events of host {args.host} in the reporting store"))
     alerts = queries.alerts(args.host)
+    answered = resolved(alerts)  # gaps (and what they caused) that a later heal closed
     results, failed = [], False
     for chain in chains:
         own = [a for a in alerts if a["host"] == chain.host]
-        problems = queries.walk(chain.host) + [f"alert {a['kind']} at seq {a['seq']}: "
-                                               f"{a['detail']}" for a in own if not is_note(a)]
-        notes = [f"{a['kind']} at seq {a['seq']}: {a['detail']}" for a in own if is_note(a)]
+        problems = queries.walk(chain.host) + [
+            f"alert {a['kind']} at seq {a['seq']}: {a['detail']}" for a in own
+            if not is_note(a) and a["id"] not in answered]
+        notes = [f"{a['kind']} at seq {a['seq']}: {a['detail']}"
+                 + (" (resolved by the later gap-filled)" if a["id"] in answered else "")
+                 for a in own if is_note(a) or a["id"] in answered]
         failed = failed or bool(problems)
         results.append({"host": chain.host, "last_seq": chain.last_seq, "ok": not problems,
                         "problems": problems, "notes": notes,

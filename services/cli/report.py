@@ -11,9 +11,12 @@ import signal
 import sys
 import threading
 
+from services import messages
 from services.cli import catalog_layouts as layout
+from services.cli.errors import CliError
 from services.cli.output import emit_json
-from services.cli.report_common import host_rows, open_queries, parse_time
+from services.cli.report_common import (SERVE, host_rows, open_queries, parse_time,
+                                         take_lease)
 from services.cli.report_summary import lineage_lines, summary_documents, summary_lines
 from services.settings import load_settings
 
@@ -70,18 +73,40 @@ def _show_alerts(changes) -> None:
               flush=True)
 
 
+def _show_heal(alert) -> None:
+    host, seq, kind, detail, _ = alert
+    print(f"NOTE {kind} host={host} seq={seq}: {detail}", file=sys.stderr, flush=True)
+
+
 def run_serve(args) -> int:
-    from services.audit.bootstrap import local_source, open_reporting_store, stream_source
+    from adapters.reporting.lease import LeaseWatch
+    from services.audit.bootstrap import (gap_requests, local_source, open_reporting_store,
+                                          stream_source)
     from services.audit.consumer import ReportConsumer
 
     settings = load_settings()
-    consumer = ReportConsumer(open_reporting_store(settings), on_batch=_show_alerts)
+    store = open_reporting_store(settings)
     stop = _stopper()
-    if settings.embedded:
-        consumer.follow_local(local_source(settings), stop)
-    else:
-        source = stream_source(settings, args.batch_size)
-        consumer.follow_stream(source, stop, stop_when_idle=args.until_idle)
+    with take_lease(store, SERVE) as lease, LeaseWatch(lease, stop.set) as watch:  # lifelong
+        if settings.embedded:  # the local stores are read directly: no gap to ask about
+            consumer = ReportConsumer(store, on_batch=_show_alerts)
+            consumer.follow_local(local_source(settings), stop)
+        else:
+            requests = gap_requests(settings, store)
+            consumer = ReportConsumer(store, on_batch=lambda changes: (
+                _show_alerts(changes), requests.on_batch(changes)))
+            consumer.healer.on_heal = _show_heal
+            requests.ask_open(consumer.healer.untrusted(consumer.ingestor))
+            source = stream_source(settings, args.batch_size)
+            try:
+                consumer.follow_stream(source, stop, stop_when_idle=args.until_idle)
+            finally:
+                requests.close()
+    if watch.lost:
+        raise CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.REPORT_IN_USE, "the consumer lease of the reporting database was lost "
+                                    "(its database session ended); the consumer stopped, with "
+                                    "everything it committed kept. Start it again"))
     stats = consumer.stats
     print(f"applied {stats.applied} events in {stats.batches} batches, "
           f"{stats.duplicates} duplicates dropped, {stats.alerts} alerts", file=sys.stderr)
@@ -95,14 +120,15 @@ def run_rebuild(args) -> int:
 
     settings = load_settings()
     store = open_reporting_store(settings)
-    store.clear()
-    checkpoints.clear(store.engine)
-    consumer = ReportConsumer(store, on_batch=_show_alerts)
-    if settings.embedded:
-        consumer.catch_up_local(local_source(settings))
-    else:
-        consumer.follow_stream(stream_source(settings), threading.Event(),
-                               stop_when_idle=args.idle)
+    with take_lease(store, "drm report rebuild"):  # refused while a serve runs: nothing cleared
+        store.clear()
+        checkpoints.clear(store.engine)
+        consumer = ReportConsumer(store, on_batch=_show_alerts)
+        if settings.embedded:
+            consumer.catch_up_local(local_source(settings))
+        else:
+            consumer.follow_stream(stream_source(settings), threading.Event(),
+                                   stop_when_idle=args.idle)
     stats = consumer.stats
     print(f"rebuilt from the start: {stats.applied} events, {len(consumer.ingestor.chains)} "
           f"hosts, {stats.alerts} alerts")

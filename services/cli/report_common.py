@@ -11,7 +11,9 @@ from typing import Any
 import orjson
 
 from adapters.db import make_engine
+from adapters.reporting.lease import ConsumerLease, LeaseHeld
 from adapters.reporting.queries import ReportQueries, open_for_reading
+from adapters.reporting.store import ReportingStore
 from projections.reporting.ingest import HostChain
 from projections.reporting.view_rows import view_rows
 from services import messages
@@ -35,18 +37,54 @@ def parse_time(text: str | None) -> datetime | None:
     return moment.astimezone(timezone.utc)
 
 
+CATCH_UP_WAIT = 10.0  # seconds an embedded report waits for another one's catch-up
+SERVE = "drm report serve"
+
+
+def take_lease(store: ReportingStore, purpose: str, wait: float = 0.0) -> ConsumerLease:
+    """The reporting database's consumer lease, or the refusal ``KAVX0006-E (DRM-90007)``."""
+    try:
+        return ConsumerLease(store.engine, purpose).acquire(wait)
+    except LeaseHeld as held:
+        raise CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.REPORT_IN_USE, f"{held}; {purpose} needs it alone. Stop the other "
+                                    f"consumer first, or use another reporting database")) from None
+
+
 def open_queries() -> ReportQueries:
     """The reporting store; in the embedded mode first caught up from the local stores (the
     consumer's path, migrations included), else only read (see ``open_for_reading``)."""
     settings = load_settings()
     if not settings.embedded:
         return open_for_reading(make_engine(report_database_url(settings)))
-    from services.audit.bootstrap import local_source, open_reporting_store
-    from services.audit.consumer import ReportConsumer
+    from services.audit.bootstrap import open_reporting_store
 
     store = open_reporting_store(settings)
-    ReportConsumer(store).catch_up_local(local_source(settings))
+    _catch_up(store, settings)
     return ReportQueries(store)
+
+
+def _catch_up(store: ReportingStore, settings) -> None:
+    """The catch-up writes, so it holds the consumer lease while it runs, waiting up to
+    ``CATCH_UP_WAIT`` for another report's catch-up. When a ``drm report serve`` holds the
+    lease, that consumer brings the store up to date: the report reads the store as it is."""
+    from services.audit.bootstrap import local_source
+    from services.audit.consumer import ReportConsumer
+
+    lease = ConsumerLease(store.engine, "drm report")
+    try:
+        try:
+            lease.acquire()
+        except LeaseHeld as held:
+            if (held.holder or "").startswith(SERVE):
+                raise
+            lease.acquire(CATCH_UP_WAIT)
+    except LeaseHeld as held:
+        print(f"{messages.REPORT_IN_USE} NOTE: {held}; the report shows the reporting store "
+              f"as that consumer keeps it, without catching up here", file=sys.stderr)
+        return
+    with lease:
+        ReportConsumer(store).catch_up_local(local_source(settings))
 
 
 @dataclass

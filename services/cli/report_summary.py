@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from adapters.reporting.queries import ReportQueries, is_note
+from projections.reporting.heal import resolved
 from events.canonical import format_timestamp
 from services.cli.catalog_layouts import columns, show_time
 
@@ -47,6 +48,7 @@ def tape_only(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 def summary_documents(queries: ReportQueries, now: datetime | None = None) -> list[dict]:
     since = (now or datetime.now(timezone.utc)) - timedelta(hours=24)
     alerts = queries.alerts()
+    answered = resolved(alerts)  # alerts a later gap-filled heal answered count as notes
     documents = []
     for chain in queries.hosts():
         rows: dict[str, dict[str, Any]] = {}
@@ -60,8 +62,8 @@ def summary_documents(queries: ReportQueries, now: datetime | None = None) -> li
         documents.append({
             "host": chain.host, "last_seq": chain.last_seq,
             "untrusted_from": chain.untrusted_from, "untrusted_reason": chain.untrusted_reason,
-            "integrity_alerts": sum(1 for a in own if not is_note(a)),
-            "notes": sum(1 for a in own if is_note(a)),
+            "integrity_alerts": sum(1 for a in own if not is_note(a) and a["id"] not in answered),
+            "notes": sum(1 for a in own if is_note(a) or a["id"] in answered),
             "last_backups": last_backups(queries, chain.host),
             "failures_24h": failures,
             "locked_copy_groups": sorted(
