@@ -19,7 +19,11 @@ from adapters.reporting.tables import (VIEW_TABLES, report_events, report_hosts,
 from events.canonical import format_timestamp, loads
 from projections.reporting.ingest import EVENT_COLUMNS, BatchChanges, HostChain
 
-COPY_EVENTS = f"COPY report_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+COPY_EVENTS = f"COPY report_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+EVENT_TYPES = {"seq": "bigint", "version": "integer", "occurred_at": "timestamptz",
+               "known": "boolean", "folded": "boolean"}
+COPY_TYPES = [EVENT_TYPES.get(name, "text") for name in EVENT_COLUMNS]
+"""PostgreSQL types of the binary COPY, in ``EVENT_COLUMNS`` order (varchar is sent as text)."""
 
 
 def _sql(postgres: bool) -> dict[str, str]:
@@ -50,20 +54,20 @@ def _sql(postgres: bool) -> dict[str, str]:
     }
 
 
-ARRAYS = {  # PostgreSQL: one statement per batch, one array per column
+ARRAYS = {  # PostgreSQL: one statement per batch, one binary array per column
     "start": "INSERT INTO report_commands (command_id, host, principal, first_seq, started_at) "
-             "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], "
-             "%s::timestamptz[]) ON CONFLICT (command_id) DO NOTHING",
+             "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::bigint[], "
+             "%b::timestamptz[]) ON CONFLICT (command_id) DO NOTHING",
     "outcome": "UPDATE report_commands c SET command = u.command, outcome = u.outcome, "
                "message_id = u.message_id, text = u.text, ended_at = u.ended_at "
-               "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], "
-               "%s::text[]) AS u(command, outcome, message_id, text, ended_at, command_id) "
+               "FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[], "
+               "%b::text[]) AS u(command, outcome, message_id, text, ended_at, command_id) "
                "WHERE c.command_id = u.command_id",
-    "unview": "DELETE FROM report_views v USING unnest(%s::text[], %s::text[], %s::text[]) "
+    "unview": "DELETE FROM report_views v USING unnest(%b::text[], %b::text[], %b::text[]) "
               "AS d(host, view, key) WHERE v.host = d.host AND v.view = d.view "
               "AND v.key = d.key",
     "view": "INSERT INTO report_views (host, view, key, data) SELECT * FROM unnest("
-            "%s::text[], %s::text[], %s::text[], %s::text[]) "
+            "%b::text[], %b::text[], %b::text[], %b::text[]) "
             "ON CONFLICT (host, view, key) DO UPDATE SET data = excluded.data",
 }
 
@@ -90,6 +94,7 @@ class ReportingStore:
         if changes.events:
             if self.postgres:
                 with cursor.copy(COPY_EVENTS) as copy:
+                    copy.set_types(COPY_TYPES)
                     for row in changes.events:
                         copy.write_row(row)
             else:
