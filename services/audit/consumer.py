@@ -1,8 +1,10 @@
 """The audit consumer: reads batches from a source, checks and folds them (``Ingestor``), and
 stores each batch with its position in one transaction (``ReportingStore.write``).
 
-On start it resumes from the store alone: the hosts' chain states, their views refolded from
-the stored events (the same fold), and the stream offset. Since a batch and its position commit
+On start it resumes from the store alone: the hosts' chain states and the stream offset; a
+host's view is refolded from its stored events (the same fold) only when an event for that host
+arrives, so a consumer that touches few hosts (every embedded ``drm report`` command) pays for
+those alone. Since a batch and its position commit
 together, a consumer killed mid-batch resumes exactly where its last commit left it.
 """
 from __future__ import annotations
@@ -46,10 +48,11 @@ class ReportConsumer:
         self.ingestor = self.resume()
 
     def resume(self) -> Ingestor:
-        """The ingestor as the store's last commit left it."""
-        chains = self.store.chains()
-        views = [fold_rows(chain.host, self.store.folded_events(chain.host)) for chain in chains]
-        return Ingestor(self.store.hash_of, chains, views)
+        """The ingestor as the store's last commit left it (views refolded on first use)."""
+        return Ingestor(self.store.hash_of, self.store.chains(), load_view=self._refold)
+
+    def _refold(self, host: str):
+        return fold_rows(host, self.store.folded_events(host))
 
     def apply(self, records: Iterable[SourceRecord], source: str) -> BatchChanges:
         """Check, fold and store one batch (with its position) in one transaction."""
