@@ -27,7 +27,7 @@ from events.canonical import GENESIS_HASH
 from events.outcomes import OUTCOME_TYPES
 from projections.host_view import HostView
 from projections.reporting.decoding import Received, Undecodable, decode
-from projections.reporting.folding import fold_event, load_fold_modules
+from projections.reporting.folding import fold_event, gc_paused, load_fold_modules
 from projections.reporting.row_cache import RowCache
 
 NOTE_KINDS = frozenset({"unknown-type"})  # reported, but not a fault of the history
@@ -120,11 +120,12 @@ class Ingestor:
         changes = BatchChanges()
         touched: dict[str, HostChain] = {}
         batch_hashes: dict[tuple[str, int], str] = {}
-        for record in records:
-            changes.received += 1
-            if record.offset is not None:
-                changes.position = record.offset
-            self._one(record, changes, touched, batch_hashes)
+        with gc_paused():
+            for record in records:
+                changes.received += 1
+                if record.offset is not None:
+                    changes.position = record.offset
+                self._one(record, changes, touched, batch_hashes)
         for host, chain in touched.items():
             changes.hosts.append(replace(chain))  # a copy: the next batch moves the live one
             changed, removed = self.written[host].changes()
