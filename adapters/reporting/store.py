@@ -8,6 +8,7 @@ a long log is the hot path.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Iterator
 
@@ -55,6 +56,13 @@ def _sql(postgres: bool) -> dict[str, str]:
 
 
 ARRAYS = {  # PostgreSQL: one statement per batch, one binary array per column
+    "command": "INSERT INTO report_commands (command_id, host, principal, first_seq, started_at, "
+               "command, outcome, message_id, text, ended_at) SELECT * FROM unnest(%b::text[], "
+               "%b::text[], %b::text[], %b::bigint[], %b::timestamptz[], %b::text[], %b::text[], "
+               "%b::text[], %b::text[], %b::timestamptz[]) ON CONFLICT (command_id) DO UPDATE "
+               "SET command = excluded.command, outcome = excluded.outcome, "
+               "message_id = excluded.message_id, text = excluded.text, "
+               "ended_at = excluded.ended_at WHERE excluded.outcome IS NOT NULL",
     "start": "INSERT INTO report_commands (command_id, host, principal, first_seq, started_at) "
              "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::bigint[], "
              "%b::timestamptz[]) ON CONFLICT (command_id) DO NOTHING",
@@ -70,6 +78,9 @@ ARRAYS = {  # PostgreSQL: one statement per batch, one binary array per column
             "%b::text[], %b::text[], %b::text[], %b::text[]) "
             "ON CONFLICT (host, view, key) DO UPDATE SET data = excluded.data",
 }
+
+
+_NO_OUTCOME = (None, None, None, None, None)
 
 
 class ReportingStore:
@@ -100,8 +111,16 @@ class ReportingStore:
             else:
                 cursor.executemany(sql["event"], [(*r[:5], stamp(r[5]), *r[6:])
                                                   for r in changes.events])
-        self._many(cursor, "start", [(*r[:4], stamp(r[4])) for r in changes.starts])
-        self._many(cursor, "outcome", [(*r[:4], stamp(r[4]), r[5]) for r in changes.outcomes])
+        with cursor.connection.pipeline() if self.postgres else nullcontext():
+            self._rest(cursor, changes, source)  # sent together: one round trip on PostgreSQL
+
+    def _rest(self, cursor, changes: BatchChanges, source: str) -> None:
+        sql, stamp = self._sql, self._stamp
+        if self.postgres:
+            self._commands(cursor, changes)
+        else:
+            self._many(cursor, "start", [(*r[:4], stamp(r[4])) for r in changes.starts])
+            self._many(cursor, "outcome", [(*r[:4], stamp(r[4]), r[5]) for r in changes.outcomes])
         if changes.alerts:
             cursor.executemany(sql["alert"], changes.alerts)
         self._many(cursor, "unview", changes.removed_rows)
@@ -111,6 +130,15 @@ class ReportingStore:
                                               c.untrusted_reason) for c in changes.hosts])
         if changes.position is not None:
             cursor.execute(sql["position"], (source, changes.position))
+
+    def _commands(self, cursor, changes: BatchChanges) -> None:
+        """Starts and outcomes (PostgreSQL): a command that starts in the batch is inserted
+        with its outcome when the batch has one (the last, as consecutive updates would leave
+        it); only the outcomes of commands started in an earlier batch are updates."""
+        ended = {row[5]: row[:5] for row in changes.outcomes}
+        self._many(cursor, "command", [(*start, *ended.pop(start[0], _NO_OUTCOME))
+                                       for start in changes.starts])
+        self._many(cursor, "outcome", [(*row, command_id) for command_id, row in ended.items()])
 
     def _many(self, cursor, name: str, rows: list[tuple]) -> None:
         if not rows:
