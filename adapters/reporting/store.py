@@ -8,7 +8,7 @@ a long log is the hot path.
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import datetime
 from typing import Iterator
 
@@ -83,6 +83,43 @@ ARRAYS = {  # PostgreSQL: one statement per batch, one binary array per column
 _NO_OUTCOME = (None, None, None, None, None)
 
 
+class BatchWriter:
+    """The writes of one batch in ``ReportingStore.batch``'s transaction. On PostgreSQL the
+    event rows stream into one COPY as they are handed over, so the server stores them while
+    the caller folds the rest of the batch; on SQLite they are kept and inserted by ``rest``."""
+
+    def __init__(self, store: "ReportingStore", cursor, source: str) -> None:
+        self.store, self.cursor, self.source = store, cursor, source
+        self.copying = ExitStack()
+        self.copy = None
+        self.kept: list[tuple] = []
+
+    def events(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if not self.store.postgres:
+            self.kept += rows
+            return
+        if self.copy is None:
+            self.copy = self.copying.enter_context(self.cursor.copy(COPY_EVENTS))
+            self.copy.set_types(COPY_TYPES)
+        write = self.copy.write_row
+        for row in rows:
+            write(row)
+
+    def rest(self, changes: BatchChanges) -> None:
+        """Everything of ``changes`` but its event rows (handed to ``events``), and the
+        position; sent as one pipeline on PostgreSQL."""
+        self.copying.close()  # the COPY ends: the server has every event row
+        store, cursor = self.store, self.cursor
+        if self.kept:
+            stamp = store._stamp
+            cursor.executemany(store._sql["event"], [(*r[:5], stamp(r[5]), *r[6:])
+                                                     for r in self.kept])
+        with cursor.connection.pipeline() if store.postgres else nullcontext():
+            store._rest(cursor, changes, self.source)
+
+
 class ReportingStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -92,27 +129,23 @@ class ReportingStore:
     # -- writing -----------------------------------------------------------------------------
     def write(self, changes: BatchChanges, source: str) -> None:
         """Store ``changes`` and the position they reach, all or nothing."""
+        with self.batch(source) as batch:
+            batch.events(changes.events)
+            batch.rest(changes)
+
+    @contextmanager
+    def batch(self, source: str) -> Iterator["BatchWriter"]:
+        """One batch's transaction: event rows as they are made (``events``, in order, any
+        number of times), then everything else (``rest``, once). Commits when the block ends
+        normally; an error ends it with nothing stored."""
         with self.engine.begin() as conn:
-            raw = conn.connection.driver_connection
-            cursor = raw.cursor()
+            cursor = conn.connection.driver_connection.cursor()
             try:
-                self._write(cursor, changes, source)
+                writer = BatchWriter(self, cursor, source)
+                with writer.copying:  # an error ends the COPY with it, then the rollback
+                    yield writer
             finally:
                 cursor.close()
-
-    def _write(self, cursor, changes: BatchChanges, source: str) -> None:
-        sql, stamp = self._sql, self._stamp
-        if changes.events:
-            if self.postgres:
-                with cursor.copy(COPY_EVENTS) as copy:
-                    copy.set_types(COPY_TYPES)
-                    for row in changes.events:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(sql["event"], [(*r[:5], stamp(r[5]), *r[6:])
-                                                  for r in changes.events])
-        with cursor.connection.pipeline() if self.postgres else nullcontext():
-            self._rest(cursor, changes, source)  # sent together: one round trip on PostgreSQL
 
     def _rest(self, cursor, changes: BatchChanges, source: str) -> None:
         sql, stamp = self._sql, self._stamp

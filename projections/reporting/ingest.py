@@ -72,6 +72,7 @@ class BatchChanges:
 
 HashLookup = Callable[[str, int], "str | None"]
 ViewLoader = Callable[[str], HostView]
+EventSink = Callable[[list[tuple]], None]
 
 
 def _text(payload: dict, name: str) -> str | None:
@@ -116,16 +117,27 @@ class Ingestor:
             return self._keep(self.load_view(host), written=True)
         return self._keep(HostView(host), written=False)
 
-    def ingest(self, records: Iterable[SourceRecord]) -> BatchChanges:
+    def ingest(self, records: Iterable[SourceRecord], on_events: EventSink | None = None,
+               every: int = 1000) -> BatchChanges:
+        """The changes of one batch. ``on_events``, when given, receives every event row of
+        the batch once, in order: those made by each ``every`` records as soon as they are
+        made (a writer can store them while the rest is folded), the last when the records
+        end. The result holds every row either way."""
         changes = BatchChanges()
         touched: dict[str, HostChain] = {}
         batch_hashes: dict[tuple[str, int], str] = {}
+        sent = 0
         with gc_paused():
             for record in records:
                 changes.received += 1
                 if record.offset is not None:
                     changes.position = record.offset
                 self._one(record, changes, touched, batch_hashes)
+                if on_events is not None and changes.received % every == 0:
+                    on_events(changes.events[sent:])
+                    sent = len(changes.events)
+        if on_events is not None:
+            on_events(changes.events[sent:])
         for host, chain in touched.items():
             changes.hosts.append(replace(chain))  # a copy: the next batch moves the live one
             changed, removed = self.written[host].changes()

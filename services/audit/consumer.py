@@ -55,16 +55,22 @@ class ReportConsumer:
         return fold_rows(host, self.store.folded_events(host))
 
     def apply(self, records: Iterable[SourceRecord], source: str) -> BatchChanges:
-        """Check, fold and store one batch (with its position) in one transaction."""
-        changes = self.ingestor.ingest(records)
-        if changes.received:
-            try:
-                self.store.write(changes, source)
-            except Exception:
-                self.ingestor = self.resume()  # the batch did not commit: forget it
-                raise
-            self.stats.add(changes)
-            self.on_batch(changes)
+        """Check, fold and store one batch (with its position) in one transaction.
+
+        The transaction is open while the batch is folded: its event rows go to the store
+        every ``PART_SIZE`` records, so PostgreSQL stores them while the rest is folded."""
+        records = list(records)
+        if not records:
+            return self.ingestor.ingest(records)
+        try:
+            with self.store.batch(source) as batch:
+                changes = self.ingestor.ingest(records, batch.events, PART_SIZE)
+                batch.rest(changes)
+        except BaseException:
+            self.ingestor = self.resume()  # the batch did not commit: forget it
+            raise
+        self.stats.add(changes)
+        self.on_batch(changes)
         return changes
 
     def follow_stream(self, source: StreamSource, stop: threading.Event,
@@ -100,6 +106,9 @@ class ReportConsumer:
             self.catch_up_local(source)
             stop.wait(poll)
         return self.stats
+
+
+PART_SIZE = 1000  # records folded before their event rows go to the store
 
 
 class _Committer:
