@@ -63,9 +63,6 @@ ARRAYS = {  # PostgreSQL: one statement per batch, one binary array per column
                "SET command = excluded.command, outcome = excluded.outcome, "
                "message_id = excluded.message_id, text = excluded.text, "
                "ended_at = excluded.ended_at WHERE excluded.outcome IS NOT NULL",
-    "start": "INSERT INTO report_commands (command_id, host, principal, first_seq, started_at) "
-             "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::bigint[], "
-             "%b::timestamptz[]) ON CONFLICT (command_id) DO NOTHING",
     "outcome": "UPDATE report_commands c SET command = u.command, outcome = u.outcome, "
                "message_id = u.message_id, text = u.text, ended_at = u.ended_at "
                "FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[], "

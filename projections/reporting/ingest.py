@@ -113,8 +113,9 @@ class Ingestor:
         if view is not None:
             return view
         if host in self.unloaded:
+            view = self._keep(self.load_view(host), written=True)
             self.unloaded.discard(host)
-            return self._keep(self.load_view(host), written=True)
+            return view
         return self._keep(HostView(host), written=False)
 
     def ingest(self, records: Iterable[SourceRecord], on_events: EventSink | None = None,

@@ -4,8 +4,8 @@ stores each batch with its position in one transaction (``ReportingStore.write``
 On start it resumes from the store alone: the hosts' chain states and the stream offset; a
 host's view is refolded from its stored events (the same fold) only when an event for that host
 arrives, so a consumer that touches few hosts (every embedded ``drm report`` command) pays for
-those alone. Since a batch and its position commit
-together, a consumer killed mid-batch resumes exactly where its last commit left it.
+those alone. Since a batch and its position commit together, a consumer killed mid-batch
+resumes exactly where its last commit left it.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
+from projections.host_view import HostView
 from projections.reporting.folding import fold_rows
 from projections.reporting.ingest import BatchChanges, Ingestor, SourceRecord
 
@@ -51,7 +52,7 @@ class ReportConsumer:
         """The ingestor as the store's last commit left it (views refolded on first use)."""
         return Ingestor(self.store.hash_of, self.store.chains(), load_view=self._refold)
 
-    def _refold(self, host: str):
+    def _refold(self, host: str) -> HostView:
         return fold_rows(host, self.store.folded_events(host))
 
     def apply(self, records: Iterable[SourceRecord], source: str) -> BatchChanges:
@@ -66,7 +67,7 @@ class ReportConsumer:
             with self.store.batch(source) as batch:
                 changes = self.ingestor.ingest(records, batch.events, PART_SIZE)
                 batch.rest(changes)
-        except BaseException:
+        except Exception:
             self.ingestor = self.resume()  # the batch did not commit: forget it
             raise
         self.stats.add(changes)
