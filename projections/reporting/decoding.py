@@ -32,7 +32,6 @@ _HASH = re.compile(r"[0-9a-f]{64}").fullmatch
 _ID_AND_HASH = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
                           r"[0-9a-f]{64}").fullmatch  # event_id + prev_hash, in one pass
 _STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z").fullmatch
-_FIELDS = frozenset(FIELD_NAMES)
 _SMALL = 1 << 31  # ints beyond this take the validated path (and the exact big-int encoding)
 _OPTIONS = orjson.OPT_SORT_KEYS
 
@@ -54,25 +53,19 @@ class Undecodable:
     where: tuple  # (host, seq) as far as the body names them
 
 
-class _ValidIds:
-    """UUID texts already checked (a command's id recurs in each of its events), bounded."""
+_CHECKED_IDS: set[str] = set()  # UUID texts seen valid: a command's id recurs in its events
+_CHECKED_LIMIT = 4096
 
-    def __init__(self, limit: int = 4096) -> None:
-        self.seen: set[str] = set()
-        self.limit = limit
 
-    def __call__(self, value: Any) -> bool:
-        if value is None or value in self.seen:
-            return True
-        if type(value) is not str or not _UUID(value):
-            return False
-        if len(self.seen) >= self.limit:
-            self.seen.clear()
-        self.seen.add(value)
+def _valid_id(value: Any) -> bool:
+    if value is None or value in _CHECKED_IDS:
         return True
-
-
-_valid_id = _ValidIds()
+    if type(value) is not str or not _UUID(value):
+        return False
+    if len(_CHECKED_IDS) >= _CHECKED_LIMIT:
+        _CHECKED_IDS.clear()
+    _CHECKED_IDS.add(value)
+    return True
 
 
 def decode(body: Any) -> Received | Undecodable:
@@ -100,19 +93,25 @@ def decode(body: Any) -> Received | Undecodable:
 def _fast(data: dict, parsed: bool) -> Received | None:
     """The decoded event when every field has the exact, canonical form; ``None`` to
     validate. ``data`` is used as the fields (it is the caller's only when ``parsed``)."""
-    if data.keys() != _FIELDS:
+    if len(data) != len(FIELD_NAMES):
         return None
-    host, type_, principal = data["host"], data["type"], data["principal"]
-    seq, version, stamp, payload = data["seq"], data["version"], data["occurred_at"], data["payload"]
-    event_id, prev_hash, hash_ = data["event_id"], data["prev_hash"], data["hash"]
+    try:  # with as many keys as fields, all of them present means exactly the fields
+        host, type_, principal = data["host"], data["type"], data["principal"]
+        seq, version, stamp = data["seq"], data["version"], data["occurred_at"]
+        payload, event_id, prev_hash, hash_ = (data["payload"], data["event_id"],
+                                               data["prev_hash"], data["hash"])
+        command_id, correlation_id, causation_id = (data["command_id"], data["correlation_id"],
+                                                    data["causation_id"])
+    except KeyError:
+        return None
     if not (type(host) is str and 0 < len(host) <= 255 and type(type_) is str
             and 0 < len(type_) <= 128 and type(principal) is str and len(principal) <= 255
             and type(seq) is int and 0 < seq < _SMALL and type(version) is int
             and 0 < version < _SMALL and type(stamp) is str and _STAMP(stamp)
             and type(payload) is dict and type(event_id) is str and type(prev_hash) is str
             and len(event_id) == 36 and _ID_AND_HASH(event_id + prev_hash)
-            and type(hash_) is str and _valid_id(data["command_id"])
-            and _valid_id(data["correlation_id"]) and _valid_id(data["causation_id"])):
+            and type(hash_) is str and _valid_id(command_id) and _valid_id(correlation_id)
+            and _valid_id(causation_id)):
         return None
     if not parsed and any(type(key) is not str for key in payload):
         return None
@@ -122,8 +121,8 @@ def _fast(data: dict, parsed: bool) -> Received | None:
     except (ValueError, TypeError):
         return None  # an impossible date, or a payload only the exact slow path encodes
     content_hash = sha256_hex(canonical_body(
-        event_id, host, seq, type_, version, stamp, data["command_id"], data["correlation_id"],
-        data["causation_id"], principal, embedded_json(payload_json), prev_hash))
+        event_id, host, seq, type_, version, stamp, command_id, correlation_id, causation_id,
+        principal, embedded_json(payload_json), prev_hash))
     if hash_ != content_hash and not _HASH(hash_):
         return None  # a matching hash has the pattern; any other must be checked
     fields = data if parsed else dict(data)

@@ -218,13 +218,15 @@ class Ingestor:
 
 def _event_row(received: Received, folded: bool) -> tuple:
     event = received.fields
-    payload = event["payload"]
+    get = event["payload"].get
+    backup_id, original_id, origin_host = get("backup_id"), get("original_id"), get("origin_host")
     return (event["host"], event["seq"], event["event_id"], event["type"], event["version"],
             event["occurred_at"], event["command_id"], event["correlation_id"],
             event["causation_id"], event["principal"], received.payload_json,
             event["prev_hash"], event["hash"], REGISTRY.known(event["type"]), folded,
-            _text(payload, "backup_id"), _text(payload, "original_id"),
-            _text(payload, "origin_host"))
+            backup_id if isinstance(backup_id, str) else None,
+            original_id if isinstance(original_id, str) else None,
+            origin_host if isinstance(origin_host, str) else None)
 
 
 EVENT_COLUMNS = ("host", "seq", "event_id", "type", "version", "occurred_at", "command_id",
