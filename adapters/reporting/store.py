@@ -8,6 +8,7 @@ a long log is the hot path.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import datetime
 from typing import Iterator
 
@@ -19,7 +20,11 @@ from adapters.reporting.tables import (VIEW_TABLES, report_events, report_hosts,
 from events.canonical import format_timestamp, loads
 from projections.reporting.ingest import EVENT_COLUMNS, BatchChanges, HostChain
 
-COPY_EVENTS = f"COPY report_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+COPY_EVENTS = f"COPY report_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+EVENT_TYPES = {"seq": "bigint", "version": "integer", "occurred_at": "timestamptz",
+               "known": "boolean", "folded": "boolean"}
+COPY_TYPES = [EVENT_TYPES.get(name, "text") for name in EVENT_COLUMNS]
+"""PostgreSQL types of the binary COPY, in ``EVENT_COLUMNS`` order (varchar is sent as text)."""
 
 
 def _sql(postgres: bool) -> dict[str, str]:
@@ -50,22 +55,66 @@ def _sql(postgres: bool) -> dict[str, str]:
     }
 
 
-ARRAYS = {  # PostgreSQL: one statement per batch, one array per column
-    "start": "INSERT INTO report_commands (command_id, host, principal, first_seq, started_at) "
-             "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], "
-             "%s::timestamptz[]) ON CONFLICT (command_id) DO NOTHING",
+ARRAYS = {  # PostgreSQL: one statement per batch, one binary array per column
+    "command": "INSERT INTO report_commands (command_id, host, principal, first_seq, started_at, "
+               "command, outcome, message_id, text, ended_at) SELECT * FROM unnest(%b::text[], "
+               "%b::text[], %b::text[], %b::bigint[], %b::timestamptz[], %b::text[], %b::text[], "
+               "%b::text[], %b::text[], %b::timestamptz[]) ON CONFLICT (command_id) DO UPDATE "
+               "SET command = excluded.command, outcome = excluded.outcome, "
+               "message_id = excluded.message_id, text = excluded.text, "
+               "ended_at = excluded.ended_at WHERE excluded.outcome IS NOT NULL",
     "outcome": "UPDATE report_commands c SET command = u.command, outcome = u.outcome, "
                "message_id = u.message_id, text = u.text, ended_at = u.ended_at "
-               "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], "
-               "%s::text[]) AS u(command, outcome, message_id, text, ended_at, command_id) "
+               "FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[], "
+               "%b::text[]) AS u(command, outcome, message_id, text, ended_at, command_id) "
                "WHERE c.command_id = u.command_id",
-    "unview": "DELETE FROM report_views v USING unnest(%s::text[], %s::text[], %s::text[]) "
+    "unview": "DELETE FROM report_views v USING unnest(%b::text[], %b::text[], %b::text[]) "
               "AS d(host, view, key) WHERE v.host = d.host AND v.view = d.view "
               "AND v.key = d.key",
     "view": "INSERT INTO report_views (host, view, key, data) SELECT * FROM unnest("
-            "%s::text[], %s::text[], %s::text[], %s::text[]) "
+            "%b::text[], %b::text[], %b::text[], %b::text[]) "
             "ON CONFLICT (host, view, key) DO UPDATE SET data = excluded.data",
 }
+
+
+_NO_OUTCOME = (None, None, None, None, None)
+
+
+class BatchWriter:
+    """The writes of one batch in ``ReportingStore.batch``'s transaction. On PostgreSQL the
+    event rows stream into one COPY as they are handed over, so the server stores them while
+    the caller folds the rest of the batch; on SQLite they are kept and inserted by ``rest``."""
+
+    def __init__(self, store: "ReportingStore", cursor, source: str) -> None:
+        self.store, self.cursor, self.source = store, cursor, source
+        self.copying = ExitStack()
+        self.copy = None
+        self.kept: list[tuple] = []
+
+    def events(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if not self.store.postgres:
+            self.kept += rows
+            return
+        if self.copy is None:
+            self.copy = self.copying.enter_context(self.cursor.copy(COPY_EVENTS))
+            self.copy.set_types(COPY_TYPES)
+        write = self.copy.write_row
+        for row in rows:
+            write(row)
+
+    def rest(self, changes: BatchChanges) -> None:
+        """Everything of ``changes`` but its event rows (handed to ``events``), and the
+        position; sent as one pipeline on PostgreSQL."""
+        self.copying.close()  # the COPY ends: the server has every event row
+        store, cursor = self.store, self.cursor
+        if self.kept:
+            stamp = store._stamp
+            cursor.executemany(store._sql["event"], [(*r[:5], stamp(r[5]), *r[6:])
+                                                     for r in self.kept])
+        with cursor.connection.pipeline() if store.postgres else nullcontext():
+            store._rest(cursor, changes, self.source)
 
 
 class ReportingStore:
@@ -77,26 +126,31 @@ class ReportingStore:
     # -- writing -----------------------------------------------------------------------------
     def write(self, changes: BatchChanges, source: str) -> None:
         """Store ``changes`` and the position they reach, all or nothing."""
+        with self.batch(source) as batch:
+            batch.events(changes.events)
+            batch.rest(changes)
+
+    @contextmanager
+    def batch(self, source: str) -> Iterator["BatchWriter"]:
+        """One batch's transaction: event rows as they are made (``events``, in order, any
+        number of times), then everything else (``rest``, once). Commits when the block ends
+        normally; an error ends it with nothing stored."""
         with self.engine.begin() as conn:
-            raw = conn.connection.driver_connection
-            cursor = raw.cursor()
+            cursor = conn.connection.driver_connection.cursor()
             try:
-                self._write(cursor, changes, source)
+                writer = BatchWriter(self, cursor, source)
+                with writer.copying:  # an error ends the COPY with it, then the rollback
+                    yield writer
             finally:
                 cursor.close()
 
-    def _write(self, cursor, changes: BatchChanges, source: str) -> None:
+    def _rest(self, cursor, changes: BatchChanges, source: str) -> None:
         sql, stamp = self._sql, self._stamp
-        if changes.events:
-            if self.postgres:
-                with cursor.copy(COPY_EVENTS) as copy:
-                    for row in changes.events:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(sql["event"], [(*r[:5], stamp(r[5]), *r[6:])
-                                                  for r in changes.events])
-        self._many(cursor, "start", [(*r[:4], stamp(r[4])) for r in changes.starts])
-        self._many(cursor, "outcome", [(*r[:4], stamp(r[4]), r[5]) for r in changes.outcomes])
+        if self.postgres:
+            self._commands(cursor, changes)
+        else:
+            self._many(cursor, "start", [(*r[:4], stamp(r[4])) for r in changes.starts])
+            self._many(cursor, "outcome", [(*r[:4], stamp(r[4]), r[5]) for r in changes.outcomes])
         if changes.alerts:
             cursor.executemany(sql["alert"], changes.alerts)
         self._many(cursor, "unview", changes.removed_rows)
@@ -106,6 +160,15 @@ class ReportingStore:
                                               c.untrusted_reason) for c in changes.hosts])
         if changes.position is not None:
             cursor.execute(sql["position"], (source, changes.position))
+
+    def _commands(self, cursor, changes: BatchChanges) -> None:
+        """Starts and outcomes (PostgreSQL): a command that starts in the batch is inserted
+        with its outcome when the batch has one (the last, as consecutive updates would leave
+        it); only the outcomes of commands started in an earlier batch are updates."""
+        ended = {row[5]: row[:5] for row in changes.outcomes}
+        self._many(cursor, "command", [(*start, *ended.pop(start[0], _NO_OUTCOME))
+                                       for start in changes.starts])
+        self._many(cursor, "outcome", [(*row, command_id) for command_id, row in ended.items()])
 
     def _many(self, cursor, name: str, rows: list[tuple]) -> None:
         if not rows:

@@ -1,5 +1,6 @@
 """Table definitions of the reporting store, for queries. The schema is made by the alembic
-revision ``0002_reporting`` and must stay in step with this module."""
+revisions ``0002_reporting`` and ``0003_report_partial_indexes`` and must stay in step with
+this module."""
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text)

@@ -20,17 +20,15 @@ Checks, per host (ADR 0001):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
-import orjson
-from pydantic import ValidationError
-
-from events import REGISTRY, EventEnvelope
-from events.canonical import GENESIS_HASH, canonical_bytes
+from events import REGISTRY
+from events.canonical import GENESIS_HASH
 from events.outcomes import OUTCOME_TYPES
 from projections.host_view import HostView
-from projections.reporting.folding import fold_event, load_fold_modules
-from projections.reporting.view_rows import Rows, diff, view_rows
+from projections.reporting.decoding import Received, Undecodable, decode
+from projections.reporting.folding import fold_event, gc_paused, load_fold_modules
+from projections.reporting.row_cache import RowCache
 
 NOTE_KINDS = frozenset({"unknown-type", "gap-filled"})  # reported, not a fault of the history
 
@@ -73,6 +71,8 @@ class BatchChanges:
 
 
 HashLookup = Callable[[str, int], "str | None"]
+ViewLoader = Callable[[str], HostView]
+EventSink = Callable[[list[tuple]], None]
 
 
 def _text(payload: dict, name: str) -> str | None:
@@ -82,122 +82,156 @@ def _text(payload: dict, name: str) -> str | None:
 
 class Ingestor:
     """Holds each host's chain state and view; ``lookup(host, seq)`` gives the hash stored for
-    an event already applied (duplicates are rare, so the store is asked only then)."""
+    an event already applied (duplicates are rare, so the store is asked only then).
+
+    Views are loaded lazily: a host whose chain is given but whose view is not is rebuilt with
+    ``load_view(host)`` (the view its stored events fold into) when the first event that must
+    be folded into it arrives, so a host without new events costs nothing.
+    """
 
     def __init__(self, lookup: HashLookup, chains: Iterable[HostChain] = (),
-                 views: Iterable[HostView] = ()) -> None:
+                 views: Iterable[HostView] = (), load_view: ViewLoader | None = None) -> None:
         load_fold_modules()
         self.lookup = lookup
+        self.load_view = load_view
         self.chains = {chain.host: chain for chain in chains}
-        self.views = {view.host: view for view in views}
-        self.written: dict[str, Rows] = {host: view_rows(v) for host, v in self.views.items()}
+        self.views: dict[str, HostView] = {}
+        self.written: dict[str, RowCache] = {}
+        for view in views:
+            self._keep(view, written=True)
+        self.unloaded = {host for host in self.chains if host not in self.views} \
+            if load_view is not None else set()
 
-    def ingest(self, records: Iterable[SourceRecord]) -> BatchChanges:
+    def _keep(self, view: HostView, written: bool) -> HostView:
+        self.views[view.host] = view
+        self.written[view.host] = RowCache(view, written)
+        return view
+
+    def replace_view(self, view: HostView) -> None:
+        """Put ``view`` in place of the host's live view, its rows already stored (a heal)."""
+        self.unloaded.discard(view.host)
+        self._keep(view, written=True)
+
+    def view(self, host: str) -> HostView:
+        """The live view of ``host``, loaded (or started empty) on first use."""
+        view = self.views.get(host)
+        if view is not None:
+            return view
+        if host in self.unloaded:
+            view = self._keep(self.load_view(host), written=True)
+            self.unloaded.discard(host)
+            return view
+        return self._keep(HostView(host), written=False)
+
+    def ingest(self, records: Iterable[SourceRecord], on_events: EventSink | None = None,
+               every: int = 1000) -> BatchChanges:
+        """The changes of one batch. ``on_events``, when given, receives every event row of
+        the batch once, in order: those made by each ``every`` records as soon as they are
+        made (a writer can store them while the rest is folded), the last when the records
+        end. The result holds every row either way."""
         changes = BatchChanges()
         touched: dict[str, HostChain] = {}
         batch_hashes: dict[tuple[str, int], str] = {}
-        for record in records:
-            changes.received += 1
-            if record.offset is not None:
-                changes.position = record.offset
-            self._one(record, changes, touched, batch_hashes)
+        sent = 0
+        with gc_paused():
+            for record in records:
+                changes.received += 1
+                if record.offset is not None:
+                    changes.position = record.offset
+                self._one(record, changes, touched, batch_hashes)
+                if on_events is not None and changes.received % every == 0:
+                    on_events(changes.events[sent:])
+                    sent = len(changes.events)
+        if on_events is not None:
+            on_events(changes.events[sent:])
         for host, chain in touched.items():
             changes.hosts.append(replace(chain))  # a copy: the next batch moves the live one
-            rows = view_rows(self.views[host])
-            changed, removed = diff(self.written.get(host, {}), rows)
-            changes.changed_rows += [(host, v, k, text) for (v, k), text in changed.items()]
+            changed, removed = self.written[host].changes()
+            changes.changed_rows += [(host, v, k, text) for v, k, text in changed]
             changes.removed_rows += [(host, v, k) for v, k in removed]
-            self.written[host] = rows
         return changes
 
     def _one(self, record: SourceRecord, changes: BatchChanges, touched: dict,
              batch_hashes: dict) -> None:
-        envelope, problem, where = _decode(record.body)
-        if envelope is None:
-            changes.alerts.append((*where, "undecodable", problem, record.offset))
+        received = decode(record.body)
+        if isinstance(received, Undecodable):
+            changes.alerts.append((*received.where, "undecodable", received.problem,
+                                   record.offset))
             return
-        host, seq = envelope.host, envelope.seq
+        event, content_hash = received.fields, received.content_hash
+        host, seq, hash_ = event["host"], event["seq"], event["hash"]
         chain = self.chains.get(host) or self.chains.setdefault(host, HostChain(host))
-        alert = lambda kind, detail: changes.alerts.append(  # noqa: E731
-            (host, seq, kind, detail, record.offset))
+        alerts, offset = changes.alerts, record.offset
         if seq <= chain.last_seq:
             stored = batch_hashes.get((host, seq)) or self.lookup(host, seq)
-            if stored == envelope.hash and envelope.expected_hash() == envelope.hash:
+            if stored == hash_ and content_hash == hash_:
                 changes.duplicates += 1
             elif stored is not None:
-                alert("duplicate-conflict", f"seq {seq} arrived again with other content "
-                                            f"(content hash {envelope.expected_hash()[:12]}…, "
-                                            f"stored {stored[:12]}…); not applied")
+                alerts.append((host, seq, "duplicate-conflict",
+                               f"seq {seq} arrived again with other content (content hash "
+                               f"{content_hash[:12]}…, stored {stored[:12]}…); not applied",
+                               offset))
             else:
-                alert("late-event", f"seq {seq} arrived after seq {chain.last_seq}; "
-                                    f"stored, not folded into the live views")
-                changes.events.append(_event_row(envelope, folded=False))
-                batch_hashes[(host, seq)] = envelope.hash
+                alerts.append((host, seq, "late-event", f"seq {seq} arrived after seq "
+                               f"{chain.last_seq}; stored, not folded into the live views",
+                               offset))
+                changes.events.append(_event_row(received, folded=False))
+                batch_hashes[(host, seq)] = hash_
             return
+        view = self.view(host)  # before the chain moves: a lazy load reads the store
         touched[host] = chain
         if seq > chain.last_seq + 1:
             missing = f"{chain.last_seq + 1}..{seq - 1}"
-            alert("gap", f"seq {missing} missing before seq {seq}")
+            alerts.append((host, seq, "gap", f"seq {missing} missing before seq {seq}", offset))
             chain.distrust(chain.last_seq + 1, f"gap: seq {missing} missing")
-        elif envelope.prev_hash != chain.last_hash:
-            alert("chain-broken", f"prev_hash of seq {seq} does not link to seq {seq - 1}")
+        elif event["prev_hash"] != chain.last_hash:
+            alerts.append((host, seq, "chain-broken",
+                           f"prev_hash of seq {seq} does not link to seq {seq - 1}", offset))
             chain.distrust(seq, "chain broken")
-        if envelope.expected_hash() != envelope.hash:
-            alert("hash-mismatch", f"content of seq {seq} does not match its hash (edited)")
+        if content_hash != hash_:
+            alerts.append((host, seq, "hash-mismatch",
+                           f"content of seq {seq} does not match its hash (edited)", offset))
             chain.distrust(seq, "hash mismatch")
-        if not REGISTRY.known(envelope.type):
-            alert("unknown-type", f"event type {envelope.type!r} v{envelope.version} is not "
-                                  f"known here; stored, folded as a no-op")
-        changes.events.append(_event_row(envelope, folded=True))
-        batch_hashes[(host, seq)] = envelope.hash
-        self._command(envelope, changes)
-        view = self.views.get(host) or self.views.setdefault(host, HostView(host))
-        failure = fold_event(view, seq, envelope.type, envelope.version, envelope.payload)
+        type_, version = event["type"], event["version"]
+        if not REGISTRY.known(type_):
+            alerts.append((host, seq, "unknown-type", f"event type {type_!r} v{version} is not "
+                           f"known here; stored, folded as a no-op", offset))
+        changes.events.append(_event_row(received, folded=True))
+        batch_hashes[(host, seq)] = hash_
+        if event["command_id"] is not None:
+            self._command(event, changes)
+        failure = fold_event(view, seq, type_, version, event["payload"])
         if failure:
-            alert("fold-error", f"{envelope.type} could not be folded: {failure}")
+            alerts.append((host, seq, "fold-error", f"{type_} could not be folded: {failure}",
+                           offset))
             chain.distrust(seq, "event the fold cannot read")
-        chain.last_seq, chain.last_hash = seq, envelope.hash
+        chain.last_seq, chain.last_hash = seq, hash_
 
     @staticmethod
-    def _command(envelope: EventEnvelope, changes: BatchChanges) -> None:
-        if envelope.command_id is None:
-            return
-        if envelope.command_id not in changes.started:
-            changes.started.add(envelope.command_id)
-            changes.starts.append((envelope.command_id, envelope.host, envelope.principal,
-                                   envelope.seq, envelope.occurred_at))
-        if envelope.type in OUTCOME_TYPES:
-            payload = envelope.payload
-            changes.outcomes.append((_text(payload, "command"), envelope.type,
+    def _command(event: dict, changes: BatchChanges) -> None:
+        command_id = event["command_id"]
+        if command_id not in changes.started:
+            changes.started.add(command_id)
+            changes.starts.append((command_id, event["host"], event["principal"], event["seq"],
+                                   event["occurred_at"]))
+        if event["type"] in OUTCOME_TYPES:
+            payload = event["payload"]
+            changes.outcomes.append((_text(payload, "command"), event["type"],
                                      _text(payload, "message_id"), _text(payload, "text"),
-                                     envelope.occurred_at, envelope.command_id))
+                                     event["occurred_at"], command_id))
 
 
-def _decode(body: Any) -> tuple[EventEnvelope | None, str, tuple]:
-    try:
-        data = orjson.loads(body) if isinstance(body, (bytes, str)) else body
-    except orjson.JSONDecodeError as error:
-        return None, f"malformed JSON: {error}", (None, None)
-    if not isinstance(data, dict):
-        return None, "an event must be a JSON object", (None, None)
-    host, seq = data.get("host"), data.get("seq")
-    where = (host if isinstance(host, str) else None, seq if isinstance(seq, int) else None)
-    try:
-        return EventEnvelope.model_validate(data), "", where
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or "(root)"
-        return None, f"field {name}: {first['msg']}", where
-
-
-def _event_row(envelope: EventEnvelope, folded: bool) -> tuple:
-    payload = envelope.payload
-    return (envelope.host, envelope.seq, envelope.event_id, envelope.type, envelope.version,
-            envelope.occurred_at, envelope.command_id, envelope.correlation_id,
-            envelope.causation_id, envelope.principal, canonical_bytes(payload).decode(),
-            envelope.prev_hash, envelope.hash, REGISTRY.known(envelope.type), folded,
-            _text(payload, "backup_id"), _text(payload, "original_id"),
-            _text(payload, "origin_host"))
+def _event_row(received: Received, folded: bool) -> tuple:
+    event = received.fields
+    get = event["payload"].get
+    backup_id, original_id, origin_host = get("backup_id"), get("original_id"), get("origin_host")
+    return (event["host"], event["seq"], event["event_id"], event["type"], event["version"],
+            event["occurred_at"], event["command_id"], event["correlation_id"],
+            event["causation_id"], event["principal"], received.payload_json,
+            event["prev_hash"], event["hash"], REGISTRY.known(event["type"]), folded,
+            backup_id if isinstance(backup_id, str) else None,
+            original_id if isinstance(original_id, str) else None,
+            origin_host if isinstance(origin_host, str) else None)
 
 
 EVENT_COLUMNS = ("host", "seq", "event_id", "type", "version", "occurred_at", "command_id",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterator
 
 import orjson
 
@@ -72,24 +72,31 @@ def view_rows(view: HostView) -> Rows:
     """Every reported row of ``view``."""
     rows: Rows = {}
     scalars: dict[str, Any] = {}
-    _collect(view, rows, scalars)
+    for name, owner, attr, value in parts(view, scalars):
+        for key, item in dict.items(value):  # dict.items: a tracked dict notes no access
+            rows[(name, str(key))] = row_text(name, item)
     rows[HOST_ROW] = dumps(scalars)
     return rows
 
 
-def _collect(part: Any, rows: Rows, scalars: dict[str, Any], prefix: str = "") -> None:
-    """Dict fields become views; a nested part of the view (a dataclass holding dicts, such
-    as ``backup_server``) is walked the same way; other fields go to the host row."""
+def row_text(view_name: str, item: Any) -> str:
+    return dumps(_document(view_name, item))
+
+
+def parts(part: Any, scalars: dict[str, Any],
+          prefix: str = "") -> Iterator[tuple[str, Any, str, dict]]:
+    """``(view name, owner, attribute, dict)`` of every view of ``part``: dict fields become
+    views; a nested part of the view (a dataclass holding dicts, such as ``backup_server``) is
+    walked the same way; other fields go to ``scalars`` (the host row)."""
     for field in fields(part):
         if field.name in LEFT_OUT:
             continue
         value = getattr(part, field.name)
         if isinstance(value, dict):
-            for key, item in value.items():
-                rows[(field.name, str(key))] = dumps(_document(field.name, item))
+            yield field.name, part, field.name, value
         elif is_dataclass(value) and any(isinstance(getattr(value, f.name), dict)
                                          for f in fields(value)):
-            _collect(value, rows, scalars, f"{prefix}{field.name}.")
+            yield from parts(value, scalars, f"{prefix}{field.name}.")
         else:
             scalars[prefix + field.name] = value
 

@@ -1,9 +1,11 @@
 """The audit consumer: reads batches from a source, checks and folds them (``Ingestor``), and
 stores each batch with its position in one transaction (``ReportingStore.write``).
 
-On start it resumes from the store alone: the hosts' chain states, their views refolded from
-the stored events (the same fold), and the stream offset. Since a batch and its position commit
-together, a consumer killed mid-batch resumes exactly where its last commit left it.
+On start it resumes from the store alone: the hosts' chain states and the stream offset; a
+host's view is refolded from its stored events (the same fold) only when an event for that host
+arrives, so a consumer that touches few hosts (every embedded ``drm report`` command) pays for
+those alone. Since a batch and its position commit together, a consumer killed mid-batch
+resumes exactly where its last commit left it.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Callable, Iterable
 from adapters.reporting.checkpoints import Checkpointer
 from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
+from projections.host_view import HostView
 from projections.reporting.folding import fold_rows
 from projections.reporting.ingest import BatchChanges, Ingestor, SourceRecord
 from services.audit.healing import Healer
@@ -51,24 +54,31 @@ class ReportConsumer:
         self.healer.heal(self.ingestor, Healer.untrusted(self.ingestor))
 
     def resume(self) -> Ingestor:
-        """The ingestor as the store's last commit left it."""
-        chains = self.store.chains()
-        views = [fold_rows(chain.host, self.store.folded_events(chain.host)) for chain in chains]
-        return Ingestor(self.store.hash_of, chains, views)
+        """The ingestor as the store's last commit left it (views refolded on first use)."""
+        return Ingestor(self.store.hash_of, self.store.chains(), load_view=self._refold)
+
+    def _refold(self, host: str) -> HostView:
+        return fold_rows(host, self.store.folded_events(host))
 
     def apply(self, records: Iterable[SourceRecord], source: str) -> BatchChanges:
-        """Check, fold and store one batch (with its position) in one transaction."""
-        changes = self.ingestor.ingest(records)
-        self.checkpoints.after_ingest(self.ingestor.views, changes)
-        if changes.received:
-            try:
-                self.store.write(changes, source)
-            except Exception:
-                self.ingestor = self.resume()  # the batch did not commit: forget it
-                raise
-            self.stats.add(changes)
-            self.on_batch(changes)
-            self.healer.heal(self.ingestor, Healer.candidates(changes, self.ingestor))
+        """Check, fold and store one batch (with its position) in one transaction.
+
+        The transaction is open while the batch is folded: its event rows go to the store
+        every ``PART_SIZE`` records, so PostgreSQL stores them while the rest is folded."""
+        records = list(records)
+        if not records:
+            return self.ingestor.ingest(records)
+        try:
+            with self.store.batch(source) as batch:
+                changes = self.ingestor.ingest(records, batch.events, PART_SIZE)
+                self.checkpoints.after_ingest(self.ingestor.views, changes)
+                batch.rest(changes)
+        except Exception:
+            self.ingestor = self.resume()  # the batch did not commit: forget it
+            raise
+        self.stats.add(changes)
+        self.on_batch(changes)
+        self.healer.heal(self.ingestor, Healer.candidates(changes, self.ingestor))
         return changes
 
     def follow_stream(self, source: StreamSource, stop: threading.Event,
@@ -117,6 +127,9 @@ class ReportConsumer:
             self.catch_up_local(source)
             stop.wait(poll)
         return self.stats
+
+
+PART_SIZE = 1000  # records folded before their event rows go to the store
 
 
 class _Committer:

@@ -49,8 +49,7 @@ class Healer:
                 log.info("report: %s keeps untrusted views: %s", host, result)
                 continue
             self.store.commit_heal(host, result.rows, result.alert)
-            ingestor.views[host] = result.view
-            ingestor.written[host] = result.rows
+            ingestor.replace_view(result.view)
             chain.untrusted_from = chain.untrusted_reason = None
             self.healed += 1
             done.append(host)

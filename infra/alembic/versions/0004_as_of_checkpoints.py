@@ -3,13 +3,13 @@ every so many events, so that ``drm report … --as-of T`` folds only the events
 nearest checkpoint before T (``adapters.reporting.checkpoints``).
 
 Revision ID: 0004_as_of_checkpoints
-Revises: 0002_reporting
+Revises: 0003_report_partial_indexes
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0004_as_of_checkpoints"
-down_revision = "0002_reporting"
+down_revision = "0003_report_partial_indexes"
 branch_labels = None
 depends_on = None
 

@@ -61,7 +61,7 @@ class TestHealing:
         more = list(history("FS1", 60))[len(events):]  # the live fold goes on from the heal
         consumer.apply(records(more, 300), SOURCE)
         assert ReportQueries(store).view_rows("FS1") == view_rows(fold("FS1", events + more))
-        assert ReportConsumer(store).ingestor.views["FS1"].seq == more[-1].seq
+        assert ReportConsumer(store).ingestor.view("FS1").seq == more[-1].seq
 
     def test_a_consumer_that_died_before_healing_heals_when_it_starts(self, store, events):
         ingestor = Ingestor(store.hash_of)  # what the consumer committed, without its healer
