@@ -6,8 +6,8 @@ AMQP 1.0 sections), which is what lets a replay of the shared log run at the spe
 consumer's checks and writes rather than at the speed of a per-message protocol (ADR 0003).
 
 ``StreamProtocolConsumer`` has the same contract as ``stream_consumer.StreamConsumer``:
-``open()``, ``poll(timeout) -> [(offset, body)]`` (the chunks it hands out are credited at once:
-at most ``credit`` chunks wait unread), ``close()``. Messages of a chunk before the requested offset are dropped; a chunk whose
+``open()``, ``poll(timeout) -> [(offset, body)]`` (the chunks it hands out are credited in
+quarters of ``credit``: at most ``credit`` chunks wait unread), ``close()``. Messages of a chunk before the requested offset are dropped; a chunk whose
 CRC does not match raises ``ProtocolError`` (the caller reconnects and reads it again).
 """
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _body(record: bytes) -> bytes:
 
 
 class StreamProtocolConsumer:
-    def __init__(self, url: str, stream: str, offset: Offset = "first", credit: int = 10,
+    def __init__(self, url: str, stream: str, offset: Offset = "first", credit: int = 200,
                  heartbeat: int = 30, connect_timeout: float = 5.0) -> None:
         self.url, self.stream, self.offset = url, stream, offset
         self.credit, self.heartbeat, self.connect_timeout = credit, heartbeat, connect_timeout
@@ -163,7 +163,7 @@ class StreamProtocolConsumer:
                 break
             self._receive(left)
         ready, self._ready = self._ready, []
-        if self._owed:  # the chunks handed out: credit for as many more
+        if self._owed * 4 >= self.credit:  # the chunks handed out: credit for as many more
             self._send(_frame(CREDIT, struct.pack(">BH", 1, self._owed)))
             self._owed = 0
         return ready
