@@ -14,8 +14,8 @@ Contract of ``StreamConsumer``:
   ``BrokerClosed`` with its reply code and text.
 - ``poll(timeout)`` returns the deliveries that arrived, as ``(offset, body)`` pairs, waiting up
   to ``timeout`` seconds for the first; ``[]`` means the stream was quiet that long. What it
-  returns is acked at once: on a stream an ack only gives credit for more (at most
-  ``prefetch`` wait unread); the consumer keeps its own position.
+  returns is acked in quarters of ``prefetch``: on a stream an ack only gives credit for more
+  (at most ``prefetch`` wait unread); the consumer keeps its own position.
 - Heartbeats are sent and checked by ``poll``; a silent broker raises ``ConnectionError``.
 """
 from __future__ import annotations
@@ -60,6 +60,7 @@ class StreamConsumer:
         self.sock: socket.socket | None = None
         self.parser = wire.DeliveryParser(self._on_method)
         self._replies: list[tuple[tuple[int, int], bytes]] = []
+        self._acked = 0
         self._ready: list[tuple[int, dict[str, Any], bytes]] = []
         self._sent = self._heard = 0.0
         self._tuned = False  # heartbeats start once both sides agreed on them
@@ -134,8 +135,9 @@ class StreamConsumer:
                 break
             self._receive(left)
         ready, self._ready = self._ready, []
-        if ready:  # handed out: ack them, which gives the stream credit for as many more
-            self._send(wire.ack(1, ready[-1][0]))
+        if ready and (ready[-1][0] - self._acked) * 4 >= self.prefetch:
+            self._acked = ready[-1][0]  # handed out: acked in quarters of the prefetch, which
+            self._send(wire.ack(1, self._acked))  # gives the stream credit for as many more
         return [(headers.get("x-stream-offset"), body) for _tag, headers, body in ready]
 
     # --- internals ---------------------------------------------------------------------------
