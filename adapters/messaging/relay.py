@@ -37,16 +37,41 @@ def publish_event(producer, topology: Topology, event: EventEnvelope) -> None:
     )
 
 
+class EventProducer:
+    """A producer on ``<p>.events``, opened on first use (declaring the topology); ``reset``
+    drops a broken connection so that the next ``publish`` opens a new one."""
+
+    def __init__(self, connect: ConnectionFactory, topology: Topology) -> None:
+        self.connect, self.topology = connect, topology
+        self._connection: Connection | None = None
+        self._producer = None
+
+    def publish(self, event: EventEnvelope) -> None:
+        if self._producer is None:
+            connection = self.connect()
+            connection.ensure_connection(max_retries=1)
+            channel = connection.channel()
+            self.topology.declare_all(channel)
+            self._connection, self._producer = connection, connection.Producer(channel)
+        publish_event(self._producer, self.topology, event)
+
+    def reset(self) -> None:
+        connection, self._connection, self._producer = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.release()
+            except Exception:  # noqa: BLE001 - the connection is already broken
+                pass
+
+
 class OutboxRelay:
     def __init__(self, store: SqlEventStore, connect: ConnectionFactory, topology: Topology,
                  host: str | None = None, batch_size: int = 500) -> None:
         self.store = store
-        self.connect = connect
         self.topology = topology
         self.host = host
         self.batch_size = batch_size
-        self._connection: Connection | None = None
-        self._producer = None
+        self.events = EventProducer(connect, topology)
         self.wake = threading.Event()
         self.failures = 0
 
@@ -55,11 +80,10 @@ class OutboxRelay:
         (what was confirmed before the error is marked published)."""
         total = 0
         while batch := self.store.pending(limit=self.batch_size, host=self.host):
-            producer = self._ensure_producer()
             confirmed: dict[str, int] = {}
             try:
                 for item in batch:
-                    publish_event(producer, self.topology, item.event)
+                    self.events.publish(item.event)
                     confirmed[item.event.host] = item.event.seq
                     total += 1
             finally:
@@ -67,23 +91,9 @@ class OutboxRelay:
                     self.store.mark_published(host, seq)
         return total
 
-    def _ensure_producer(self):
-        if self._producer is None:
-            connection = self.connect()
-            connection.ensure_connection(max_retries=1)
-            channel = connection.channel()
-            self.topology.declare_all(channel)
-            self._connection, self._producer = connection, connection.Producer(channel)
-        return self._producer
-
     def reset(self) -> None:
         """Drop the connection after a failure; the next publish reconnects."""
-        connection, self._connection, self._producer = self._connection, None, None
-        if connection is not None:
-            try:
-                connection.release()
-            except Exception:  # noqa: BLE001 - the connection is already broken
-                pass
+        self.events.reset()
 
     def run(self, stop: threading.Event, idle: float = 1.0, max_backoff: float = 10.0) -> None:
         """Publish until ``stop`` is set: on ``wake`` or every ``idle`` seconds; back off on

@@ -1,7 +1,7 @@
 """Publishing stored events again, for a consumer that found a gap (``RepublishEvents``), and
 the consumer's way to ask for it (``CommandSender``).
 
-``EventRepublisher.publish`` sends the events to ``<p>.events`` through ``relay.publish_event``,
+``EventRepublisher.publish`` sends the events to ``<p>.events`` through ``relay.EventProducer``,
 the relay's own publish (same routing key, headers, persistence and publisher confirms), so
 they land on the stream exactly as the first time. It does not touch the outbox cursor: these
 events were published before. A broker error drops the connection (the next call opens a new
@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from kombu import Connection
 
-from adapters.messaging.relay import publish_event
+from adapters.messaging.relay import EventProducer
 from adapters.messaging.topology import Topology
 from events.codec import encode_command
 from events.commands import CommandEnvelope
@@ -23,9 +23,8 @@ from events.envelope import EventEnvelope
 
 class EventRepublisher:
     def __init__(self, connect: Callable[[], Connection], topology: Topology) -> None:
-        self._connect, self.topology = connect, topology
-        self._connection: Connection | None = None
-        self._producer = None
+        self.topology = topology
+        self.events = EventProducer(connect, topology)
         self._lock = threading.Lock()
 
     def publish(self, events: Iterable[EventEnvelope]) -> int:
@@ -33,35 +32,17 @@ class EventRepublisher:
         with self._lock:
             count = 0
             try:
-                producer = self._ensure_producer()
                 for event in events:
-                    publish_event(producer, self.topology, event)
+                    self.events.publish(event)
                     count += 1
             except Exception:
-                self._drop()
+                self.events.reset()
                 raise
             return count
 
-    def _ensure_producer(self):
-        if self._producer is None:
-            connection = self._connect()
-            connection.ensure_connection(max_retries=1)
-            channel = connection.channel()
-            self.topology.declare_all(channel)
-            self._connection, self._producer = connection, connection.Producer(channel)
-        return self._producer
-
-    def _drop(self) -> None:
-        connection, self._connection, self._producer = self._connection, None, None
-        if connection is not None:
-            try:
-                connection.release()
-            except Exception:  # noqa: BLE001 - the connection is already broken
-                pass
-
     def close(self) -> None:
         with self._lock:
-            self._drop()
+            self.events.reset()
 
 
 class CommandSender:

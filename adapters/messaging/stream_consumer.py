@@ -20,18 +20,16 @@ Contract of ``StreamConsumer``:
 """
 from __future__ import annotations
 
-import socket
 import ssl
 import struct
 import time
 from datetime import datetime
-from typing import Any
 from urllib.parse import unquote, urlparse
 
 from adapters.messaging import amqp_frames as wire
+from adapters.messaging.socket_reader import SocketReader
 
 Offset = str | int | datetime
-RECEIVE_SIZE = 1 << 20
 
 
 class BrokerClosed(ConnectionError):
@@ -52,28 +50,22 @@ def _endpoint(url: str) -> tuple[str, int, str, str, str, bool]:
             unquote(vhost) or "/", tls)
 
 
-class StreamConsumer:
+class StreamConsumer(SocketReader):
     def __init__(self, url: str, stream: str, offset: Offset = "first", prefetch: int = 10000,
                  heartbeat: int = 30, connect_timeout: float = 5.0) -> None:
-        self.url, self.stream, self.offset = url, stream, offset
-        self.prefetch, self.heartbeat, self.connect_timeout = prefetch, heartbeat, connect_timeout
-        self.sock: socket.socket | None = None
+        super().__init__(heartbeat, connect_timeout)
+        self.url, self.stream, self.offset, self.prefetch = url, stream, offset, prefetch
         self.parser = wire.DeliveryParser(self._on_method)
         self._replies: list[tuple[tuple[int, int], bytes]] = []
         self._acked = 0
-        self._ready: list[tuple[int, dict[str, Any], bytes]] = []
-        self._sent = self._heard = 0.0
-        self._tuned = False  # heartbeats start once both sides agreed on them
 
     # --- connection --------------------------------------------------------------------------
     def open(self) -> "StreamConsumer":
         host, port, user, password, vhost, tls = _endpoint(self.url)
-        sock = socket.create_connection((host, port), timeout=self.connect_timeout)
+        sock = self._connect(host, port)
         if tls:
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = sock
-        self._sent = self._heard = time.monotonic()
         try:
             self._send(wire.PROTOCOL_HEADER)
             self._expect(wire.CONNECTION_START)
@@ -89,7 +81,7 @@ class StreamConsumer:
             self.heartbeat = beat
             self._send(wire.method(0, wire.CONNECTION_TUNE_OK,
                                    struct.pack(">HIH", channel_max or 1, frame_max, beat)))
-            self._tuned = True
+            self._beating = True
             self._send(wire.method(0, wire.CONNECTION_OPEN, wire.short_string(vhost)
                                    + wire.short_string("") + b"\0"))
             self._expect(wire.CONNECTION_OPEN_OK)
@@ -106,58 +98,22 @@ class StreamConsumer:
             raise
         return self
 
-    def close(self) -> None:
-        sock, self.sock = self.sock, None
-        if sock is None:
-            return
-        try:
-            sock.settimeout(1.0)
-            sock.sendall(wire.method(0, wire.CONNECTION_CLOSE,
-                                     struct.pack(">H", 200) + wire.short_string("bye")
-                                     + struct.pack(">HH", 0, 0)))
-        except OSError:
-            pass
-        finally:
-            sock.close()
+    # --- the protocol's part of SocketReader -------------------------------------------------
+    def _goodbye(self) -> bytes:
+        return wire.method(0, wire.CONNECTION_CLOSE, struct.pack(">H", 200)
+                           + wire.short_string("bye") + struct.pack(">HH", 0, 0))
 
-    def __enter__(self) -> "StreamConsumer":
-        return self.open() if self.sock is None else self
+    def _heartbeat_frame(self) -> bytes:
+        return wire.heartbeat()
 
-    def __exit__(self, *_exc) -> None:
-        self.close()
+    def _take(self, data: bytes) -> None:
+        self._ready += self.parser.feed(data)
 
-    # --- consuming ---------------------------------------------------------------------------
-    def poll(self, timeout: float) -> list[tuple[int | None, bytes]]:
-        deadline = time.monotonic() + timeout
-        while not self._ready:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self._receive(left)
-        ready, self._ready = self._ready, []
+    def _hand_out(self, ready: list) -> list[tuple[int | None, bytes]]:
         if ready and (ready[-1][0] - self._acked) * 4 >= self.prefetch:
             self._acked = ready[-1][0]  # handed out: acked in quarters of the prefetch, which
             self._send(wire.ack(1, self._acked))  # gives the stream credit for as many more
         return [(headers.get("x-stream-offset"), body) for _tag, headers, body in ready]
-
-    # --- internals ---------------------------------------------------------------------------
-    def _receive(self, wait: float) -> None:
-        assert self.sock is not None, "open() the consumer first"
-        now = time.monotonic()
-        if self.heartbeat and self._tuned and now - self._sent >= self.heartbeat / 2:
-            self._send(wire.heartbeat())
-        if self.heartbeat and now - self._heard > 2 * self.heartbeat:
-            raise ConnectionError(f"no data from the broker for {2 * self.heartbeat} s")
-        step = min(wait, self.heartbeat / 2) if self.heartbeat else wait
-        self.sock.settimeout(max(step, 0.001))
-        try:
-            data = self.sock.recv(RECEIVE_SIZE)
-        except (socket.timeout, TimeoutError):
-            return
-        if not data:
-            raise ConnectionError("the broker closed the connection")
-        self._heard = time.monotonic()
-        self._ready += self.parser.feed(data)
 
     def _expect(self, wanted: tuple[int, int]) -> bytes:
         deadline = time.monotonic() + self.connect_timeout
@@ -185,8 +141,3 @@ class StreamConsumer:
             raise BrokerClosed(0, f"the consumer of {self.stream} was cancelled "
                                   f"(queue deleted?)", "consumer")
         self._replies.append((class_method, bytes(arguments)))
-
-    def _send(self, data: bytes) -> None:
-        assert self.sock is not None
-        self.sock.sendall(data)
-        self._sent = time.monotonic()

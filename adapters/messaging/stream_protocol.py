@@ -12,7 +12,6 @@ CRC does not match raises ``ProtocolError`` (the caller reconnects and reads it 
 """
 from __future__ import annotations
 
-import socket
 import struct
 import time
 import zlib
@@ -21,6 +20,7 @@ from urllib.parse import unquote, urlparse
 
 from adapters.messaging.amqp10 import MessageFormatError, message_body
 from adapters.messaging.amqp_frames import ProtocolError
+from adapters.messaging.socket_reader import SocketReader
 from adapters.messaging.stream_consumer import BrokerClosed, Offset
 
 DEFAULT_PORT = 5552
@@ -95,29 +95,22 @@ def _body(record: bytes) -> bytes:
         return record  # not an event: the consumer reports it as undecodable, never drops it
 
 
-class StreamProtocolConsumer:
+class StreamProtocolConsumer(SocketReader):
     def __init__(self, url: str, stream: str, offset: Offset = "first", credit: int = 200,
                  heartbeat: int = 30, connect_timeout: float = 5.0) -> None:
-        self.url, self.stream, self.offset = url, stream, offset
-        self.credit, self.heartbeat, self.connect_timeout = credit, heartbeat, connect_timeout
-        self.sock: socket.socket | None = None
+        super().__init__(heartbeat, connect_timeout)
+        self.url, self.stream, self.offset, self.credit = url, stream, offset, credit
         self.first_wanted = offset if isinstance(offset, int) else 0
         self._buffer = bytearray()
         self._replies: dict[int, memoryview] = {}
-        self._ready: list[tuple[int, bytes]] = []
         self._owed = 0  # chunks received whose credit is not yet returned
         self._correlation = 0
-        self._sent = self._heard = 0.0
 
     def open(self) -> "StreamProtocolConsumer":
         parsed = urlparse(self.url)
         user, password = unquote(parsed.username or "guest"), unquote(parsed.password or "guest")
         vhost = unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path) or "/"
-        self.sock = socket.create_connection((parsed.hostname or "localhost",
-                                              parsed.port or DEFAULT_PORT),
-                                             timeout=self.connect_timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._sent = self._heard = time.monotonic()
+        self.sock = self._connect(parsed.hostname or "localhost", parsed.port or DEFAULT_PORT)
         try:
             self._request(PEER_PROPERTIES, struct.pack(">i", 1) + _string("product")
                           + _string("drm stream reader"))
@@ -128,6 +121,7 @@ class StreamProtocolConsumer:
             frame_max, server_beat = struct.unpack_from(">II", self._wait_for(TUNE))
             self.heartbeat = min(self.heartbeat, server_beat) if server_beat else self.heartbeat
             self._send(_frame(TUNE, struct.pack(">II", frame_max, self.heartbeat)))
+            self._beating = True
             self._request(OPEN, _string(vhost))
             self._request(SUBSCRIBE, b"\x01" + _string(self.stream)
                           + offset_specification(self.offset) + struct.pack(">Hi", self.credit, 0))
@@ -136,33 +130,19 @@ class StreamProtocolConsumer:
             raise
         return self
 
-    def close(self) -> None:
-        sock, self.sock = self.sock, None
-        if sock is not None:
-            try:
-                sock.settimeout(1.0)
-                self._correlation += 1
-                sock.sendall(_frame(CLOSE, struct.pack(">IH", self._correlation, RESPONSE_OK)
-                                    + _string("bye")))
-            except OSError:
-                pass
-            finally:
-                sock.close()
+    # --- the protocol's part of SocketReader -------------------------------------------------
+    def _goodbye(self) -> bytes:
+        self._correlation += 1
+        return _frame(CLOSE, struct.pack(">IH", self._correlation, RESPONSE_OK) + _string("bye"))
 
-    def __enter__(self) -> "StreamProtocolConsumer":
-        return self.open() if self.sock is None else self
+    def _heartbeat_frame(self) -> bytes:
+        return _frame(HEARTBEAT, b"")
 
-    def __exit__(self, *_exc) -> None:
-        self.close()
+    def _take(self, data: bytes) -> None:
+        self._buffer += data
+        self._frames()
 
-    def poll(self, timeout: float) -> list[tuple[int, bytes]]:
-        deadline = time.monotonic() + timeout
-        while not self._ready:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self._receive(left)
-        ready, self._ready = self._ready, []
+    def _hand_out(self, ready: list) -> list[tuple[int, bytes]]:
         if self._owed * 4 >= self.credit:  # the chunks handed out: credit for as many more
             self._send(_frame(CREDIT, struct.pack(">BH", 1, self._owed)))
             self._owed = 0
@@ -188,24 +168,6 @@ class StreamProtocolConsumer:
             self._receive(deadline - time.monotonic())
         return self._replies.pop(token)
 
-    def _receive(self, wait: float) -> None:
-        assert self.sock is not None, "open() the consumer first"
-        now = time.monotonic()
-        if self.heartbeat and now - self._sent >= self.heartbeat / 2:
-            self._send(_frame(HEARTBEAT, b""))
-        if self.heartbeat and now - self._heard > 2 * self.heartbeat:
-            raise ConnectionError(f"no data from the broker for {2 * self.heartbeat} s")
-        self.sock.settimeout(max(min(wait, self.heartbeat / 2 or wait), 0.001))
-        try:
-            data = self.sock.recv(1 << 20)
-        except (socket.timeout, TimeoutError):
-            return
-        if not data:
-            raise ConnectionError("the broker closed the stream connection")
-        self._heard = time.monotonic()
-        self._buffer += data
-        self._frames()
-
     def _frames(self) -> None:
         buffer, at = self._buffer, 0
         view = memoryview(buffer)
@@ -219,11 +181,6 @@ class StreamProtocolConsumer:
         finally:
             view.release()
         del buffer[:at]
-
-    def _send(self, data: bytes) -> None:
-        assert self.sock is not None
-        self.sock.sendall(data)
-        self._sent = time.monotonic()
 
     def _dispatch(self, frame: memoryview) -> None:
         key, _version = struct.unpack_from(">HH", frame, 0)
