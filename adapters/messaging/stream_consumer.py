@@ -4,7 +4,7 @@ Why not pika here: replaying the shared log is the one path where the client's c
 decides the result (issue 6: 1,000,000 events into PostgreSQL at >= 20,000/s on two cores).
 pika's blocking adapter spends ~45-70 µs of Python per delivery (it dispatches each of the three
 frames through callbacks and re-slices its receive buffer per frame); this reader parses whole
-socket reads in one pass and hands out batches (ADR 0003). Everything else — commands, the
+socket reads in one pass and hands out batches (ADR 0004). Everything else — commands, the
 relay, live subscribers — stays on kombu, and pika keeps the admin paths of tests and benches.
 
 Contract of ``StreamConsumer``:
@@ -14,8 +14,8 @@ Contract of ``StreamConsumer``:
   ``BrokerClosed`` with its reply code and text.
 - ``poll(timeout)`` returns the deliveries that arrived, as ``(offset, body)`` pairs, waiting up
   to ``timeout`` seconds for the first; ``[]`` means the stream was quiet that long. What it
-  returns is acked in quarters of ``prefetch``: on a stream an ack only gives credit for more
-  (at most ``prefetch`` wait unread); the consumer keeps its own position.
+  returns is acked at once: on a stream an ack only gives credit for more (at most
+  ``prefetch`` wait unread); the consumer keeps its own position.
 - Heartbeats are sent and checked by ``poll``; a silent broker raises ``ConnectionError``.
 """
 from __future__ import annotations
@@ -57,7 +57,6 @@ class StreamConsumer(SocketReader):
         self.url, self.stream, self.offset, self.prefetch = url, stream, offset, prefetch
         self.parser = wire.DeliveryParser(self._on_method)
         self._replies: list[tuple[tuple[int, int], bytes]] = []
-        self._acked = 0
 
     # --- connection --------------------------------------------------------------------------
     def open(self) -> "StreamConsumer":
@@ -110,9 +109,8 @@ class StreamConsumer(SocketReader):
         self._ready += self.parser.feed(data)
 
     def _hand_out(self, ready: list) -> list[tuple[int | None, bytes]]:
-        if ready and (ready[-1][0] - self._acked) * 4 >= self.prefetch:
-            self._acked = ready[-1][0]  # handed out: acked in quarters of the prefetch, which
-            self._send(wire.ack(1, self._acked))  # gives the stream credit for as many more
+        if ready:  # handed out: acked at once, which gives the stream credit for as many more
+            self._send(wire.ack(1, ready[-1][0]))
         return [(headers.get("x-stream-offset"), body) for _tag, headers, body in ready]
 
     def _expect(self, wanted: tuple[int, int]) -> bytes:

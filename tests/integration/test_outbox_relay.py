@@ -109,14 +109,17 @@ class TestOutboxRelay:
             relay.wake.set()
             if round_ in (1, 3):
                 time.sleep(0.05)
+                failures = relay.failures
                 proxy.stop()  # cut mid-stream: like a broker restart
-                time.sleep(0.3)
+                sqlite_store.append(host, completed_drafts(5), seq, a_context())
+                seq += 5  # work that arrives while the broker cannot be reached
+                relay.wake.set()
+                assert wait_until(lambda: relay.failures > failures, timeout=15)
                 proxy.start()
         assert wait_until(lambda: not sqlite_store.pending(host=host), timeout=30)
         subscriber.drain()
         stop.set()
         thread.join(10)
-        assert relay.failures >= 1  # the cuts did interrupt publishing
         assert seen.events == [(host, n) for n in range(1, seq + 1)]  # in order, each once
         assert seen.gaps == []
         connection.release()
