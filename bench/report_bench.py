@@ -48,7 +48,7 @@ from adapters.reporting.queries import ReportQueries
 from adapters.reporting.sources import StreamSource
 from adapters.reporting.store import ReportingStore
 from events.codec import encode_event
-from projections.reporting.folding import gc_paused
+from projections.gc_pause import gc_paused
 from services.audit.consumer import ReportConsumer
 from services.cli.report_common import host_rows
 from tests.reporting_history import history

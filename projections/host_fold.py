@@ -241,18 +241,13 @@ def rebuild(store, host: str, view: HostView | None = None, page: int = 10_000) 
     """The view of ``host`` from its stored stream (or from ``view``'s position on), page by
     page. The cyclic GC is paused while the long-lived view grows: it holds no cycles, and
     re-walking it after every page would cost more than the fold itself."""
-    import gc
+    from projections.gc_pause import gc_paused
 
     view = view or HostView(host)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         while batch := store.read_payloads(host, view.seq, page):
             for seq, type_, version, payload in batch:
                 apply_raw(view, seq, type_, version, payload)
-    finally:
-        if enabled:
-            gc.enable()
     return view
 from projections import host_fold_transfer  # noqa: E402,F401  (catalog transfer events)
 from projections import host_fold_tape  # noqa: E402,F401  (backup-server events: mounts, tape)

@@ -14,8 +14,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -28,20 +26,10 @@ from adapters.event_store.verify import VerifyResult, walk_chain
 from events.canonical import GENESIS_HASH, loads
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal_with_payload_json
 from events.outcomes import OUTCOME_TYPES
+from projections.gc_pause import gc_paused
 from events.registry import REGISTRY, EventRegistry, EventSchemaError
 
 APPEND_LOCK_KEY = 0x64726D01  # "drm" + 1: the advisory lock that orders global positions
-
-
-@contextmanager
-def gc_paused():
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def append_statements(postgres: bool) -> dict[str, str]:

@@ -3,13 +3,12 @@ made total. A gap or a payload the fold cannot read never stops a report: the fo
 the caller records why (the views are then marked untrusted from that seq)."""
 from __future__ import annotations
 
-import gc
 import importlib
 import pkgutil
-from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import projections
+from projections.gc_pause import gc_paused
 from projections.host_fold import apply_raw
 from projections.host_view import HostView
 
@@ -44,19 +43,6 @@ def fold_event(view: HostView, seq: int, type_: str, version: int,
         view.seq = seq
         return f"{type(error).__name__}: {error}"
     return None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic GC passes inside: views and batches hold no cycles, and passes over the
-    long-lived views cost more than the fold (memory is still freed by reference counting)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def fold_rows(host: str, rows: Iterable[tuple[int, str, int, dict]],

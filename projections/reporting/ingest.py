@@ -27,7 +27,8 @@ from events.canonical import GENESIS_HASH
 from events.outcomes import OUTCOME_TYPES
 from projections.host_view import HostView
 from projections.reporting.decoding import Received, Undecodable, decode
-from projections.reporting.folding import fold_event, gc_paused, load_fold_modules
+from projections.gc_pause import gc_paused
+from projections.reporting.folding import fold_event, load_fold_modules
 from projections.reporting.row_cache import RowCache
 
 NOTE_KINDS = frozenset({"unknown-type", "gap-filled"})  # reported, not a fault of the history
