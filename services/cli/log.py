@@ -1,6 +1,8 @@
 """``drm log`` and ``drm verify``: a host's history and the proof that nobody edited it."""
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from events.canonical import format_timestamp
 from services import messages
 from services.agent.bootstrap import open_store
@@ -62,6 +64,7 @@ def run_log(args) -> int:
 
 
 def _run_stream_log(args, settings) -> int:
+    from adapters.messaging.amqp_frames import ProtocolError
     from adapters.messaging.stream_reader import parse_offset, replay
     from adapters.messaging.topology import Topology
 
@@ -73,18 +76,31 @@ def _run_stream_log(args, settings) -> int:
     except ValueError as error:
         raise CliError(messages.PROCESSING_ERROR,
                        messages.error_text(messages.BAD_COMMAND, str(error))) from error
+    stream = Topology(settings.namespace).event_log_name
     events, errors = [], []
-    for record in replay(settings.broker_url, Topology(settings.namespace).event_log_name, offset,
-                         stream_url=settings.stream_url):
-        if record.error is not None:
-            errors.append(f"offset {record.offset}: {record.error}")
-        elif (not args.host or record.event.host == args.host) and record.event.seq > args.after:
-            events.append(record.event)
+    try:
+        for record in replay(settings.broker_url, stream, offset, stream_url=settings.stream_url):
+            if record.error is not None:
+                errors.append(f"offset {record.offset}: {record.error}")
+            elif (not args.host or record.event.host == args.host) and record.event.seq > args.after:
+                events.append(record.event)
+    except (OSError, ProtocolError) as error:  # refused, reset, or closed by the broker
+        where = settings.stream_url or settings.broker_url
+        raise CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.AGENT_TIMEOUT, f"cannot read the shared log {stream} at "
+                                    f"{_without_password(where)}: {error}")) from error
     _print_events(events, args.json)
     if errors:
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.STORE_INTEGRITY, "unreadable events in the stream: " + "; ".join(errors)))
     return 0
+
+
+def _without_password(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    return parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@")).geturl()
 
 
 def run_verify(args) -> int:

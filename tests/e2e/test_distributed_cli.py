@@ -49,3 +49,21 @@ def test_hostinfo_for_a_host_without_agent_times_out_naming_it(broker, distribut
     assert result.returncode == 1
     assert "KAVX0006-E" in result.stderr and "Ghost" in result.stderr
     assert "stays queued" in result.stderr
+
+
+def test_the_shared_log_of_a_namespace_never_declared_is_a_clear_error(broker, tmp_path):
+    cli = Cli(clean_env(DRM_DATA_DIR=str(tmp_path / "data"), DRM_BROKER_URL=broker.url,
+                        DRM_NAMESPACE=f"{broker.topology.namespace}x", DRM_HOSTNAME="FSServer"))
+    result = cli.run("log", "--source", "stream")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "KAVX0006-E" in result.stderr and "404" in result.stderr
+    assert ":guest@" not in result.stderr  # the password is not printed
+
+
+def test_a_stream_protocol_port_that_does_not_answer_is_a_clear_error(broker, tmp_path):
+    cli = Cli(clean_env(DRM_DATA_DIR=str(tmp_path / "data"), DRM_BROKER_URL=broker.url,
+                        DRM_NAMESPACE=broker.topology.namespace, DRM_HOSTNAME="FSServer",
+                        DRM_STREAM_URL="rabbitmq-stream://guest:guest@127.0.0.1:1/%2f"))
+    result = cli.run("log", "--source", "stream")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "KAVX0006-E" in result.stderr and "cannot read the shared log" in result.stderr
