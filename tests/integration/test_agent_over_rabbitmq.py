@@ -9,12 +9,13 @@ import pytest
 from adapters.messaging.command_client import CommandClient, CommandError, CommandTimeout
 from adapters.messaging.connection import open_connection
 from events import CommandEnvelope
+from events.host_commands import HostInfo
 from services.agent.bootstrap import open_store, run_agent
 from services.settings import load_settings
 
 
 def a_host_info(host: str) -> CommandEnvelope:
-    return CommandEnvelope(name="HostInfo", target_host=host, principal="tester@lab",
+    return CommandEnvelope(command=HostInfo(), target_host=host, principal="tester@lab",
                            issued_at=datetime.now(timezone.utc))
 
 

@@ -22,6 +22,7 @@ from adapters.messaging.connection import open_connection
 from adapters.reporting.queries import ReportQueries
 from adapters.reporting.tables import report_events
 from events import CommandEnvelope
+from events.republish import RepublishEvents
 from projections.host_fold import fold
 from projections.reporting.view_rows import view_rows
 from services.agent.bootstrap import open_store
@@ -73,9 +74,9 @@ def queued(broker, queue) -> int:
 
 
 def republish(host: str, from_seq: int, to_seq: int) -> CommandEnvelope:
-    return CommandEnvelope(name="RepublishEvents", target_host=host, principal="tester@lab",
-                           issued_at=datetime.now(timezone.utc),
-                           args={"from_seq": from_seq, "to_seq": to_seq})
+    return CommandEnvelope(command=RepublishEvents(from_seq=from_seq, to_seq=to_seq),
+                           target_host=host, principal="tester@lab",
+                           issued_at=datetime.now(timezone.utc))
 
 
 class TestGapRepublishedAndHealed:
