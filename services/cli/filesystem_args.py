@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from events.command_base import Command
 from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
 from services import messages
 from services.cli.errors import CliError
@@ -125,10 +126,10 @@ def exactly_one(args: argparse.Namespace, names: Sequence[str], what: str) -> No
         raise usage_error(f"{what} needs exactly one of {shown} ({problem})")
 
 
-def build(model: type[BaseModel], **values: Any) -> dict[str, Any]:
+def build(model: type[Command], **values: Any) -> dict[str, Any]:
     """The command's ``args`` as the contract model validates them (JSON-ready)."""
     try:
-        return model(**values).model_dump(mode="json")
+        return model(**values).arguments()
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}"
                              for e in error.errors())

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from events.export_document import ExportFileError, encode_document, parse_bytes, read_document
-from events.transfer import ExportBackupArgs, ImportBackupArgs
+from events.transfer import ExportBackup, ImportBackup
 from services import messages
 from services.cli.errors import CliError
 from services.cli.filesystem_args import add_common, add_parser, build, check_backup_id
@@ -75,7 +75,7 @@ def read_file(path: Path) -> dict:
 
 def run_export(args: argparse.Namespace, connect=command_runner) -> int:
     check_backup_id(args.backup_id)
-    request = build(ExportBackupArgs, backup_id=args.backup_id)
+    request = build(ExportBackup, backup_id=args.backup_id)
     path = Path(args.file)
 
     def work(session: Session) -> Shown:
@@ -94,7 +94,7 @@ def imported_lines(backup_id: str) -> list[str]:
 
 def run_import(args: argparse.Namespace, connect=command_runner) -> int:
     document = read_file(Path(args.file))
-    request = build(ImportBackupArgs, document=document)
+    request = build(ImportBackup, document=document)
 
     def work(session: Session) -> Shown:
         outcome = session.command("ImportBackup", request)

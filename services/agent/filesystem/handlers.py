@@ -1,4 +1,4 @@
-"""Handlers of the file-system commands (``events.fs_commands.COMMANDS``).
+"""Handlers of the file-system commands (``events.fs_commands``).
 
 Each validates its arguments with the contract's model, decides with ``decide`` (pure) and runs
 the steps with ``workflows``. Mount points given relative are relative to the data directory,
@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from adapters.lab.provision import mount_path
 from events import CommandEnvelope
 from events.base import Payload
-from events.fs_commands import COMMANDS
 from events.outcomes import CommandCompleted
 from services import messages
 from services.agent.filesystem import decide, workflows
@@ -23,10 +20,8 @@ NO_LAB = "DRM-10001"
 
 
 def parse(command: CommandEnvelope):
-    try:
-        return COMMANDS[command.name].model_validate(command.args)
-    except ValidationError as error:
-        raise decide.reject(messages.BAD_COMMAND, f"bad arguments: {error.errors()[0]['msg']}")
+    """The typed command (validated with the envelope)."""
+    return command.command
 
 
 def require_storage(context: AgentContext) -> None:
