@@ -129,7 +129,8 @@ def test_defining_a_known_code_or_id_again_raises():
 
 def test_every_detail_code_the_product_names_is_defined():
     def unknown(path):
-        return set(CODE_IN_TEXT.findall(path.read_text(encoding="utf-8"))) - set(messages.DETAIL_CODES)
+        named = set(CODE_IN_TEXT.findall(path.read_text(encoding="utf-8")))
+        return named - set(messages.DETAIL_CODES)
 
     assert offenders(product_sources() + documents(), unknown) == {}
 
