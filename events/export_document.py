@@ -23,13 +23,14 @@ from events.canonical import canonical_bytes, format_timestamp, sha256_hex
 from events.envelope import HASH_PATTERN
 from events.filesystem import ObjectRow
 from events.fs_commands import BACKUP_ID_PATTERN
+from services import messages  # a leaf module: the catalogue of detail codes
 
 FORMAT = "drm-catalog-export"
 FORMAT_VERSION = 1
 
-DAMAGED = "DRM-10070"
-UNKNOWN_VERSION = "DRM-10071"
-ALTERED = "DRM-10072"
+DAMAGED = messages.EXPORT_DAMAGED
+UNKNOWN_VERSION = messages.EXPORT_UNKNOWN_VERSION
+ALTERED = messages.EXPORT_ALTERED
 
 
 class ExportFileError(ValueError):

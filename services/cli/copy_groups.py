@@ -84,7 +84,7 @@ def run_cgctl(args: argparse.Namespace, connect=command_runner) -> int:
 
     def change(session: Session) -> Shown:
         outcome = session.command("SetCopyGroupLock", request)
-        message = layout.lock_changed(args.mode, args.backup_id is not None)
+        message = layout.lock_changed(args.mode)
         return Shown([message], outcome.to_wire())
 
     def listing(session: Session) -> Shown:

@@ -20,7 +20,7 @@ from services.cli.filesystem_session import Session, Shown, perform, query_data
 from services.cli.runtime import command_runner
 from services.cli.transfer import auto_import_shown
 
-UNKNOWN_MOUNT_POINT = "DRM-10010"  # the detail code the agent gives unknown objects
+UNKNOWN_MOUNT_POINT = messages.UNKNOWN_OBJECT  # the detail code the agent gives unknown objects
 DEFAULT_REMOTE_GENERATION = "remote_0"  # bare -rc: spec 08 §1.8 [INFERRED]
 AUTO_IMPORT_KEYS = ("backup_server", "auto_import", "auto_mount")
 TARGET_HELP = "a mount point, or a target list file (one mount point per line, # comments)"

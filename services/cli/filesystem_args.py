@@ -20,7 +20,7 @@ from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
 from services import messages
 from services.cli.errors import CliError
 
-USAGE = "DRM-90100"  # detail code of every usage error of these commands
+USAGE = messages.USAGE  # detail code of every usage error of these commands
 USAGE_EXIT = 2
 
 

@@ -93,7 +93,7 @@ def command_runner(settings: Settings) -> Iterator[CommandRunner]:
         connection.ensure_connection(max_retries=2, interval_start=0.2, interval_step=0.5)
     except Exception as error:  # noqa: BLE001 - any connection failure
         raise CliError(messages.PROCESSING_ERROR,
-                       messages.error_text(messages.AGENT_TIMEOUT,
+                       messages.error_text(messages.BROKER_UNREACHABLE,
                                            f"cannot reach the broker at "
                                            f"{connection.as_uri()}: {error}")) from error
     with connection:

@@ -16,7 +16,7 @@ from services import messages
 from services.agent.filesystem import decide, workflows
 from services.agent.service import AgentContext
 
-NO_LAB = "DRM-10001"
+NO_LAB = messages.NO_LAB
 
 
 def parse(command: CommandEnvelope):

@@ -21,7 +21,7 @@ from events.catalogue import CATALOGUE
 from services import messages
 from services.agent.service import CommandRejection
 
-SLOT_BUSY = "DRM-10050"
+SLOT_BUSY = messages.SLOT_BUSY
 ENV_RETRY_TIME = "DRM_COM_RETRY_TIME"
 ENV_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
 EXCLUSIVE_COMMANDS = CATALOGUE.exclusive_names()

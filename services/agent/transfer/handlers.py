@@ -31,7 +31,7 @@ from services.agent.service import AgentContext, CommandFailure, CommandRejectio
 from services.agent.transfer import decide
 from services.agent.transfer.peers import peer_command_id
 
-NO_PEERS = "DRM-10012"
+NO_PEERS = messages.NO_PEERS
 
 
 def parse(command: CommandEnvelope):
