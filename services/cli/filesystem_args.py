@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from pydantic import ValidationError
 
+from adapters.files import LIST_FILE_LIMIT, read_text_limited
 from events.command_base import Command
 from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
 from services import messages
@@ -68,8 +69,8 @@ def reject_deferred(args: argparse.Namespace) -> None:
 def read_target_file(path: Path) -> tuple[str, ...]:
     """A target list file: one mount point per line; blank lines and ``#`` comments skipped."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_text_limited(path, LIST_FILE_LIMIT, "the target list file")
+    except (OSError, ValueError) as error:
         raise usage_error(f"the target list file {path} cannot be read: {error}") from None
     targets = tuple(line.split("#", 1)[0].strip() for line in text.splitlines())
     targets = tuple(normalize(target) for target in targets if target)

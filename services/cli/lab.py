@@ -73,7 +73,7 @@ def run_show(args: argparse.Namespace) -> int:
     for host in lab.hosts:
         print(f"  {host.name} ({host.role})")
         for mount in host.mounts:
-            point = mount_path(data_dir, mount.path)
+            point = mount_path(data_dir, mount.path, host.mount_roots)
             state = "mounted" if point.is_symlink() else "not mounted"
             print(f"    {point} -> {mount.array}:{mount.ldev} [{state}]")
     print("\nArrays:")

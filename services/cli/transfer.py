@@ -10,6 +10,7 @@ import argparse
 import os
 from pathlib import Path
 
+from adapters.files import EXPORT_FILE_LIMIT, FileTooLarge, read_limited
 from events.export_document import ExportFileError, encode_document, parse_bytes, read_document
 from events.transfer import ExportBackup, ImportBackup
 from services import messages
@@ -61,10 +62,12 @@ def write_file(path: Path, data: bytes) -> None:
 def read_file(path: Path) -> dict:
     """The checked document of an export file, as the JSON dict to send."""
     try:
-        data = path.read_bytes()
+        data = read_limited(path, EXPORT_FILE_LIMIT, "the export file")
     except OSError as error:
         raise file_error(path, FILE_PROBLEM, f"the export file cannot be read: "
                                              f"{error.strerror}") from None
+    except FileTooLarge as error:
+        raise file_error(path, FILE_PROBLEM, str(error)) from None
     try:
         value = parse_bytes(data)
         read_document(value)

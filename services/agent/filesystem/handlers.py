@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from adapters.lab.provision import mount_path
+from adapters.paths import BadName, PathOutsideRoot
 from events import CommandEnvelope
 from events.base import Payload
 from events.outcomes import CommandCompleted
@@ -33,8 +34,18 @@ def require_storage(context: AgentContext) -> None:
 
 
 def absolute(context: AgentContext, target: str) -> str:
+    """``target`` as an absolute mount point, confined to the data directory and the lab host's
+    ``mount_roots``; a path from the bus that would leave them is rejected (nothing changes)."""
     data_dir = context.adapters.get("data_dir")
-    path = mount_path(Path(data_dir), target) if data_dir else Path(target)
+    if not data_dir:
+        return str(Path(target)).rstrip("/") or "/"
+    lab = context.adapters.get("lab")
+    entry = next((h for h in (lab.hosts if lab else ()) if h.name.lower() == context.host.lower()),
+                 None)
+    try:
+        path = mount_path(Path(data_dir), target, entry.mount_roots if entry else ())
+    except (BadName, PathOutsideRoot) as error:
+        raise decide.reject(messages.BAD_COMMAND, str(error)) from None
     return str(path).rstrip("/") or "/"
 
 
