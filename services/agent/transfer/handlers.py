@@ -23,7 +23,7 @@ from events.export_document import ExportDocument, ExportFileError, read_documen
     seal_document
 from events.export_document import FORMAT_VERSION
 from events.transfer import COMMANDS, BackupExported, ImportRequested, ImportSent
-from projections.host_fold_transfer import unsent_imports
+from projections.host.transfer import unsent_imports
 from services import messages
 from services.agent.filesystem import handlers as fs_handlers
 from services.agent.filesystem.decide import entry_of, reject
