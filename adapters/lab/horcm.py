@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.lab.loader import LabError, lab_from_data
+from adapters.lab.checking import LabError, lab_from_data
 
 _FILE_NAME = re.compile(r"^horcm([1-9][0-9]*|0)\.conf$")
 SECTIONS = ("HORCM_MON", "HORCM_CMD", "HORCM_DEV", "HORCM_LDEV", "HORCM_INST", "HORCM_INSTP")
