@@ -22,7 +22,7 @@ from projections.host_view import HostView
 
 P = TypeVar("P", bound=Payload)
 Mutator = Callable[[HostView, Any, int], None]
-
+Reader = Callable[[dict[str, Any]], Any]
 
 
 class DuplicateMutator(ValueError):
@@ -49,9 +49,6 @@ class AreaFold:
     @property
     def mutators(self) -> Mapping[type[Payload], Mutator]:
         return MappingProxyType(self._mutators)
-
-
-Reader = Callable[[dict[str, Any]], Any]
 
 
 def stored_reader(model: type[P]) -> Callable[[dict[str, Any]], P]:
