@@ -23,7 +23,7 @@ from events.export_document import FORMAT_VERSION
 from events.transfer import (BackupExported, ImportBackup, ImportRequested, ImportSent,
                              ResendImports)
 from events.tape import MountSvol
-from projections.host_fold_transfer import unsent_imports
+from projections.host.transfer import unsent_imports
 from services import messages
 from services.agent.filesystem import handlers as fs_handlers
 from services.agent.filesystem.decide import entry_of, reject
