@@ -8,7 +8,7 @@ import pkgutil
 from typing import Any, Iterable
 
 import projections
-from projections.gc_pause import gc_paused
+from adapters.gc_pause import gc_paused
 from projections.host_fold import apply_raw
 from projections.host_view import HostView
 

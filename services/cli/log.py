@@ -64,8 +64,8 @@ def run_log(args) -> int:
 
 
 def _run_stream_log(args, settings) -> int:
-    from adapters.messaging.amqp_frames import ProtocolError
-    from adapters.messaging.stream_reader import parse_offset, replay
+    from adapters.log_readers import READ_ERRORS, parse_offset
+    from adapters.messaging.log_replay import replay
     from adapters.messaging.topology import Topology
 
     if settings.embedded:
@@ -84,7 +84,7 @@ def _run_stream_log(args, settings) -> int:
                 errors.append(f"offset {record.offset}: {record.error}")
             elif (not args.host or record.event.host == args.host) and record.event.seq > args.after:
                 events.append(record.event)
-    except (OSError, ProtocolError) as error:  # refused, reset, or closed by the broker
+    except READ_ERRORS as error:  # refused, reset, a broken frame, or closed by the broker
         where = settings.stream_url or settings.broker_url
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.AGENT_TIMEOUT, f"cannot read the shared log {stream} at "
