@@ -1,6 +1,7 @@
 """``drm log`` and ``drm verify``: a host's history and the proof that nobody edited it."""
 from __future__ import annotations
 
+import json
 from urllib.parse import urlparse
 
 from events.canonical import format_timestamp
@@ -44,9 +45,11 @@ def _summary(event) -> str:
 
 
 def _print_events(events, as_json: bool) -> None:
+    """A table, or (``as_json``) one compact JSON object per line, one line per event."""
     if as_json:
         for event in events:
-            emit_json(event.to_wire())
+            print(json.dumps(event.to_wire(), ensure_ascii=False, separators=(",", ":"),
+                             default=str))
         return
     rows = [(e.host, e.seq, format_timestamp(e.occurred_at), e.type, e.principal, _summary(e))
             for e in events]
