@@ -14,7 +14,7 @@ from adapters.db import make_engine
 from adapters.reporting.store import ReportingStore
 from services.settings import Settings
 
-if TYPE_CHECKING:  # imported where used: a report that only reads needs neither pika nor alembic
+if TYPE_CHECKING:  # imported where used: a report that only reads needs no log reader or alembic
     from adapters.reporting.sources import LocalStoresSource, StreamSource
     from services.audit.gap_requests import GapRequests
 
