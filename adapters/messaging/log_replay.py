@@ -10,9 +10,9 @@ carries the error instead (``EventSchemaError`` naming host, seq and field), nev
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
-from adapters.log_readers import FIRST_DELIVERY_WAIT, Offset, open_log_reader
+from adapters.log_readers import FIRST_DELIVERY_WAIT, LogReader, Offset, open_log_reader
 from events import EventEnvelope
 from events.codec import decode_event
 from events.registry import EventSchemaError
@@ -26,12 +26,14 @@ class StreamRecord:
 
 
 def replay(url: str, stream: str, offset: Offset = "first", idle_timeout: float = 1.0,
-           limit: int | None = None, stream_url: str | None = None) -> Iterator[StreamRecord]:
+           limit: int | None = None, stream_url: str | None = None,
+           open_reader: Callable[..., LogReader] = open_log_reader) -> Iterator[StreamRecord]:
     """The records of ``stream`` from ``offset`` until it has been quiet ``idle_timeout``
     seconds after its first delivery (at most ``FIRST_DELIVERY_WAIT`` before it) or ``limit``.
-    Raises what the reader raises (``adapters.log_readers.READ_ERRORS``)."""
+    Raises what the reader raises (``adapters.log_readers.READ_ERRORS``). ``open_reader`` has
+    the factory's signature (tests pass a fake ``LogReader``)."""
     count, waited = 0, 0.0
-    with open_log_reader(url, stream, offset, stream_url) as reader:
+    with open_reader(url, stream, offset, stream_url) as reader:
         while limit is None or count < limit:
             received = reader.poll(idle_timeout)
             if not received:
