@@ -29,7 +29,6 @@ from typing import Mapping
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
-from pydantic_settings.sources.utils import parse_env_vars
 
 ENV_PREFIX = "DRM_"
 ENV_BROKER_URL = "DRM_BROKER_URL"
@@ -108,8 +107,9 @@ class _MappingEnvSource(EnvSettingsSource):
         super().__init__(settings_cls)
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty,
-                              self.env_parse_none_str)
+        fold = (lambda name: name) if self.case_sensitive else str.lower
+        return {fold(name): value for name, value in self._environ.items()
+                if not (self.env_ignore_empty and value == "")}
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
