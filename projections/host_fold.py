@@ -26,7 +26,7 @@ from typing import Any, Iterable
 from events import REGISTRY, EventEnvelope, EventRegistry
 from events import outcomes, transfer
 from events.base import Payload
-from projections.gc_pause import gc_paused
+from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, maps, tape, workflows
 from projections.host import transfer as transfer_area
 from projections.host.area import (AreaFold, DuplicateMutator, Mutator, Reader,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from projections.gc_pause import gc_paused
+from adapters.gc_pause import gc_paused
 from projections.host_fold import apply_raw
 from projections.host_view import HostView
 

@@ -27,7 +27,7 @@ from events.canonical import GENESIS_HASH
 from events.outcomes import OUTCOME_TYPES
 from projections.host_view import HostView
 from projections.reporting.decoding import Received, Undecodable, decode
-from projections.gc_pause import gc_paused
+from adapters.gc_pause import gc_paused
 from projections.reporting.folding import fold_event
 from projections.reporting.row_cache import RowCache
 
