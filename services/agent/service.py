@@ -20,38 +20,27 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable, ContextManager, Mapping
 
 from adapters.event_store import SqlEventStore
 from adapters.event_store.store import ConcurrencyError
 from events import REGISTRY, CommandEnvelope, EventContext, EventEnvelope
 from events.base import Payload
+from events.command_base import EXCLUSIVE, Command
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from projections.host_fold import apply, rebuild
 from projections.host_view import HostView
 from services import messages
+from services.agent.errors import CommandFailure, CommandRejection
+from services.agent.ports import AgentPorts, Clock, utc_now
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 OUTCOMES = (CommandCompleted, CommandFailed, CommandRejected)
+OUTCOME_TYPES = tuple(t.__name__ for t in OUTCOMES)
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class CommandRejection(Exception):
-    """A handler refuses the command before changing anything."""
-
-    def __init__(self, message_id: str, text: str) -> None:
-        super().__init__(f"{message_id} {text}")
-        self.message_id, self.text = message_id, text
-
-
-class CommandFailure(CommandRejection):
-    """A handler's work failed part-way; what it did is recorded by its own events."""
+__all__ = ["AgentContext", "AgentPorts", "Clock", "CommandFailure", "CommandRejection",
+           "Handler", "HostAgent", "QueryAnswer", "QueryHandler", "utc_now"]
 
 
 @dataclass(frozen=True)
@@ -66,38 +55,44 @@ class QueryAnswer:
 
 @dataclass
 class AgentContext:
-    """What a handler may use while it handles one command."""
+    """What a handler may use while it handles one command: the host's store and view, the
+    typed ports, the command's envelope (ids, workflow, ``reply_to``), ``record`` to append
+    events as it goes and ``progress`` for lines the issuer sees while it waits."""
 
     host: str
     store: SqlEventStore
-    clock: Clock
-    adapters: Mapping[str, Any]
+    ports: AgentPorts
     view: HostView
+    envelope: CommandEnvelope
     record: Callable[[list[Payload]], list[EventEnvelope]] = field(repr=False)
     progress: Callable[[str], None] = field(default=lambda text: None, repr=False)
 
+    def clock(self):
+        return self.ports.clock()
 
-Handler = Callable[[CommandEnvelope, AgentContext], list[Payload]]
-QueryHandler = Callable[[CommandEnvelope, AgentContext], dict[str, Any]]
+
+Handler = Callable[[Command, AgentContext], list[Payload]]
+QueryHandler = Callable[[Command, AgentContext], dict[str, Any]]
 
 
 class HostAgent:
-    def __init__(self, host: str, store: SqlEventStore, handlers: Mapping[str, Handler],
-                 adapters: Mapping[str, Any] | None = None, clock: Clock = utc_now,
-                 queries: Mapping[str, QueryHandler] | None = None,
-                 exclusive: Callable[[CommandEnvelope], bool] = lambda command: True,
+    def __init__(self, host: str, store: SqlEventStore,
+                 handlers: Mapping[type[Command], Handler], ports: AgentPorts | None = None,
+                 queries: Mapping[type[Command], QueryHandler] | None = None,
                  command_slot: Callable[[], ContextManager] = contextlib.nullcontext) -> None:
         self.host = host
         self.store = store
         self.handlers = handlers
         self.queries = queries or {}
-        self.adapters = adapters or {}
-        self.clock = clock
-        self.exclusive = exclusive
+        self.ports = ports or AgentPorts()
         self.command_slot = command_slot
         self.view = HostView(host)
         self.progress: Callable[[str], None] = lambda text: None
         self.catch_up()
+
+    @property
+    def clock(self) -> Clock:
+        return self.ports.clock
 
     def catch_up(self) -> HostView:
         """Apply the events stored since the view's position (other writers, a restart)."""
@@ -105,14 +100,16 @@ class HostAgent:
 
     def handle(self, command: CommandEnvelope) -> EventEnvelope | QueryAnswer:
         """Decide and record the command; return its outcome event (or a query's answer)."""
-        if command.name in self.queries and command.target_host == self.host:
+        kind = type(command.command)
+        if kind in self.queries and command.target_host == self.host:
             return self._answer(command)
         recorded = self.store.outcome_of(command.command_id)
         if recorded is not None:
             log.info("command %s already handled; replying with seq %s", command.command_id,
                      recorded.seq)
             return recorded
-        slot = self.command_slot() if self.exclusive(command) else contextlib.nullcontext()
+        exclusive = kind.concurrency is EXCLUSIVE
+        slot = self.command_slot() if exclusive else contextlib.nullcontext()
         try:
             with slot:
                 self.catch_up()
@@ -136,15 +133,16 @@ class HostAgent:
 
     def _answer(self, command: CommandEnvelope) -> QueryAnswer:
         self.catch_up()
-        context = self._context(command, lambda payloads: [])
+        context = self.context_for(command, lambda payloads: [])
         try:
-            result = self.queries[command.name](command, context)
+            result = self.queries[type(command.command)](command.command, context)
         except CommandRejection as rejection:
             result = {"error": {"message_id": rejection.message_id, "text": rejection.text}}
         return QueryAnswer(command.command_id, self.host, self.view.seq, result)
 
-    def _context(self, command: CommandEnvelope, record) -> AgentContext:
-        return AgentContext(self.host, self.store, self.clock, self.adapters, self.view, record,
+    def context_for(self, command: CommandEnvelope, record) -> AgentContext:
+        """The handler context of ``command``, appending through ``record``."""
+        return AgentContext(self.host, self.store, self.ports, self.view, command, record,
                             self.progress)
 
     def _decide(self, command: CommandEnvelope, recorder: "_Recorder") -> list[Payload]:
@@ -152,11 +150,11 @@ class HostAgent:
         if command.target_host != self.host:
             return [_rejected(name, messages.WRONG_HOST,
                               f"this agent serves {self.host}, not {command.target_host}")]
-        handler = self.handlers.get(name)
+        handler = self.handlers.get(type(command.command))
         if handler is None:
             return [_rejected(name, messages.UNKNOWN_COMMAND, f"unknown command {name!r}")]
         try:
-            payloads = list(handler(command, self._context(command, recorder)))
+            payloads = list(handler(command.command, self.context_for(command, recorder)))
         except CommandFailure as failure:
             return [CommandFailed(command=name, message_id=failure.message_id, text=failure.text)]
         except CommandRejection as rejection:

@@ -74,7 +74,7 @@ def prepare_restore(data_dir: Path) -> dict:
 
 def check_host(data_dir: Path) -> object:
     agent = agent_for(data_dir)  # a restarted agent: recovery runs here
-    view, storage = agent.view, agent.adapters["storage"]
+    view, storage = agent.view, agent.ports.storage
     root = fs_root(data_dir)
     assert root.is_symlink() and Path(os.readlink(root)) == storage.data_dir(PVOL)
     assert not view.unfinished_workflows()
@@ -89,7 +89,7 @@ def check_host(data_dir: Path) -> object:
 
 
 def svol_tree(agent, name: str) -> dict:
-    return tree(agent.adapters["storage"].volume_path(SVOLS[name]))
+    return tree(agent.ports.storage.volume_path(SVOLS[name]))
 
 
 def test_an_uncut_cold_backup_and_restore_have_the_expected_number_of_steps(tmp_path):
@@ -113,7 +113,7 @@ def test_cold_backup_killed_after_each_step(tmp_path, kill_after):
     assert "0000000001" not in agent.view.catalog  # superseded before any pair operation
     outcome = agent.handle(command("BackupFileSystem", targets=[FS_MOUNT]))
     assert outcome.type == "CommandCompleted", outcome.payload
-    agent.adapters["storage"].wait_idle(10)
+    agent.ports.storage.wait_idle(10)
 
 
 @pytest.mark.parametrize("kill_after", range(1, RESTORE_EVENTS))
@@ -131,7 +131,7 @@ def test_restore_killed_after_each_step(tmp_path, kill_after):
     outcome = agent.handle(command("BackupFileSystem", targets=[FS_MOUNT],
                                    generation="local_1"))
     assert outcome.type == "CommandCompleted", outcome.payload
-    agent.adapters["storage"].wait_idle(10)
+    agent.ports.storage.wait_idle(10)
 
 
 def test_restore_killed_while_the_reverse_copy_runs(tmp_path):

@@ -64,20 +64,20 @@ def prepare(data_dir: Path, stage: str) -> dict:
         ok(fs_agent.handle(command("ResyncCopyGroups", copy_group=VG1)))
         ok(fs_agent.handle(command("BackupFileSystem", targets=[FS_MOUNT], generation="local_0")))
         ok(bk_agent.handle(command("MountSvol", host=BK_HOST, backup_id="0000000002")))
-    fs_agent.adapters["storage"].wait_idle(10)
+    fs_agent.ports.storage.wait_idle(10)
     return original
 
 
 def check_sound(data_dir: Path, original: dict) -> None:
     agent = bk(data_dir)
-    view, storage = agent.view, agent.adapters["storage"]
+    view, storage = agent.view, agent.ports.storage
     assert view.backup_server.media_copies == {} and view.backup_server.mounts_requested == {}
     state = view.copy_groups[VG1]
     if state.mounted_at:
         assert storage.mounted_volume(Path(state.mounted_at)) == SVOL
     if state.locked_by == "mount":
         assert state.mounted_at, "a mount lock without its mount"
-    library = open_library(data_dir, agent.adapters["lab"])
+    library = open_library(data_dir, agent.ports.lab)
     for entry in view.tape.values():
         assert all(library.exists(a.medium, a.label) for a in entry.archives)
     for entry in view.entries_on([VG1]):

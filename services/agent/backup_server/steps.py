@@ -12,46 +12,44 @@ import time
 from pathlib import Path
 
 from adapters.storage.errors import CciError, StorageError
-from adapters.tape import TapeError, open_library
+from adapters.tape import TapeError
 from events import filesystem as fs, tape
-from services import messages
 from services.agent.backup_server import decide
+from services.agent.errors import failed, reject
 from services.agent.filesystem.pairs import live_status, ref
-from services.agent.service import CommandFailure
 
 MOUNT_FAILED = "DRM-10041"
 MEDIA_FAILED = "DRM-10042"
 PROGRESS_EVERY = 1.0
 
 
+NO_LIBRARY = "DRM-10043"
+
+
 def library(context):
-    """The tape library: an injected ``tape`` adapter, else the lab's simulated library."""
-    found = context.adapters.get("tape")
-    return found if found is not None else open_library(context.adapters["data_dir"],
-                                                        context.adapters.get("lab"))
+    """The host's tape library port; a host without one refuses the command."""
+    if context.ports.tape is None:
+        raise reject(NO_LIBRARY, f"the host {context.host} has no tape library")
+    return context.ports.tape
 
 
 def lab_retention(context) -> int:
-    spec = getattr(context.adapters.get("lab"), "tape_library", None)
+    spec = getattr(context.ports.lab, "tape_library", None)
     return spec.retention_days if spec is not None else 0
 
 
 def svol_statuses(context) -> dict[str, str]:
     """The live P-VOL-side status of every copy group this host sees as an S-VOL."""
-    storage = context.adapters["storage"]
+    storage = context.ports.storage
     return {name: live_status(storage, group)
             for name, (group, _) in decide.svol_groups(context.view).items()}
-
-
-def failed(code: str, text: str) -> CommandFailure:
-    return CommandFailure(messages.PROCESSING_ERROR, messages.error_text(code, text))
 
 
 # -- mounts ----------------------------------------------------------------------------------------
 def mount_one(context, request: tape.SvolMountRequested) -> tape.SvolMounted:
     """The array part of one mount (``pairsplit -rw`` first for a writable one)."""
     group, _ = decide.svol_groups(context.view)[request.copy_group]
-    storage = context.adapters["storage"]
+    storage = context.ports.storage
     if request.writable:
         storage.pairsplit(ref(group.pvol), group.mu, read_write=True)
     read_only = storage.mount(ref(group.svol), Path(request.mount_point),
@@ -81,7 +79,7 @@ def run_mount(context, events: list) -> list[tape.SvolMounted]:
 
 def undo_mount(context, requests, done) -> None:
     """Unmount what was mounted, close every intent and release the locks the mount took."""
-    storage = context.adapters["storage"]
+    storage = context.ports.storage
     for mounted in done:
         try:
             storage.unmount(Path(mounted.mount_point))
@@ -96,7 +94,7 @@ def undo_mount(context, requests, done) -> None:
 
 
 def run_unmount(context, unmounts, unlocks) -> None:
-    storage = context.adapters["storage"]
+    storage = context.ports.storage
     for event in unmounts:
         try:
             storage.unmount(Path(event.mount_point))

@@ -22,10 +22,8 @@ from events import filesystem as fs
 from events.maps import CopyGroupMap, VolumeMap
 from projections.host_view import CatalogEntry, HostView
 from services import messages
-from services.agent.service import CommandRejection
+from services.agent.errors import no_backup, reject
 
-NO_BACKUP_DATA = "KAVX0024-E"
-NO_BACKUP_DATA_TEXT = "The specified backup data does not exist."
 SHARED_VOLUME = "DRM-10064"
 NESTED_MOUNT = "DRM-10062"
 UNKNOWN_OBJECT = "DRM-10010"
@@ -34,14 +32,6 @@ NO_GENERATION = "DRM-10021"
 BAD_PAIR_STATUS = "DRM-10030"
 MOUNTED = "DRM-10031"
 LOCKED = "DRM-10032"
-
-
-def reject(detail: str, text: str) -> CommandRejection:
-    return CommandRejection(messages.PROCESSING_ERROR, messages.error_text(detail, text))
-
-
-def no_backup(backup_id: str) -> CommandRejection:
-    return CommandRejection(NO_BACKUP_DATA, f"{NO_BACKUP_DATA_TEXT} (backup ID = {backup_id})")
 
 
 # -- targets -------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ class Steps:
 
     def __init__(self, context, workflow_id: str, timeout: float = COPY_TIMEOUT) -> None:
         self.context, self.workflow_id, self.timeout = context, workflow_id, timeout
-        self.storage = context.adapters["storage"]
+        self.storage = context.ports.storage
 
     def record(self, *payloads) -> None:
         self.context.record(list(payloads))

@@ -28,12 +28,10 @@ from projections.host_view import Workflow
 from services.agent.filesystem import decide
 from services.agent.filesystem.pairs import StepFailed, Steps, live_status
 
-RECOVER = "RecoverWorkflows"
-
 
 def recover(agent) -> None:
     """Run ``RecoverWorkflows`` on ``agent`` if its view shows unfinished workflows."""
-    if agent.adapters.get("storage") is None or not agent.catch_up().unfinished_workflows():
+    if agent.ports.storage is None or not agent.catch_up().unfinished_workflows():
         return
     agent.handle(CommandEnvelope(command=RecoverWorkflows(), target_host=agent.host,
                                  principal=f"recovery@{agent.host}",

@@ -16,21 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from events import CommandEnvelope
-from events.catalogue import CATALOGUE
 from services import messages
-from services.agent.service import CommandRejection
+from services.agent.errors import CommandRejection
 
 SLOT_BUSY = "DRM-10050"
 ENV_RETRY_TIME = "DRM_COM_RETRY_TIME"
 ENV_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
-EXCLUSIVE_COMMANDS = CATALOGUE.exclusive_names()
-
-
-def exclusive(command: CommandEnvelope) -> bool:
-    """True for "No" commands; queries never reach the slot and ``HostInfo`` is a "Yes"."""
-    return command.name in EXCLUSIVE_COMMANDS
-
 
 @dataclass(frozen=True)
 class RetryPolicy:

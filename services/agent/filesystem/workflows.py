@@ -29,7 +29,7 @@ def failure(what: str, error: StepFailed) -> CommandFailure:
 # -- dictionary maps -----------------------------------------------------------------------------
 def discovered_maps(context, reason: str = "refresh") -> DictionaryMapRefreshed:
     """What the lab shows for this host now, as a ``DictionaryMapRefreshed``."""
-    lab, data_dir = context.adapters["lab"], context.adapters["data_dir"]
+    lab, data_dir = context.ports.lab, context.ports.data_dir
     volumes = []
     for found in discover(lab, context.host, data_dir):
         groups = tuple(CopyGroupMap(
@@ -147,6 +147,6 @@ def _groups_by_name(volumes) -> dict[str, CopyGroupMap]:
 
 def live_statuses(context) -> dict[str, str]:
     """The live P-VOL-side status of every copy group in the maps."""
-    storage = context.adapters["storage"]
+    storage = context.ports.storage
     return {name: live_status(storage, group)
             for name, group in _groups_by_name(context.view.volumes.values()).items()}

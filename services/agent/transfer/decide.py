@@ -18,7 +18,8 @@ from events import filesystem as fs
 from events.export_document import ExportDocument
 from events.transfer import BackupImported
 from projections.host_view import CatalogEntry, HostView
-from services.agent.filesystem.decide import MOUNTED, reject
+from services.agent.errors import reject
+from services.agent.filesystem.decide import MOUNTED
 
 UNKNOWN_COPY_GROUP = "DRM-10011"
 
