@@ -22,13 +22,11 @@ from adapters.messaging.topology import Topology
 from adapters.migrations import upgrade
 from adapters.lab.provision import open_storage, stored_lab
 from adapters.tape import open_library
-from services.agent.backup_server.recovery import recover_backup_server
-from services.agent.filesystem.recovery import recover
 from services.agent.filesystem.slot import CommandSlot, retry_policy, slot_path
 from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
 from services.agent.ports import AgentPorts
+from services.agent.restart import recover_at_start
 from services.agent.service import HostAgent
-from services.agent.transfer.handlers import recover_imports
 from services.agent.transfer.peers import PeerCommands
 from services.agent.worker import AgentWorker
 from services.settings import Settings
@@ -66,9 +64,7 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
     agent = HostAgent(host, store, COMMAND_HANDLERS, ports, queries=QUERY_HANDLERS,
                       command_slot=slot)
     if recover_now:
-        recover(agent)
-        recover_backup_server(agent)
-        recover_imports(agent)
+        recover_at_start(agent)
     return agent
 
 

@@ -6,12 +6,18 @@ from the bus, tests call it directly. Guarantees:
   ``CommandRejected``); a workflow handler records its steps as it goes through
   ``context.record`` (intent before each adapter call, outcome after it);
 - a command seen again (redelivery after a crash before the ack) returns the outcome already
-  recorded and appends nothing;
+  recorded and appends nothing; one a crash interrupted (events, no outcome) is never run again
+  when a workflow of it was ended by recovery: it answers with the outcome recovery left
+  (``services.agent.interrupted``), recorded as its own; event ids stay unique per command
+  (the index goes on from the command's events already stored);
 - a handler's unexpected exception becomes ``CommandFailed`` with ``KAVX0006-E``; the agent
   itself never dies of a bad command;
+- handler tables are keyed by command type (``services.agent.handlers``); handlers get the
+  typed command and an ``AgentContext`` with the typed ``AgentPorts``;
 - queries (``QUERY_HANDLERS``) read the view and append nothing; they answer with a
   ``QueryAnswer`` instead of an event;
-- exclusive ("No", spec 04 §5) commands run inside ``command_slot()``, one at a time per host
+- commands whose class declares ``concurrency=EXCLUSIVE`` ("No", spec 04 §5) run inside
+  ``command_slot()``, one at a time per host
   even across processes; before any command the view catches up with the store, so an agent
   sharing its host's store with another process (embedded CLI runs) never decides on stale state.
 """
@@ -32,6 +38,7 @@ from projections.host_fold import apply, rebuild
 from projections.host_view import HostView
 from services import messages
 from services.agent.errors import CommandFailure, CommandRejection
+from services.agent.interrupted import TAIL, interrupted_in, settle
 from services.agent.ports import AgentPorts, Clock, utc_now
 
 log = logging.getLogger(__name__)
@@ -103,7 +110,7 @@ class HostAgent:
         kind = type(command.command)
         if kind in self.queries and command.target_host == self.host:
             return self._answer(command)
-        recorded = self.store.outcome_of(command.command_id)
+        recorded = _outcome_in(self.store.events_of_command(command.command_id))
         if recorded is not None:
             log.info("command %s already handled; replying with seq %s", command.command_id,
                      recorded.seq)
@@ -113,7 +120,13 @@ class HostAgent:
         try:
             with slot:
                 self.catch_up()
-                recorder = _Recorder(self, command)
+                prior = self.store.events_of_command(command.command_id)
+                recorder = _Recorder.of_command(self, command, len(prior))
+                settled = settle(prior, self.view) if prior else None
+                if settled is not None:  # interrupted by a crash: never run twice
+                    log.info("command %s was interrupted; replying with its recovered outcome",
+                             command.command_id)
+                    return recorder([settled.model_copy(update={"command": command.name})])[-1]
                 payloads = self._decide(command, recorder)
                 return recorder(payloads)[-1]
         except CommandRejection as busy:  # the slot stayed taken past the retries
@@ -124,12 +137,35 @@ class HostAgent:
         """Record ``outcome`` without holding the slot: retry if another writer got in first."""
         for attempt in range(20):
             self.catch_up()
+            prior = len(self.store.events_of_command(command.command_id))
             try:
-                return _Recorder(self, command)([outcome])[-1]
+                return _Recorder.of_command(self, command, prior)([outcome])[-1]
             except ConcurrencyError:
                 if attempt == 19:
                     raise
         raise AssertionError("unreachable")
+
+    # -- commands a crash interrupted (services.agent.interrupted) ---------------------------
+    def interrupted_commands(self) -> list[str]:
+        """Ids of the commands near the head of the stream with events but no outcome."""
+        head, _ = self.store.head(self.host)
+        tail = self.store.read(self.host, after_seq=max(0, head - TAIL))
+        return [c for c in interrupted_in(tail)
+                if _outcome_in(self.store.events_of_command(c)) is None]
+
+    def settle_interrupted(self, command_ids: list[str]) -> list[EventEnvelope]:
+        """Record, as each command's own outcome, what recovery made of the commands
+        ``command_ids`` (found before recovery ran); a command that may run again is left."""
+        settled = []
+        with self.command_slot():
+            self.catch_up()
+            for command_id in command_ids:
+                prior = self.store.events_of_command(command_id)
+                outcome = settle(prior, self.view) if prior and \
+                    _outcome_in(prior) is None else None
+                if outcome is not None:
+                    settled += _Recorder.of_event(self, prior[0], len(prior))([outcome])
+        return settled
 
     def _answer(self, command: CommandEnvelope) -> QueryAnswer:
         self.catch_up()
@@ -175,20 +211,41 @@ def _rejected(command: str, detail_code: str, text: str) -> CommandRejected:
                            text=messages.error_text(detail_code, text))
 
 
-class _Recorder:
-    """Appends a command's events as it goes, keeping event ids deterministic per command."""
+def _outcome_in(events: list[EventEnvelope]) -> EventEnvelope | None:
+    return next((e for e in events if e.type in OUTCOME_TYPES), None)
 
-    def __init__(self, agent: HostAgent, command: CommandEnvelope) -> None:
-        self.agent, self.command, self.count = agent, command, 0
+
+class _Recorder:
+    """Appends one command's events as it goes. Event ids are deterministic per command and
+    index, and the index goes on from the events the command already has (``first_index``),
+    so a command resumed or settled after a crash never reuses an id."""
+
+    def __init__(self, agent: HostAgent, command_id: str, principal: str,
+                 correlation_id: str | None, causation_id: str | None,
+                 first_index: int = 0) -> None:
+        self.agent, self.count = agent, first_index
+        self.command_id, self.principal = command_id, principal
+        self.correlation_id, self.causation_id = correlation_id, causation_id
+
+    @classmethod
+    def of_command(cls, agent: HostAgent, command: CommandEnvelope,
+                   first_index: int = 0) -> "_Recorder":
+        return cls(agent, command.command_id, command.principal, command.workflow_id,
+                   command.causation_id, first_index)
+
+    @classmethod
+    def of_event(cls, agent: HostAgent, first: EventEnvelope, first_index: int) -> "_Recorder":
+        """The recorder of the command that recorded ``first`` (its identity, from its event)."""
+        return cls(agent, first.command_id, first.principal, first.correlation_id,
+                   first.causation_id, first_index)
 
     def __call__(self, payloads: list[Payload]) -> list[EventEnvelope]:
         if not payloads:
             return []
-        agent, command = self.agent, self.command
-        context = EventContext(principal=command.principal, occurred_at=agent.clock(),
-                               command_id=command.command_id,
-                               correlation_id=command.workflow_id,
-                               causation_id=command.causation_id)
+        agent = self.agent
+        context = EventContext(principal=self.principal, occurred_at=agent.clock(),
+                               command_id=self.command_id, correlation_id=self.correlation_id,
+                               causation_id=self.causation_id)
         stored = agent.store.append(agent.host, [REGISTRY.draft(p) for p in payloads],
                                     agent.view.seq, context, first_index=self.count)
         self.count += len(stored)

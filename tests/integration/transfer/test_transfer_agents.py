@@ -162,8 +162,11 @@ def test_an_import_left_unsent_by_a_dead_agent_is_sent_at_its_next_start(data_di
     [peer] = peers.sent
     assert peer.command_id == peer_command_id(backup.command_id, "auto-import")
     assert (peer.correlation_id, peer.causation_id) == (backup.command_id, backup.command_id)
-    assert [e.type for e in restarted.store.read(FS_HOST)][-2:] == ["ImportSent",
-                                                                    "CommandCompleted"]
+    assert [e.type for e in restarted.store.read(FS_HOST)][-3:] == [
+        "ImportSent", "CommandCompleted", "CommandCompleted"]  # the resend, then the backup's
+    settled = restarted.store.outcome_of(backup.command_id)  # outcome: it never runs twice
+    assert settled.payload["result"]["import"]["command_id"] == peer.command_id
+    assert restarted.handle(backup) == settled and len(restarted.view.catalog) == 1
     build_agent(settings_for(data_dir), FS_HOST, peers=peers)  # nothing left to send
     assert len(peers.sent) == 1
     bk_agent = build_agent(settings_for(data_dir), BK, peers=peers)
