@@ -18,6 +18,7 @@ from pathlib import Path
 from events import CommandEnvelope, filesystem as fs, tape
 from events.outcomes import CommandCompleted
 from services.agent.backup_server import decide, steps
+from services.agent.runner import ref
 
 
 def needs_recovery(view) -> bool:
@@ -47,7 +48,7 @@ def _settle_mount(context, name: str, point: str) -> dict:
     storage = context.ports.storage
     group = decide.svol_groups(context.view).get(name)
     state = context.view.copy_groups.get(name)
-    mounted = group is not None and storage.mounted_volume(Path(point)) == steps.ref(group[0].svol)
+    mounted = group is not None and storage.mounted_volume(Path(point)) == ref(group[0].svol)
     if mounted:
         context.record([tape.SvolMounted(workflow_id="recovery", copy_group=name,
                                          mount_point=point,

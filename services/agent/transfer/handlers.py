@@ -23,13 +23,15 @@ from events.export_document import ExportDocument, ExportFileError, read_documen
 from events.export_document import FORMAT_VERSION
 from events.fs_commands import BackupFileSystem
 from events.transfer import (BackupExported, ExportBackup, ImportBackup, ImportRequested,
-                             ImportSent, ResendImports)
+                             ResendImports)
 from projections.host_fold_transfer import unsent_imports
 from services import messages
 from services.agent.backup_server.handlers import mount
 from services.agent.errors import CommandFailure, CommandRejection, reject
 from services.agent.filesystem import handlers as fs_handlers
 from services.agent.filesystem.decide import entry_of
+from services.agent.plan import SendToPeer
+from services.agent.runner import StepRunner
 from services.agent.service import AgentContext, Handler
 from services.agent.transfer import decide
 from services.agent.transfer.peers import peer_command_id
@@ -132,16 +134,10 @@ def auto_import(command: BackupFileSystem, context: AgentContext, backup_id: str
 
 def send_import(context: AgentContext, requested: ImportRequested, reply_to: str | None,
                 cause_id: str) -> bool:
-    """Publish the import command of ``requested``, then record ``ImportSent``."""
-    peer = CommandEnvelope(
-        command_id=requested.command_id, target_host=requested.target_host,
-        principal=f"agent@{context.host}", issued_at=context.clock(), reply_to=reply_to,
-        correlation_id=requested.workflow_id, causation_id=cause_id,
-        command=ImportBackup(document=requested.document, mount_point=requested.mount_point))
-    present = context.ports.peers.send(peer)
-    context.record([ImportSent(workflow_id=requested.workflow_id, command_id=peer.command_id,
-                               target_host=peer.target_host, consumer_present=present)])
-    return present
+    """Publish the import command of ``requested`` (a ``SendToPeer`` step), then record
+    ``ImportSent``."""
+    runner = StepRunner(context, requested.workflow_id)
+    return runner.run(SendToPeer(requested, reply_to, cause_id))
 
 
 def resend_imports(command: ResendImports, context: AgentContext) -> list[Payload]:

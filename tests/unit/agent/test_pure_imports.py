@@ -12,7 +12,8 @@ DECIDE_MODULES = sorted(
     ".".join(path.relative_to(REPO).with_suffix("").parts)
     for path in (REPO / "services" / "agent").rglob("decide.py"))
 PURE = DECIDE_MODULES + ["services.agent.errors", "services.agent.ports",
-                         "services.agent.table"]
+                         "services.agent.table", "services.agent.plan",
+                         "services.agent.interrupted"]
 FORBIDDEN = ("sqlalchemy", "kombu", "pika")
 
 
