@@ -1,5 +1,8 @@
 """Per-host exclusivity of "No" commands (spec 04 §5, §6), across processes.
 
+The agent takes the slot for a command whose class declares ``concurrency=EXCLUSIVE``
+(``events.command_base``); concurrent commands and queries never wait for it.
+
 ``CommandSlot`` is an ``flock`` on ``<data_dir>/hosts/<host>/command.lock``: the kernel frees it
 when its holder dies (even by SIGKILL), so a crashed agent never blocks the host. A blocked
 command retries every ``COM_RETRY_WAIT`` seconds, ``COM_RETRY_TIME`` times (0 = forever); when
