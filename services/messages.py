@@ -142,6 +142,7 @@ NO_MOUNT_POINT = _detail("DRM-10036", "no mount point can be chosen for an S-VOL
 PAIR_FAILED = _detail("DRM-10040", "a pair operation failed midway")
 MOUNT_FAILED = _detail("DRM-10041", "mounting an S-VOL failed")
 MEDIA_FAILED = _detail("DRM-10042", "a tape backup or restore failed")
+NO_LIBRARY = _detail("DRM-10043", "the host has no tape library")
 SLOT_BUSY = _detail("DRM-10050", "another exclusive command kept running on this host")
 NESTED_MOUNT = _detail("DRM-10062", "a mount point has a lower-level directory mount point "
                                     "(the manual's)")
