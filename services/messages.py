@@ -143,6 +143,7 @@ PAIR_FAILED = _detail("DRM-10040", "a pair operation failed midway")
 MOUNT_FAILED = _detail("DRM-10041", "mounting an S-VOL failed")
 MEDIA_FAILED = _detail("DRM-10042", "a tape backup or restore failed")
 NO_LIBRARY = _detail("DRM-10043", "the host has no tape library")
+CRASH_INTERRUPTED = _detail("DRM-10045", "a crash interrupted the command and recovery ended it")
 SLOT_BUSY = _detail("DRM-10050", "another exclusive command kept running on this host")
 NESTED_MOUNT = _detail("DRM-10062", "a mount point has a lower-level directory mount point "
                                     "(the manual's)")

@@ -27,7 +27,7 @@ from events.outcomes import CommandCompleted, CommandFailed
 from projections.host_view import HostView
 from services import messages
 
-INTERRUPTED = "DRM-10045"
+INTERRUPTED = messages.CRASH_INTERRUPTED
 OUTCOME_TYPES = ("CommandCompleted", "CommandFailed", "CommandRejected")
 TAIL = 64  # events read back from the head to find the command a crash interrupted
 

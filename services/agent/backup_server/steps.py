@@ -12,6 +12,7 @@ from pathlib import Path
 
 from adapters.storage.errors import CciError, StorageError
 from events import filesystem as fs, tape
+from services import messages
 from services.agent.backup_server import decide
 from services.agent.errors import failed, reject
 from services.agent.plan import MountSvol, ReadTape, WriteTape

@@ -10,6 +10,7 @@ from __future__ import annotations
 from adapters.lab.discover import discover
 from events import filesystem as fs
 from events.maps import CopyGroupMap, DictionaryMapRefreshed, VolumeMap
+from services import messages
 from services.agent.errors import CommandFailure, failed
 from services.agent.filesystem import decide
 from services.agent.plan import MakePair
