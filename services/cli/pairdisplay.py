@@ -10,6 +10,7 @@ import argparse
 import json
 
 from adapters.lab.provision import open_storage, volume
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.cli.lab import require_lab
 from services.settings import load_settings
@@ -71,3 +72,6 @@ def run(args: argparse.Namespace) -> int:
         for row in found:
             print(render(row))
     return 0
+
+
+PAIRDISPLAY = LocalEntry("pairdisplay", register)
