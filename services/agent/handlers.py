@@ -16,6 +16,7 @@ from services.agent.republish import REPUBLISH_QUERY_HANDLERS
 from services.agent.service import AgentContext, Handler, QueryHandler
 from services.agent.backup_server.handlers import BK_COMMAND_HANDLERS, BK_QUERY_HANDLERS
 from services.agent.backup_server.recovery import RECOVER_BK, recover as recover_backup_server
+from services.agent.data_files import set_up_data_files, show_data_files
 from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS
 
 
@@ -38,10 +39,12 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     RECOVER: recover_workflows,
     **BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
     RECOVER_BK: recover_backup_server,
+    "SetUpDataFiles": set_up_data_files,  # drmdbsetup -i
 }
 
 QUERY_HANDLERS: dict[str, QueryHandler] = {
     **FS_QUERY_HANDLERS,
     **BK_QUERY_HANDLERS,
     **REPUBLISH_QUERY_HANDLERS,  # a consumer found a gap: publish a stored range again
+    "ShowDataFiles": show_data_files,  # drmfsdisplay -v
 }

@@ -2,12 +2,14 @@
 them; ``-refresh`` rediscovers them first (spec 08 §3.4).
 
 A host whose maps are empty gets a line that says so and that ``-refresh`` builds them
-(``DRM-10019-W``), instead of an empty listing.
+(``DRM-10019-W``), instead of an empty listing. ``-v`` adds the ``DB_PATH:`` line: where the
+host's data files are, as its agent answers (``ShowDataFiles``).
 """
 from __future__ import annotations
 
 import argparse
 
+from events.data_files import ShowDataFiles
 from events.fs_commands import DisplayDictionaryMaps, RefreshDictionaryMaps
 from services import messages
 from services.cli import catalog_layouts as layout
@@ -31,6 +33,7 @@ def targets_of(args: argparse.Namespace) -> tuple[str | None, ...]:
 
 def display_request(args: argparse.Namespace) -> list:
     commands: list = [RefreshDictionaryMaps()] if args.refresh else []
+    commands += [ShowDataFiles()] if args.v else []
     if shows_maps(args):
         commands += [build(DisplayDictionaryMaps, target=t) for t in targets_of(args)]
     return commands
@@ -48,6 +51,10 @@ def display_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
         refreshed, *outcomes = outcomes
         lines.append(layout.maps_updated())
         data["refreshed"] = refreshed.to_wire()
+    if args.v:
+        files, *outcomes = outcomes
+        lines.append(f"DB_PATH: {files.result['db_path']}")
+        data["data_files"] = query_data(files)
     if not shows_maps(args):
         return Shown(lines, data)
     for target, reply in zip(targets_of(args), outcomes):  # an unknown named one is an error
@@ -68,10 +75,12 @@ FSDISPLAY = AgentEntry(
     description="show each mount point of the host with its device and copy groups, as the "
                 "agent's\ndictionary maps know them; -refresh rediscovers them from the host "
                 "first.",
-    commands=(RefreshDictionaryMaps, DisplayDictionaryMaps), request=display_request,
+    commands=(RefreshDictionaryMaps, ShowDataFiles, DisplayDictionaryMaps),
+    request=display_request,
     show=display_shown,
     options=(
         arg("target", nargs="?", help=f"limit the display: {TARGET_HELP}"),
         flag("cf", "add the COPY-FUNC and GENNAME columns"),
         flag("refresh", "rediscover mount points, devices and copy groups and record them "
-                        "(KAVX0023-I)")))
+                        "(KAVX0023-I)"),
+        flag("v", "verbose: add the DB_PATH: line, the directory of the host's data files")))

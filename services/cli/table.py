@@ -38,6 +38,7 @@ ENTRIES: dict[str, str] = {
     "dbexport": "services.cli.transfer:DBEXPORT",
     "dbimport": "services.cli.transfer:DBIMPORT",
     "lineage": "services.cli.lineage:LINEAGE",
+    "dbsetup": "services.cli.dbsetup:DBSETUP",
 }
 
 

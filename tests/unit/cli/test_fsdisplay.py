@@ -29,3 +29,19 @@ def test_maps_with_volumes_print_no_hint(run):
     volume = {"mount_point": "/mnt/fs1", "device": "410001:256", "copy_groups": []}
     ran = run(["fsdisplay"], FakeRunner(a_reply(volumes=[volume], refreshed_seq=2)))
     assert "DRM-10019-W" not in ran.out and "INSTANCE: /mnt/fs1" in ran.out
+
+
+def test_dash_v_asks_where_the_data_files_are_and_shows_db_path(run):
+    volume = {"mount_point": "/mnt/fs1", "device": "410001:256", "copy_groups": []}
+    runner = FakeRunner(a_reply(db_path="/data/hosts/FSServer", store="sqlite"),
+                        a_reply(volumes=[volume], refreshed_seq=2))
+    ran = run(["fsdisplay", "-v"], runner)
+    assert [name for name, _, _ in runner.calls] == ["ShowDataFiles", "DisplayDictionaryMaps"]
+    assert ran.lines[:3] == [START, "DB_PATH: /data/hosts/FSServer", "INSTANCE: /mnt/fs1"]
+
+
+def test_dash_v_with_refresh_alone_shows_db_path_after_the_refresh(run):
+    runner = FakeRunner(completed("RefreshDictionaryMaps"), a_reply(db_path="/d", store="x"))
+    ran = run(["fsdisplay", "-refresh", "--v"], runner)
+    assert ran.lines == [START, "KAVX0023-I Dictionary map file was updated.", "DB_PATH: /d",
+                         END]
