@@ -23,15 +23,13 @@ import argparse
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+from services import messages
 from services.cli.errors import USAGE_DETAIL, UsageError
-
-PROCESSING_ERROR = "KAVX0006-E"  # services.messages.PROCESSING_ERROR, without its import cost
 
 
 def usage_error(text: str, usage: str | None = None) -> UsageError:
     """``KAVX0006-E … (DRM-90100: text)``: a command line the command does not accept."""
-    return UsageError(PROCESSING_ERROR, f"An error that stopped processing occurred. "
-                                        f"({USAGE_DETAIL}: {text})", usage)
+    return UsageError(messages.PROCESSING_ERROR, messages.error_text(USAGE_DETAIL, text), usage)
 
 
 class CliParser(argparse.ArgumentParser):

@@ -76,3 +76,17 @@ def test_start_up_imports_only_the_module_of_the_command(argv, mine, others):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.stderr.strip().splitlines()[-1] == "True False"
+
+
+def test_no_cli_module_names_a_command_by_its_wire_name():
+    """The CLI builds typed commands; no module of it picks a command by a name string."""
+    import re
+    from pathlib import Path
+
+    import services.cli
+
+    names = set(CATALOGUE.names())
+    found = [(path.name, word) for path in Path(services.cli.__file__).parent.glob("*.py")
+             for word in re.findall(r"[\"']([A-Za-z]+)[\"']", path.read_text())
+             if word in names]
+    assert found == []
