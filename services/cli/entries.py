@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from services import messages
 from services.cli.errors import USAGE_DETAIL, UsageError
+
+if TYPE_CHECKING:  # the commands' module loads pydantic; an entry's module imports it anyway
+    from events.command_base import Command
 
 
 def usage_error(text: str, usage: str | None = None) -> UsageError:
@@ -116,8 +119,8 @@ class AgentEntry:
     manual: str
     summary: str
     description: str
-    commands: tuple[type, ...]
-    request: Callable[[argparse.Namespace], Any]
+    commands: tuple[type[Command], ...]
+    request: Callable[[argparse.Namespace], Command | Sequence[Command]]
     show: Callable[[argparse.Namespace, list, Any], Shown]
     options: tuple[Arg | Opt, ...] = ()
     deferred: tuple[str, ...] = ()
@@ -154,7 +157,7 @@ class LocalEntry:
     name: str
     register: Callable[[Any], Any]
     console: tuple[str, ...] = field(default=())
-    commands: tuple[type, ...] = ()
+    commands: tuple[type[Command], ...] = ()
 
 
 def add_common(parser, timeout: float) -> None:
