@@ -107,6 +107,8 @@ SVOL_MOUNTED = _message("KAVX5163-I", "The secondary volume has been mounted.")
 
 # -- DRMX: messages of our own --------------------------------------------------------------------
 INTERRUPTED = _message("DRMX0007-E", "Interrupted by the user.")
+MAPS_EMPTY = _message("DRMX1019-W", "The dictionary maps are empty: they {state}. drmfsdisplay "
+                      "-refresh builds them from the host's file systems.")
 IMPORT_PENDING = _message("DRMX1080-W", "The import on {host} is pending: its agent is not "
                                         "running; the command stays queued and runs once when "
                                         "the agent starts (command ID = {command_id}).")

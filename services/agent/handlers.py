@@ -15,6 +15,7 @@ from events.base import Payload
 from events.fs_commands import BackupFileSystem, RecoverWorkflows
 from events.host_commands import HostInfo
 from events.outcomes import CommandCompleted
+from events.data_files import SetUpDataFiles, ShowDataFiles
 from events.tape import RecoverBackupServer
 from services.agent.backup_server.handlers import BK_COMMAND_HANDLERS, BK_QUERY_HANDLERS
 from services.agent.backup_server.recovery import recover as recover_backup_server
@@ -25,6 +26,7 @@ from services.agent.republish import REPUBLISH_QUERY_HANDLERS
 from services.agent.service import AgentContext, Handler, QueryHandler
 from services.agent.table import handler_table
 from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS, with_auto_import
+from services.agent.data_files import set_up_data_files, show_data_files
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -47,10 +49,12 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     *TRANSFER_COMMAND_HANDLERS,
     *BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
     (RecoverBackupServer, recover_backup_server),
+    (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     *FS_QUERY_HANDLERS,
     *BK_QUERY_HANDLERS,
     *REPUBLISH_QUERY_HANDLERS,  # a consumer found a gap: publish a stored range again
+    (ShowDataFiles, show_data_files),  # drmfsdisplay -v
 ])

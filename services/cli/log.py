@@ -7,12 +7,14 @@ from urllib.parse import urlparse
 from events.canonical import format_timestamp
 from services import messages
 from services.agent.bootstrap import open_store
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
+from services.cli.hosts import require_known
 from services.cli.output import emit_json, table
 from services.settings import load_settings
 
 
-def register(subparsers) -> None:
+def register_log(subparsers) -> None:
     log = subparsers.add_parser(
         "log", help="print a host's events (from its store, or replayed from the shared log)",
         description="Print the events of a host's stream in order. --source stream replays the "
@@ -26,6 +28,8 @@ def register(subparsers) -> None:
     log.add_argument("--json", action="store_true", help="one JSON event per line")
     log.set_defaults(func=run_log)
 
+
+def register_verify(subparsers) -> None:
     verify = subparsers.add_parser(
         "verify", help="check a host's sequence and hash chain",
         description="Walk the host's stream: every seq present once, every hash matching its "
@@ -61,7 +65,7 @@ def run_log(args) -> int:
     settings = load_settings()
     if args.source == "stream":
         return _run_stream_log(args, settings)
-    host = args.host or settings.hostname
+    host = require_known(settings, args.host or settings.hostname)
     _print_events(open_store(settings, host).read(host, after_seq=args.after), args.json)
     return 0
 
@@ -108,7 +112,7 @@ def _without_password(url: str) -> str:
 
 def run_verify(args) -> int:
     settings = load_settings()
-    host = args.host or settings.hostname
+    host = require_known(settings, args.host or settings.hostname)
     result = open_store(settings, host).verify(host)
     if args.json:
         emit_json({"host": host, "ok": result.ok, "checked": result.checked,
@@ -121,3 +125,7 @@ def run_verify(args) -> int:
             messages.STORE_INTEGRITY,
             f"host {host}: chain broken at seq {result.first_bad_seq}: {result.problem}"))
     return 0
+
+
+LOG = LocalEntry("log", register_log)
+VERIFY = LocalEntry("verify", register_verify)
