@@ -10,7 +10,8 @@ from events.tape import (BackupToTape, DeleteTapeEntries, ListTapeCatalog, Mount
                          RegisterTapeSettings, RestoreFromTape, ShowTapeSettings,
                          TapeEntryDeleted, TapeSettingsRegistered, UnmountSvol)
 from services.agent.backup_server import decide, steps
-from services.agent.filesystem.handlers import absolute, completed, ensure_maps, require_storage
+from services.agent.filesystem.handlers import absolute, completed, confined_mount_point, \
+    ensure_maps, require_storage
 from services.agent.service import AgentContext
 
 
@@ -24,7 +25,7 @@ def mount(context: AgentContext, backup_id: str | None, copy_group: str | None,
     """``drmmount``'s work, shared with ``drmdbimport -auto_mount``: decide the mounts of a
     backup ID or a copy group, run them; the result as the command reports it."""
     _ready(context)
-    mount_pt = absolute(context, mount_point) if mount_point else None
+    mount_pt = confined_mount_point(context, mount_point) if mount_point else None
     events = decide.plan_mount(context.view, context.envelope.workflow_id, backup_id,
                                copy_group, mount_pt, steps.svol_statuses(context),
                                context.clock())

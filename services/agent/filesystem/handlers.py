@@ -32,8 +32,18 @@ def require_storage(context: AgentContext) -> None:
 
 
 def absolute(context: AgentContext, target: str) -> str:
-    """``target`` as an absolute mount point, confined to the data directory and the lab host's
-    ``mount_roots``; a path from the bus that would leave them is rejected (nothing changes)."""
+    """``target`` as an absolute path (relative ones are relative to the data directory), to be
+    matched against the host's known mount points; nothing is created at it."""
+    data_dir, path = context.ports.data_dir, Path(target)
+    if data_dir and not path.is_absolute():
+        path = Path(data_dir) / path
+    return str(path).rstrip("/") or "/"
+
+
+def confined_mount_point(context: AgentContext, target: str) -> str:
+    """``target`` as an absolute mount point to create, confined to the data directory and the
+    lab host's ``mount_roots``; one from the bus that would leave them is rejected (nothing
+    changes)."""
     data_dir = context.ports.data_dir
     if not data_dir:
         return str(Path(target)).rstrip("/") or "/"
