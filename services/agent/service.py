@@ -110,7 +110,8 @@ class HostAgent:
         kind = type(command.command)
         if kind in self.queries and command.target_host == self.host:
             return self._answer(command)
-        recorded = _outcome_in(self.store.events_of_command(command.command_id))
+        prior = self.store.events_of_command(command.command_id)  # a redelivery's, if any
+        recorded = _outcome_in(prior)
         if recorded is not None:
             log.info("command %s already handled; replying with seq %s", command.command_id,
                      recorded.seq)
@@ -120,7 +121,6 @@ class HostAgent:
         try:
             with slot:
                 self.catch_up()
-                prior = self.store.events_of_command(command.command_id)
                 recorder = _Recorder.of_command(self, command, len(prior))
                 settled = settle(prior, self.view) if prior else None
                 if settled is not None:  # interrupted by a crash: never run twice
