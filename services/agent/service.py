@@ -33,7 +33,7 @@ from adapters.event_store.store import ConcurrencyError
 from events import REGISTRY, CommandEnvelope, EventContext, EventEnvelope
 from events.base import Payload
 from events.command_base import EXCLUSIVE, Command
-from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
+from events.outcomes import OUTCOME_TYPES, CommandCompleted, CommandFailed, CommandRejected
 from projections.host_fold import apply, rebuild
 from projections.host_view import HostView
 from services import messages
@@ -44,7 +44,6 @@ from services.agent.ports import AgentPorts, Clock, utc_now
 log = logging.getLogger(__name__)
 
 OUTCOMES = (CommandCompleted, CommandFailed, CommandRejected)
-OUTCOME_TYPES = tuple(t.__name__ for t in OUTCOMES)
 
 __all__ = ["AgentContext", "AgentPorts", "Clock", "CommandFailure", "CommandRejection",
            "Handler", "HostAgent", "QueryAnswer", "QueryHandler", "utc_now"]
