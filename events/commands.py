@@ -8,18 +8,19 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.envelope import UUID_PATTERN
+from events.limits import CommandName, Host, Principal, ReplyTo
 
 
 class CommandEnvelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     command_id: str = Field(default_factory=lambda: str(uuid.uuid4()), pattern=UUID_PATTERN)
-    name: str = Field(min_length=1, description="imperative command name, e.g. HostInfo")
-    target_host: str = Field(min_length=1)
-    principal: str
+    name: CommandName = Field(description="imperative command name, e.g. HostInfo")
+    target_host: Host
+    principal: Principal
     issued_at: datetime
     args: dict[str, Any] = {}
-    reply_to: str | None = None
+    reply_to: ReplyTo | None = None
     correlation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
     causation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
 
