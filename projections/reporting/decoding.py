@@ -62,9 +62,13 @@ _CHECKED_LIMIT = 4096
 
 
 def _valid_id(value: Any) -> bool:
-    if value is None or value in _CHECKED_IDS:
+    if value is None:
         return True
-    if type(value) is not str or not _UUID(value):
+    if type(value) is not str:
+        return False  # (a list or a dict is not even hashable)
+    if value in _CHECKED_IDS:
+        return True
+    if not _UUID(value):
         return False
     if len(_CHECKED_IDS) >= _CHECKED_LIMIT:
         _CHECKED_IDS.clear()

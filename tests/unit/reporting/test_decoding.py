@@ -34,6 +34,7 @@ EDITS = {
     "short event id": {"event_id": UUID[:-1]},
     "no command id": {"command_id": None, "correlation_id": None},
     "malformed causation id": {"causation_id": "not-a-uuid"},
+    "command id a list (found by fuzzing)": {"command_id": []},
     "seq as text": {"seq": "7"},
     "seq as true": {"seq": True},
     "seq zero": {"seq": 0},
