@@ -78,18 +78,20 @@ def printable(value: str) -> str:
 
 
 def payload_problem(type_: str, payload: Mapping[str, Any]) -> str | None:
-    """Why ``payload`` has a field the reporting store cannot keep in its column."""
+    """Why ``payload`` has a field the reporting store cannot keep in its column (on the
+    consumer's hot path: a valid value costs a lookup, a length and ``isprintable``)."""
+    get = payload.get
     for name, limit in INDEXED_FIELDS:
-        value = payload.get(name)
-        if type(value) is str and (problem := identifier_problem(value, limit)):
-            return f"{name} {problem}"
+        value = get(name)
+        if type(value) is str and (len(value) > limit or not value.isprintable()):
+            return f"{name} {identifier_problem(value, limit)}"
     if type_ not in OUTCOME_TYPES:
         return None
     for name, limit in OUTCOME_FIELDS:
-        value = payload.get(name)
-        if type(value) is str and (problem := identifier_problem(value, limit)):
-            return f"{name} {problem}"
-    text = payload.get("text")
+        value = get(name)
+        if type(value) is str and (len(value) > limit or not value.isprintable()):
+            return f"{name} {identifier_problem(value, limit)}"
+    text = get("text")
     if type(text) is str and (problem := text_problem(text)):
         return f"text {problem}"
     return None
