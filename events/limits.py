@@ -13,6 +13,9 @@ field (``adapters/reporting/tables.py``, ``adapters/event_store/tables.py``, ale
 - Free text (an outcome's ``text``) may hold newlines but no NUL and no lone surrogate.
 - ``seq`` fits a signed 64-bit column (BIGINT); ``version`` is small (a schema version).
 - A received body is at most ``MAX_BODY_BYTES`` long before it is even parsed.
+- The limits sit well above anything an agent sends: a genuine event refused here would leave
+  a hole in its host's history. Agents refuse commands outside them (``CommandEnvelope``), so
+  what they record from a command (principal, command name) stays inside.
 - ``MAX_SEQ_JUMP``: an event whose seq is more than this past the highest seq the consumer has
   seen for its host is quarantined instead of being applied as a gap. A host's agent republishes
   a missing range on request, but never past its own head, so a gap opened by one forged event
@@ -32,7 +35,7 @@ COMMAND_NAME_MAX = 128
 MESSAGE_ID_MAX = 32
 BACKUP_ID_MAX = 32
 REPLY_TO_MAX = 255  # an AMQP short string
-TEXT_MAX = 65_536
+TEXT_MAX = 1024 * 1024  # a Text column: the limit is against abuse, not the schema
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
 SEQ_MAX = 2 ** 63 - 1

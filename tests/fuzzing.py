@@ -13,6 +13,7 @@ from datetime import datetime
 from hypothesis import strategies as st
 
 from events.envelope import FIELD_NAMES, EventEnvelope
+from events.limits import TEXT_MAX
 
 
 def examples(bounded: int) -> int:
@@ -26,7 +27,7 @@ EXTREME_TEXT = st.one_of(
     st.text(st.characters(max_codepoint=0x1f), min_size=1, max_size=5),  # controls, NUL
     st.sampled_from(["\u0000", "a\u0000b", "\u200b", "\ud800", "x" * 33, "x" * 129, "x" * 256,
                      "y" * 513, "", " ", "../../etc", "é" * 300]),
-    st.integers(65_530, 65_540).map(lambda n: "z" * n),  # about the longest text allowed
+    st.integers(TEXT_MAX - 1, TEXT_MAX + 1).map(lambda n: "z" * n),  # the longest text allowed
 )
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | EXTREME_INTS
