@@ -66,7 +66,7 @@ class ReportConsumer:
         """Forget what did not commit: the ingestor and the checkpoints as the store has them."""
         self.ingestor = self.resume()
         checkpoints.forget_uncommitted(self.store.engine)
-        self.checkpoints = Checkpointer(self.store.engine)
+        self.checkpoints = Checkpointer(self.store.engine, self.checkpoints.every)
 
     def apply(self, records: Iterable[SourceRecord], source: str) -> BatchChanges:
         """Check, fold and store one batch (with its position) in one transaction.

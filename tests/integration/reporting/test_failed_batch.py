@@ -62,3 +62,18 @@ def test_a_refused_batch_is_split_until_the_event_at_fault_is_quarantined(report
     assert [q[:2] for q in found["quarantine"]] == [("FS1", events[-1].seq + 1)]
     assert ReportQueries(report_store).view_rows("FS1") == view_rows(fold("FS1", events))
     assert ReportQueries(report_store).chain("FS1").untrusted_from is None
+
+
+def test_no_checkpoint_of_a_refused_batch_survives_it(report_store):
+    from sqlalchemy import func, select
+
+    from adapters.reporting.checkpoints import Checkpointer, report_checkpoints
+
+    events = list(history("FS1", 40))
+    consumer = ReportConsumer(report_store)
+    consumer.checkpoints = Checkpointer(report_store.engine, every=1)  # one per ingest
+    poison = SourceRecord(len(events), unstorable_after(events[-1]))
+    consumer.apply(records(events) + [poison], "test")  # folded up to the poison, then refused
+    with report_store.engine.connect() as conn:
+        highest = conn.execute(select(func.max(report_checkpoints.c.seq))).scalar()
+    assert highest is not None and highest <= events[-1].seq
