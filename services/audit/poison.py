@@ -48,7 +48,7 @@ def quarantined(record: SourceRecord, error: BaseException) -> BatchChanges:
         host, seq = found.where
     else:
         host, seq = safe_host(found.fields["host"]), safe_seq(found.fields["seq"])
-    reason = safe_text(f"the reporting store refused it: {type(error).__name__}: {error}")
+    reason = safe_text(f"could not be applied: {type(error).__name__}: {error}")
     quarantine(changes, record, host, seq, reason)
     return changes
 

@@ -55,7 +55,7 @@ def run_log(args) -> int:
 def _unplaced(alert) -> str:
     """An alert of no host with a stored history: an undecodable or quarantined message."""
     if alert["host"] is None:
-        return f"undecodable message at offset {alert['stream_offset']}: {alert['detail']}"
+        return f"{alert['kind']} message at offset {alert['stream_offset']}: {alert['detail']}"
     return (f"{alert['kind']} message of host {alert['host']} seq {alert['seq']} at offset "
             f"{alert['stream_offset']}: {alert['detail']}")
 

@@ -19,7 +19,7 @@ from events.codec import encode_event
 from events.envelope import EventEnvelope
 from events.limits import MAX_SEQ_JUMP
 from projections.host_fold import fold
-from projections.reporting.ingest import SourceRecord
+from projections.reporting.ingest import Ingestor, SourceRecord
 from projections.reporting.view_rows import view_rows
 from services.audit.consumer import ReportConsumer
 from services.cli.main import main
@@ -163,10 +163,46 @@ def test_the_stream_consumer_quarantines_an_unstorable_event_and_never_meets_it_
     stored = snapshot(report_store)
     assert [(a[0], a[1], a[2]) for a in stored["alerts"]] == [(host, before[-1].seq + 1,
                                                                 "quarantined")]
-    assert stored["quarantine"][0][2].startswith("the reporting store refused it: ")
+    assert stored["quarantine"][0][2].startswith("could not be applied: ")
     assert len(stored["events"]) == len(before) + len(after)
     assert consumer.stats.received == len(before) + len(after) + 1
     assert ReportQueries(report_store).view_rows(host) == view_rows(fold(host, before + after))
     again = ReportConsumer(report_store)  # a restart: nothing left to read, nothing refused
     again.follow_stream(source_for(broker), threading.Event(), stop_when_idle=1.0)
     assert snapshot(report_store) == stored
+
+
+BRITTLE = b'{"a record": "the fold cannot take"}'
+
+
+class BrittleIngestor(Ingestor):
+    """An ingestor whose fold raises on one record, as a fold bug would."""
+
+    def _one(self, record, *rest) -> None:
+        if record.body == BRITTLE:
+            raise OverflowError("a fold bug")
+        super()._one(record, *rest)
+
+
+class BrittleConsumer(ReportConsumer):
+    def resume(self) -> Ingestor:
+        return BrittleIngestor(self.store.hash_of, self.store.chains(), load_view=self._refold)
+
+
+@pytest.mark.amqp
+@pytest.mark.postgres
+def test_a_record_the_fold_cannot_take_is_quarantined_and_the_stream_goes_on(
+        broker, stream, report_store):
+    host = broker.host()
+    writer = HistoryWriter(host)
+    before = writer.refresh_maps() + [e for n in range(30) for e in writer.backup(n % 4)]
+    after = [e for n in range(30) for e in writer.backup(n % 4)]
+    stream(before + [BRITTLE] + after)
+    consumer = BrittleConsumer(report_store)
+    consumer.follow_stream(source_for(broker, batch_size=64), threading.Event(),
+                           stop_when_idle=1.5)
+    stored = snapshot(report_store)
+    assert [(q[0], q[1], q[3]) for q in stored["quarantine"]] == [(None, None, BRITTLE)]
+    assert "OverflowError: a fold bug" in stored["quarantine"][0][2]
+    assert len(stored["events"]) == len(before) + len(after)
+    assert ReportQueries(report_store).view_rows(host) == view_rows(fold(host, before + after))
