@@ -118,8 +118,6 @@ def safe_text(value: str, limit: int = 2000) -> str:
 Host = Annotated[str, Field(min_length=1, max_length=HOST_MAX), AfterValidator(printable)]
 Principal = Annotated[str, Field(max_length=PRINCIPAL_MAX), AfterValidator(printable)]
 EventType = Annotated[str, Field(min_length=1, max_length=TYPE_MAX), AfterValidator(printable)]
-CommandName = Annotated[str, Field(min_length=1, max_length=COMMAND_NAME_MAX),
-                        AfterValidator(printable)]
 ReplyTo = Annotated[str, Field(min_length=1, max_length=REPLY_TO_MAX), AfterValidator(printable)]
 Seq = Annotated[int, Field(ge=1, le=SEQ_MAX)]
 Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from adapters.messaging.command_client import CommandError
-from events import CommandEnvelope
 from services.agent.bootstrap import open_store
 from services.messages import BAD_COMMAND
 from tests.integration.test_agent_over_rabbitmq import (RunningAgent, a_host_info,  # noqa: F401
@@ -24,7 +23,7 @@ def raw_command(host: str, **fields) -> str:
 
 BAD = {
     "a NUL in the principal": ({"principal": "op\u0000"}, "command.principal"),
-    "a 200-character name": ({"name": "C" * 200}, "command.name"),
+    "a 200-character command name": ({"command": {"name": "C" * 200}}, "command.command"),
     "a 300-character principal": ({"principal": "p" * 300}, "command.principal"),
     "a control character in the reply queue": ({"reply_to": "amq.\u0007"}, "command.reply_to"),
 }
@@ -46,9 +45,8 @@ def test_commands_out_of_limits_are_refused_and_the_worker_goes_on(broker, setti
         for correlation_id, _, field in bodies:
             if correlation_id == "bad-deep":
                 continue  # kombu itself cannot decode it: dead-lettered without a reply
-            bad = CommandEnvelope.model_construct(command_id=correlation_id, target_host=host)
             with pytest.raises(CommandError) as refused:
-                client.wait(bad, timeout=20)
+                client.wait(correlation_id, host, timeout=20)
             assert BAD_COMMAND in str(refused.value) and field in str(refused.value)
         assert client.call(a_host_info(host), timeout=20).type == "CommandCompleted"
     assert [e.type for e in open_store(settings, host).read(host)] == ["CommandCompleted"]

@@ -10,14 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import CommandEnvelope
+from events.catalogue import CATALOGUE
+from events.host_commands import HostInfo
 from events.codec import decode_command
 from events.limits import COMMAND_NAME_MAX, HOST_MAX, PRINCIPAL_MAX
 from events.registry import EventSchemaError
-from tests.fuzzing import EXTREME_VALUES, JSON_VALUES, encode, examples
+from tests.fuzzing import EXTREME_TEXT, EXTREME_VALUES, JSON_VALUES, encode, examples
 
 VALID = json.loads(CommandEnvelope(
-    name="BackupFileSystem", target_host="FSServer", principal="admin@console",
-    issued_at=datetime(2026, 1, 1, tzinfo=timezone.utc), args={"mount_point": "/mnt/fs1"},
+    command=HostInfo(), target_host="FSServer", principal="admin@console",
+    issued_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
     reply_to="amq.rabbitmq.reply-to").model_dump_json())
 
 
@@ -25,10 +27,15 @@ VALID = json.loads(CommandEnvelope(
 def mutated_commands(draw) -> bytes:
     body = dict(VALID)
     for _ in range(draw(st.integers(1, 3))):
-        body[draw(st.sampled_from(sorted(VALID) + ["extra"]))] = draw(EXTREME_VALUES)
+        if draw(st.booleans()):
+            body[draw(st.sampled_from(sorted(VALID) + ["extra"]))] = draw(EXTREME_VALUES)
+        else:  # the typed command: another name, or an extreme argument
+            body["command"] = {"name": draw(st.sampled_from(COMMAND_NAMES) | EXTREME_TEXT),
+                               draw(EXTREME_TEXT): draw(EXTREME_VALUES)}
     return encode(body)
 
 
+COMMAND_NAMES = sorted(CATALOGUE.names())
 BODIES = st.one_of(st.binary(max_size=200), st.builds(encode, JSON_VALUES), JSON_VALUES,
                    mutated_commands(), mutated_commands())
 
@@ -42,6 +49,6 @@ def test_any_body_is_a_command_within_limits_or_a_clear_refusal(body):
     except EventSchemaError as error:
         assert "field " in str(error)
         return
-    assert 0 < len(command.name) <= COMMAND_NAME_MAX and command.name.isprintable()
+    assert command.name in COMMAND_NAMES and len(command.name) <= COMMAND_NAME_MAX
     assert 0 < len(command.target_host) <= HOST_MAX and command.target_host.isprintable()
     assert len(command.principal) <= PRINCIPAL_MAX and command.principal.isprintable()
