@@ -27,8 +27,8 @@ EXTREME_TEXT = st.one_of(
     st.text(st.characters(max_codepoint=0x1f), min_size=1, max_size=5),  # controls, NUL
     st.sampled_from(["\u0000", "a\u0000b", "\u200b", "\ud800", "x" * 33, "x" * 129, "x" * 256,
                      "y" * 513, "", " ", "../../etc", "é" * 300]),
-    st.integers(TEXT_MAX - 1, TEXT_MAX + 1).map(lambda n: "z" * n),  # the longest text allowed
 )
+HUGE_TEXT = st.integers(TEXT_MAX - 1, TEXT_MAX + 1).map(lambda n: "z" * n)  # the longest allowed
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | EXTREME_INTS
     | st.floats(allow_nan=True, allow_infinity=True) | EXTREME_TEXT,
@@ -70,7 +70,9 @@ def mutated_events(draw, genuine: list[dict]) -> bytes:
         elif where == "type":
             body["type"] = draw(TYPES)
         elif isinstance(body.get("payload"), dict):
-            body["payload"][draw(st.sampled_from(PAYLOAD_KEYS))] = draw(EXTREME_VALUES)
+            key = draw(st.sampled_from(PAYLOAD_KEYS))
+            body["payload"][key] = draw(st.one_of(EXTREME_VALUES, HUGE_TEXT) if key == "text"
+                                        else EXTREME_VALUES)
     return encode(resealed(body) if draw(st.booleans()) else body)
 
 
