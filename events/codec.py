@@ -63,7 +63,7 @@ def decode_command(raw: str | bytes | dict[str, Any]) -> CommandEnvelope:
     try:
         return CommandEnvelope.model_validate(data)
     except RecursionError as error:
-        raise EventSchemaError(None, None, "command.args", "nested too deeply") from error
+        raise EventSchemaError(None, None, "command.command", "nested too deeply") from error
     except ValidationError as error:
         field, reason = _first_error(error)
         raise EventSchemaError(None, None, f"command.{field}", reason) from error

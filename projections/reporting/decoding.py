@@ -4,10 +4,12 @@ its canonical payload text and the hash its content calls for.
 Contract: the verdict is exactly ``EventEnvelope.model_validate``'s -- same envelopes accepted,
 same values, same error text for the rest -- for a body within ``events.limits.MAX_BODY_BYTES``
 whose payload has a canonical JSON form (one with NaN or too deep a nesting is refused here).
-``decode`` never raises: any body ends in ``Received`` or ``Undecodable``. Validating every field with pydantic is the largest
-cost of the consumer's hot path, so a body whose fields already have the exact form our agents
-send (every field present, plain ``str``/``int`` values, lower-case UUIDs and hashes, the
-canonical timestamp) is checked here with plain comparisons and built with
+``decode`` never raises: any body ends in ``Received`` or ``Undecodable``.
+
+Validating every field with pydantic is the largest cost of the consumer's hot path, so a
+body whose fields already have the exact form our agents send (every field present, plain
+``str``/``int`` values, lower-case UUIDs and hashes, the canonical timestamp, every field
+within ``events.limits``) is checked here with plain comparisons and built with
 ``EventEnvelope.trusted``; everything else goes through ``model_validate``, which gives the
 verdict and the error message.
 
