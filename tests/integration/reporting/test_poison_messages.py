@@ -206,3 +206,25 @@ def test_a_record_the_fold_cannot_take_is_quarantined_and_the_stream_goes_on(
     assert "OverflowError: a fold bug" in stored["quarantine"][0][2]
     assert len(stored["events"]) == len(before) + len(after)
     assert ReportQueries(report_store).view_rows(host) == view_rows(fold(host, before + after))
+
+
+@pytest.mark.amqp
+@pytest.mark.postgres
+def test_drm_report_serve_alerts_on_stderr_and_goes_on(broker, stream, report_store, cli_env,
+                                                       monkeypatch, capsys):
+    from tests.integration.reporting.test_failed_batch import unstorable_after
+
+    monkeypatch.setenv("DRM_BROKER_URL", broker.url)
+    monkeypatch.setenv("DRM_NAMESPACE", broker.topology.namespace)
+    host = broker.host()
+    events = list(history(host, 20))
+    poison = unstorable_after(events[-2])  # the seq of the genuine last event
+    stream(events[:-1] + [poison, edited(events[-1], principal="op\u0000"), events[-1],
+                          forged_far_ahead(events[-1])])
+    capsys.readouterr()
+    assert main(["report", "serve", "--until-idle", "1.5"]) == 0
+    err = capsys.readouterr().err
+    assert f"ALERT quarantined host={host} seq={events[-1].seq} " in err  # the unstorable one
+    assert f"ALERT undecodable host={host} seq={events[-1].seq} " in err
+    assert f"ALERT quarantined host={host} seq=1000000 " in err
+    assert ReportQueries(report_store).chain(host).last_seq == events[-1].seq
