@@ -20,6 +20,9 @@ field (``adapters/reporting/tables.py``, ``adapters/event_store/tables.py``, ale
   seen for its host is quarantined instead of being applied as a gap. A host's agent republishes
   a missing range on request, but never past its own head, so a gap opened by one forged event
   with a huge seq could never close; a genuine stream never skips this many events at once.
+  The highest seq seen of a host the consumer has not met yet is 0; so a reporting store that
+  starts on a stream whose retention already dropped more than this many of a host's first
+  events quarantines them too (their bodies are kept in ``report_quarantine``).
 """
 from __future__ import annotations
 
