@@ -11,13 +11,20 @@ Precedence: defaults < environment < explicit overrides passed to ``load_setting
 | DRM_NAMESPACE     | ``drm``                              | prefix of every exchange and queue name    |
 | DRM_STREAM_URL    | none (read the log over AMQP 0-9-1)  | ``rabbitmq-stream://u:p@host:5552/vhost``: |
 |                   |                                      | read the shared log with the stream protocol |
+| DRM_BROKER_SECRET_FILE | none                              | this component's broker user and password |
+|                   |                                      | (``drm lab credentials``): replaces the URLs' |
+|                   |                                      | user and password, turns identities on |
+| DRM_BROKER_IDENTITIES | ``on`` with a secret file, else ``off`` | check user_id of events and commands, |
+|                   |                                      | reply only to direct reply-to (ADR 0005) |
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,6 +34,8 @@ ENV_DATA_DIR = "DRM_DATA_DIR"
 ENV_HOSTNAME = "DRM_HOSTNAME"
 ENV_NAMESPACE = "DRM_NAMESPACE"
 ENV_STREAM_URL = "DRM_STREAM_URL"
+ENV_BROKER_SECRET_FILE = "DRM_BROKER_SECRET_FILE"
+ENV_BROKER_IDENTITIES = "DRM_BROKER_IDENTITIES"
 
 EMBEDDED_BROKER_URL = "memory://"
 
@@ -40,11 +49,23 @@ class Settings(BaseModel):
     hostname: str
     namespace: str = "drm"
     stream_url: str | None = None
+    broker_secret_file: Path | None = None
+    broker_identities: bool | None = None  # None: on when a secret file is configured
 
     @property
     def embedded(self) -> bool:
         """True when no broker is configured: the CLI runs agents in-process."""
         return self.broker_url.startswith("memory://")
+
+    @property
+    def identities(self) -> bool:
+        """True when consumers check ``user_id`` and agents reply only to direct reply-to
+        (ADR 0005); never in embedded mode, which has one process and no broker users."""
+        if self.embedded:
+            return False
+        if self.broker_identities is not None:
+            return self.broker_identities
+        return self.broker_secret_file is not None
 
     def database_url_for(self, host: str) -> str:
         """The event store URL of ``host``: the configured one, else a SQLite file per host."""
@@ -63,6 +84,36 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "hostname": env.get(ENV_HOSTNAME) or socket.gethostname(),
         "namespace": env.get(ENV_NAMESPACE) or "drm",
         "stream_url": env.get(ENV_STREAM_URL) or None,
+        "broker_secret_file": env.get(ENV_BROKER_SECRET_FILE) or None,
+        "broker_identities": _switch(env.get(ENV_BROKER_IDENTITIES)),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    return with_broker_secret(Settings(**values))
+
+
+def _switch(text: str | None) -> bool | None:
+    if not text:
+        return None
+    if text.lower() in ("on", "1", "true", "yes"):
+        return True
+    if text.lower() in ("off", "0", "false", "no"):
+        return False
+    raise ValueError(f"{ENV_BROKER_IDENTITIES} must be on or off, not {text!r}")
+
+
+def with_broker_secret(settings: Settings) -> Settings:
+    """``settings`` with the user and password of ``broker_secret_file`` in the broker URLs."""
+    if settings.broker_secret_file is None or settings.embedded:
+        return settings
+    secret = json.loads(Path(settings.broker_secret_file).read_text(encoding="utf-8"))
+    credentials = f"{quote(secret['user'], safe='')}:{quote(secret['password'], safe='')}"
+    urls = {"broker_url": _with_credentials(settings.broker_url, credentials)}
+    if settings.stream_url:
+        urls["stream_url"] = _with_credentials(settings.stream_url, credentials)
+    return settings.model_copy(update=urls)
+
+
+def _with_credentials(url: str, credentials: str) -> str:
+    scheme, _, rest = url.partition("://")
+    location = rest.split("@", 1)[-1]
+    return f"{scheme}://{credentials}@{location}"

@@ -9,7 +9,8 @@ from typing import Any, Callable, Iterator
 
 from adapters.messaging.command_client import (CommandClient, CommandError, CommandTimeout,
                                                QueryReply)
-from adapters.messaging.connection import open_connection
+from adapters.messaging.connection import login_user, open_connection
+from adapters.messaging.identities import principal_for
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope, EventEnvelope
 from services import messages
@@ -17,12 +18,14 @@ from services.cli.errors import CliError
 from services.settings import Settings
 
 
-def principal() -> str:
+def principal(broker_user: str | None = None) -> str:
+    """``login@machine``; with identities (a ``drm-cli-<name>`` broker user) ``login@<name>``,
+    the form the agents check against the publisher (``adapters.messaging.identities``)."""
     try:
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name (containers)
         user = "unknown"
-    return f"{user}@{socket.gethostname()}"
+    return principal_for(broker_user, user, f"{user}@{socket.gethostname()}")
 
 
 class CommandRunner:
@@ -30,6 +33,7 @@ class CommandRunner:
 
     def __init__(self, client: CommandClient, pump=None, ensure=None, sink=None) -> None:
         self.client, self._pump, self._ensure = client, pump, ensure
+        self.principal = principal(login_user(client.connection))
         self._sink = sink  # embedded agents: progress handed over directly while a call runs
 
     def call(self, name: str, host: str, args: dict[str, Any] | None = None,
@@ -40,7 +44,7 @@ class CommandRunner:
         if self._ensure is not None:
             self._ensure(host)
         self.client.on_progress = progress or (lambda text: None)
-        command = CommandEnvelope(name=name, target_host=host, principal=principal(),
+        command = CommandEnvelope(name=name, target_host=host, principal=self.principal,
                                   issued_at=datetime.now(timezone.utc), args=args or {})
         if self._sink is not None:
             self._sink.progress = progress
@@ -62,7 +66,7 @@ class CommandRunner:
         is ours, e.g. the auto-import), or None when none came within ``timeout``."""
         self.client.on_progress = progress or (lambda text: None)
         awaited = CommandEnvelope(command_id=command_id, name="awaited", target_host=host,
-                                  principal=principal(), issued_at=datetime.now(timezone.utc))
+                                  principal=self.principal, issued_at=datetime.now(timezone.utc))
         if self._sink is not None:
             self._sink.progress = progress
         try:
@@ -76,7 +80,7 @@ class CommandRunner:
 
 @contextlib.contextmanager
 def command_runner(settings: Settings) -> Iterator[CommandRunner]:
-    topology = Topology(settings.namespace)
+    topology = Topology(settings.namespace, managed=settings.identities)
     if settings.embedded:
         from services.agent.bootstrap import embedded_agents
 
