@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
+import tempfile
+import time
 import urllib.request
 import uuid
 from urllib.parse import quote, unquote, urlparse
 
+from adapters.messaging.connection import open_connection
 from adapters.messaging.definitions import Principals, broker_definitions, new_secrets
 from adapters.messaging.identities import agent_user, cli_user, report_user
 from adapters.messaging.topology import Topology
@@ -67,11 +71,30 @@ class BrokerIdentities:
         if self._management_answers():
             self._http("POST", "/api/definitions", self.admin_definitions)
         elif shutil.which("rabbitmqctl"):
-            self._ctl("import_definitions", "-", stdin=json.dumps(self.admin_definitions))
+            with tempfile.NamedTemporaryFile("w", suffix=".json") as document:
+                json.dump(self.admin_definitions, document)
+                document.flush()
+                os.chmod(document.name, 0o644)  # rabbitmqctl may read it as the broker's user
+                self._ctl("import_definitions", document.name)
         else:
             unavailable("cannot load RabbitMQ definitions: no management API on port "
                         f"{MANAGEMENT_PORT} and no rabbitmqctl on this machine")
+        self._wait_until_loaded()
         return self
+
+    def _wait_until_loaded(self, seconds: float = 60.0) -> None:
+        """The import may finish after the call returns: wait until every user logs in."""
+        deadline = time.monotonic() + seconds
+        for user in self.principals.users():
+            while True:
+                try:
+                    with open_connection(self.url(user)) as connection:
+                        connection.connect()
+                    break
+                except Exception:  # noqa: BLE001 - not there yet
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
 
     def cleanup(self) -> None:
         users = self.principals.users()
@@ -100,6 +123,6 @@ class BrokerIdentities:
             pass
 
     @staticmethod
-    def _ctl(*args: str, stdin: str | None = None) -> None:
-        subprocess.run(["rabbitmqctl", "-q", *args], input=stdin, text=True, check=True,
+    def _ctl(*args: str) -> None:
+        subprocess.run(["rabbitmqctl", "-q", *args], text=True, check=True,
                        capture_output=True, timeout=120)

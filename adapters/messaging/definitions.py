@@ -65,7 +65,9 @@ def _permissions(topology: Topology, principals: Principals) -> list[dict]:
     rows = [(agent_user(h), NOTHING, _only(events, commands, "amq.default"),
              _only(topology.agent_queue(h).name)) for h in principals.hosts]
     rows += [(cli_user(c), NOTHING, _only(commands), _only(log)) for c in principals.clis]
-    rows += [(report_user(r), f"^{subscribers}$", f"^({re.escape(commands)}|{subscribers})$",
+    dead = re.escape(topology.dead_letters.name)  # its live queues dead-letter there
+    rows += [(report_user(r), f"^{subscribers}$",
+              f"^({re.escape(commands)}|{dead}|{subscribers})$",
               f"^({re.escape(log)}|{re.escape(events)}|{subscribers})$")
              for r in principals.reporters]
     return [{"user": u, "configure": c, "write": w, "read": r} for u, c, w, r in rows]
