@@ -67,8 +67,8 @@ def _consume(worker: AgentWorker, connection: Connection, stop: threading.Event,
     with contextlib.ExitStack() as stack:
         for consumer in consumers:
             stack.enter_context(consumer)
-        log.info("agent for %s consuming %s", worker.agent.host,
-                 worker.topology.agent_queue(worker.agent.host).name)
+        log.info("Connected to %s: agent for %s consuming %s", connection.as_uri(),
+                 worker.agent.host, worker.topology.agent_queue(worker.agent.host).name)
         if ready is not None:
             ready.set()
         while not stop.is_set():
