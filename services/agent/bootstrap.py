@@ -30,7 +30,7 @@ from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
 from services.agent.service import HostAgent
 from services.agent.transfer.handlers import recover_imports
 from services.agent.transfer.peers import PeerCommands
-from services.agent.serving import serve
+from services.agent.serving import Activity, Interrupted, interrupt_on_signals, serve
 from services.agent.worker import AgentWorker
 from services.settings import Settings
 
@@ -71,9 +71,10 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
 
 
 def run_agent(settings: Settings, host: str, stop: threading.Event | None = None,
-              ready: threading.Event | None = None) -> None:
+              ready: threading.Event | None = None, signals: bool = False) -> None:
     """Serve ``host`` until ``stop`` is set (or forever); reconnects after broker outages and
-    stops within a few seconds of ``stop`` in every state (``serving.serve``)."""
+    stops within a few seconds of ``stop`` in every state (``serving.serve``); with
+    ``signals`` (main thread), SIGTERM/SIGINT stop it at once unless a command is handled."""
     stop = stop or threading.Event()
     agent = build_agent(settings, host)
     topology = Topology(settings.namespace, managed=settings.identities)
@@ -83,8 +84,12 @@ def run_agent(settings: Settings, host: str, stop: threading.Event | None = None
     relay_thread = relay.start(stop)
     worker = AgentWorker(None, topology, agent, relay.wake,
                          identities=Identities(settings.identities))
+    activity = Activity()
     try:
-        serve(worker, connect, stop, ready)
+        with interrupt_on_signals(stop, activity) if signals else contextlib.nullcontext():
+            serve(worker, connect, stop, ready, activity)
+    except Interrupted:
+        log.info("agent for %s stopped by a signal", host)
     finally:
         stop.set()
         relay_thread.join(timeout=RELAY_GRACE)

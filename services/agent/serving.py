@@ -9,17 +9,21 @@ doubling to ``max_backoff``), never the process:
   its reply or ack then fails, so the command, never acked, is redelivered after reconnecting
   and answered from the store without new events (``HostAgent.handle`` finds the outcome);
 - ``stop`` is looked at between every step: no wait is longer than ``POLL`` seconds or one
-  connection attempt (``CONNECT_TIMEOUT`` for the TCP connect and for each handshake frame), so
-  SIGTERM ends the agent within a few seconds in every state, mid-handshake included.
+  connection attempt; with ``interrupt_on_signals``, SIGTERM and SIGINT do not even wait for
+  that: unless a command is being handled (``Activity.handling``: it completes first), the
+  handler raises ``Interrupted`` into the wait, so the agent ends at once in every state,
+  mid-handshake included.
 """
 from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import socket
 import threading
+from dataclasses import dataclass
 from functools import partial
-from typing import Callable
+from typing import Callable, Iterator
 
 from amqp.exceptions import AMQPError
 from kombu import Connection, Consumer, Producer
@@ -33,16 +37,50 @@ POLL = 0.5  # seconds between looks at ``stop`` while idle
 BROKER_TROUBLE = (OSError, AMQPError, OperationalError, ConnectionError)
 
 
+@dataclass
+class Activity:
+    """What the loop is doing, for a signal handler: a command is handled, or not."""
+
+    handling: bool = False
+    connected: bool = False  # since the last loss: the next loss starts the back-off anew
+
+
+class Interrupted(BaseException):
+    """Raised by the signal handler into a wait (connecting, idle): stop now."""
+
+
+@contextlib.contextmanager
+def interrupt_on_signals(stop: threading.Event, activity: Activity) -> Iterator[None]:
+    """While inside: SIGTERM and SIGINT set ``stop`` and, unless a command is being handled,
+    raise ``Interrupted`` (main thread only, as Python runs signal handlers there)."""
+    def on_signal(signum, _frame) -> None:
+        first = not stop.is_set()
+        stop.set()
+        if first and not activity.handling:
+            raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, on_signal)
+                for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def serve(worker: AgentWorker, connect: Callable[[], Connection], stop: threading.Event,
-          ready: threading.Event | None = None, max_backoff: float = 5.0) -> int:
+          ready: threading.Event | None = None, activity: Activity | None = None,
+          max_backoff: float = 5.0) -> int:
     """Consume until ``stop``; return how many times the connection was lost."""
-    backoff, losses = 0.2, 0
+    backoff, losses, activity = 0.2, 0, activity or Activity()
     while not stop.is_set():
         connection = connect()
         try:
-            _consume(worker, connection, stop, ready)
+            _consume(worker, connection, stop, ready, activity)
         except BROKER_TROUBLE as error:
             losses += 1
+            if activity.connected:
+                backoff, activity.connected = 0.2, False
             log.warning("agent %s: broker connection lost (%s: %s); reconnecting in %.1fs",
                         worker.agent.host, type(error).__name__, error, backoff)
             _drop(connection)
@@ -58,7 +96,7 @@ def serve(worker: AgentWorker, connect: Callable[[], Connection], stop: threadin
 
 
 def _consume(worker: AgentWorker, connection: Connection, stop: threading.Event,
-             ready: threading.Event | None) -> None:
+             ready: threading.Event | None, activity: Activity) -> None:
     connection.connect()
     channel = connection.channel()
     worker.reply_producer = Producer(connection.channel())
@@ -66,9 +104,12 @@ def _consume(worker: AgentWorker, connection: Connection, stop: threading.Event,
                                              on_decode_error=worker.on_decode_error), channel)
     with contextlib.ExitStack() as stack:
         for consumer in consumers:
+            consumer.callbacks = [_marked(callback, activity) for callback in consumer.callbacks]
             stack.enter_context(consumer)
-        log.info("Connected to %s: agent for %s consuming %s", connection.as_uri(),
-                 worker.agent.host, worker.topology.agent_queue(worker.agent.host).name)
+        log.info("Connected to amqp://%s@%s/%s: agent for %s consuming %s", connection.userid,
+                 connection.host, connection.virtual_host, worker.agent.host,
+                 worker.topology.agent_queue(worker.agent.host).name)
+        activity.connected = True
         if ready is not None:
             ready.set()
         while not stop.is_set():
@@ -76,6 +117,16 @@ def _consume(worker: AgentWorker, connection: Connection, stop: threading.Event,
                 connection.drain_events(timeout=POLL)
             except socket.timeout:
                 connection.heartbeat_check()
+
+
+def _marked(callback: Callable, activity: Activity) -> Callable:
+    def handle(body, message) -> None:
+        activity.handling = True
+        try:
+            callback(body, message)
+        finally:
+            activity.handling = False
+    return handle
 
 
 def _drop(connection: Connection) -> None:
