@@ -15,7 +15,7 @@ Precedence: defaults < environment < explicit overrides passed to ``load_setting
 |                   |                                      | (``drm lab credentials``): replaces the URLs' |
 |                   |                                      | user and password, turns identities on |
 | DRM_BROKER_IDENTITIES | ``on`` with a secret file, else ``off`` | check user_id of events and commands, |
-|                   |                                      | reply only to direct reply-to (ADR 0005) |
+|                   |                                      | reply only to direct reply-to (ADR 0006) |
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class Settings(BaseModel):
     @property
     def identities(self) -> bool:
         """True when consumers check ``user_id`` and agents reply only to direct reply-to
-        (ADR 0005); never in embedded mode, which has one process and no broker users."""
+        (ADR 0006); never in embedded mode, which has one process and no broker users."""
         if self.embedded:
             return False
         if self.broker_identities is not None:

@@ -2,7 +2,7 @@
 
 Every message published on a connection opened here carries the AMQP ``user_id`` property: the
 user the connection logged in as. RabbitMQ refuses a publish whose ``user_id`` is not the
-connection's own user, so a consumer can trust it as the publisher's identity (ADR 0005).
+connection's own user, so a consumer can trust it as the publisher's identity (ADR 0006).
 """
 from __future__ import annotations
 

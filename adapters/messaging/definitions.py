@@ -1,4 +1,4 @@
-"""RabbitMQ definitions for per-component identities (``drm lab credentials``, ADR 0005).
+"""RabbitMQ definitions for per-component identities (``drm lab credentials``, ADR 0006).
 
 ``broker_definitions`` builds, for a namespace and a vhost, the JSON document RabbitMQ loads
 (``rabbitmqctl import_definitions`` or the management API's ``POST /api/definitions``):

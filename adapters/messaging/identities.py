@@ -1,4 +1,4 @@
-"""Who may say what on the bus: broker user names and the checks consumers make (ADR 0005).
+"""Who may say what on the bus: broker user names and the checks consumers make (ADR 0006).
 
 Every component connects as its own RabbitMQ user (``drm lab credentials`` generates them):
 

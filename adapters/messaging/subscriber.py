@@ -4,7 +4,7 @@ Per message: a body that is not a valid event is dead-lettered and reported (``o
 ``(host, seq)`` already applied is acked and counted as a duplicate; a seq beyond the next one is
 reported to ``on_gap`` with the missing range and then handled (the handler decides what a gap
 means; the agent of that host can publish the missing range again from its store). The message
-is acked only after ``handler`` returned. With identities (ADR 0005), an event whose publisher
+is acked only after ``handler`` returned. With identities (ADR 0006), an event whose publisher
 (``user_id``) is not its host's agent is dead-lettered, logged and counted in ``refused``.
 """
 from __future__ import annotations

@@ -14,7 +14,7 @@
 ``<p>`` is the namespace, ``drm`` unless ``DRM_NAMESPACE`` says otherwise (tests use a fresh
 one each, so they never see each other's messages).
 
-A ``managed`` topology (identities configured, ADR 0005) is created by the administrator from
+A ``managed`` topology (identities configured, ADR 0006) is created by the administrator from
 the definitions ``drm lab credentials`` writes; components then only check that it exists
 (passive declares, which need no configure permission) and never create, bind or delete.
 """

@@ -6,7 +6,7 @@ fold serve both ways to run.
   ``rabbitmq-stream://`` URL is configured). It keeps the raw bodies, since an event type this
   code does not know must still be stored and reported. A broker that goes away is waited for:
   the source reconnects with back-off and resumes after the last offset it handed out. With
-  identities (ADR 0005), an event whose publisher (``user_id``) is not its host's agent is
+  identities (ADR 0006), an event whose publisher (``user_id``) is not its host's agent is
   refused here: logged, counted in ``refused``, never handed to the consumer.
 - ``LocalStoresSource``: the embedded mode's per-host stores under ``DRM_DATA_DIR`` (or the one
   configured store), read after each host's last applied seq.

@@ -5,7 +5,7 @@ wake the outbox relay. A crash before the ack redelivers the command; the agent 
 recorded outcome and replies again without new events. A message that is not a command is
 dead-lettered (rejected without requeue) and, if it names a ``reply_to``, answered with the error.
 
-Refused before it runs, dead-lettered and logged (ADR 0005): a command whose publisher
+Refused before it runs, dead-lettered and logged (ADR 0006): a command whose publisher
 (``user_id``) is not the user its principal names, when identities are on; a command whose
 ``reply_to`` is not a reply queue of the requesting connection (RabbitMQ direct reply-to, or in
 embedded mode the in-process clients' ``<p>.reply.*`` queues), so an outcome can never be

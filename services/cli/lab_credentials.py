@@ -1,4 +1,4 @@
-"""``drm lab credentials DIR``: broker users for the loaded lab (ADR 0005).
+"""``drm lab credentials DIR``: broker users for the loaded lab (ADR 0006).
 
 Writes ``DIR/definitions.json`` (users with password hashes, permissions, topic permissions and
 the topology, for ``rabbitmqctl import_definitions`` or the management API) and

@@ -1,5 +1,5 @@
 """What the broker itself refuses once ``drm lab credentials``' definitions are loaded, and what
-the consumers refuse where permissions cannot (ADR 0005). A fresh vhost and fresh users on the
+the consumers refuse where permissions cannot (ADR 0006). A fresh vhost and fresh users on the
 real broker, removed afterwards."""
 from __future__ import annotations
 
