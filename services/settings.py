@@ -38,6 +38,7 @@ ENV_BROKER_SECRET_FILE = "DRM_BROKER_SECRET_FILE"
 ENV_BROKER_IDENTITIES = "DRM_BROKER_IDENTITIES"
 
 EMBEDDED_BROKER_URL = "memory://"
+MAX_SECRET_FILE = 4096  # bytes
 
 
 class Settings(BaseModel):
@@ -105,8 +106,18 @@ def with_broker_secret(settings: Settings) -> Settings:
     """``settings`` with the user and password of ``broker_secret_file`` in the broker URLs."""
     if settings.broker_secret_file is None or settings.embedded:
         return settings
-    secret = json.loads(Path(settings.broker_secret_file).read_text(encoding="utf-8"))
-    credentials = f"{quote(secret['user'], safe='')}:{quote(secret['password'], safe='')}"
+    path = Path(settings.broker_secret_file)
+    try:
+        if path.stat().st_size > MAX_SECRET_FILE:
+            raise ValueError(f"larger than {MAX_SECRET_FILE} bytes")
+        secret = json.loads(path.read_text(encoding="utf-8"))
+        user, password = secret["user"], secret["password"]
+        if not isinstance(user, str) or not isinstance(password, str) or not user:
+            raise ValueError("user and password must be strings")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{ENV_BROKER_SECRET_FILE}={path} is not a broker secret file "
+                         f"written by drm lab credentials: {error}") from None
+    credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
     urls = {"broker_url": _with_credentials(settings.broker_url, credentials)}
     if settings.stream_url:
         urls["stream_url"] = _with_credentials(settings.stream_url, credentials)
