@@ -28,6 +28,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
+from adapters.paths import host_dir
+
 ENV_BROKER_URL = "DRM_BROKER_URL"
 ENV_DATABASE_URL = "DRM_DATABASE_URL"
 ENV_DATA_DIR = "DRM_DATA_DIR"
@@ -72,7 +74,7 @@ class Settings(BaseModel):
         """The event store URL of ``host``: the configured one, else a SQLite file per host."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{self.data_dir / 'hosts' / host / 'events.db'}"
+        return f"sqlite:///{host_dir(self.data_dir, host) / 'events.db'}"
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -2,7 +2,9 @@
 
 ``load_lab(path)`` accepts a TOML file, or a directory holding ``horcm<n>.conf`` files plus a
 small host file (``hosts.toml``, see ``horcm.py``). Any problem raises ``LabError`` listing
-every problem found; nothing is created by loading.
+every problem found; nothing is created by loading. Files are read with a size limit
+(``adapters.files.LAB_FILE_LIMIT``) and must be UTF-8; a file that is not (binary, too deeply
+nested, too large) is a ``LabError`` like any other, never a traceback.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from adapters.files import LAB_FILE_LIMIT, read_text_limited
 from adapters.lab.model import Lab, check_lab
 
 
@@ -65,6 +68,26 @@ def locate(text: str, loc: tuple) -> int | None:
     return found
 
 
+def read_lab_text(path: Path) -> str:
+    """The text of one lab file, or ``LabError`` (unreadable, too large, not UTF-8)."""
+    try:
+        return read_text_limited(path, LAB_FILE_LIMIT, "lab file")
+    except OSError as error:
+        raise LabError([f"{path}: cannot read: {error.strerror or error}"]) from None
+    except ValueError as error:
+        raise LabError([str(error)]) from None
+
+
+def parse_toml(text: str, path: Path) -> dict:
+    """Parsed TOML, or ``LabError`` (invalid, or nested too deeply to parse)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise LabError([f"{path}: invalid TOML: {error}"]) from None
+    except RecursionError:
+        raise LabError([f"{path}: invalid TOML: nested too deeply"]) from None
+
+
 def lab_from_data(data: dict, source: str, text: str = "") -> Lab:
     """Validate parsed lab data; ``source`` and ``text`` only serve the error messages."""
     def where(loc: tuple) -> str:
@@ -92,13 +115,9 @@ def load_lab(path: Path) -> Lab:
     if path.is_dir():
         from adapters.lab.horcm import lab_from_horcm_dir
 
-        return lab_from_horcm_dir(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise LabError([f"{path}: cannot read: {error.strerror}"]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise LabError([f"{path}: invalid TOML: {error}"]) from None
-    return lab_from_data(data, str(path), text)
+        try:
+            return lab_from_horcm_dir(path)
+        except (AttributeError, TypeError, ValueError, KeyError) as error:  # a shape we cannot read
+            raise LabError([f"{path}: not a usable horcm lab: {error}"]) from None
+    text = read_lab_text(path)
+    return lab_from_data(parse_toml(text, path), str(path), text)

@@ -14,12 +14,9 @@ from pathlib import Path
 
 from adapters.messaging.definitions import (Principals, broker_definitions, new_secrets,
                                             write_credentials)
+from services import messages
 from services.cli.errors import CliError
 from services.settings import load_settings
-
-MSG_CREDENTIALS_WRITTEN = "KAVX5105-I"
-MSG_CREDENTIALS_EXIST = "KAVX5106-E"
-MSG_CREDENTIALS_UNWRITABLE = "KAVX5107-E"
 
 
 def register(commands) -> None:
@@ -45,18 +42,17 @@ def run(args: argparse.Namespace) -> int:
     principals = Principals(hosts, tuple(args.cli or hosts), tuple(args.reporter or ("report",)))
     directory = Path(args.directory)
     if (directory / "definitions.json").exists() and not args.force:
-        raise CliError(MSG_CREDENTIALS_EXIST, f"Credentials already exist in {directory}. "
-                                              f"Use --force to replace them.")
+        raise CliError(messages.CREDENTIALS_EXIST,
+                       messages.text(messages.CREDENTIALS_EXIST, directory=directory))
     passwords = new_secrets(principals.users())
     definitions = broker_definitions(settings.namespace, args.vhost, principals, passwords)
     try:
         write_credentials(directory, definitions, passwords)
     except OSError as error:
-        raise CliError(MSG_CREDENTIALS_UNWRITABLE,
-                       f"The credentials could not be written to {directory}: {error}") from None
-    print(f"{MSG_CREDENTIALS_WRITTEN} Broker credentials for lab {lab.name} were written to "
-          f"{directory}: {len(passwords)} users ({len(principals.hosts)} agents, "
-          f"{len(principals.clis)} CLI, {len(principals.reporters)} reporting) in vhost "
-          f"{args.vhost}. Load definitions.json into RabbitMQ; give each component its file "
-          f"in secrets/ as DRM_BROKER_SECRET_FILE.")
+        raise CliError(messages.CREDENTIALS_UNWRITABLE, messages.text(
+            messages.CREDENTIALS_UNWRITABLE, directory=directory, problem=error)) from None
+    print(messages.line(messages.CREDENTIALS_WRITTEN, lab=lab.name, directory=directory,
+                        users=len(passwords), agents=len(principals.hosts),
+                        clis=len(principals.clis), reporters=len(principals.reporters),
+                        vhost=args.vhost))
     return 0

@@ -87,8 +87,8 @@ def _run_stream_log(args, settings) -> int:
     except (OSError, ProtocolError) as error:  # refused, reset, or closed by the broker
         where = settings.stream_url or settings.broker_url
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(
-            messages.AGENT_TIMEOUT, f"cannot read the shared log {stream} at "
-                                    f"{_without_password(where)}: {error}")) from error
+            messages.BROKER_UNREACHABLE, f"cannot read the shared log {stream} at "
+                                         f"{_without_password(where)}: {error}")) from error
     _print_events(events, args.json)
     if errors:
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(

@@ -13,6 +13,7 @@ import importlib
 import sys
 from typing import Sequence
 
+from services import messages
 from services.cli.errors import CliError
 
 COMMAND_MODULES = (
@@ -84,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error.render(), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("KAVX0007-E Interrupted by the user.", file=sys.stderr)
+        print(messages.line(messages.INTERRUPTED), file=sys.stderr)
         return 130
 
 

@@ -16,6 +16,7 @@ import pytest
 from adapters.messaging.command_client import CommandClient
 from adapters.messaging.connection import open_connection
 from events import CommandEnvelope
+from events.host_commands import HostInfo
 from services.agent.bootstrap import open_store, run_agent
 from services.settings import load_settings
 from tests.e2e.conftest import clean_env
@@ -27,7 +28,7 @@ BURST = 150  # commands per trial: the agent handles them for longer than the cu
 
 
 def a_host_info(host: str) -> CommandEnvelope:
-    return CommandEnvelope(name="HostInfo", target_host=host, principal="tester@lab",
+    return CommandEnvelope(command=HostInfo(), target_host=host, principal="tester@lab",
                            issued_at=datetime.now(timezone.utc))
 
 
@@ -53,13 +54,14 @@ def test_the_agent_outlives_outages_and_answers_every_command_once(broker, broke
         client = CommandClient(connection, broker.topology)
         for _ in range(TRIALS):
             commands = [client.send(a_host_info(host)) for _ in range(BURST)]
-            client.wait(commands[0], timeout=20)
+            client.wait(commands[0].command_id, host, timeout=20)
             proxy.stop()
             time.sleep(OUTAGE)
             assert agent.is_alive()
             proxy.start()
             for command in commands[1:]:
-                assert client.wait(command, timeout=60).command_id == command.command_id
+                outcome = client.wait(command.command_id, host, timeout=60)
+                assert outcome.command_id == command.command_id
             sent += commands
         client.close()
     store = open_store(settings, host)

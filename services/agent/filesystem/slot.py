@@ -17,16 +17,14 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from events import CommandEnvelope
-from events.fs_commands import COMMANDS
-from events.transfer import COMMANDS as TRANSFER_COMMANDS
-from events.tape import COMMANDS as TAPE_COMMANDS
+from events.catalogue import CATALOGUE
 from services import messages
 from services.agent.service import CommandRejection
 
-SLOT_BUSY = "DRM-10050"
+SLOT_BUSY = messages.SLOT_BUSY
 ENV_RETRY_TIME = "DRM_COM_RETRY_TIME"
 ENV_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
-EXCLUSIVE_COMMANDS = frozenset(TAPE_COMMANDS) | {"RecoverBackupServer"} | frozenset(COMMANDS) | frozenset(TRANSFER_COMMANDS) | {"RecoverWorkflows"}
+EXCLUSIVE_COMMANDS = CATALOGUE.exclusive_names()
 
 
 def exclusive(command: CommandEnvelope) -> bool:

@@ -18,6 +18,7 @@ from adapters.messaging.identities import Identities, agent_user, cli_user
 from adapters.messaging.stream_reader import replay
 from adapters.reporting.sources import StreamSource
 from events import CommandEnvelope
+from events.host_commands import HostInfo
 from events.codec import encode_command
 from services.agent.bootstrap import open_store
 from services.cli.runtime import command_runner
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.amqp
 
 
 def a_host_info(host: str, principal: str = "tester@lab") -> CommandEnvelope:
-    return CommandEnvelope(name="HostInfo", target_host=host, principal=principal,
+    return CommandEnvelope(command=HostInfo(), target_host=host, principal=principal,
                            issued_at=datetime.now(timezone.utc))
 
 

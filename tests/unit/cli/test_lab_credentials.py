@@ -12,7 +12,7 @@ def test_credentials_are_written_for_the_loaded_lab(tmp_path, capsys):
     assert main(["lab", "init", "--example"]) == 0
     target = tmp_path / "creds"
     assert main(["lab", "credentials", str(target), "--reporter", "r1", "--vhost", "lab"]) == 0
-    assert "KAVX5105-I" in capsys.readouterr().out
+    assert "DRMX5106-I" in capsys.readouterr().out
     document = json.loads((target / "definitions.json").read_text())
     assert sorted(u["name"] for u in document["users"]) == [
         "drm-agent-BKServer", "drm-agent-FSServer", "drm-cli-BKServer", "drm-cli-FSServer",
@@ -28,7 +28,7 @@ def test_existing_credentials_are_kept_unless_forced(tmp_path, capsys):
     main(["lab", "credentials", str(target)])
     before = (target / "definitions.json").read_text()
     assert main(["lab", "credentials", str(target)]) != 0
-    assert "KAVX5106-E" in capsys.readouterr().err
+    assert "DRMX5107-E" in capsys.readouterr().err
     assert (target / "definitions.json").read_text() == before
     assert main(["lab", "credentials", str(target), "--force"]) == 0
     assert (target / "definitions.json").read_text() != before
@@ -36,5 +36,5 @@ def test_existing_credentials_are_kept_unless_forced(tmp_path, capsys):
 
 def test_without_a_lab_nothing_is_written(tmp_path, capsys):
     assert main(["lab", "credentials", str(tmp_path / "creds")]) != 0
-    assert "KAVX5103-E" in capsys.readouterr().err
+    assert "DRMX5103-E" in capsys.readouterr().err
     assert not (tmp_path / "creds").exists()
