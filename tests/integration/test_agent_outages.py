@@ -2,6 +2,7 @@
 every state, mid-handshake included (a proxy that accepts and never forwards)."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from tests.e2e.conftest import clean_env
 
 pytestmark = pytest.mark.amqp
 OUTAGE = 8.0  # seconds the broker is away
-TRIALS = 2
+TRIALS = int(os.environ.get("DRM_OUTAGE_TRIALS", "2"))  # more for a longer run
 BURST = 150  # commands per trial: the agent handles them for longer than the cut takes
 
 
