@@ -28,9 +28,9 @@ from services.agent.filesystem.recovery import recover
 from services.agent.filesystem.slot import CommandSlot, exclusive, retry_policy, slot_path
 from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
 from services.agent.service import HostAgent
+from services.agent.serving import Activity, Interrupted, interrupt_on_signals, serve
 from services.agent.transfer.handlers import recover_imports
 from services.agent.transfer.peers import PeerCommands
-from services.agent.serving import Activity, Interrupted, interrupt_on_signals, serve
 from services.agent.worker import AgentWorker
 from services.settings import Settings
 
