@@ -14,10 +14,14 @@ from adapters.messaging.connection import open_connection
 from adapters.messaging.identities import Identities, agent_user
 from adapters.messaging.relay import publish_event
 from adapters.messaging.subscriber import EventSubscriber
+from adapters.db import make_engine
+from adapters.migrations import upgrade
 from adapters.reporting.sources import StreamSource
+from adapters.reporting.store import ReportingStore
 from events import seal
 from events.canonical import GENESIS_HASH
 from events.codec import encode_event
+from services.audit.consumer import ReportConsumer
 from tests.broker_identities import BrokerIdentities
 from tests.builders import a_context, completed_drafts
 
@@ -114,6 +118,21 @@ class TestTheConsumersRefuse:
         hosts_read = [(r.body["host"], r.body["seq"]) for r in records]
         assert (a, genuine.seq) in hosts_read and (b, forged.seq) not in hosts_read
         assert source.refused == 1
+
+    def test_the_reporting_consumer_stores_the_genuine_event_only(self, lab, tmp_path):
+        a, b = hosts(lab)
+        publish(lab.agent(a), lab, events_of(a)[0])
+        publish(lab.agent(a), lab, events_of(b, 3)[2],  # seq 3 of b: not its own host
+                routing_key=lab.topology.event_log_name)
+        engine = make_engine(f"sqlite:///{tmp_path / 'report.db'}")
+        upgrade(engine)
+        source = StreamSource(lab.reporter(), lab.topology.event_log_name, identities=ON)
+        consumer = ReportConsumer(ReportingStore(engine))
+        consumer.follow_stream(source, threading.Event(), stop_when_idle=1.0)
+        chains = {chain.host: chain.last_seq for chain in consumer.store.chains()}
+        assert b not in chains and chains.get(a, 0) >= 1
+        assert source.refused >= 1
+        engine.dispose()
 
     def test_a_live_subscriber_refuses_it_too(self, lab):
         a, b = hosts(lab)
