@@ -7,14 +7,16 @@ each query below).
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from events.command_base import APPLICATION_SERVERS, EXCLUSIVE, QUERY, Command
+from events.names import (COPY_GROUP_PATTERN, GENERATION_PATTERN, MAX_TARGETS, CommentText,
+                          HostName, OptionalPathText, PathText)
 
 BACKUP_ID_PATTERN = r"^\d{10}$"
-COPY_GROUP_PATTERN = r"^[^,\s]+,[^,\s]+$"
+Targets = Annotated[tuple[PathText, ...], Field(max_length=MAX_TARGETS)]
 
 
 class BackupFileSystem(Command, console=("drmfsbackup",), concurrency=EXCLUSIVE,
@@ -22,14 +24,15 @@ class BackupFileSystem(Command, console=("drmfsbackup",), concurrency=EXCLUSIVE,
     """``drmfsbackup``: ``targets`` are mount points (a target list file is expanded by the CLI)."""
 
     name: Literal["BackupFileSystem"] = "BackupFileSystem"
-    targets: tuple[str, ...] = Field(min_length=1)
+    targets: Targets = Field(min_length=1)
     mode: Literal["online", "cold"] = "online"
-    generation: str | None = None  # -rc [gen]: "local_0", "remote_0", …
-    comment: str = ""
+    # -rc [gen]: "local_0", "remote_0", …
+    generation: str | None = Field(default=None, pattern=GENERATION_PATTERN)
+    comment: CommentText = ""
     # -s <host> -auto_import [-auto_mount [mp]]: see events.transfer (auto-import)
-    backup_server: str | None = None
+    backup_server: HostName | None = None
     auto_import: bool = False
-    auto_mount: str | None = None
+    auto_mount: OptionalPathText | None = None
 
     @model_validator(mode="after")
     def _auto_import_needs_a_server(self):
@@ -46,7 +49,7 @@ class RestoreFileSystem(Command, console=("drmfsrestore",), concurrency=EXCLUSIV
 
     name: Literal["RestoreFileSystem"] = "RestoreFileSystem"
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
-    targets: tuple[str, ...] = ()  # empty: every instance of the entry
+    targets: Targets = ()  # empty: every instance of the entry
     force: bool = False
 
 
@@ -89,9 +92,9 @@ class RecoverWorkflows(Command, concurrency=EXCLUSIVE):
 
 # -- queries ("Yes" commands that read the view) -------------------------------------------------
 class _CatalogSelection(Command):
-    targets: tuple[str, ...] = ()
+    targets: Targets = ()
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
-    comment: str | None = None
+    comment: CommentText | None = None
 
 
 class ListFileSystemCatalog(_CatalogSelection, console=("drmfscat",), concurrency=QUERY):
@@ -116,7 +119,7 @@ class DisplayDictionaryMaps(Command, console=("drmfsdisplay",), concurrency=QUER
     "refreshed_seq": n}``."""
 
     name: Literal["DisplayDictionaryMaps"] = "DisplayDictionaryMaps"
-    target: str | None = None
+    target: PathText | None = None
 
 
 class ListCopyGroups(Command, console=("drmcgctl",), concurrency=QUERY):

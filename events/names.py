@@ -7,7 +7,7 @@ other control characters. ``check(kind, value)`` raises ``BadName`` naming the r
 
 | kind | rule |
 |---|---|
-| host | a letter or digit, then letters, digits, ``.``, ``_``, ``-``; at most 63 characters |
+| host | a letter or digit, then letters, digits, ``.``, ``_``, ``-`` (never ``..``); at most 63 characters |
 | copy-group part | ``dev_group`` / ``dev_name`` of CCI: a letter, digit or ``_``, then those and ``.``, ``-``; at most 31 |
 | serial | an array serial number: letters and digits (and ``_``, ``-`` after the first); at most 32 |
 | medium, library | as a serial, ``.`` allowed too; at most 64 |
@@ -25,16 +25,21 @@ from pydantic import AfterValidator, BeforeValidator
 MAX_PATH = 1024
 MAX_COMMENT = 255
 
+_CG_PART = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,30}"  # also a pydantic pattern: no look-ahead
+COPY_GROUP_PATTERN = rf"^{_CG_PART},{_CG_PART}$"
+GENERATION_PATTERN = r"^(local|remote)_\d{1,4}$"
+MAX_TARGETS = 256  # mount points (or files) one command may name
+
 RULES: dict[str, tuple[re.Pattern[str], str]] = {
-    "host": (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}"),
+    "host": (re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,62}"),
              "a letter or digit, then letters, digits, '.', '_' or '-' (at most 63)"),
-    "copy-group part": (re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,30}"),
+    "copy-group part": (re.compile(_CG_PART),
                         "a letter, digit or '_', then those, '.' or '-' (at most 31)"),
     "serial": (re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}"),
                "letters and digits, then '_' or '-' too (at most 32)"),
-    "medium": (re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"),
+    "medium": (re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"),
                "a letter or digit, then letters, digits, '.', '_' or '-' (at most 64)"),
-    "library": (re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"),
+    "library": (re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"),
                 "a letter or digit, then letters, digits, '.', '_' or '-' (at most 64)"),
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -82,6 +87,11 @@ def check_comment(value: object) -> str:
     return value
 
 
+def optional_path(value: str) -> str:
+    """An empty text (``-auto_mount`` with no mount point) or a path per ``check_path``."""
+    return value if value == "" else check_path(value)
+
+
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "...'"
@@ -98,4 +108,5 @@ SerialText = Annotated[str, BeforeValidator(_int_to_text), AfterValidator(lambda
 MediumName = Annotated[str, AfterValidator(lambda v: check("medium", v))]
 LibraryName = Annotated[str, AfterValidator(lambda v: check("library", v))]
 PathText = Annotated[str, AfterValidator(check_path)]
+OptionalPathText = Annotated[str, AfterValidator(optional_path)]
 CommentText = Annotated[str, AfterValidator(check_comment)]

@@ -22,7 +22,8 @@ from pydantic import Field
 from events.base import Payload
 from events.command_base import BACKUP_SERVER, EXCLUSIVE, QUERY, Command
 from events.filesystem import ObjectRow
-from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
+from events.fs_commands import BACKUP_ID_PATTERN
+from events.names import COPY_GROUP_PATTERN, HostName, PathText
 from events.registry import REGISTRY
 
 
@@ -115,7 +116,7 @@ class MountSvol(Command, console=("drmmount",), concurrency=EXCLUSIVE):
     name: Literal["MountSvol"] = "MountSvol"
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
     copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
-    mount_point: str | None = None
+    mount_point: PathText | None = None
 
 
 class UnmountSvol(Command, console=("drmumount",), concurrency=EXCLUSIVE):
@@ -154,10 +155,10 @@ class RegisterTapeSettings(Command, console=("drmtapeinit",), concurrency=EXCLUS
 class _TapeSelection(Command):
     """``drmtapecat`` filters (all optional, combined with AND)."""
 
-    hostname: str | None = None
+    hostname: HostName | None = None
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
     object_type: Literal["FILESYSTEM", "MSSQL", "MSEXCHANGE"] | None = None
-    instance: str | None = None
+    instance: PathText | None = None
 
 
 class DeleteTapeEntries(_TapeSelection, console=("drmtapecat",), concurrency=EXCLUSIVE,

@@ -26,6 +26,7 @@ from events.base import Payload
 from events.command_base import EXCLUSIVE, Command
 from events.filesystem import BackupRecorded
 from events.fs_commands import BACKUP_ID_PATTERN
+from events.names import OptionalPathText
 from events.registry import REGISTRY
 
 
@@ -86,7 +87,7 @@ class ImportBackup(Command, console=("drmdbimport",), concurrency=EXCLUSIVE):
 
     name: Literal["ImportBackup"] = "ImportBackup"
     document: dict[str, Any]
-    mount_point: str | None = None  # -auto_mount: mount the S-VOL after the import
+    mount_point: OptionalPathText | None = None  # -auto_mount: mount the S-VOL after the import
 
 
 class ResendImports(Command, concurrency=EXCLUSIVE):

@@ -26,7 +26,7 @@ from adapters.event_store.verify import VerifyResult, walk_chain
 from events.canonical import GENESIS_HASH, loads
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal_with_payload_json
 from events.outcomes import OUTCOME_TYPES
-from projections.gc_pause import gc_paused
+from adapters.gc_pause import gc_paused
 from events.registry import REGISTRY, EventRegistry, EventSchemaError
 
 APPEND_LOCK_KEY = 0x64726D01  # "drm" + 1: the advisory lock that orders global positions

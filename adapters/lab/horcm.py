@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.lab.loader import LabError, lab_from_data, parse_toml, read_lab_text
+from adapters.lab.checking import LabError, lab_from_data, parse_toml, read_lab_text
 
 _FILE_NAME = re.compile(r"^horcm([1-9][0-9]*|0)\.conf$")
 SECTIONS = ("HORCM_MON", "HORCM_CMD", "HORCM_DEV", "HORCM_LDEV", "HORCM_INST", "HORCM_INSTP")

@@ -13,6 +13,7 @@ from adapters.lab.provision import LabExists, lab_dir, mount_path, open_storage,
 from adapters.storage.errors import CciError
 from services import messages
 from services.cli import lab_credentials
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.settings import load_settings
 
@@ -34,7 +35,7 @@ def register(subparsers) -> None:
     show = commands.add_parser("show", help="print the loaded lab")
     show.set_defaults(func=run_show)
     lab_credentials.register(commands)
-    lab.set_defaults(func=lambda args: (lab.print_help(), 2)[1])
+    lab.set_defaults(func=lambda args: lab.print_help() or 1)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -95,3 +96,6 @@ def run_show(args: argparse.Namespace) -> int:
         tape = lab.tape_library
         print(f"\nTape library: {tape.name}, {tape.drives} drives, {tape.slots} slots, media {', '.join(tape.media) or '-'}")
     return 0
+
+
+LAB = LocalEntry("lab", register)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from adapters.lab.provision import stored_lab
 from adapters.messaging.definitions import (Principals, broker_definitions, new_secrets,
                                             write_credentials)
 from services import messages
@@ -34,10 +35,11 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.cli.lab import require_lab
-
     settings = load_settings()
-    lab = require_lab(settings.data_dir)
+    lab = stored_lab(settings.data_dir)
+    if lab is None:
+        raise CliError(messages.NO_LAB_LOADED,
+                       messages.text(messages.NO_LAB_LOADED, data_dir=settings.data_dir))
     hosts = tuple(host.name for host in lab.hosts)
     principals = Principals(hosts, tuple(args.cli or hosts), tuple(args.reporter or ("report",)))
     directory = Path(args.directory)

@@ -1,17 +1,20 @@
 """``drm log`` and ``drm verify``: a host's history and the proof that nobody edited it."""
 from __future__ import annotations
 
+import json
 from urllib.parse import urlparse
 
 from events.canonical import format_timestamp
 from services import messages
 from services.agent.bootstrap import open_store
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
+from services.cli.hosts import require_known
 from services.cli.output import emit_json, table
 from services.settings import load_settings
 
 
-def register(subparsers) -> None:
+def register_log(subparsers) -> None:
     log = subparsers.add_parser(
         "log", help="print a host's events (from its store, or replayed from the shared log)",
         description="Print the events of a host's stream in order. --source stream replays the "
@@ -25,6 +28,8 @@ def register(subparsers) -> None:
     log.add_argument("--json", action="store_true", help="one JSON event per line")
     log.set_defaults(func=run_log)
 
+
+def register_verify(subparsers) -> None:
     verify = subparsers.add_parser(
         "verify", help="check a host's sequence and hash chain",
         description="Walk the host's stream: every seq present once, every hash matching its "
@@ -44,9 +49,11 @@ def _summary(event) -> str:
 
 
 def _print_events(events, as_json: bool) -> None:
+    """A table, or (``as_json``) one compact JSON object per line, one line per event."""
     if as_json:
         for event in events:
-            emit_json(event.to_wire())
+            print(json.dumps(event.to_wire(), ensure_ascii=False, separators=(",", ":"),
+                             default=str))
         return
     rows = [(e.host, e.seq, format_timestamp(e.occurred_at), e.type, e.principal, _summary(e))
             for e in events]
@@ -58,14 +65,14 @@ def run_log(args) -> int:
     settings = load_settings()
     if args.source == "stream":
         return _run_stream_log(args, settings)
-    host = args.host or settings.hostname
+    host = require_known(settings, args.host or settings.hostname)
     _print_events(open_store(settings, host).read(host, after_seq=args.after), args.json)
     return 0
 
 
 def _run_stream_log(args, settings) -> int:
-    from adapters.messaging.amqp_frames import ProtocolError
-    from adapters.messaging.stream_reader import parse_offset, replay
+    from adapters.log_readers import READ_ERRORS, parse_offset
+    from adapters.messaging.log_replay import replay
     from adapters.messaging.topology import Topology
 
     if settings.embedded:
@@ -84,7 +91,7 @@ def _run_stream_log(args, settings) -> int:
                 errors.append(f"offset {record.offset}: {record.error}")
             elif (not args.host or record.event.host == args.host) and record.event.seq > args.after:
                 events.append(record.event)
-    except (OSError, ProtocolError) as error:  # refused, reset, or closed by the broker
+    except READ_ERRORS as error:  # refused, reset, a broken frame, or closed by the broker
         where = settings.stream_url or settings.broker_url
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.BROKER_UNREACHABLE, f"cannot read the shared log {stream} at "
@@ -105,7 +112,7 @@ def _without_password(url: str) -> str:
 
 def run_verify(args) -> int:
     settings = load_settings()
-    host = args.host or settings.hostname
+    host = require_known(settings, args.host or settings.hostname)
     result = open_store(settings, host).verify(host)
     if args.json:
         emit_json({"host": host, "ok": result.ok, "checked": result.checked,
@@ -118,3 +125,7 @@ def run_verify(args) -> int:
             messages.STORE_INTEGRITY,
             f"host {host}: chain broken at seq {result.first_bad_seq}: {result.problem}"))
     return 0
+
+
+LOG = LocalEntry("log", register_log)
+VERIFY = LocalEntry("verify", register_verify)

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any, Iterable, Sequence
 
-from events import EventEnvelope
 from services import messages
-from services.cli.errors import CliError
 
 
 def emit_json(value: Any) -> None:
@@ -31,10 +28,3 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     render = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
     return [render(headers)] + [render(r) for r in cells]
-
-
-def raise_for_outcome(command: str, outcome: EventEnvelope) -> None:
-    """Turn a failed or rejected outcome into the CLI error the user sees."""
-    if outcome.type in ("CommandFailed", "CommandRejected"):
-        print(messages.start_line(command), file=sys.stderr)
-        raise CliError(outcome.payload["message_id"], outcome.payload["text"])

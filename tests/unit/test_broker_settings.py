@@ -55,5 +55,5 @@ def test_a_bad_secret_file_is_a_clear_error(tmp_path, content):
 def test_a_missing_secret_file_and_a_bad_switch_are_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="DRM_BROKER_SECRET_FILE"):
         settings(tmp_path, DRM_BROKER_URL=BROKER, DRM_BROKER_SECRET_FILE=str(tmp_path / "none"))
-    with pytest.raises(ValueError, match="DRM_BROKER_IDENTITIES must be on or off"):
+    with pytest.raises(ValueError, match="DRM_BROKER_IDENTITIES"):
         settings(tmp_path, DRM_BROKER_URL=BROKER, DRM_BROKER_IDENTITIES="maybe")

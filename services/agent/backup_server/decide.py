@@ -36,8 +36,8 @@ from events.maps import CopyGroupMap
 from projections.host_view import CatalogEntry, HostView
 from projections.tape_view import TapeEntry, TapeSettingsView
 from services import messages
-from services.agent.filesystem.decide import (BAD_PAIR_STATUS, LOCKED, MOUNTED, UNKNOWN_OBJECT,
-                                              no_backup, reject)
+from services.agent.errors import no_backup, reject
+from services.agent.filesystem.decide import BAD_PAIR_STATUS, LOCKED, MOUNTED, UNKNOWN_OBJECT
 
 NOT_MOUNTED = messages.NOT_MOUNTED
 TAPE_EXPIRED = messages.TAPE_EXPIRED

@@ -1,11 +1,14 @@
 """Per-host exclusivity of "No" commands (spec 04 §5, §6), across processes.
 
+The agent takes the slot for a command whose class declares ``concurrency=EXCLUSIVE``
+(``events.command_base``); concurrent commands and queries never wait for it.
+
 ``CommandSlot`` is an ``flock`` on ``<data_dir>/hosts/<host>/command.lock``: the kernel frees it
 when its holder dies (even by SIGKILL), so a crashed agent never blocks the host. A blocked
 command retries every ``COM_RETRY_WAIT`` seconds, ``COM_RETRY_TIME`` times (0 = forever); when
 the retries run out it is rejected with ``KAVX0006-E`` (``DRM-10050``) and nothing changes.
-Settings come from the lab's host entry (``com_retry_time``/``com_retry_wait``), else from the
-environment (``DRM_COM_RETRY_TIME``/``DRM_COM_RETRY_WAIT``), else 0 and 10.
+Settings come from the lab's host entry (``com_retry_time``/``com_retry_wait``), else from
+``services.settings`` (``DRM_COM_RETRY_TIME``/``DRM_COM_RETRY_WAIT``), else 0 and 10.
 """
 from __future__ import annotations
 
@@ -14,22 +17,13 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 
-from events import CommandEnvelope
-from events.catalogue import CATALOGUE
 from services import messages
-from services.agent.service import CommandRejection
+from services.agent.errors import CommandRejection
+from services.settings import Settings, load_settings
 
 SLOT_BUSY = messages.SLOT_BUSY
-ENV_RETRY_TIME = "DRM_COM_RETRY_TIME"
-ENV_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
-EXCLUSIVE_COMMANDS = CATALOGUE.exclusive_names()
-
-
-def exclusive(command: CommandEnvelope) -> bool:
-    """True for "No" commands; queries never reach the slot and ``HostInfo`` is a "Yes"."""
-    return command.name in EXCLUSIVE_COMMANDS
 
 
 @dataclass(frozen=True)
@@ -38,15 +32,16 @@ class RetryPolicy:
     retry_wait: float = 10.0
 
 
-def retry_policy(lab, host: str, environ: Mapping[str, str] | None = None) -> RetryPolicy:
-    env = os.environ if environ is None else environ
+def retry_policy(lab, host: str, settings: Settings | None = None) -> RetryPolicy:
+    """The lab's values for ``host`` where it has them, else ``settings`` (default: loaded)."""
+    settings = load_settings() if settings is None else settings
     entry = next((h for h in (lab.hosts if lab else ()) if h.name.lower() == host.lower()), None)
     time_ = getattr(entry, "com_retry_time", None)
     wait = getattr(entry, "com_retry_wait", None)
     if time_ is None:
-        time_ = int(env.get(ENV_RETRY_TIME) or 0)
+        time_ = settings.com_retry_time
     if wait is None:
-        wait = float(env.get(ENV_RETRY_WAIT) or 10)
+        wait = settings.com_retry_wait
     return RetryPolicy(time_, wait)
 
 

@@ -15,7 +15,7 @@ from adapters.messaging.command_client import CommandClient
 from adapters.messaging.connection import open_connection
 from adapters.messaging.definitions import write_credentials
 from adapters.messaging.identities import Identities, agent_user, cli_user
-from adapters.messaging.stream_reader import replay
+from adapters.messaging.log_replay import replay
 from adapters.reporting.sources import StreamSource
 from events import CommandEnvelope
 from events.host_commands import HostInfo

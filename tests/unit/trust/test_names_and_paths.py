@@ -5,10 +5,13 @@ import os
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from pydantic import ValidationError
 
 from adapters.files import FileTooLarge, read_limited
 from adapters.paths import PathOutsideRoot, confine, host_dir
+from events.fs_commands import BackupFileSystem
 from events.names import BadName, check, check_copy_group, check_path
+from events.tape import ListTapeCatalog, MountSvol
 from services.settings import load_settings
 
 
@@ -90,3 +93,27 @@ class TestSizeLimits:
         assert read_limited(path, 1024) == b"x" * 1024
         with pytest.raises(FileTooLarge):
             read_limited(path, 1023)
+
+
+class TestCommandsFollowTheRules:
+    """The rules hold on the bus too: a command naming a bad path or host never validates."""
+
+    @pytest.mark.parametrize("build", [
+        lambda: BackupFileSystem(targets=("../x",)),
+        lambda: BackupFileSystem(targets=("/mnt/fs1",), backup_server="../../x",
+                                 auto_import=True),
+        lambda: BackupFileSystem(targets=("/mnt/fs1",), comment="x" * 256),
+        lambda: BackupFileSystem(targets=("/mnt/fs1",), generation="../x"),
+        lambda: BackupFileSystem(targets=("/mnt/fs1",) * 257),
+        lambda: MountSvol(backup_id="0000000001", mount_point="a\x00b"),
+        lambda: MountSvol(copy_group="../VG,VOL"),
+        lambda: ListTapeCatalog(hostname="../x"),
+    ])
+    def test_a_command_breaking_a_rule_does_not_validate(self, build):
+        with pytest.raises(ValidationError):
+            build()
+
+    def test_an_ordinary_command_still_validates(self):
+        command = BackupFileSystem(targets=("/mnt/fs1",), generation="local_0", comment="nightly",
+                                   backup_server="BKServer", auto_import=True, auto_mount="")
+        assert command.auto_mount == ""
