@@ -117,7 +117,7 @@ class TestWithIdentities:
         assert agent_settings.identities and cli_settings.identities
         with RunningAgent(agent_settings, host):
             with command_runner(cli_settings) as runner:
-                outcome = runner.call("HostInfo", host, timeout=20)
+                outcome = runner.call(HostInfo(), host, timeout=20)
         assert outcome.type == "CommandCompleted"
         assert outcome.principal.endswith("@" + lab.principals.clis[0])
         source = StreamSource(lab.reporter(), lab.topology.event_log_name,
