@@ -23,12 +23,11 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from events.base import Payload
-from events.outcomes import CommandCompleted, CommandFailed
+from events.outcomes import OUTCOME_TYPES, CommandCompleted, CommandFailed
 from projections.host_view import HostView
 from services import messages
 
 INTERRUPTED = messages.CRASH_INTERRUPTED
-OUTCOME_TYPES = ("CommandCompleted", "CommandFailed", "CommandRejected")
 TAIL = 64  # events read back from the head to find the command a crash interrupted
 
 

@@ -33,7 +33,7 @@ from adapters.event_store.store import ConcurrencyError
 from events import REGISTRY, CommandEnvelope, EventContext, EventEnvelope
 from events.base import Payload
 from events.command_base import EXCLUSIVE, Command
-from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
+from events.outcomes import OUTCOME_TYPES, CommandCompleted, CommandFailed, CommandRejected
 from projections.host_fold import apply, rebuild
 from projections.host_view import HostView
 from services import messages
@@ -44,7 +44,6 @@ from services.agent.ports import AgentPorts, Clock, utc_now
 log = logging.getLogger(__name__)
 
 OUTCOMES = (CommandCompleted, CommandFailed, CommandRejected)
-OUTCOME_TYPES = tuple(t.__name__ for t in OUTCOMES)
 
 __all__ = ["AgentContext", "AgentPorts", "Clock", "CommandFailure", "CommandRejection",
            "Handler", "HostAgent", "QueryAnswer", "QueryHandler", "utc_now"]
@@ -110,7 +109,8 @@ class HostAgent:
         kind = type(command.command)
         if kind in self.queries and command.target_host == self.host:
             return self._answer(command)
-        recorded = _outcome_in(self.store.events_of_command(command.command_id))
+        prior = self.store.events_of_command(command.command_id)  # a redelivery's, if any
+        recorded = _outcome_in(prior)
         if recorded is not None:
             log.info("command %s already handled; replying with seq %s", command.command_id,
                      recorded.seq)
@@ -120,7 +120,6 @@ class HostAgent:
         try:
             with slot:
                 self.catch_up()
-                prior = self.store.events_of_command(command.command_id)
                 recorder = _Recorder.of_command(self, command, len(prior))
                 settled = settle(prior, self.view) if prior else None
                 if settled is not None:  # interrupted by a crash: never run twice

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from adapters.files import LIST_FILE_LIMIT, read_text_limited
 from events.command_base import Command
 from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
+from events.names import BadName, check_path
 from services.cli.entries import usage_error
 
 C = TypeVar("C", bound=Command)
@@ -39,6 +40,10 @@ def read_target_file(path: Path) -> tuple[str, ...]:
 def expand_target(value: str) -> tuple[str, ...]:
     """``{ mount-point | target-list-file }``: an existing regular file is a list, else a
     mount point."""
+    try:
+        check_path(value, "mount point or target list file")
+    except BadName as error:
+        raise usage_error(str(error)) from None
     path = Path(value)
     if path.is_file():
         return read_target_file(path)

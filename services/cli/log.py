@@ -1,6 +1,7 @@
 """``drm log`` and ``drm verify``: a host's history and the proof that nobody edited it."""
 from __future__ import annotations
 
+import argparse
 import json
 from urllib.parse import urlparse
 
@@ -14,13 +15,21 @@ from services.cli.output import emit_json, table
 from services.settings import load_settings
 
 
+def seq_number(text: str) -> int:
+    """A seq as ``--after`` takes it: 0 up to the largest seq a store can hold (2^63 - 1)."""
+    value = int(text)
+    if not 0 <= value < 1 << 63:
+        raise argparse.ArgumentTypeError(f"{text} is not a seq (0 to 2^63 - 1)")
+    return value
+
+
 def register_log(subparsers) -> None:
     log = subparsers.add_parser(
         "log", help="print a host's events (from its store, or replayed from the shared log)",
         description="Print the events of a host's stream in order. --source stream replays the "
                     "RabbitMQ stream queue instead (all hosts unless --host is given).")
     log.add_argument("--host", help="host whose stream to print (default: DRM_HOSTNAME)")
-    log.add_argument("--after", type=int, default=0, metavar="SEQ",
+    log.add_argument("--after", type=seq_number, default=0, metavar="SEQ",
                      help="only events after this seq")
     log.add_argument("--source", choices=("store", "stream"), default="store")
     log.add_argument("--offset", default="first",

@@ -45,6 +45,7 @@ def run(argv: Sequence[str], **overrides: Any) -> int:
     as_json = "--json" in argv
     args = None
     try:
+        refuse_undecodable(argv)
         parser = build_parser(names_for(argv))
         args, extra = parser.parse_known_args(argv)
         if extra:  # named by the sub-command, with its own usage
@@ -58,6 +59,20 @@ def run(argv: Sequence[str], **overrides: Any) -> int:
     except KeyboardInterrupt:
         print(messages.line(messages.INTERRUPTED), file=sys.stderr)
         return FAILURE
+    except Exception as error:  # noqa: BLE001 - the last guard: a message, never a traceback
+        unexpected = CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.INTERNAL_ERROR, f"{type(error).__name__}: {str(error)[:300]}"))
+        return report(unexpected, as_json, None)
+
+
+def refuse_undecodable(argv: Sequence[str]) -> None:
+    """An argument that was not valid UTF-8 (Python keeps its bytes as lone surrogates) is a
+    usage error, before anything uses it."""
+    for value in argv:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise usage_error(f"an argument is not valid UTF-8 text: {value!r:.60}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

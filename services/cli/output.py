@@ -1,21 +1,13 @@
-"""Console output in the manual's manner: KAVX framing, aligned fields, or JSON."""
+"""Console output in the manual's manner: aligned fields and tables, or JSON (the KAVX framing
+is ``services.cli.perform``'s)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Sequence
-
-from services import messages
+from typing import Any, Sequence
 
 
 def emit_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
-def framed(command: str, lines: Iterable[str]) -> None:
-    print(messages.start_line(command))
-    for line in lines:
-        print(line)
-    print(messages.end_line(command))
 
 
 def fields(pairs: Sequence[tuple[str, Any]]) -> list[str]:

@@ -190,8 +190,9 @@ def test_restore_killed_while_the_reverse_copy_runs(tmp_path):
     first = prepare_restore(tmp_path)
     faults = FaultInjector(tmp_path / "arrays")
     faults.slow_copy("*", 0.5)
+    killed = str(uuid.uuid4())
     child = subprocess.Popen([sys.executable, "-m", "tests.crash.child", str(tmp_path), "0",
-                              *RESTORE[:1], json.dumps(RESTORE[1])], cwd=REPO,
+                              *RESTORE[:1], json.dumps(RESTORE[1]), killed], cwd=REPO,
                              env={**os.environ, "PYTHONPATH": str(REPO)})
     watcher = SimulatedStorage(tmp_path / "arrays")
     deadline = time.monotonic() + 30
@@ -205,3 +206,5 @@ def test_restore_killed_while_the_reverse_copy_runs(tmp_path):
     ended = [e.type for e in agent.store.read(FS_HOST) if e.type.startswith("Restore")]
     assert ended == ["RestoreRequested", "RestoreCompleted"]
     assert tree(fs_root(tmp_path)) == first == svol_tree(agent, "VG01,VOL01")
+    outcome, _ = redeliver(agent, *RESTORE, killed)
+    assert outcome.type == "CommandCompleted", outcome.payload

@@ -15,7 +15,6 @@ from events import filesystem as fs, tape
 from services import messages
 from services.agent.backup_server import decide
 from services.agent.errors import failed, reject
-from services.agent.plan import MountSvol, ReadTape, WriteTape
 from services.agent.runner import StepFailed, StepRunner, live_status
 
 MOUNT_FAILED = messages.MOUNT_FAILED
@@ -46,12 +45,14 @@ def svol_statuses(context) -> dict[str, str]:
 def run_mount(context, events: list) -> list[tape.SvolMounted]:
     """Record the purges, locks and every mount intent in one append (a kill then leaves only
     intents, which recovery settles), then mount each S-VOL (``MountSvol`` steps)."""
-    requests = [e for e in events if isinstance(e, tape.SvolMountRequested)]
+    steps = decide.mount_steps(events)
+    requests = [step.request for step in steps]
     context.record(list(events))
     done: list[tape.SvolMounted] = []
-    for request in requests:
+    for step in steps:
+        request = step.request
         try:
-            mounted = StepRunner(context, request.workflow_id).run(MountSvol(request))
+            mounted = StepRunner(context, request.workflow_id).run(step)
         except StepFailed as error:
             undo_mount(context, requests, done)
             raise failed(MOUNT_FAILED, f"mounting {request.copy_group} at "
@@ -91,15 +92,14 @@ def run_unmount(context, unmounts, unlocks) -> None:
 def run_media_backup(context, request, entry) -> tape.TapeBackupRecorded:
     lib = library(context)
     settings = decide.effective_settings(context.view, lab_retention(context))
-    archives = decide.archives_for(request, lib.media())
+    steps = decide.write_steps(context.view, request, lib.media())
     context.record([request])
     runner, written = StepRunner(context, request.workflow_id), []
     try:
-        for name, medium, label in archives:
-            source = Path(context.view.copy_groups[name].mounted_at)
-            size = runner.run(WriteTape(name, medium, label, source))
-            written.append(tape.TapeArchive(copy_group=name, medium=medium, label=label,
-                                            bytes=size))
+        for step in steps:
+            size = runner.run(step)
+            written.append(tape.TapeArchive(copy_group=step.copy_group, medium=step.medium,
+                                            label=step.label, bytes=size))
     except StepFailed as failure:
         error = failure.error
         for archive in written:
@@ -118,9 +118,8 @@ def run_media_restore(context, request, superseded, entry) -> fs.BackupRecorded:
     context.record([request, *superseded])
     runner = StepRunner(context, request.workflow_id)
     try:
-        for archive in entry.archives:
-            target = Path(context.view.copy_groups[archive.copy_group].mounted_at)
-            runner.run(ReadTape(archive.copy_group, archive.medium, archive.label, target))
+        for step in decide.read_steps(context.view, entry):
+            runner.run(step)
     except StepFailed as failure:
         error = failure.error
         context.record([tape.MediaCopyAborted(workflow_id=request.workflow_id,
