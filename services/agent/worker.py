@@ -24,6 +24,7 @@ from adapters.messaging.identities import NO_IDENTITIES, Identities, is_direct_r
 from adapters.messaging.topology import Topology
 from events.codec import decode_command, encode_event
 from events.registry import EventSchemaError
+from services import messages
 from services.agent.service import HostAgent, QueryAnswer
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class AgentWorker(ConsumerProducerMixin):
             command = decode_command(body)
         except EventSchemaError as error:
             log.error("dead-lettering a bad command for %s: %s", self.agent.host, error)
-            self._reply_error(message, str(error))
+            self._reply_error(message, messages.error_text(messages.BAD_COMMAND, str(error)))
             message.reject(requeue=False)
             return
         command = command.model_copy(update={"reply_to": message.properties.get("reply_to")})
