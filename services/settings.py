@@ -11,6 +11,7 @@ Precedence: defaults < environment < explicit overrides passed to ``load_setting
 | DRM_NAMESPACE     | ``drm``                              | prefix of every exchange and queue name    |
 | DRM_STREAM_URL    | none (read the log over AMQP 0-9-1)  | ``rabbitmq-stream://u:p@host:5552/vhost``: |
 |                   |                                      | read the shared log with the stream protocol |
+| DRM_TRUSTED_KEYS  | ``<data dir>/trusted_keys.json``     | the registry of hosts' public keys (ADR 0005) |
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ ENV_DATA_DIR = "DRM_DATA_DIR"
 ENV_HOSTNAME = "DRM_HOSTNAME"
 ENV_NAMESPACE = "DRM_NAMESPACE"
 ENV_STREAM_URL = "DRM_STREAM_URL"
+ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
 
 EMBEDDED_BROKER_URL = "memory://"
 
@@ -40,6 +42,7 @@ class Settings(BaseModel):
     hostname: str
     namespace: str = "drm"
     stream_url: str | None = None
+    trusted_keys: Path | None = None
 
     @property
     def embedded(self) -> bool:
@@ -52,6 +55,16 @@ class Settings(BaseModel):
             return self.database_url
         return f"sqlite:///{self.data_dir / 'hosts' / host / 'events.db'}"
 
+    @property
+    def trusted_keys_file(self) -> Path:
+        """The trusted-keys registry (``DRM_TRUSTED_KEYS``, else in the data directory)."""
+        return self.trusted_keys or self.data_dir / "trusted_keys.json"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where this machine keeps its hosts' secret keys (``<data dir>/keys/<host>/``)."""
+        return self.data_dir / "keys"
+
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     env = os.environ if environ is None else environ
@@ -63,6 +76,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         "hostname": env.get(ENV_HOSTNAME) or socket.gethostname(),
         "namespace": env.get(ENV_NAMESPACE) or "drm",
         "stream_url": env.get(ENV_STREAM_URL) or None,
+        "trusted_keys": Path(env[ENV_TRUSTED_KEYS]).expanduser().absolute()
+        if env.get(ENV_TRUSTED_KEYS) else None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)

@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from adapters.event_store import rows
+from adapters.event_store import heads, rows
 from adapters.event_store.tables import commands, events, streams
 from adapters.event_store.verify import VerifyResult, walk_chain
 from events.canonical import GENESIS_HASH, loads
@@ -28,6 +28,7 @@ from events.envelope import EventContext, EventDraft, EventEnvelope, seal_with_p
 from events.outcomes import OUTCOME_TYPES
 from projections.gc_pause import gc_paused
 from events.registry import REGISTRY, EventRegistry, EventSchemaError
+from events.signing import KeyRing, SignedHead, Signer, sign_head
 
 APPEND_LOCK_KEY = 0x64726D01  # "drm" + 1: the advisory lock that orders global positions
 
@@ -45,6 +46,8 @@ def append_statements(postgres: bool) -> dict[str, str]:
                         f"VALUES ({mark('command')}, {mark('host')}, {mark('seq')}) "
                         f"ON CONFLICT (command_id) DO NOTHING",
         "order_lock": f"SELECT pg_advisory_xact_lock({mark('key')})",
+        "sign_head": heads.insert_sql(postgres),
+        "heads": heads.select_sql(postgres),
     }
 
 
@@ -63,9 +66,14 @@ class StoredEvent:
 
 
 class SqlEventStore:
-    def __init__(self, engine: Engine, registry: EventRegistry = REGISTRY) -> None:
+    """``signer``: the key of the host this store appends for; each of that host's append
+    batches then ends in a signed head, written in the batch's transaction (ADR 0005)."""
+
+    def __init__(self, engine: Engine, registry: EventRegistry = REGISTRY,
+                 signer: Signer | None = None) -> None:
         self.engine = engine
         self.registry = registry
+        self.signer = signer
         self._postgres = engine.dialect.name == "postgresql"
         self._sql = append_statements(self._postgres)
 
@@ -103,6 +111,9 @@ class SqlEventStore:
                 for sql, params in rows.insert_statements(sealed, self._postgres):
                     run(sql, params)
                 run(self._sql["seal_head"], {"host": host, "hash": batch[-1].hash})
+                if self.signer is not None and self.signer.host == host:
+                    signed = sign_head(self.signer, new_head, batch[-1].hash)
+                    run(self._sql["sign_head"], signed.to_wire())
                 if context.command_id is not None:  # where the command's events start
                     run(self._sql["note_command"], {"command": context.command_id, "host": host,
                                                     "seq": expected_seq + 1})
@@ -230,10 +241,28 @@ class SqlEventStore:
                          .values(published_seq=up_to_seq))
 
     # -- integrity ---------------------------------------------------------------------------
-    def verify(self, host: str) -> VerifyResult:
-        """Walk the host's chain; name the first seq that was edited, removed or inserted."""
+    def verify(self, host: str, keys: KeyRing | None = None, enrolled: bool = False,
+               held: SignedHead | None = None, every_signature: bool = False) -> VerifyResult:
+        """Walk the host's chain; name the first seq that was edited, removed or inserted.
+
+        With ``keys``, also check the signed heads (``heads.verify_signed``): ``enrolled`` says
+        the host has a registered key, ``held`` is the last head an auditor verified."""
         head_seq, head_hash = self.head(host)
         found = self._select("host = {host} ORDER BY seq", {"host": host}, None)
         text_time = not self._postgres
-        return walk_chain(host, found, head_seq, head_hash,
-                          lambda row: rows.to_envelope(row, text_time))
+        chain = walk_chain(host, found, head_seq, head_hash,
+                           lambda row: rows.to_envelope(row, text_time))
+        if keys is None or not chain.ok:
+            return chain
+        held_hash = None
+        if held is not None and 0 < held.seq <= len(found):
+            held_hash = found[held.seq - 1][13]  # an intact chain holds seq n at index n - 1
+        return heads.verify_signed(chain, self.signed_heads(host), keys, enrolled, held,
+                                   held_hash, every_signature)
+
+    def signed_heads(self, host: str, after_seq: int = 0) -> list[tuple]:
+        """The host's signed heads after ``after_seq`` (``heads.HEAD_KEYS`` order), each with
+        the hash of the event now stored at its seq (``None`` when there is none)."""
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql(self._sql["heads"],
+                                        {"host": host, "after": after_seq}).fetchall()

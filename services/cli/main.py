@@ -30,11 +30,12 @@ COMMAND_MODULES = (
     "services.cli.audit",
     "services.cli.transfer",
     "services.cli.lineage",
+    "services.cli.trust",
 )
 
 COMMAND_NAMES = {  # command -> the module that registers it (a unit test keeps this complete)
     "hostinfo": "services.cli.hostinfo",
-    "log": "services.cli.log", "verify": "services.cli.log",
+    "log": "services.cli.log", "verify": "services.cli.trust", "key": "services.cli.trust",
     "agent": "services.cli.agent",
     "lab": "services.cli.lab",
     "pairdisplay": "services.cli.pairdisplay",
