@@ -101,6 +101,10 @@ class TrustedKeys:
     def enrolled(self, host: str) -> bool:
         return bool(self.hosts.get(host))
 
+    def enrolled_at(self, host: str) -> str | None:
+        """When the host's first key came into service (``None``: no key registered)."""
+        return min((k.valid_from for k in self.hosts.get(host, [])), default=None)
+
     def current(self, host: str) -> TrustedKey | None:
         return next((k for k in reversed(self.hosts.get(host, [])) if k.retired_at is None), None)
 

@@ -104,3 +104,16 @@ def head_problem(head: SignedHead, keys: KeyRing) -> str | None:
     """``None`` when ``head`` carries a valid signature of its host; else why not."""
     return keys.check(head.host, head.key_id, head.signed_at, head.signed_bytes(),
                       bytes.fromhex(head.signature))
+
+
+HEAD_FIELD = "signed_head"
+"""The key under which an event on the bus carries its batch's signed head (not hashed)."""
+
+
+def split_head(body: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """``body`` without its signed head, and the head as sent (``None`` when there is none);
+    ``body`` itself is not changed."""
+    if HEAD_FIELD not in body:
+        return body, None
+    rest = dict(body)
+    return rest, rest.pop(HEAD_FIELD)

@@ -27,26 +27,46 @@ def insert_sql(postgres: bool) -> str:
 
 
 def select_sql(postgres: bool) -> str:
-    """Heads of one host with the hash of the event at their seq (NULL when it is gone)."""
-    mark = "%(host)s" if postgres else ":host"
+    """Heads of one host in ``(after, upto]`` with the hash of the event at their seq (NULL
+    when it is gone)."""
+    mark = (lambda name: f"%({name})s") if postgres else (lambda name: f":{name}")
     columns = ", ".join(f"h.{key}" for key in HEAD_KEYS)
     return (f"SELECT {columns}, e.hash FROM {heads.name} h LEFT JOIN {events.name} e "
-            f"ON e.host = h.host AND e.seq = h.seq WHERE h.host = {mark} "
-            f"AND h.seq > {'%(after)s' if postgres else ':after'} ORDER BY h.seq")
+            f"ON e.host = h.host AND e.seq = h.seq WHERE h.host = {mark('host')} "
+            f"AND h.seq > {mark('after')} AND h.seq <= {mark('upto')} ORDER BY h.seq")
+
+
+def on_the_wire(batch: Sequence[Any], heads_of: Any) -> list[tuple[Any, dict | None]]:
+    """Each event of ``batch`` (seq order per host) with the signed head that ends at it, as
+    sent beside it on the bus; ``heads_of(host, first, last)`` gives a host's heads by seq."""
+    ranges: dict[str, list[int]] = {}
+    for event in batch:
+        seqs = ranges.setdefault(event.host, [event.seq, event.seq])
+        seqs[0], seqs[1] = min(seqs[0], event.seq), max(seqs[1], event.seq)
+    found = {host: heads_of(host, first, last) for host, (first, last) in ranges.items()}
+    return [(event, found[event.host].get(event.seq)) for event in batch]
 
 
 def head_of(row: Sequence[Any]) -> SignedHead:
     return SignedHead(*row[:6])
 
 
+def unsigned_is_legacy(enrolled_at: str | None, last_occurred: str | None) -> bool:
+    """Whether a history with no signed head at all is allowed: its host has no registered
+    key, or its last event happened before the host's first key came into service (a history
+    from before signing; the host's next append signs it whole, since a head seals the chain
+    before it)."""
+    return enrolled_at is None or last_occurred is None or last_occurred < enrolled_at
+
+
 def verify_signed(chain: VerifyResult, rows: Sequence[Sequence[Any]], keys: KeyRing,
-                  enrolled: bool, held: SignedHead | None = None,
+                  legacy: bool, held: SignedHead | None = None,
                   held_event_hash: str | None = None,
                   every_signature: bool = False) -> VerifyResult:
     """``chain`` (an intact chain walk) checked against the host's signed heads ``rows``
     (``select_sql`` order), the trusted ``keys`` and the auditor's ``held`` head, whose seq
-    holds ``held_event_hash`` in the store now. ``enrolled``: the host has a registered key, so
-    an unsigned history is a problem rather than a history from before signing."""
+    holds ``held_event_hash`` in the store now. ``legacy``: a history without any signed head
+    is allowed (``unsigned_is_legacy``)."""
     if not chain.ok:
         return chain
     host, head_seq = chain.host, chain.head_seq
@@ -74,7 +94,7 @@ def verify_signed(chain: VerifyResult, rows: Sequence[Sequence[Any]], keys: KeyR
             return bad(held.seq, f"seq {held.seq} is not the event the auditor verified "
                                  f"(the history was rewritten)")
     if last is None:
-        if enrolled and head_seq:
+        if not legacy and head_seq:
             return bad(1, f"no signed head: seq 1..{head_seq} are not signed by host {host}")
         return chain
     if last.seq < head_seq:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.event_store import heads, rows
 from adapters.event_store.tables import commands, events, streams
 from adapters.event_store.verify import VerifyResult, walk_chain
-from events.canonical import GENESIS_HASH, loads
+from events.canonical import GENESIS_HASH, format_timestamp, loads
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal_with_payload_json
 from events.outcomes import OUTCOME_TYPES
 from projections.gc_pause import gc_paused
@@ -241,12 +241,13 @@ class SqlEventStore:
                          .values(published_seq=up_to_seq))
 
     # -- integrity ---------------------------------------------------------------------------
-    def verify(self, host: str, keys: KeyRing | None = None, enrolled: bool = False,
+    def verify(self, host: str, keys: KeyRing | None = None, enrolled_at: str | None = None,
                held: SignedHead | None = None, every_signature: bool = False) -> VerifyResult:
         """Walk the host's chain; name the first seq that was edited, removed or inserted.
 
-        With ``keys``, also check the signed heads (``heads.verify_signed``): ``enrolled`` says
-        the host has a registered key, ``held`` is the last head an auditor verified."""
+        With ``keys``, also check the signed heads (``heads.verify_signed``): ``enrolled_at``
+        is when the host's first key came into service (``None``: it has none), ``held`` the
+        last head an auditor verified."""
         head_seq, head_hash = self.head(host)
         found = self._select("host = {host} ORDER BY seq", {"host": host}, None)
         text_time = not self._postgres
@@ -257,12 +258,26 @@ class SqlEventStore:
         held_hash = None
         if held is not None and 0 < held.seq <= len(found):
             held_hash = found[held.seq - 1][13]  # an intact chain holds seq n at index n - 1
-        return heads.verify_signed(chain, self.signed_heads(host), keys, enrolled, held,
+        last_occurred = found[-1][6] if found else None
+        if last_occurred is not None and not isinstance(last_occurred, str):
+            last_occurred = format_timestamp(last_occurred)
+        legacy = heads.unsigned_is_legacy(enrolled_at, last_occurred)
+        return heads.verify_signed(chain, self.signed_heads(host), keys, legacy, held,
                                    held_hash, every_signature)
 
-    def signed_heads(self, host: str, after_seq: int = 0) -> list[tuple]:
-        """The host's signed heads after ``after_seq`` (``heads.HEAD_KEYS`` order), each with
-        the hash of the event now stored at its seq (``None`` when there is none)."""
+    def signed_heads(self, host: str, after_seq: int = 0, upto_seq: int = 1 << 62
+                     ) -> list[tuple]:
+        """The host's signed heads in ``(after_seq, upto_seq]`` (``heads.HEAD_KEYS`` order),
+        each with the hash of the event now stored at its seq (``None`` when there is none)."""
         with self.engine.connect() as conn:
-            return conn.exec_driver_sql(self._sql["heads"],
-                                        {"host": host, "after": after_seq}).fetchall()
+            return conn.exec_driver_sql(self._sql["heads"], {
+                "host": host, "after": after_seq, "upto": upto_seq}).fetchall()
+
+    def heads_by_seq(self, host: str, first_seq: int, last_seq: int) -> dict[int, dict]:
+        """The host's signed heads at seqs ``first_seq..last_seq``, as sent on the bus."""
+        return {row[1]: heads.head_of(row).to_wire()
+                for row in self.signed_heads(host, first_seq - 1, last_seq)}
+
+    def with_heads(self, batch: Sequence[EventEnvelope]) -> list[tuple[EventEnvelope, dict | None]]:
+        """Each event of ``batch`` with the signed head that ends at it (``None`` if none)."""
+        return heads.on_the_wire(batch, self.heads_by_seq)

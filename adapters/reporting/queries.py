@@ -10,9 +10,10 @@ from sqlalchemy import Engine, and_, or_, select
 from adapters.reporting import checkpoints
 from adapters.reporting.store import ReportingStore
 from adapters.reporting.tables import (report_alerts, report_commands, report_events,
-                                       report_views)
-from events.canonical import GENESIS_HASH, loads
+                                       report_heads, report_views)
+from events.canonical import GENESIS_HASH, format_timestamp, loads
 from events.envelope import EventEnvelope
+from events.signing import SignedHead
 from projections.host_view import HostView
 from projections.reporting.folding import fold_rows
 from projections.reporting.ingest import NOTE_KINDS, HostChain
@@ -81,6 +82,21 @@ class ReportQueries:
 
     def hosts(self) -> list[HostChain]:
         return self.store.chains()
+
+    def occurred_at(self, host: str, seq: int) -> str | None:
+        """When the host's event ``seq`` happened (canonical text), if it is stored."""
+        with self.engine.connect() as conn:
+            moment = conn.execute(select(E.c.occurred_at).where(E.c.host == host,
+                                                                E.c.seq == seq)).scalar()
+        return format_timestamp(moment) if moment is not None else None
+
+    def held_heads(self) -> dict[str, SignedHead]:
+        """The last signed head the consumer verified, per host (ADR 0005)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(report_heads.c.host, report_heads.c.seq,
+                                       report_heads.c.hash, report_heads.c.signed_at,
+                                       report_heads.c.key_id, report_heads.c.signature))
+            return {row[0]: SignedHead(*row) for row in rows}
 
     def chain(self, host: str) -> HostChain | None:
         return next((c for c in self.store.chains() if c.host == host), None)
@@ -176,7 +192,7 @@ def open_for_reading(engine: Engine) -> ReportQueries:
     (nothing consumed into it) is migrated first, so a report there finds no host rather than
     failing on a missing table."""
     with engine.connect() as conn:
-        present = engine.dialect.has_table(conn, checkpoints.report_checkpoints.name)
+        present = engine.dialect.has_table(conn, report_heads.name)  # the newest table
     if not present:
         from adapters.migrations import upgrade
 

@@ -79,6 +79,16 @@ report_position = Table(
     Column("stream_offset", BigInteger, nullable=False),
 )
 
+report_heads = Table(  # the last signed head the consumer verified per host (ADR 0005)
+    "report_heads", metadata,
+    Column("host", String(255), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+)
+
 VIEW_TABLES = (report_views, report_hosts, report_alerts, report_commands, report_events,
-               report_position)
+               report_position, report_heads)
 """Everything ``drm report rebuild`` empties before it replays from the start."""

@@ -16,7 +16,7 @@ hash is always recomputed from the received values, so an edited payload never m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from events import EventEnvelope
 from events.canonical import canonical_bytes, embedded_json, sha256_hex
 from events.envelope import FIELD_NAMES, canonical_body
+from events.signing import HEAD_FIELD, split_head
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 _HASH = re.compile(r"[0-9a-f]{64}").fullmatch
@@ -45,6 +46,7 @@ class Received:
     fields: dict[str, Any]
     payload_json: str
     content_hash: str
+    signed_head: Any = None  # the batch's signed head sent beside the event, unchecked
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,10 @@ def decode(body: Any) -> Received | Undecodable:
         return Undecodable(f"malformed JSON: {error}", (None, None))
     if not isinstance(data, dict):
         return Undecodable("an event must be a JSON object", (None, None))
+    if HEAD_FIELD in data:  # ADR 0005: not part of the envelope
+        received = decode(split_head(data)[0])
+        return replace(received, signed_head=data[HEAD_FIELD]) \
+            if isinstance(received, Received) else received
     fast = _fast(data, parsed=body is not data)
     if fast is not None:
         return fast

@@ -29,6 +29,7 @@ from projections.host_view import HostView
 from projections.reporting.decoding import Received, Undecodable, decode
 from projections.gc_pause import gc_paused
 from projections.reporting.folding import fold_event, load_fold_modules
+from projections.reporting.head_check import HeadCheck
 from projections.reporting.row_cache import RowCache
 
 NOTE_KINDS = frozenset({"unknown-type", "gap-filled"})  # reported, not a fault of the history
@@ -69,6 +70,7 @@ class BatchChanges:
     started: set[str] = field(default_factory=set)
     duplicates: int = 0
     received: int = 0
+    heads: dict = field(default_factory=dict)  # host -> last verified SignedHead (ADR 0005)
 
 
 HashLookup = Callable[[str, int], "str | None"]
@@ -91,9 +93,11 @@ class Ingestor:
     """
 
     def __init__(self, lookup: HashLookup, chains: Iterable[HostChain] = (),
-                 views: Iterable[HostView] = (), load_view: ViewLoader | None = None) -> None:
+                 views: Iterable[HostView] = (), load_view: ViewLoader | None = None,
+                 head_check: HeadCheck | None = None) -> None:
         load_fold_modules()
         self.lookup = lookup
+        self.head_check = head_check
         self.load_view = load_view
         self.chains = {chain.host: chain for chain in chains}
         self.views: dict[str, HostView] = {}
@@ -207,6 +211,8 @@ class Ingestor:
                            offset))
             chain.distrust(seq, "event the fold cannot read")
         chain.last_seq, chain.last_hash = seq, hash_
+        if received.signed_head is not None and self.head_check is not None:
+            self.head_check.check(event, received.signed_head, chain, changes, offset)
 
     @staticmethod
     def _command(event: dict, changes: BatchChanges) -> None:

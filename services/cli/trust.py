@@ -64,8 +64,8 @@ def run_verify(args) -> int:
     except (KeyFileError, StateFileError) as error:
         raise usage_error(str(error)) from None
     store = open_store(settings, host, sign=False)
-    result = store.verify(host, keys, keys.enrolled(host), state.held(host) if state else None,
-                          args.every_signature)
+    result = store.verify(host, keys, keys.enrolled_at(host),
+                          state.held(host) if state else None, args.every_signature)
     if result.ok and args.against == "stream":
         result = _against_stream(result, store, settings, host)
     _show(result, args.json, keys.enrolled(host))

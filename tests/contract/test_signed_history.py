@@ -34,7 +34,7 @@ def signed(store, keys, host):
 
 def verify(store: SqlEventStore, keys: KeyStore, host: str, held: SignedHead | None = None):
     trusted = keys.trusted()
-    return store.verify(host, trusted, trusted.enrolled(host), held)
+    return store.verify(host, trusted, trusted.enrolled_at(host), held)
 
 
 def run(store: SqlEventStore, sql: str, **params) -> None:
@@ -161,7 +161,8 @@ def test_heads_signed_under_a_retired_key_still_verify(signed, keys, host):
     assert result.ok and result.last_head.key_id == old
     rotated = SqlEventStore(signed.engine, signer=keys.signer(host))
     rotated.append(host, completed_drafts(2), 7, a_context())
-    result = signed.verify(host, keys.trusted(), True, every_signature=True)
+    result = signed.verify(host, keys.trusted(), "2000-01-01T00:00:00.000000Z",
+                           every_signature=True)
     assert result.ok and result.signed_seq == 9 and result.last_head.key_id != old
 
 
@@ -177,8 +178,13 @@ def test_a_host_without_a_registered_key_verifies_unsigned(store, keys, host):
     store.append(host, completed_drafts(2), 0, a_context())
     result = verify(store, keys, host)
     assert result.ok and result.signed_seq is None
-    keys.signer(host)  # enrolled from now on: its unsigned history is a problem
-    assert not verify(store, keys, host).ok
+    keys.signer(host)  # enrolled now: what happened before is a history from before signing
+    assert verify(store, keys, host).ok
+    store.append(host, completed_drafts(1), 2, a_context())  # after enrolment, yet unsigned
+    assert "not signed by host" in verify(store, keys, host).problem
+    SqlEventStore(store.engine, signer=keys.signer(host)).append(
+        host, completed_drafts(1), 3, a_context())  # the next signed head seals all before it
+    assert verify(store, keys, host).ok
 
 
 def test_the_key_file_is_private(keys, host, tmp_path):
