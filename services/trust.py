@@ -2,7 +2,10 @@
 trusted-keys registry, from the settings. Nothing here runs at import time."""
 from __future__ import annotations
 
-from adapters.keys import Ed25519Signer, KeyStore, TrustedKeys
+from adapters.keys import Ed25519Signer, KeyFileError, KeyStore, TrustedKeys
+from events.export_document import ExportDocument
+from events.export_signature import sign_document, signature_problem
+from events.signing import Signer
 from services.settings import Settings
 
 
@@ -17,3 +20,21 @@ def host_signer(settings: Settings, host: str) -> Ed25519Signer | None:
 
 def trusted_keys(settings: Settings) -> TrustedKeys:
     return TrustedKeys.load(settings.trusted_keys_file)
+
+
+def signed_export(document: ExportDocument, signer: Signer | None) -> ExportDocument:
+    """``document`` signed by its source host when ``signer`` is that host's key."""
+    if signer is None or signer.host != document.body.source_host:
+        return document
+    return sign_document(document, signer)
+
+
+def export_problem(settings: Settings | None, document: ExportDocument) -> str | None:
+    """Why ``document`` must not be imported here (``None``: it may), by the trusted keys of
+    ``settings``; a composition without settings has no registry to check against."""
+    if settings is None:
+        return None
+    try:
+        return signature_problem(document, trusted_keys(settings))
+    except KeyFileError as error:
+        return str(error)

@@ -10,7 +10,8 @@ import argparse
 import os
 from pathlib import Path
 
-from events.export_document import ExportFileError, encode_document, parse_bytes, read_document
+from events.export_document import (NOT_SIGNED, ExportFileError, encode_document, parse_bytes,
+                                    read_document)
 from events.transfer import ExportBackupArgs, ImportBackupArgs
 from services import messages
 from services.cli.errors import CliError
@@ -67,9 +68,14 @@ def read_file(path: Path) -> dict:
                                              f"{error.strerror}") from None
     try:
         value = parse_bytes(data)
-        read_document(value)
+        document = read_document(value)
     except ExportFileError as error:
         raise file_error(path, error.detail, error.text) from None
+    from services.settings import load_settings
+    from services.trust import export_problem
+
+    if problem := export_problem(load_settings(), document):
+        raise file_error(path, NOT_SIGNED, problem)
     return value
 
 
