@@ -149,6 +149,8 @@ class Ingestor:
                     sent = len(changes.events)
         if on_events is not None:
             on_events(changes.events[sent:])
+        if self.head_check is not None:
+            self.head_check.finish(changes, self.chains)
         for host, chain in touched.items():
             changes.hosts.append(replace(chain))  # a copy: the next batch moves the live one
             changed, removed = self.written[host].changes()

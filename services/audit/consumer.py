@@ -49,7 +49,7 @@ class ReportConsumer:
                  on_batch: Callable[[BatchChanges], None] | None = None,
                  keys: KeyRing | None = None) -> None:
         self.store = store
-        self.head_check = HeadCheck(keys) if keys is not None else None  # ADR 0005
+        self.keys = keys  # the trusted keys the signed heads are checked with (ADR 0005)
         self.on_batch = on_batch or (lambda changes: None)
         self.stats = ConsumerStats()
         self.ingestor = self.resume()
@@ -60,7 +60,7 @@ class ReportConsumer:
     def resume(self) -> Ingestor:
         """The ingestor as the store's last commit left it (views refolded on first use)."""
         return Ingestor(self.store.hash_of, self.store.chains(), load_view=self._refold,
-                        head_check=self.head_check)
+                        head_check=HeadCheck(self.keys) if self.keys is not None else None)
 
     def _refold(self, host: str) -> HostView:
         return fold_rows(host, self.store.folded_events(host))

@@ -76,3 +76,20 @@ def test_a_forged_event_after_a_signed_batch_carries_no_valid_head(keys):
     fake = sign_head(signer, 3, events[-1].hash).to_wire()  # a genuine head, replayed
     changes = ingestor(keys).ingest(records(events + forged, {3: fake, 4: fake}))
     assert kinds(changes) == [BAD_SIGNATURE] and changes.heads["FS1"].seq == 3
+
+
+def test_a_valid_head_vouches_for_the_heads_before_it_and_a_later_bad_one_is_alerted(keys):
+    signer = keys.signer("FS1")
+    first = batch("FS1")
+    second = batch("FS1", 2, after=(3, first[-1].hash))
+    third = batch("FS1", 1, after=(5, second[-1].hash))
+    heads = {3: sign_head(signer, 3, first[-1].hash).to_wire(),
+             5: sign_head(signer, 5, second[-1].hash).to_wire(),
+             6: sign_head(signer, 6, third[-1].hash).to_wire()}
+    heads[3]["signature"] = "cd" * 64  # before a valid head: implied by it, not checked
+    changes = ingestor(keys).ingest(records(first + second + third, heads))
+    assert changes.alerts == [] and changes.heads["FS1"].seq == 6
+    heads[6]["signature"] = "cd" * 64  # after the last valid head: alerted
+    changes = ingestor(keys).ingest(records(first + second + third, heads))
+    assert [(a[1], a[2]) for a in changes.alerts] == [(6, BAD_SIGNATURE)]
+    assert changes.heads["FS1"].seq == 5
