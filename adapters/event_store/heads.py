@@ -14,27 +14,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Sequence
 
-from adapters.event_store.tables import events, heads
 from adapters.event_store.verify import VerifyResult
 from events.signing import KeyRing, SignedHead, head_problem
-
-HEAD_KEYS = ("host", "seq", "hash", "signed_at", "key_id", "signature")
-
-
-def insert_sql(postgres: bool) -> str:
-    marks = ", ".join(f"%({k})s" if postgres else f":{k}" for k in HEAD_KEYS)
-    return f"INSERT INTO {heads.name} ({', '.join(HEAD_KEYS)}) VALUES ({marks})"
-
-
-def select_sql(postgres: bool) -> str:
-    """Heads of one host in ``(after, upto]`` with the hash of the event at their seq (NULL
-    when it is gone)."""
-    mark = (lambda name: f"%({name})s") if postgres else (lambda name: f":{name}")
-    columns = ", ".join(f"h.{key}" for key in HEAD_KEYS)
-    return (f"SELECT {columns}, e.hash FROM {heads.name} h LEFT JOIN {events.name} e "
-            f"ON e.host = h.host AND e.seq = h.seq WHERE h.host = {mark('host')} "
-            f"AND h.seq > {mark('after')} AND h.seq <= {mark('upto')} ORDER BY h.seq")
-
 
 def on_the_wire(batch: Sequence[Any], heads_of: Any) -> list[tuple[Any, dict | None]]:
     """Each event of ``batch`` (seq order per host) with the signed head that ends at it, as
@@ -64,7 +45,7 @@ def verify_signed(chain: VerifyResult, rows: Sequence[Sequence[Any]], keys: KeyR
                   held_event_hash: str | None = None,
                   every_signature: bool = False) -> VerifyResult:
     """``chain`` (an intact chain walk) checked against the host's signed heads ``rows``
-    (``select_sql`` order), the trusted ``keys`` and the auditor's ``held`` head, whose seq
+    (``statements`` ``heads`` order), the trusted ``keys`` and the auditor's ``held`` head, whose seq
     holds ``held_event_hash`` in the store now. ``legacy``: a history without any signed head
     is allowed (``unsigned_is_legacy``)."""
     if not chain.ok:

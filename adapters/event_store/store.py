@@ -21,7 +21,8 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.event_store import heads, rows
-from adapters.event_store.tables import commands, events, streams
+from adapters.event_store.statements import Statements
+from adapters.event_store.tables import commands, streams
 from adapters.event_store.verify import VerifyResult, walk_chain
 from events.canonical import GENESIS_HASH, format_timestamp, loads
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal_with_payload_json
@@ -31,24 +32,6 @@ from events.registry import REGISTRY, EventRegistry, EventSchemaError
 from events.signing import KeyRing, SignedHead, Signer, sign_head
 
 APPEND_LOCK_KEY = 0x64726D01  # "drm" + 1: the advisory lock that orders global positions
-
-
-def append_statements(postgres: bool) -> dict[str, str]:
-    """The statements of ``append``, as driver SQL (built once; appends are the hot path)."""
-    mark = (lambda name: f"%({name})s") if postgres else (lambda name: f":{name}")
-    return {
-        "advance": f"UPDATE {streams.name} SET head_seq = {mark('new')} "
-                   f"WHERE host = {mark('host')} AND head_seq = {mark('expected')}",
-        "head_hash": f"SELECT head_hash FROM {streams.name} WHERE host = {mark('host')}",
-        "seal_head": f"UPDATE {streams.name} SET head_hash = {mark('hash')} "
-                     f"WHERE host = {mark('host')}",
-        "note_command": f"INSERT INTO {commands.name} (command_id, host, first_seq) "
-                        f"VALUES ({mark('command')}, {mark('host')}, {mark('seq')}) "
-                        f"ON CONFLICT (command_id) DO NOTHING",
-        "order_lock": f"SELECT pg_advisory_xact_lock({mark('key')})",
-        "sign_head": heads.insert_sql(postgres),
-        "heads": heads.select_sql(postgres),
-    }
 
 
 class ConcurrencyError(RuntimeError):
@@ -75,7 +58,7 @@ class SqlEventStore:
         self.registry = registry
         self.signer = signer
         self._postgres = engine.dialect.name == "postgresql"
-        self._sql = append_statements(self._postgres)
+        self._sql = Statements(engine)
 
     # -- writing -----------------------------------------------------------------------------
     def append(self, host: str, drafts: Sequence[EventDraft], expected_seq: int,
@@ -98,25 +81,26 @@ class SqlEventStore:
         try:
             with self.engine.begin() as conn:
                 # The first statement writes, so SQLite takes its write lock before any read.
-                run = conn.exec_driver_sql
-                moved = run(self._sql["advance"], {"host": host, "expected": expected_seq,
-                                                   "new": new_head}).rowcount
-                head_hash = run(self._sql["head_hash"], {"host": host}).scalar_one() if moved \
+                run = self._sql.run
+                moved = run(conn, "advance", host=host, expected=expected_seq,
+                            new=new_head).rowcount
+                head_hash = run(conn, "head_hash", host=host).scalar_one() if moved \
                     else self._claim_new_stream(conn, host, expected_seq, new_head)
                 sealed = seal_with_payload_json(host, expected_seq, head_hash, drafts, context,
                                                 first_index)
                 batch = [envelope for envelope, _ in sealed]
                 if self._postgres:
-                    run(self._sql["order_lock"], {"key": APPEND_LOCK_KEY})
-                for sql, params in rows.insert_statements(sealed, self._postgres):
-                    run(sql, params)
-                run(self._sql["seal_head"], {"host": host, "hash": batch[-1].hash})
+                    run(conn, "order_lock", key=APPEND_LOCK_KEY)
+                for sql, params in rows.insert_statements(sealed, self._postgres,
+                                                          self._sql.sqlite_insert):
+                    conn.exec_driver_sql(sql, params)
+                run(conn, "seal_head", host=host, hash=batch[-1].hash)
                 if self.signer is not None and self.signer.host == host:
-                    signed = sign_head(self.signer, new_head, batch[-1].hash)
-                    run(self._sql["sign_head"], signed.to_wire())
+                    run(conn, "sign_head", **sign_head(self.signer, new_head,
+                                                       batch[-1].hash).to_wire())
                 if context.command_id is not None:  # where the command's events start
-                    run(self._sql["note_command"], {"command": context.command_id, "host": host,
-                                                    "seq": expected_seq + 1})
+                    run(conn, "note_command", command=context.command_id, host=host,
+                        seq=expected_seq + 1)
         except IntegrityError as error:
             raise ConcurrencyError(host, expected_seq, self.head(host)[0]) from error
         return batch
@@ -140,19 +124,10 @@ class SqlEventStore:
                                    f"got {type(draft.payload).__name__}")
 
     # -- reading -----------------------------------------------------------------------------
-    def _select(self, where: str, params: dict, limit: int | None,
-                join_streams: bool = False) -> list[tuple]:
-        """Rows in ``SELECT_LIST`` order; ``where`` names parameters as ``{name}``."""
-        marks = {name: f"%({name})s" if self._postgres else f":{name}" for name in params}
-        source = events.name
-        if join_streams:
-            source += f" JOIN {streams.name} s ON s.host = {events.name}.host"
-        columns = ", ".join(f"{events.name}.{key}" for key in rows.SELECT_KEYS)
-        sql = f"SELECT {columns} FROM {source} WHERE {where.format(**marks)}"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+    def _select(self, name: str, limit: int | None, **values) -> list[tuple]:
+        """Rows in ``rows.SELECT_KEYS`` order of the read ``name`` (``statements.READS``)."""
         with self.engine.connect() as conn, gc_paused():
-            return conn.exec_driver_sql(sql, params).fetchall()
+            return self._sql.read(conn, name, limit, **values)
 
     def _envelopes(self, found: list[tuple]) -> list[EventEnvelope]:
         text_time = not self._postgres
@@ -171,27 +146,23 @@ class SqlEventStore:
             return list(conn.execute(select(streams.c.host).order_by(streams.c.host)).scalars())
 
     def read(self, host: str, after_seq: int = 0, limit: int | None = None) -> list[EventEnvelope]:
-        found = self._select("host = {host} AND seq > {after} ORDER BY seq",
-                             {"host": host, "after": after_seq}, limit)
-        return self._envelopes(found)
+        return self._envelopes(self._select("read", limit, host=host, after=after_seq))
 
     def read_payloads(self, host: str, after_seq: int = 0,
                       limit: int | None = None) -> list[tuple[int, str, int, dict]]:
         """``(seq, type, version, payload)`` of the host's events: what a projection rebuild
         needs, without building envelopes (use ``read`` or ``verify`` to check hashes)."""
-        marks = ("%(host)s", "%(after)s") if self._postgres else (":host", ":after")
-        sql = (f"SELECT seq, type, version, payload FROM {events.name} "
-               f"WHERE host = {marks[0]} AND seq > {marks[1]} ORDER BY seq")
+        values = {"host": host, "after": after_seq}
+        prepared = self._sql.prepared["payloads"]
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            prepared, values["limit"] = self._sql.payloads_limited, int(limit)
         with self.engine.connect() as conn, gc_paused():
-            found = conn.exec_driver_sql(sql, {"host": host, "after": after_seq}).fetchall()
+            found = prepared.run(conn, values).fetchall()
             return [(row[0], row[1], row[2], loads(row[3])) for row in found]
 
     def read_all(self, after_position: int = 0, limit: int | None = None) -> list[StoredEvent]:
         """Events of every host in global (commit) order after ``after_position``."""
-        found = self._select("position > {after} ORDER BY position", {"after": after_position},
-                             limit)
+        found = self._select("read_all", limit, after=after_position)
         return [StoredEvent(row[0], event) for row, event in zip(found, self._envelopes(found))]
 
     def iter_all(self, after_position: int = 0, page: int = 5000) -> Iterator[StoredEvent]:
@@ -211,19 +182,15 @@ class SqlEventStore:
                                  .where(commands.c.command_id == command_id)).first()
         if first is None:
             return []
-        found = self._select("host = {host} AND seq >= {seq} AND command_id = {command} "
-                             "ORDER BY seq",
-                             {"host": first[0], "seq": first[1], "command": command_id}, None)
+        found = self._select("of_command", None, host=first[0], seq=first[1],
+                             command=command_id)
         return self._envelopes(found)
 
     # -- outbox ------------------------------------------------------------------------------
     def pending(self, limit: int = 500, host: str | None = None) -> list[StoredEvent]:
         """Events not yet published, oldest first (all hosts, or one)."""
-        where, params = f"{events.name}.seq > s.published_seq", {}
-        if host is not None:
-            where, params = where + f" AND {events.name}.host = {{host}}", {"host": host}
-        found = self._select(where + f" ORDER BY {events.name}.position", params, limit,
-                             join_streams=True)
+        found = self._select("pending", limit) if host is None \
+            else self._select("pending_host", limit, host=host)
         return [StoredEvent(row[0], event) for row, event in zip(found, self._envelopes(found))]
 
     def pending_count(self, host: str | None = None) -> int:
@@ -249,7 +216,7 @@ class SqlEventStore:
         is when the host's first key came into service (``None``: it has none), ``held`` the
         last head an auditor verified."""
         head_seq, head_hash = self.head(host)
-        found = self._select("host = {host} ORDER BY seq", {"host": host}, None)
+        found = self._select("read", None, host=host, after=0)
         text_time = not self._postgres
         chain = walk_chain(host, found, head_seq, head_hash,
                            lambda row: rows.to_envelope(row, text_time))
@@ -270,8 +237,8 @@ class SqlEventStore:
         """The host's signed heads in ``(after_seq, upto_seq]`` (``heads.HEAD_KEYS`` order),
         each with the hash of the event now stored at its seq (``None`` when there is none)."""
         with self.engine.connect() as conn:
-            return conn.exec_driver_sql(self._sql["heads"], {
-                "host": host, "after": after_seq, "upto": upto_seq}).fetchall()
+            return self._sql.run(conn, "heads", host=host, after=after_seq,
+                                 upto=upto_seq).fetchall()
 
     def heads_by_seq(self, host: str, first_seq: int, last_seq: int) -> dict[int, dict]:
         """The host's signed heads at seqs ``first_seq..last_seq``, as sent on the bus."""
