@@ -68,6 +68,8 @@ def insert_statements(batch: Sequence[tuple[EventEnvelope, bytes]], postgres: bo
                              for event, payload_json in batch)))
         yield POSTGRES_INSERT, tuple(list(column) for column in columns)
         return
+    if sqlite_insert is None:
+        from adapters.event_store.statements import sqlite_insert_sql as sqlite_insert
     for start in range(0, len(batch), MAX_ROWS_PER_INSERT):
         chunk = batch[start:start + MAX_ROWS_PER_INSERT]
         params: list[Any] = []
