@@ -11,13 +11,13 @@ import json
 import os
 from pathlib import Path
 
-from events.signing import SignedHead
+from events.signing import SignedHead, TrustFileError
 
 FORMAT = "drm-auditor-state"
 MAX_STATE_BYTES = 4 << 20
 
 
-class StateFileError(ValueError):
+class StateFileError(TrustFileError):
     """A state file that cannot be used; nothing is changed."""
 
 

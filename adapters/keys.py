@@ -28,13 +28,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
                                                                Ed25519PublicKey)
 
-from events.signing import now_text
+from events.signing import TrustFileError, now_text
 
 _RAW = (serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 MAX_REGISTRY_BYTES = 4 << 20
 
 
-class KeyFileError(ValueError):
+class KeyFileError(TrustFileError):
     """A key or registry that cannot be used; the text says which and why."""
 
 

@@ -1,11 +1,12 @@
 """Issue 15 benchmark: the cost of signed history (ADR 0005), in one run.
 
-    python -m bench.trust_bench [--append-events 20000] [--replay-events 200000]
+    python -m bench.trust_bench [--appends 2000] [--replay-events 200000]
                                 [--audit-events 1000000] [--hosts 10] [--rounds 3]
 
 1. Event append with signing on (a signed head per append batch, in the batch's transaction)
-   versus the same store code with signing off, on SQLite and PostgreSQL, at 1 and 10 events
-   per append: events/s, median of ``--rounds`` alternating rounds (target: signed >= 0.8x).
+   versus the same store code with signing off, on SQLite and PostgreSQL: ``--appends``
+   appends of 1, 10 and 100 events: events/s, median of ``--rounds`` alternating rounds
+   (target: signed >= 0.8x).
 2. Reporting replay: ``ReportConsumer.apply`` of the same records (``tests.reporting_history``,
    a signed head after every command's events, as an agent's appends make them) into a fresh
    PostgreSQL database, with the heads sent and checked versus without heads and without the
@@ -67,10 +68,11 @@ def append_rate(url: str, signer, total: int, batch: int) -> float:
     return total / elapsed
 
 
-def append_rows(keys: KeyStore, pg_url: str, total: int, rounds: int) -> list[tuple]:
+def append_rows(keys: KeyStore, pg_url: str, appends: int, rounds: int) -> list[tuple]:
     found = []
     for backend in ("SQLite", "PostgreSQL"):
-        for batch in (1, 10):
+        for batch in (1, 10, 100):
+            total = appends * batch
             on, off = [], []
             for _ in range(rounds):  # alternating: signed, then unsigned, in each round
                 for signed, into in ((True, on), (False, off)):
@@ -87,10 +89,14 @@ def append_rows(keys: KeyStore, pg_url: str, total: int, rounds: int) -> list[tu
 
 
 def records(keys: KeyStore | None, hosts: list[str], per_host: int) -> list[SourceRecord]:
+    return list(record_stream(keys, hosts, per_host))
+
+
+def record_stream(keys: KeyStore | None, hosts: list[str], per_host: int):
     """The hosts' histories interleaved, a signed head on each command's last event when
     ``keys`` (the command's events are one append batch)."""
     signers = {host: keys.signer(host) for host in hosts} if keys else {}
-    found, offset = [], 0
+    offset = 0
     streams = [itertools.islice(history(host, per_host), per_host) for host in hosts]
     for events in itertools.zip_longest(*streams):
         for event in filter(None, events):
@@ -98,9 +104,8 @@ def records(keys: KeyStore | None, hosts: list[str], per_host: int) -> list[Sour
             if event.host in signers and (event.seq == per_host or event.type in (
                     "CommandCompleted", "CommandFailed", "CommandRejected")):
                 head = sign_head(signers[event.host], event.seq, event.hash).to_wire()
-            found.append(SourceRecord(offset, encode_event(event, head)))
+            yield SourceRecord(offset, encode_event(event, head))
             offset += 1
-    return found
 
 
 def replay_rate(pg_url: str, batch: list[SourceRecord], keys) -> float:
@@ -132,10 +137,14 @@ def audit_seconds(keys: KeyStore, registry: Path, pg_url: str, total: int, hosts
     with scratch_database(pg_url, "drm_bench") as report_url:
         engine = make_engine(report_url)
         upgrade(engine)
-        filled = records(keys, names, total // hosts)  # registers the hosts' keys
+        filled = record_stream(keys, names, total // hosts)
+        first = list(itertools.islice(filled, 5000))  # the hosts' keys are registered by now
         consumer = ReportConsumer(ReportingStore(engine), keys=keys.trusted())
-        for start in range(0, len(filled), 5000):
-            consumer.apply(filled[start:start + 5000], "bench")
+        count, batch = 0, first
+        while batch:
+            consumer.apply(batch, "bench")
+            count += len(batch)
+            batch = list(itertools.islice(filled, 5000))
         engine.dispose()
         env = {**os.environ, "DRM_REPORT_DATABASE_URL": report_url,
                "DRM_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
@@ -150,12 +159,12 @@ def audit_seconds(keys: KeyStore, registry: Path, pg_url: str, total: int, hosts
             times.append(time.perf_counter() - started)
             if done.returncode != 0:
                 raise RuntimeError(done.stdout[-2000:] + done.stderr[-2000:])
-    return len(filled), times
+    return count, times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--append-events", type=int, default=20_000)
+    parser.add_argument("--appends", type=int, default=2000)
     parser.add_argument("--replay-events", type=int, default=200_000)
     parser.add_argument("--audit-events", type=int, default=1_000_000)
     parser.add_argument("--hosts", type=int, default=10)
@@ -165,12 +174,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         registry = Path(scratch) / "trusted_keys.json"
         keys = KeyStore(Path(scratch) / "keys", registry)
-        print(f"Append: {args.append_events:,} events, signed vs unsigned "
+        print(f"Append: {args.appends:,} appends per run, signed vs unsigned "
               f"(median of {args.rounds} alternating rounds)")
         print(f"{'backend':<11} {'batch':>5} {'signed ev/s':>12} {'unsigned ev/s':>14} "
               f"{'ratio':>6}  target")
-        for backend, batch, on, off in append_rows(keys, pg_url, args.append_events,
-                                                   args.rounds):
+        for backend, batch, on, off in append_rows(keys, pg_url, args.appends, args.rounds):
             print(f"{backend:<11} {batch:>5} {on:>12,.0f} {off:>14,.0f} {on / off:>5.2f}x  "
                   f">=0.8x")
         on, off = replay_row(keys, pg_url, args.replay_events, args.hosts, args.rounds)

@@ -28,6 +28,11 @@ _STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-
 _HASH = re.compile(r"[0-9a-f]{64}").fullmatch
 
 
+class TrustFileError(ValueError):
+    """A key file, trusted-keys registry or auditor state that cannot be used; the text says
+    which and why (the CLI shows it as ``KAVX0006-E``, nothing changed)."""
+
+
 class Signer(Protocol):
     """A host's current secret key."""
 

@@ -13,6 +13,8 @@ import importlib
 import sys
 from typing import Sequence
 
+from events.signing import TrustFileError
+from services import messages
 from services.cli.errors import CliError
 
 COMMAND_MODULES = (
@@ -84,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(error.render(), file=sys.stderr)
         return error.exit_code
+    except TrustFileError as error:  # a damaged key file, trusted-keys registry or state file
+        print(CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.BAD_COMMAND, str(error))).render(), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("KAVX0007-E Interrupted by the user.", file=sys.stderr)
         return 130
