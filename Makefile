@@ -18,6 +18,7 @@ demo: $(STAMP)
 		DRM_HOSTNAME=FSServer BIN=$(BIN) sh infra/demo.sh
 
 test: $(STAMP)
+	@bash infra/test-services.sh
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -33,6 +33,7 @@ from adapters.messaging.command_client import CommandClient
 from adapters.messaging.connection import open_connection
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope
+from events.catalogue import CATALOGUE
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 TARGET_MS = 50.0
@@ -40,8 +41,9 @@ HOSTS = ("FSServer", "BKServer")
 
 
 def _command(name: str, host: str, args: dict) -> CommandEnvelope:
-    return CommandEnvelope(name=name, target_host=host, principal="bench@local",
-                           issued_at=datetime.now(timezone.utc), args=args)
+    return CommandEnvelope(command=CATALOGUE[name].model_validate({**args, "name": name}),
+                           target_host=host, principal="bench@local",
+                           issued_at=datetime.now(timezone.utc))
 
 
 def _start_agent(env: dict, host: str) -> subprocess.Popen:

@@ -11,6 +11,7 @@ from adapters.lab.example import populate_example, write_example
 from adapters.lab.loader import load_lab
 from adapters.lab.provision import provision
 from events import CommandEnvelope
+from events.catalogue import CATALOGUE
 from services.agent.bootstrap import build_agent
 from services.settings import load_settings
 
@@ -37,8 +38,9 @@ class TimedStorage:
 
 
 def _command(name: str, args: dict) -> CommandEnvelope:
-    return CommandEnvelope(name=name, target_host="FSServer", principal="bench@local",
-                           issued_at=datetime.now(timezone.utc), args=args)
+    return CommandEnvelope(command=CATALOGUE[name].model_validate({**args, "name": name}),
+                           target_host="FSServer", principal="bench@local",
+                           issued_at=datetime.now(timezone.utc))
 
 
 def measure_backup_overhead(backups: int) -> tuple[float, float, float]:

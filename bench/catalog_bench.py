@@ -35,6 +35,7 @@ from adapters.messaging.connection import open_connection
 from adapters.messaging.topology import Topology
 from adapters.migrations import upgrade
 from events import REGISTRY, CommandEnvelope, EventContext
+from events.fs_commands import ListFileSystemCatalog
 from events import filesystem as fs
 from events.outcomes import CommandCompleted
 from projections.host_fold import rebuild
@@ -93,9 +94,8 @@ def measure_rebuild(data_dir: Path, events: int) -> tuple[float, int]:
 
 
 def query(client: CommandClient, args: dict) -> tuple[float, dict]:
-    command = CommandEnvelope(name="ListFileSystemCatalog", target_host=HOST,
-                              principal="bench@local", issued_at=datetime.now(timezone.utc),
-                              args=args)
+    command = CommandEnvelope(command=ListFileSystemCatalog(**args), target_host=HOST,
+                              principal="bench@local", issued_at=datetime.now(timezone.utc))
     started = time.perf_counter()
     reply = client.call(command, timeout=120)
     return (time.perf_counter() - started) * 1000, reply.result

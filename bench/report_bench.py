@@ -41,14 +41,14 @@ from sqlalchemy.engine import make_url
 
 from adapters.db import make_engine
 from adapters.messaging.connection import open_connection
-from adapters.messaging.stream_reader import pika_parameters
+from tests.pika_admin import pika_parameters
 from adapters.messaging.topology import Topology
 from adapters.migrations import upgrade
 from adapters.reporting.queries import ReportQueries
 from adapters.reporting.sources import StreamSource
 from adapters.reporting.store import ReportingStore
 from events.codec import encode_event
-from projections.gc_pause import gc_paused
+from adapters.gc_pause import gc_paused
 from services.audit.consumer import ReportConsumer
 from services.cli.report_common import host_rows
 from tests.reporting_history import history

@@ -15,10 +15,11 @@ from adapters.messaging.command_client import CommandClient
 from adapters.messaging.connection import open_connection
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope
+from events.host_commands import HostInfo
 
 
 def _host_info(host: str) -> CommandEnvelope:
-    return CommandEnvelope(name="HostInfo", target_host=host, principal="bench@local",
+    return CommandEnvelope(command=HostInfo(), target_host=host, principal="bench@local",
                            issued_at=datetime.now(timezone.utc))
 
 

@@ -1,12 +1,18 @@
-"""The command envelope: a request to one host's agent, which may be rejected."""
+"""The command envelope: a request to one host's agent, which may be rejected.
+
+The command itself travels typed, as ``command``: one of the catalogue's classes
+(``events.catalogue.AnyCommand``), chosen by its ``name``. Arguments are validated when the
+envelope is, so a handler never sees an argument its model does not allow.
+"""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from events.catalogue import AnyCommand
+from events.command_base import Command
 from events.envelope import UUID_PATTERN
 
 
@@ -14,16 +20,26 @@ class CommandEnvelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     command_id: str = Field(default_factory=lambda: str(uuid.uuid4()), pattern=UUID_PATTERN)
-    name: str = Field(min_length=1, description="imperative command name, e.g. HostInfo")
+    command: AnyCommand
     target_host: str = Field(min_length=1)
     principal: str
     issued_at: datetime
-    args: dict[str, Any] = {}
     reply_to: str | None = None
     correlation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
     causation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
 
     @property
+    def name(self) -> str:
+        """The command's wire name, e.g. ``BackupFileSystem``."""
+        return self.command.name
+
+    @property
     def workflow_id(self) -> str:
         """The correlation id, or the command's own id when it starts a workflow."""
         return self.correlation_id or self.command_id
+
+    def typed(self, command_type: type[Command]):
+        """The command, checked to be a ``command_type`` (a handler's own type)."""
+        if not isinstance(self.command, command_type):
+            raise TypeError(f"{self.name} is not a {command_type.__name__}")
+        return self.command

@@ -28,14 +28,16 @@ from events.canonical import canonical_bytes, format_timestamp, sha256_hex
 from events.envelope import HASH_PATTERN
 from events.filesystem import ObjectRow
 from events.fs_commands import BACKUP_ID_PATTERN
+from events.names import CommentText, CopyGroupName, HostName, PathText
+from services import messages  # a leaf module: the catalogue of detail codes
 
 FORMAT = "drm-catalog-export"
 FORMAT_VERSION = 1
 
-DAMAGED = "DRM-10070"
-UNKNOWN_VERSION = "DRM-10071"
-ALTERED = "DRM-10072"
-NOT_SIGNED = "DRM-10074"  # unsigned, or not signed by its source host's trusted key
+DAMAGED = messages.EXPORT_DAMAGED
+UNKNOWN_VERSION = messages.EXPORT_UNKNOWN_VERSION
+ALTERED = messages.EXPORT_ALTERED
+NOT_SIGNED = messages.EXPORT_NOT_SIGNED
 
 
 class ExportFileError(ValueError):
@@ -46,28 +48,32 @@ class ExportFileError(ValueError):
         self.detail, self.text = detail, text
 
 
+MAX_INSTANCES = 256  # file systems (or databases) and copy groups in one entry
+MAX_ROWS = 4096  # object rows in one entry
+
+
 class ExportedEntry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
     original_id: str = Field(pattern=BACKUP_ID_PATTERN)
-    origin_host: str = Field(min_length=1)
-    mode: str
-    object_type: str = "FILESYSTEM"
-    instances: tuple[str, ...]
-    rows: tuple[ObjectRow, ...]
-    generation: str
-    copy_groups: tuple[str, ...] = Field(min_length=1)
+    origin_host: HostName
+    mode: str = Field(max_length=16, pattern=r"^[A-Za-z]+$")
+    object_type: str = Field(default="FILESYSTEM", pattern=r"^(FILESYSTEM|MSSQL|MSEXCHANGE)$")
+    instances: tuple[PathText, ...] = Field(max_length=MAX_INSTANCES)
+    rows: tuple[ObjectRow, ...] = Field(max_length=MAX_ROWS)
+    generation: str = Field(pattern=r"^((local|remote)_\d{1,4})?$")
+    copy_groups: tuple[CopyGroupName, ...] = Field(min_length=1, max_length=MAX_INSTANCES)
     started_at: datetime
     ended_at: datetime
-    comment: str = ""
-    media: str = "DISK"
+    comment: CommentText = ""
+    media: str = Field(default="DISK", max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 
 
 class ExportBody(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    source_host: str = Field(min_length=1)
+    source_host: HostName
     source_backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
     source_event_seq: int = Field(ge=1)
     source_event_hash: str = Field(pattern=HASH_PATTERN)

@@ -1,34 +1,38 @@
-"""Commands of the file-system protection (issue: drmfsbackup … drmappcat) and their arguments.
+"""Commands of the file-system protection (drmfsbackup … drmappcat), one class each.
 
-The CLI builds ``CommandEnvelope(name=<NAME>, args=<Args>.model_dump())``; the agent validates
-``args`` with the same model. Names are imperative. ``QUERIES`` append no events: the agent
-answers from its view (a ``QueryReply`` whose ``result`` shape is given per query below).
+Each class is a ``Command`` (``events.command_base``) declared with its console names and
+concurrency class; ``events.catalogue`` assembles them. Names are imperative. Queries append no
+events: the agent answers from its view (a ``QueryReply`` whose ``result`` shape is given on
+each query below).
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from events.command_base import APPLICATION_SERVERS, EXCLUSIVE, QUERY, Command
+from events.names import (COPY_GROUP_PATTERN, GENERATION_PATTERN, MAX_TARGETS, CommentText,
+                          HostName, OptionalPathText, PathText)
 
 BACKUP_ID_PATTERN = r"^\d{10}$"
-COPY_GROUP_PATTERN = r"^[^,\s]+,[^,\s]+$"
+Targets = Annotated[tuple[PathText, ...], Field(max_length=MAX_TARGETS)]
 
 
-class _Args(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class BackupFileSystemArgs(_Args):
+class BackupFileSystem(Command, console=("drmfsbackup",), concurrency=EXCLUSIVE,
+                       roles=APPLICATION_SERVERS):
     """``drmfsbackup``: ``targets`` are mount points (a target list file is expanded by the CLI)."""
 
-    targets: tuple[str, ...] = Field(min_length=1)
+    name: Literal["BackupFileSystem"] = "BackupFileSystem"
+    targets: Targets = Field(min_length=1)
     mode: Literal["online", "cold"] = "online"
-    generation: str | None = None  # -rc [gen]: "local_0", "remote_0", …
-    comment: str = ""
+    # -rc [gen]: "local_0", "remote_0", …
+    generation: str | None = Field(default=None, pattern=GENERATION_PATTERN)
+    comment: CommentText = ""
     # -s <host> -auto_import [-auto_mount [mp]]: see events.transfer (auto-import)
-    backup_server: str | None = None
+    backup_server: HostName | None = None
     auto_import: bool = False
-    auto_mount: str | None = None
+    auto_mount: OptionalPathText | None = None
 
     @model_validator(mode="after")
     def _auto_import_needs_a_server(self):
@@ -39,79 +43,93 @@ class BackupFileSystemArgs(_Args):
         return self
 
 
-class RestoreFileSystemArgs(_Args):
+class RestoreFileSystem(Command, console=("drmfsrestore",), concurrency=EXCLUSIVE,
+                        roles=APPLICATION_SERVERS):
     """``drmfsrestore <backup-ID> -resync [-target mp,… | -f file] [-force]``."""
 
+    name: Literal["RestoreFileSystem"] = "RestoreFileSystem"
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
-    targets: tuple[str, ...] = ()  # empty: every instance of the entry
+    targets: Targets = ()  # empty: every instance of the entry
     force: bool = False
 
 
-class ResyncArgs(_Args):
+class ResyncCopyGroups(Command, console=("drmresync",), concurrency=EXCLUSIVE):
     """``drmresync { -backup_id ID | -copy_group CG }``: exactly one of the two."""
 
+    name: Literal["ResyncCopyGroups"] = "ResyncCopyGroups"
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
     copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
 
 
-class LockArgs(_Args):
+class SetCopyGroupLock(Command, console=("drmcgctl",), concurrency=EXCLUSIVE):
     """``drmcgctl { -backup_id ID | -copy_group CG } -mode lock|unlock``."""
 
+    name: Literal["SetCopyGroupLock"] = "SetCopyGroupLock"
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
     copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
     mode: Literal["lock", "unlock"]
 
 
-class DeleteEntryArgs(_Args):
+class DeleteCatalogEntry(Command, console=("drmappcat",), concurrency=EXCLUSIVE):
     """``drmappcat <backup-ID> -delete``."""
 
+    name: Literal["DeleteCatalogEntry"] = "DeleteCatalogEntry"
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
 
 
-class RefreshMapsArgs(_Args):
+class RefreshDictionaryMaps(Command, console=("drmfsdisplay",), concurrency=EXCLUSIVE,
+                            roles=APPLICATION_SERVERS):
     """``drmfsdisplay -refresh``."""
 
+    name: Literal["RefreshDictionaryMaps"] = "RefreshDictionaryMaps"
 
-class CatalogQueryArgs(_Args):
-    """``drmfscat { mp | file } [-backup_id ID] [-comment text]`` and ``drmappcat`` (no targets)."""
 
-    targets: tuple[str, ...] = ()
+class RecoverWorkflows(Command, concurrency=EXCLUSIVE):
+    """Sent by an agent to itself at start: end every workflow a dead agent left open."""
+
+    name: Literal["RecoverWorkflows"] = "RecoverWorkflows"
+
+
+# -- queries ("Yes" commands that read the view) -------------------------------------------------
+class _CatalogSelection(Command):
+    targets: Targets = ()
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
-    comment: str | None = None
+    comment: CommentText | None = None
 
 
-class MapsQueryArgs(_Args):
-    """``drmfsdisplay [mp]``."""
+class ListFileSystemCatalog(_CatalogSelection, console=("drmfscat",), concurrency=QUERY):
+    """``drmfscat { mp | file } [-backup_id ID] [-comment text]``.
 
-    target: str | None = None
+    Result: ``{"entries": [entry…]}`` where entry = ``{"backup_id", "original_id",
+    "origin_host", "mode", "object_type", "instances", "generation", "copy_groups",
+    "started_at", "ended_at" (ISO 8601 UTC), "comment", "media", "rows": [{"kind", "file",
+    "file_system", "disk_group", "device", "copy_group"}]}``."""
+
+    name: Literal["ListFileSystemCatalog"] = "ListFileSystemCatalog"
 
 
-class CopyGroupsQueryArgs(_Args):
-    """``drmcgctl`` with no target: the list."""
+class ListCatalog(_CatalogSelection, console=("drmappcat",), concurrency=QUERY):
+    """``drmappcat``: every entry of the host, in the shape of ``ListFileSystemCatalog``."""
+
+    name: Literal["ListCatalog"] = "ListCatalog"
 
 
-# Exclusive ("No") commands, spec 04 §5, and their argument models.
-COMMANDS: dict[str, type[_Args]] = {
-    "BackupFileSystem": BackupFileSystemArgs,
-    "RestoreFileSystem": RestoreFileSystemArgs,
-    "ResyncCopyGroups": ResyncArgs,
-    "SetCopyGroupLock": LockArgs,
-    "DeleteCatalogEntry": DeleteEntryArgs,
-    "RefreshDictionaryMaps": RefreshMapsArgs,
-}
+class DisplayDictionaryMaps(Command, console=("drmfsdisplay",), concurrency=QUERY):
+    """``drmfsdisplay [mp]``. Result: ``{"volumes": [VolumeMap.model_dump()…],
+    "refreshed_seq": n}``."""
 
-# Queries ("Yes" commands). Result shapes:
-# - ListFileSystemCatalog -> {"entries": [entry…]} where entry = {"backup_id", "original_id",
-#   "origin_host", "mode", "object_type", "instances", "generation", "copy_groups",
-#   "started_at", "ended_at" (ISO 8601 UTC), "comment", "media",
-#   "rows": [{"kind","file","file_system","disk_group","device","copy_group"}]}
-# - ListCatalog -> same shape, every entry of the host
-# - DisplayDictionaryMaps -> {"volumes": [VolumeMap.model_dump()…], "refreshed_seq": n}
-# - ListCopyGroups -> {"copy_groups": [{"copy_group","locked","locked_by","backup_id",
-#   "generation","copy_type","status","mount_point","mounted_at","last_backup_at"}]}
-QUERIES: dict[str, type[_Args]] = {
-    "ListFileSystemCatalog": CatalogQueryArgs,
-    "ListCatalog": CatalogQueryArgs,
-    "DisplayDictionaryMaps": MapsQueryArgs,
-    "ListCopyGroups": CopyGroupsQueryArgs,
-}
+    name: Literal["DisplayDictionaryMaps"] = "DisplayDictionaryMaps"
+    target: PathText | None = None
+
+
+class ListCopyGroups(Command, console=("drmcgctl",), concurrency=QUERY):
+    """``drmcgctl`` with no target. Result: ``{"copy_groups": [{"copy_group", "locked",
+    "locked_by", "backup_id", "generation", "copy_type", "status", "mount_point",
+    "mounted_at", "last_backup_at"}]}``."""
+
+    name: Literal["ListCopyGroups"] = "ListCopyGroups"
+
+
+FS_COMMANDS = (BackupFileSystem, RestoreFileSystem, ResyncCopyGroups, SetCopyGroupLock,
+               DeleteCatalogEntry, RefreshDictionaryMaps, RecoverWorkflows,
+               ListFileSystemCatalog, ListCatalog, DisplayDictionaryMaps, ListCopyGroups)

@@ -1,7 +1,7 @@
 """The re-publication request (DESIGN §3, ADR 0001): a consumer that found a gap in host H's
 events on the shared log asks H's agent to publish the missing range again from its own store.
 
-``RepublishEvents`` is a query (``QUERIES``, like ``events.fs_commands``): the agent records no
+``RepublishEvents`` is a query (like the queries of ``events.fs_commands``): the agent records no
 event for it, since publishing stored events again is not a fact of the host's history. It
 publishes the stored events ``from_seq..to_seq`` to ``<p>.events`` exactly as its outbox relay
 did, and answers (when the command names a ``reply_to``) with
@@ -10,15 +10,19 @@ before seq 1, or ends after the stream's head, with ``KAVX0006-E (DRM-90005: …
 """
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Literal
 
-REPUBLISH_EVENTS = "RepublishEvents"
+from pydantic import Field, model_validator
+
+from events.command_base import QUERY, Command
+
 MAX_RANGE = 1_000_000  # events one request may ask for
 
 
-class RepublishEventsArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class RepublishEvents(Command, concurrency=QUERY):
+    """Sent by a reporting consumer that found a gap (no console command)."""
 
+    name: Literal["RepublishEvents"] = "RepublishEvents"
     from_seq: int = Field(ge=1)
     to_seq: int = Field(ge=1)
 
@@ -30,5 +34,3 @@ class RepublishEventsArgs(BaseModel):
             raise ValueError(f"at most {MAX_RANGE} events per request")
         return self
 
-
-QUERIES: dict[str, type[BaseModel]] = {REPUBLISH_EVENTS: RepublishEventsArgs}

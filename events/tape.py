@@ -10,18 +10,20 @@ Events (past tense, on the backup server's stream):
   ORIGINAL-ID) after the superseded disk entries were deleted with the request.
 - ``TapeEntryDeleted`` (reason ``expired`` | ``deleted``), ``TapeSettingsRegistered``.
 
-Commands (``COMMANDS``, exclusive) and queries (``QUERIES``) follow ``events.fs_commands``.
+Commands and queries are declared as ``events.fs_commands`` declares its own.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from events.base import Payload
+from events.command_base import BACKUP_SERVER, EXCLUSIVE, QUERY, Command
 from events.filesystem import ObjectRow
-from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
+from events.fs_commands import BACKUP_ID_PATTERN
+from events.names import COPY_GROUP_PATTERN, HostName, PathText
 from events.registry import REGISTRY
 
 
@@ -108,66 +110,86 @@ for _model in (SvolMountRequested, SvolMounted, SvolUnmounted, MediaCopyRequeste
 
 
 # -- commands ------------------------------------------------------------------------------------
-class _Args(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class MountArgs(_Args):
+class MountSvol(Command, console=("drmmount",), concurrency=EXCLUSIVE):
     """``drmmount { backup-ID | -copy_group CG } [-mount_pt path]``: exactly one target."""
 
+    name: Literal["MountSvol"] = "MountSvol"
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
     copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
-    mount_point: str | None = None
+    mount_point: PathText | None = None
 
 
-class UnmountArgs(_Args):
+class UnmountSvol(Command, console=("drmumount",), concurrency=EXCLUSIVE):
     """``drmumount { backup-ID | -copy_group CG }``."""
 
+    name: Literal["UnmountSvol"] = "UnmountSvol"
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
     copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
 
 
-class MediaCopyArgs(_Args):
-    """``drmmediabackup <disk-backup-ID>`` / ``drmmediarestore <tape-backup-ID>``."""
+class BackupToTape(Command, console=("drmmediabackup",), concurrency=EXCLUSIVE,
+                   roles=BACKUP_SERVER):
+    """``drmmediabackup <disk-backup-ID>``."""
 
+    name: Literal["BackupToTape"] = "BackupToTape"
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
 
 
-class TapeInitArgs(_Args):
+class RestoreFromTape(Command, console=("drmmediarestore",), concurrency=EXCLUSIVE,
+                      roles=BACKUP_SERVER):
+    """``drmmediarestore <tape-backup-ID>``."""
+
+    name: Literal["RestoreFromTape"] = "RestoreFromTape"
+    backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
+
+
+class RegisterTapeSettings(Command, console=("drmtapeinit",), concurrency=EXCLUSIVE,
+                           roles=BACKUP_SERVER):
     """``drmtapeinit``: the answers to KAVX0411-I (product) and KAVX0417-I (retention days)."""
 
+    name: Literal["RegisterTapeSettings"] = "RegisterTapeSettings"
     product: Literal["NBU", "BEWS"]
     retention_days: int = Field(ge=0, le=36500)
 
 
-class TapeSelection(_Args):
+class _TapeSelection(Command):
     """``drmtapecat`` filters (all optional, combined with AND)."""
 
-    hostname: str | None = None
+    hostname: HostName | None = None
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
     object_type: Literal["FILESYSTEM", "MSSQL", "MSEXCHANGE"] | None = None
-    instance: str | None = None
+    instance: PathText | None = None
 
 
-class TapeSettingsQueryArgs(_Args):
-    """``drmtapeinit -v``."""
+class DeleteTapeEntries(_TapeSelection, console=("drmtapecat",), concurrency=EXCLUSIVE,
+                        roles=BACKUP_SERVER):
+    """``drmtapecat … -delete``: the entries the filters select."""
+
+    name: Literal["DeleteTapeEntries"] = "DeleteTapeEntries"
 
 
-COMMANDS: dict[str, type[_Args]] = {
-    "MountSvol": MountArgs,
-    "UnmountSvol": UnmountArgs,
-    "BackupToTape": MediaCopyArgs,
-    "RestoreFromTape": MediaCopyArgs,
-    "RegisterTapeSettings": TapeInitArgs,
-    "DeleteTapeEntries": TapeSelection,
-}
+class RecoverBackupServer(Command, concurrency=EXCLUSIVE, roles=BACKUP_SERVER):
+    """Sent by a backup server's agent to itself at start: end what a dead agent left open."""
 
-# Queries. Result shapes:
-# - ListTapeCatalog -> {"entries": [{"backup_id", "original_id", "origin_host", "object_type",
-#   "instances", "copy_groups", "snapshot_at", "expires_at" (ISO 8601 UTC or None = PERMANENT),
-#   "media" ([medium…]), "source_backup_id", "rows": [row…]}]} (expired entries left out)
-# - ShowTapeSettings -> {"product", "retention_days", "registered" (bool)}
-QUERIES: dict[str, type[_Args]] = {
-    "ListTapeCatalog": TapeSelection,
-    "ShowTapeSettings": TapeSettingsQueryArgs,
-}
+    name: Literal["RecoverBackupServer"] = "RecoverBackupServer"
+
+
+class ListTapeCatalog(_TapeSelection, console=("drmtapecat",), concurrency=QUERY,
+                      roles=BACKUP_SERVER):
+    """``drmtapecat``. Result: ``{"entries": [{"backup_id", "original_id", "origin_host",
+    "object_type", "instances", "copy_groups", "snapshot_at", "expires_at" (ISO 8601 UTC or
+    None = PERMANENT), "media" ([medium…]), "source_backup_id", "rows": [row…]}]}`` (expired
+    entries left out)."""
+
+    name: Literal["ListTapeCatalog"] = "ListTapeCatalog"
+
+
+class ShowTapeSettings(Command, console=("drmtapeinit",), concurrency=QUERY,
+                       roles=BACKUP_SERVER):
+    """``drmtapeinit -v``. Result: ``{"product", "retention_days", "registered" (bool)}``."""
+
+    name: Literal["ShowTapeSettings"] = "ShowTapeSettings"
+
+
+TAPE_COMMANDS = (MountSvol, UnmountSvol, BackupToTape, RestoreFromTape, RegisterTapeSettings,
+                 DeleteTapeEntries, RecoverBackupServer, ListTapeCatalog, ShowTapeSettings)

@@ -11,20 +11,22 @@ Events:
   outcome after it; ``command_id`` is the cross-agent command, correlated with the backup by
   the envelope's ``correlation_id``.
 
-Commands (``COMMANDS``; all exclusive, spec 04 §5 "No"):
+Commands (all exclusive, spec 04 §5 "No"):
 - ``ExportBackup`` ``{backup_id}`` -> result ``{"backup_id", "document": <export document>}``;
 - ``ImportBackup`` ``{document, mount_point?}`` -> result ``{"backup_id", "original_id",
   "origin_host", "source_host", "source_backup_id", "superseded": [...], "dictionary"}``.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from events.base import Payload
+from events.command_base import EXCLUSIVE, Command
 from events.filesystem import BackupRecorded
 from events.fs_commands import BACKUP_ID_PATTERN
+from events.names import OptionalPathText
 from events.registry import REGISTRY
 
 
@@ -73,29 +75,25 @@ for _model in (BackupExported, BackupImported, ImportRequested, ImportSent):
     REGISTRY.register(_model.__name__, _model)
 
 
-class _Args(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ExportBackupArgs(_Args):
+class ExportBackup(Command, console=("drmdbexport",), concurrency=EXCLUSIVE):
     """``drmdbexport <backup-ID> -f <file>`` (the CLI writes the file)."""
 
+    name: Literal["ExportBackup"] = "ExportBackup"
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
 
 
-class ImportBackupArgs(_Args):
+class ImportBackup(Command, console=("drmdbimport",), concurrency=EXCLUSIVE):
     """``drmdbimport -f <file>`` (the CLI reads the file) and the auto-import command."""
 
+    name: Literal["ImportBackup"] = "ImportBackup"
     document: dict[str, Any]
-    mount_point: str | None = None  # -auto_mount: mount the S-VOL after the import
+    mount_point: OptionalPathText | None = None  # -auto_mount: mount the S-VOL after the import
 
 
-class ResendImportsArgs(_Args):
+class ResendImports(Command, concurrency=EXCLUSIVE):
     """Recovery at agent start: send again the imports requested but not known sent."""
 
+    name: Literal["ResendImports"] = "ResendImports"
 
-COMMANDS: dict[str, type[_Args]] = {
-    "ExportBackup": ExportBackupArgs,
-    "ImportBackup": ImportBackupArgs,
-    "ResendImports": ResendImportsArgs,
-}
+
+TRANSFER_COMMANDS = (ExportBackup, ImportBackup, ResendImports)

@@ -1,17 +1,17 @@
 """The views of one host, kept by its agent and rebuilt by any replay of its stream.
 
 ``HostView`` holds the catalog, the copy groups (status, lock, mount, rotation), the dictionary
-maps and the workflows in progress. It is plain data: ``projections.host_fold.apply`` is the only
-code that changes it, and it never invents a value (backup IDs, generations and supersessions
-come from the events).
+maps and the workflows in progress. It is plain data: the fold (``projections.host_fold``, whose
+areas live in ``projections.host``) is the only code that changes it, and it never invents a
+value (backup IDs, generations and supersessions come from the events).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
 
 from events.maps import VolumeMap
+from projections.catalog_rows import CatalogRow
 from projections.tape_view import BackupServerView
 
 BACKUP_ID_DIGITS = 10
@@ -19,17 +19,6 @@ BACKUP_ID_DIGITS = 10
 
 def format_backup_id(number: int) -> str:
     return f"{number:0{BACKUP_ID_DIGITS}d}"
-
-
-class CatalogRow(NamedTuple):
-    """One object row of an entry: ``T FILE FS DG DEVICE COPY-GROUP``."""
-
-    kind: str
-    file: str
-    file_system: str
-    disk_group: str
-    device: str
-    copy_group: str
 
 
 @dataclass

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from projections.host_view import CatalogRow
+from projections.catalog_rows import CatalogRow
 
 
 @dataclass(frozen=True)

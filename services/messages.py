@@ -1,27 +1,188 @@
-"""Message IDs, as the manual prints them. KAVX IDs are the manual's; DRM-9xxxx detail codes
-are this implementation's own, for conditions the manual does not name."""
+"""The message catalogue: every console message ID the product prints, with its level and text,
+and every detail code (``DRM-nnnnn``) its ``KAVX0006-E`` errors carry. Defined here and nowhere
+else; other modules refer to these constants. A leaf module (standard library only), so that
+``events`` may use the detail codes too.
+
+Message IDs are ``<prefix><nnnn>-<level>``, level ``I`` information, ``W`` warning, ``E``
+error, ``Q`` question. Two prefixes:
+
+- ``KAVX``: the manual's own messages (Hitachi Command Suite Messages, as the Application Agent
+  user guide's examples print them). Each text is the manual's fixed text; the fields a command
+  adds (``Mount point = W:``, ``Backup ID = …``) follow it on the same line. Never invent a KAVX
+  ID: ``tests/unit/messages`` checks every one against lines copied from the manual.
+- ``DRMX``: messages of this implementation, for what the manual has no message for (the lab,
+  the simulated CCI, the reporting store, an interrupt). The product cannot print ``DRMX``.
+  Each number echoes the ID or code it replaced, so that old logs stay readable: ``KAVX0007-E``
+  became ``DRMX0007-E``, ``KAVX5100``–``5104`` ``DRMX5100``–``5104``, ``DRM-10080-W``
+  ``DRMX1080-W``, the lines headed ``DRM-90006``/``DRM-90007`` ``DRMX9006-W``/``DRMX9007-I``;
+  the pairdisplay error that misused the manual's ``KAVX5111-I`` ("Performing unmounting")
+  joins the lab family as ``DRMX5105-E``.
+
+Detail codes: ``DRM-1xxxx`` are conditions of the commands (``DRM-10062`` and ``DRM-10064`` are
+the manual's own), ``DRM-9xxxx`` conditions of this implementation's transport, stores and CLI.
+"""
 from __future__ import annotations
 
-COMMAND_START = "KAVX0001-I"  # The <command> command will now start.
-COMMAND_END = "KAVX0002-I"  # The <command> command will now end.
-PROCESSING_ERROR = "KAVX0006-E"  # An error that stopped processing occurred.
+import re
+from dataclasses import dataclass
 
-UNKNOWN_COMMAND = "DRM-90001"
-WRONG_HOST = "DRM-90002"
-AGENT_TIMEOUT = "DRM-90003"
-INTERNAL_ERROR = "DRM-90004"
-BAD_COMMAND = "DRM-90005"
-STORE_INTEGRITY = "DRM-90006"
-REPORT_IN_USE = "DRM-90007"  # another drm report serve/rebuild holds the reporting database
+MESSAGE_ID = re.compile(r"(KAVX|DRMX)\d{4}-[IWEQ]")
+DETAIL_CODE = re.compile(r"DRM-\d{5}")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One catalogued message; ``text`` may hold ``{field}`` placeholders."""
+
+    message_id: str
+    text: str
+
+    @property
+    def level(self) -> str:
+        return self.message_id[-1]
+
+
+CATALOGUE: dict[str, Message] = {}
+DETAIL_CODES: dict[str, str] = {}  # code -> what it means
+
+
+class DuplicateDefinition(ValueError):
+    """A message ID or a detail code defined twice."""
+
+
+def _message(message_id: str, text: str) -> str:
+    if not MESSAGE_ID.fullmatch(message_id):
+        raise ValueError(f"not a message ID: {message_id!r}")
+    if message_id in CATALOGUE:
+        raise DuplicateDefinition(message_id)
+    CATALOGUE[message_id] = Message(message_id, text)
+    return message_id
+
+
+def _detail(code: str, meaning: str) -> str:
+    if not DETAIL_CODE.fullmatch(code):
+        raise ValueError(f"not a detail code: {code!r}")
+    if code in DETAIL_CODES:
+        raise DuplicateDefinition(code)
+    DETAIL_CODES[code] = meaning
+    return code
+
+
+# -- KAVX: the manual's messages ------------------------------------------------------------------
+COMMAND_START = _message("KAVX0001-I", "The {command} command will now start.")
+COMMAND_END = _message("KAVX0002-I", "The {command} command will now end.")
+# The manual's one full example (the detailed trace log) prints the cause on a second line,
+# "Cause = DRM-10106: An internal error occurred."; we keep it on the same line, in parentheses
+# (``error_text``), so that one error is one line of stderr and of a CommandFailed payload.
+PROCESSING_ERROR = _message("KAVX0006-E", "An error that stopped processing occurred.")
+MAPS_UPDATED = _message("KAVX0023-I", "Dictionary map file was updated.")
+NO_BACKUP_DATA = _message("KAVX0024-E", "The specified backup data does not exist.")
+BACKUP_ID_ASSIGNED = _message("KAVX0040-I", "The backup ID has been assigned as follows:")
+# The manual has one text for KAVX0302-I/0303-I, also printed when drmcgctl names copy groups.
+LOCKED = _message("KAVX0302-I", "The copy group(s) associated with the specified backup ID "
+                                "were locked.")
+UNLOCKED = _message("KAVX0303-I", "The copy group(s) associated with the specified backup ID "
+                                  "were unlocked.")
+MOUNT_START = _message("KAVX0400-I", "Mounting will now start.")
+MOUNT_END = _message("KAVX0401-I", "Mounting has finished.")
+MEDIA_BACKUP_START = _message("KAVX0402-I", "Backup processing will now start.")
+MEDIA_BACKUP_END = _message("KAVX0403-I", "Backup processing has finished.")
+MEDIA_RESTORE_START = _message("KAVX0404-I", "Restoration will now start.")
+MEDIA_RESTORE_END = _message("KAVX0405-I", "Restoration has finished.")
+UNMOUNT_START = _message("KAVX0406-I", "Unmounting will now start.")
+UNMOUNT_END = _message("KAVX0407-I", "Unmounting has finished.")
+ASK_BACKUP_PRODUCT = _message("KAVX0411-I", "Enter the backup management product name.")
+ASK_RETENTION_DAYS = _message("KAVX0417-I", "Enter the number of days to store the backup "
+                                            "catalog.")
+FILE_IMPORTED = _message("KAVX0418-I", "Backup information from the specified file was "
+                                       "imported into the backup catalog.")
+ENTRY_DELETED = _message("KAVX0424-I", "The backup information corresponding to the "
+                                       "specified backup ID has been deleted.")
+EXPORT_START = _message("KAVX5156-I", "The backup catalog will now be exported.")
+EXPORTED = _message("KAVX5157-I", "The backup catalog was exported.")
+IMPORT_START = _message("KAVX5158-I", "The backup catalog will now be imported.")
+AUTO_IMPORTED = _message("KAVX5159-I", "The backup catalog has been imported.")
+SVOL_MOUNT_START = _message("KAVX5162-I", "The secondary volume will now be mounted.")
+SVOL_MOUNTED = _message("KAVX5163-I", "The secondary volume has been mounted.")
+
+# -- DRMX: messages of our own --------------------------------------------------------------------
+INTERRUPTED = _message("DRMX0007-E", "Interrupted by the user.")
+IMPORT_PENDING = _message("DRMX1080-W", "The import on {host} is pending: its agent is not "
+                                        "running; the command stays queued and runs once when "
+                                        "the agent starts (command ID = {command_id}).")
+LAB_LOADED = _message("DRMX5100-I", "The lab {lab} was loaded into {data_dir}: {hosts} hosts, "
+                                    "{arrays} arrays, {copy_groups} copy groups.")
+LAB_INVALID = _message("DRMX5101-E", "The lab definition is invalid:")
+LAB_EXISTS = _message("DRMX5102-E", "{problem}. Use --force to replace it.")
+NO_LAB_LOADED = _message("DRMX5103-E", "No lab is loaded in {data_dir}. Run 'drm lab init'.")
+LAB_STORAGE = _message("DRMX5104-E", "The lab could not be created: {problem}")
+NO_SUCH_GROUP = _message("DRMX5105-E", "[EX_ENOGRP] No such group: {group} is not a copy group "
+                                       "of the lab.")
+VIEWS_UNTRUSTED = _message("DRMX9006-W", "The views of host {host} are untrusted from seq {seq} "
+                                         "({reason}); see drm audit verify --host {host}")
+REPORT_NOT_CAUGHT_UP = _message("DRMX9007-I", "{holder}; the report shows the reporting store as "
+                                              "that consumer keeps it, without catching up here")
+
+# -- detail codes of KAVX0006-E -------------------------------------------------------------------
+NO_LAB = _detail("DRM-10001", "no lab is loaded, or the host is not in it")
+UNKNOWN_OBJECT = _detail("DRM-10010", "a mount point, copy group or file the dictionary map or "
+                                      "the backup does not know")
+UNKNOWN_COPY_GROUP = _detail("DRM-10011", "an imported entry names copy groups this host does "
+                                          "not know")
+NO_PEERS = _detail("DRM-10012", "this agent cannot reach other agents (-auto_import)")
+GENERATION_LOCKED = _detail("DRM-10020", "the generation asked for, or every one, is locked")
+NO_GENERATION = _detail("DRM-10021", "no generation of the kind asked for exists")
+BAD_PAIR_STATUS = _detail("DRM-10030", "a pair status does not allow the operation")
+MOUNTED = _detail("DRM-10031", "a copy group is mounted")
+COPY_GROUP_LOCKED = _detail("DRM-10032", "a copy group is locked")
+NOT_MOUNTED = _detail("DRM-10033", "a copy group is not mounted")
+TAPE_EXPIRED = _detail("DRM-10034", "the tape backup has expired")
+IN_MEDIA_COPY = _detail("DRM-10035", "a copy group is in a tape backup or restore")
+NO_MOUNT_POINT = _detail("DRM-10036", "no mount point can be chosen for an S-VOL")
+PAIR_FAILED = _detail("DRM-10040", "a pair operation failed midway")
+MOUNT_FAILED = _detail("DRM-10041", "mounting an S-VOL failed")
+MEDIA_FAILED = _detail("DRM-10042", "a tape backup or restore failed")
+SLOT_BUSY = _detail("DRM-10050", "another exclusive command kept running on this host")
+NESTED_MOUNT = _detail("DRM-10062", "a mount point has a lower-level directory mount point "
+                                    "(the manual's)")
+SHARED_VOLUME = _detail("DRM-10064", "several mount points on one logical volume (the manual's)")
+EXPORT_DAMAGED = _detail("DRM-10070", "an export file is damaged or not an export file")
+EXPORT_UNKNOWN_VERSION = _detail("DRM-10071", "an export file has an unknown format version")
+EXPORT_ALTERED = _detail("DRM-10072", "an export file's body does not match its hash")
+EXPORT_FILE_PROBLEM = _detail("DRM-10073", "an export file cannot be read or written")
+EXPORT_NOT_SIGNED = _detail("DRM-10074", "an export file is not signed by its source host under "
+                                        "a trusted key (unsigned, edited, or re-attributed)")
+UNKNOWN_COMMAND = _detail("DRM-90001", "the agent has no handler for the command")
+WRONG_HOST = _detail("DRM-90002", "the command was addressed to another host")
+AGENT_TIMEOUT = _detail("DRM-90003", "no agent answered in time (the command stays queued)")
+INTERNAL_ERROR = _detail("DRM-90004", "a handler failed unexpectedly")
+BAD_COMMAND = _detail("DRM-90005", "a request the product refuses as malformed or unusable")
+STORE_INTEGRITY = _detail("DRM-90006", "stored or streamed events fail their integrity checks")
+REPORT_IN_USE = _detail("DRM-90007", "another drm report serve/rebuild holds the reporting "
+                                     "database")
+BROKER_UNREACHABLE = _detail("DRM-90008", "the broker (or its stream port) cannot be reached; "
+                                          "nothing was sent")
+USAGE = _detail("DRM-90100", "a usage error of a command's options or operands")
+
+
+def text(message_id: str, **fields: object) -> str:
+    """The catalogued text of ``message_id`` with its ``{field}`` placeholders filled."""
+    return CATALOGUE[message_id].text.format(**fields)
+
+
+def line(message_id: str, *details: str, **fields: object) -> str:
+    """``<ID> <text>`` followed by ``details`` (``Mount point = W:`` …), space-separated."""
+    return " ".join([message_id, text(message_id, **fields), *details])
 
 
 def start_line(command: str) -> str:
-    return f"{COMMAND_START} The {command} command will now start."
+    return line(COMMAND_START, command=command)
 
 
 def end_line(command: str) -> str:
-    return f"{COMMAND_END} The {command} command will now end."
+    return line(COMMAND_END, command=command)
 
 
-def error_text(detail_code: str, text: str) -> str:
-    return f"An error that stopped processing occurred. ({detail_code}: {text})"
+def error_text(detail_code: str, detail: str) -> str:
+    """The text of ``KAVX0006-E`` with its cause: ``… occurred. (DRM-10010: <detail>)``."""
+    return f"{text(PROCESSING_ERROR)} ({detail_code}: {detail})"

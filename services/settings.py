@@ -1,48 +1,92 @@
-"""Runtime settings, read from the environment in one place.
+"""Runtime settings: one typed object, read from the environment in one place (pydantic-settings).
 
-Precedence: defaults < environment < explicit overrides passed to ``load_settings``.
+Precedence: defaults < environment (``DRM_<FIELD>``; an empty variable counts as unset) <
+explicit overrides passed to ``load_settings``. No other runtime module reads ``os.environ``;
+a value that does not parse raises ``SettingsError`` naming the variable.
 
-| key               | default                              | meaning                                   |
-|-------------------|--------------------------------------|-------------------------------------------|
-| DRM_BROKER_URL    | ``memory://`` (embedded mode)        | AMQP broker; ``amqp://`` means distributed |
-| DRM_DATABASE_URL  | SQLite file per host under data dir  | event store; ``postgresql+psycopg://…``    |
-| DRM_DATA_DIR      | ``~/.local/share/drm``               | stores, lab, arrays, tape in embedded mode |
-| DRM_HOSTNAME      | this machine's host name             | the host a command targets by default      |
-| DRM_NAMESPACE     | ``drm``                              | prefix of every exchange and queue name    |
-| DRM_STREAM_URL    | none (read the log over AMQP 0-9-1)  | ``rabbitmq-stream://u:p@host:5552/vhost``: |
-|                   |                                      | read the shared log with the stream protocol |
-| DRM_TRUSTED_KEYS  | ``<data dir>/trusted_keys.json``     | the registry of hosts' public keys (ADR 0005) |
+| key                     | default                              | meaning                               |
+|-------------------------|--------------------------------------|---------------------------------------|
+| DRM_BROKER_URL          | ``memory://`` (embedded mode)        | AMQP broker; ``amqp://`` = distributed |
+| DRM_DATABASE_URL        | SQLite file per host under data dir  | event store; ``postgresql+psycopg://…``|
+| DRM_DATA_DIR            | ``~/.local/share/drm``               | stores, lab, arrays, tape (embedded)   |
+| DRM_HOSTNAME            | this machine's host name             | the host a command targets by default  |
+| DRM_NAMESPACE           | ``drm``                              | prefix of every exchange and queue     |
+| DRM_STREAM_URL          | none (read the log over AMQP 0-9-1)  | ``rabbitmq-stream://u:p@host:5552/vh``:|
+|                         |                                      | read the shared log, stream protocol   |
+| DRM_REPORT_DATABASE_URL | DRM_DATABASE_URL, else               | the audit/reporting database           |
+|                         | ``<data dir>/report.db``             |                                        |
+| DRM_COM_RETRY_TIME      | 0 (retry forever)                    | retries of a command waiting for the   |
+|                         |                                      | host's slot, unless the lab's host says|
+| DRM_COM_RETRY_WAIT      | 10 (seconds)                         | wait between those retries             |
+| DRM_TRUSTED_KEYS        | ``<data dir>/trusted_keys.json``     | the registry of hosts' public keys     |
+|                         |                                      | (signed history, ADR 0005)             |
 """
 from __future__ import annotations
 
 import os
 import socket
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Mapping
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
+from adapters.paths import host_dir
+
+ENV_PREFIX = "DRM_"
 ENV_BROKER_URL = "DRM_BROKER_URL"
 ENV_DATABASE_URL = "DRM_DATABASE_URL"
 ENV_DATA_DIR = "DRM_DATA_DIR"
 ENV_HOSTNAME = "DRM_HOSTNAME"
 ENV_NAMESPACE = "DRM_NAMESPACE"
 ENV_STREAM_URL = "DRM_STREAM_URL"
+ENV_REPORT_DATABASE_URL = "DRM_REPORT_DATABASE_URL"
+ENV_COM_RETRY_TIME = "DRM_COM_RETRY_TIME"
+ENV_COM_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
 ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
 
 EMBEDDED_BROKER_URL = "memory://"
 
+# The environment ``Settings`` reads: ``os.environ`` unless ``load_settings`` was given a mapping.
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("drm_settings_environ", default=None)
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+
+class SettingsError(ValueError):
+    """A ``DRM_*`` variable (or override) that does not parse; the message names it."""
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "drm"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True,
+                                      frozen=True, extra="ignore")
 
     broker_url: str = EMBEDDED_BROKER_URL
     database_url: str | None = None
-    data_dir: Path
-    hostname: str
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    hostname: str = Field(default_factory=socket.gethostname)
     namespace: str = "drm"
     stream_url: str | None = None
-    trusted_keys: Path | None = None
+    trusted_keys: Path | None = None  # the trusted-keys registry (ADR 0005)
+    report_database_url: str | None = None
+    com_retry_time: int = Field(default=0, ge=0)  # retries after the first; 0 = forever
+    com_retry_wait: float = Field(default=10.0, ge=0)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        """Overrides, then the environment; no ``.env`` or secrets files are read."""
+        environ = _ENVIRON.get()
+        env = env_settings if environ is None else _MappingEnvSource(settings_cls, environ)
+        return init_settings, env
 
     @property
     def embedded(self) -> bool:
@@ -53,7 +97,7 @@ class Settings(BaseModel):
         """The event store URL of ``host``: the configured one, else a SQLite file per host."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{self.data_dir / 'hosts' / host / 'events.db'}"
+        return f"sqlite:///{host_dir(self.data_dir, host) / 'events.db'}"
 
     @property
     def trusted_keys_file(self) -> Path:
@@ -65,19 +109,34 @@ class Settings(BaseModel):
         """Where this machine keeps its hosts' secret keys (``<data dir>/keys/<host>/``)."""
         return self.data_dir / "keys"
 
+    def report_database_url_or_default(self) -> str:
+        """The reporting database: its own URL, else the event store's, else ``report.db``."""
+        return (self.report_database_url or self.database_url
+                or f"sqlite:///{self.data_dir / 'report.db'}")
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """The environment source of pydantic-settings over a given mapping, not ``os.environ``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        fold = (lambda name: name) if self.case_sensitive else str.lower
+        return {fold(name): value for name, value in self._environ.items()
+                if not (self.env_ignore_empty and value == "")}
+
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-    env = os.environ if environ is None else environ
-    values: dict[str, object] = {
-        "broker_url": env.get(ENV_BROKER_URL) or EMBEDDED_BROKER_URL,
-        "database_url": env.get(ENV_DATABASE_URL) or None,
-        "data_dir": Path(env.get(ENV_DATA_DIR) or Path.home() / ".local" / "share" / "drm")
-        .expanduser().absolute(),
-        "hostname": env.get(ENV_HOSTNAME) or socket.gethostname(),
-        "namespace": env.get(ENV_NAMESPACE) or "drm",
-        "stream_url": env.get(ENV_STREAM_URL) or None,
-        "trusted_keys": Path(env[ENV_TRUSTED_KEYS]).expanduser().absolute()
-        if env.get(ENV_TRUSTED_KEYS) else None,
-    }
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    """The settings from ``environ`` (default ``os.environ``) and ``overrides`` (``None``
+    values are ignored). Raises ``SettingsError`` naming each variable that does not parse."""
+    token = _ENVIRON.set(os.environ if environ is None else environ)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        raise SettingsError("; ".join(
+            f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+            for e in error.errors())) from None
+    finally:
+        _ENVIRON.reset(token)

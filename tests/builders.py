@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime, timezone
 
 from events import REGISTRY, CommandEnvelope, EventContext, EventDraft
+from events.catalogue import CATALOGUE
 from events.outcomes import CommandCompleted
 
 
@@ -19,5 +20,6 @@ def completed_drafts(count: int, command: str = "Test") -> list[EventDraft]:
 
 
 def a_command(name: str = "HostInfo", host: str = "FSServer", **args) -> CommandEnvelope:
-    return CommandEnvelope(name=name, target_host=host, principal="tester@lab",
-                           issued_at=datetime.now(timezone.utc), args=args)
+    return CommandEnvelope(command=CATALOGUE[name].model_validate({**args, "name": name}),
+                           target_host=host, principal="tester@lab",
+                           issued_at=datetime.now(timezone.utc))

@@ -10,6 +10,7 @@ from adapters.lab.example import populate_example, write_example
 from adapters.lab.loader import load_lab
 from adapters.lab.provision import mount_path, provision, stored_lab
 from events import CommandEnvelope
+from events.catalogue import CATALOGUE
 from services.settings import load_settings
 
 FS_HOST = "FSServer"
@@ -31,8 +32,9 @@ def fs_root(data_dir: Path) -> Path:
 
 
 def command(name: str, host: str = FS_HOST, **args) -> CommandEnvelope:
-    return CommandEnvelope(name=name, target_host=host, principal="tester@lab",
-                           issued_at=datetime.now(timezone.utc), args=args)
+    return CommandEnvelope(command=CATALOGUE[name].model_validate({**args, "name": name}),
+                           target_host=host, principal="tester@lab",
+                           issued_at=datetime.now(timezone.utc))
 
 
 def tree(root: Path) -> dict[str, str]:

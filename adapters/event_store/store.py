@@ -27,7 +27,7 @@ from adapters.event_store.verify import VerifyResult, walk_chain
 from events.canonical import GENESIS_HASH, format_timestamp, loads
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal_with_payload_json
 from events.outcomes import OUTCOME_TYPES
-from projections.gc_pause import gc_paused
+from adapters.gc_pause import gc_paused
 from events.registry import REGISTRY, EventRegistry, EventSchemaError
 from events.signing import KeyRing, SignedHead, Signer, sign_head
 

@@ -63,7 +63,7 @@ def discover(lab: Lab, host: str, data_dir: Path, storage: StorageArray | None =
                 dev_group=cg.group, dev_name=cg.device, copy_type=cg.copy_type, mu=cg.mu,
                 generation=cg.generation_name, role=role, pvol_serial=cg.pvol.array,
                 pvol_ldev=cg.pvol.ldev, svol_serial=cg.svol.array, svol_ldev=cg.svol.ldev, status=status))
-        point = mount_path(data_dir, mount.path)
+        point = mount_path(data_dir, mount.path, found.mount_roots)
         result.append(HostVolume(mount_point=str(point), mounted=point.is_symlink(), serial=mount.array,
                                  ldev=mount.ldev, copy_groups=tuple(groups)))
     return result

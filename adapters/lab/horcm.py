@@ -13,11 +13,10 @@ holds what horcm files do not say: hosts, arrays with their LDEVs (``port``, ``t
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.lab.loader import LabError, lab_from_data
+from adapters.lab.checking import LabError, lab_from_data, parse_toml, read_lab_text
 
 _FILE_NAME = re.compile(r"^horcm([1-9][0-9]*|0)\.conf$")
 SECTIONS = ("HORCM_MON", "HORCM_CMD", "HORCM_DEV", "HORCM_LDEV", "HORCM_INST", "HORCM_INSTP")
@@ -79,18 +78,15 @@ def lab_from_horcm_dir(directory: Path):
     host_file = directory / "hosts.toml"
     if not host_file.exists():
         raise LabError([f"{host_file}: missing (hosts, arrays and LDEVs of the horcm lab)"])
-    text = host_file.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise LabError([f"{host_file}: invalid TOML: {error}"]) from None
+    text = read_lab_text(host_file)
+    data = parse_toml(text, host_file)
     options = data.pop("horcm", {})
     confs = {}
     for path in sorted(directory.glob("horcm*.conf")):
         match = _FILE_NAME.match(path.name)
         if not match or (len(match.group(1)) > 1 and match.group(1).startswith("0")):
             raise LabError([f"{path}: not a valid instance file name (horcm<n>.conf, no leading zero)"])
-        confs[int(match.group(1))] = parse_horcm(path.read_text(encoding="utf-8"), int(match.group(1)), str(path))
+        confs[int(match.group(1))] = parse_horcm(read_lab_text(path), int(match.group(1)), str(path))
     if not confs:
         raise LabError([f"{directory}: no horcm<n>.conf file"])
     primary = confs.get(int(options.get("primary", min(confs))))

@@ -2,103 +2,28 @@
 
 ``load_lab(path)`` accepts a TOML file, or a directory holding ``horcm<n>.conf`` files plus a
 small host file (``hosts.toml``, see ``horcm.py``). Any problem raises ``LabError`` listing
-every problem found; nothing is created by loading.
+every problem found; nothing is created by loading. Files are read with a size limit
+(``adapters.files.LAB_FILE_LIMIT``) and must be UTF-8; a file that is not (binary, too deeply
+nested, too large) is a ``LabError`` like any other, never a traceback.
 """
 from __future__ import annotations
 
-import re
-import tomllib
 from pathlib import Path
 
-from pydantic import ValidationError
+from adapters.lab.checking import LabError, lab_from_data, parse_toml, read_lab_text
+from adapters.lab.horcm import lab_from_horcm_dir
+from adapters.lab.model import Lab
 
-from adapters.lab.model import Lab, check_lab
-
-
-class LabError(Exception):
-    """A lab definition that cannot be used; ``problems`` are ``file:line: key: message`` texts."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
-
-
-def key_text(loc: tuple) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def locate(text: str, loc: tuple) -> int | None:
-    """The 1-based line of the key ``loc`` (e.g. ``("copy_groups", 2, "mu")``) in TOML ``text``."""
-    lines = text.splitlines()
-    start, found, tables = 0, None, []
-    parts = list(loc)
-    while parts:
-        part = parts.pop(0)
-        if not isinstance(part, str):
-            continue
-        if parts and isinstance(parts[0], int):
-            tables.append(part)
-            header, wanted, count = ".".join(tables), parts.pop(0), -1
-            for n in range(start, len(lines)):
-                if lines[n].strip() == f"[[{header}]]":
-                    count += 1
-                    if count == wanted:
-                        start, found = n + 1, n + 1
-                        break
-            else:
-                return found
-            continue
-        pattern = re.compile(rf"^\s*{re.escape(part)}\s*=")
-        for n in range(start, len(lines)):
-            stripped = lines[n].strip()
-            if stripped.startswith("[") and n > start and found is not None and not parts:
-                break
-            if pattern.match(lines[n]) or stripped == f"[{'.'.join(tables + [part])}]":
-                start, found = n + 1, n + 1
-                tables.append(part)
-                break
-        else:
-            return found
-    return found
-
-
-def lab_from_data(data: dict, source: str, text: str = "") -> Lab:
-    """Validate parsed lab data; ``source`` and ``text`` only serve the error messages."""
-    def where(loc: tuple) -> str:
-        line = locate(text, loc) if text else None
-        return f"{source}:{line}" if line else source
-
-    try:
-        lab = Lab.model_validate(data)
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-            problems.append(f"{where(loc)}: {key_text(loc)}: {message}")
-        raise LabError(problems) from None
-    problems = [f"{where(loc)}: {key_text(loc)}: {message}" for loc, message in check_lab(lab)]
-    if problems:
-        raise LabError(problems)
-    return lab
+__all__ = ["LabError", "lab_from_data", "load_lab"]
 
 
 def load_lab(path: Path) -> Lab:
     """The checked lab at ``path`` (TOML file or horcm directory); raises ``LabError``."""
     path = Path(path)
     if path.is_dir():
-        from adapters.lab.horcm import lab_from_horcm_dir
-
-        return lab_from_horcm_dir(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise LabError([f"{path}: cannot read: {error.strerror}"]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise LabError([f"{path}: invalid TOML: {error}"]) from None
-    return lab_from_data(data, str(path), text)
+        try:
+            return lab_from_horcm_dir(path)
+        except (AttributeError, TypeError, ValueError, KeyError) as error:  # a shape we cannot read
+            raise LabError([f"{path}: not a usable horcm lab: {error}"]) from None
+    text = read_lab_text(path)
+    return lab_from_data(parse_toml(text, path), str(path), text)

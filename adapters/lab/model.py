@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from adapters.storage.errors import CciError
+from events.names import CopyGroupPart, HostName, LibraryName, MediumName, PathText, SerialText
 from adapters.storage.pairs import LOCAL_TYPES, CopyType, generation_name, normalize_mu, parse_copy_type
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
@@ -28,8 +29,19 @@ def parse_size(value: object) -> int:
     return int(match.group(1)) * _UNITS[(match.group(2) or "")[:1].upper()]
 
 
-Size = Annotated[int, BeforeValidator(parse_size)]
-Serial = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
+def _plain_text(limit: int):
+    def check(value: str) -> str:
+        if len(value) > limit or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError(f"at most {limit} characters, no control characters")
+        return value
+    return AfterValidator(check)
+
+
+MAX_SIZE = 1 << 46  # 64 TiB: the largest LDEV a lab may define
+Size = Annotated[int, BeforeValidator(parse_size), Field(gt=0, le=MAX_SIZE)]
+Serial = SerialText
+LdevId = Annotated[int, Field(ge=0, le=65535)]
+ShortText = Annotated[str, _plain_text(64)]
 MuText = Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v))]
 CopyTypeText = Annotated[CopyType, BeforeValidator(lambda v: parse_copy_type(str(v)))]
 
@@ -39,51 +51,53 @@ class _Frozen(BaseModel):
 
 
 class Ldev(_Frozen):
-    id: int
+    id: LdevId
     size: Size
-    port: str = ""
-    target: int = 0
-    lu: int | None = None
+    port: ShortText = ""
+    target: int = Field(default=0, ge=0, le=255)
+    lu: int | None = Field(default=None, ge=0, le=4095)
 
 
 
 class Array(_Frozen):
     serial: Serial
-    model: str = "VSP"
-    ldevs: tuple[Ldev, ...] = ()
+    model: ShortText = "VSP"
+    ldevs: tuple[Ldev, ...] = Field(default=(), max_length=65536)
 
 
 
 class Mount(_Frozen):
-    path: str  # absolute, or relative to the data directory
+    path: PathText  # absolute, or relative to the data directory (confined: see mount_roots)
     array: Serial
-    ldev: int
+    ldev: LdevId
     mounted: bool = True  # False: the host knows the mount point; the volume is mounted later
 
 
 
 class Host(_Frozen):
-    name: str
+    name: HostName
     role: Literal["FS", "DB", "BK"]
-    mounts: tuple[Mount, ...] = ()
+    mounts: tuple[Mount, ...] = Field(default=(), max_length=4096)
+    # directories besides the data directory where this host's mount points may lie
+    mount_roots: tuple[PathText, ...] = Field(default=(), max_length=64)
     com_retry_time: int | None = Field(default=None, ge=0, le=3600)  # init.conf COM_RETRY_TIME
     com_retry_wait: float | None = Field(default=None, ge=0, le=3600)  # COM_RETRY_WAIT, seconds
 
 
 class Volume(_Frozen):
     array: Serial
-    ldev: int
+    ldev: LdevId
 
 
 
 class CopyGroup(_Frozen):
-    group: str  # dev_group
-    device: str  # dev_name
+    group: CopyGroupPart  # dev_group
+    device: CopyGroupPart  # dev_name
     copy_type: CopyTypeText
     mu: MuText = ""
     pvol: Volume
     svol: Volume
-    generation: str = ""
+    generation: str = Field(default="", pattern=r"^((local|remote)_\d{1,4})?$")
     initial_status: Literal["SMPL", "PAIR", "PSUS"] = "PAIR"
 
 
@@ -97,18 +111,18 @@ class CopyGroup(_Frozen):
 
 
 class TapeLibrary(_Frozen):
-    name: str
-    drives: int = 1
-    slots: int = 0
-    media: tuple[str, ...] = ()
-    retention_days: int = 0
+    name: LibraryName
+    drives: int = Field(default=1, ge=1, le=256)
+    slots: int = Field(default=0, ge=0, le=1_000_000)
+    media: tuple[MediumName, ...] = Field(default=(), max_length=100_000)
+    retention_days: int = Field(default=0, ge=0, le=36500)
 
 
 class Lab(_Frozen):
-    name: str = "lab"
-    hosts: tuple[Host, ...] = ()
-    arrays: tuple[Array, ...] = ()
-    copy_groups: tuple[CopyGroup, ...] = ()
+    name: Annotated[str, _plain_text(128)] = "lab"
+    hosts: tuple[Host, ...] = Field(default=(), max_length=1024)
+    arrays: tuple[Array, ...] = Field(default=(), max_length=256)
+    copy_groups: tuple[CopyGroup, ...] = Field(default=(), max_length=65536)
     tape_library: TapeLibrary | None = None
 
     def ldev(self, array: str, ldev: int) -> Ldev | None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from adapters.lab.model import Lab
+from adapters.paths import confine
 from adapters.storage.base import VolumeRef
 from adapters.storage.metadata import read_json, write_json_atomic
 from adapters.storage.simulated_array import SimulatedStorage
@@ -27,9 +28,11 @@ def arrays_root(data_dir: Path) -> Path:
     return Path(data_dir) / "arrays"
 
 
-def mount_path(data_dir: Path, path: str) -> Path:
-    candidate = Path(path)
-    return candidate if candidate.is_absolute() else Path(data_dir) / candidate
+def mount_path(data_dir: Path, path: str, roots: Iterable[str] = ()) -> Path:
+    """The absolute mount point of ``path`` (relative ones are relative to the data directory),
+    confined to the data directory and the host's ``mount_roots``: ``BadName`` or
+    ``PathOutsideRoot`` (``adapters.paths``) otherwise."""
+    return confine(path, [Path(data_dir), *roots], "mount point")
 
 
 def volume(array: str, ldev: int) -> VolumeRef:
@@ -51,7 +54,7 @@ def remove_lab(data_dir: Path) -> None:
     lab = stored_lab(data_dir)
     for host in lab.hosts if lab else ():
         for mount in host.mounts:
-            point = mount_path(data_dir, mount.path)
+            point = mount_path(data_dir, mount.path, host.mount_roots)
             if point.is_symlink():
                 point.unlink()
     for path in (lab_dir(data_dir), arrays_root(data_dir)):
@@ -78,7 +81,7 @@ def provision(lab: Lab, data_dir: Path, *, source: Path | None = None, force: bo
     for host in lab.hosts:
         for mount in host.mounts:
             if mount.mounted:
-                storage.mount(volume(mount.array, mount.ldev), mount_path(data_dir, mount.path))
+                storage.mount(volume(mount.array, mount.ldev), mount_path(data_dir, mount.path, host.mount_roots))
     if populate:
         populate(lab, data_dir)
     for cg in lab.copy_groups:

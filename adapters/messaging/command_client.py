@@ -74,22 +74,22 @@ class CommandClient:
                               reply_to=self.reply_queue.name, retry=True)
         return command
 
-    def wait(self, command: CommandEnvelope, timeout: float,
+    def wait(self, command_id: str, target_host: str, timeout: float,
              pump: Callable[[], object] | None = None) -> EventEnvelope | QueryReply:
-        """Wait for the outcome of ``command`` (or a query's answer); ``pump`` runs an
+        """Wait for the outcome of command ``command_id`` (or a query's answer); ``pump`` runs an
         in-process agent meanwhile. Progress messages go to ``on_progress`` as they come."""
         deadline = time.monotonic() + timeout
-        while command.command_id not in self._replies:
+        while command_id not in self._replies:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise CommandTimeout(command.target_host, timeout)
+                raise CommandTimeout(target_host, timeout)
             if pump is not None:
                 pump()
             try:
                 self.connection.drain_events(timeout=min(remaining, 0.05 if pump else 1.0))
             except TimeoutError:
                 continue
-        body = self._replies.pop(command.command_id)
+        body = self._replies.pop(command_id)
         if isinstance(body, dict) and body.get("kind") == "query":
             return QueryReply(body["host"], int(body["seq"]), body["result"])
         if isinstance(body, dict) and "error" in body and "hash" not in body:
@@ -98,7 +98,8 @@ class CommandClient:
 
     def call(self, command: CommandEnvelope, timeout: float = 30.0,
              pump: Callable[[], object] | None = None) -> EventEnvelope | QueryReply:
-        return self.wait(self.send(command), timeout, pump)
+        sent = self.send(command)
+        return self.wait(sent.command_id, sent.target_host, timeout, pump)
 
     def close(self) -> None:
         try:

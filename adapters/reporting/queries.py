@@ -13,7 +13,7 @@ from adapters.reporting.tables import (report_alerts, report_commands, report_ev
                                        report_heads, report_views)
 from events.canonical import GENESIS_HASH, embedded_json, format_timestamp, loads, sha256_hex
 from events.envelope import canonical_body
-from projections.gc_pause import gc_paused
+from adapters.gc_pause import gc_paused
 from events.signing import SignedHead
 from projections.host_view import HostView
 from projections.reporting.folding import fold_rows

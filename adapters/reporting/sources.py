@@ -2,7 +2,7 @@
 fold serve both ways to run.
 
 - ``StreamSource``: the RabbitMQ stream ``<ns>.events.log`` read from a stored offset with the
-  readers of ``adapters.messaging.stream_readers`` (AMQP 0-9-1, or the stream protocol when a
+  ``LogReader`` of ``adapters.log_readers`` (AMQP 0-9-1, or the stream protocol when a
   ``rabbitmq-stream://`` URL is configured). It keeps the raw bodies, since an event type this
   code does not know must still be stored and reported. A broker that goes away is waited for:
   the source reconnects with back-off and resumes after the last offset it handed out.
@@ -18,13 +18,12 @@ from typing import Callable, Iterator
 
 from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
-from adapters.messaging.amqp_frames import ProtocolError
-from adapters.messaging.stream_readers import FIRST_DELIVERY_WAIT, open_stream_reader
+from adapters.log_readers import FIRST_DELIVERY_WAIT, READ_ERRORS, open_log_reader
 from events.signing import HEAD_FIELD
 from projections.reporting.ingest import SourceRecord
 
 log = logging.getLogger(__name__)
-BROKER_ERRORS = (ProtocolError, OSError)  # OSError covers refused, reset and BrokerClosed
+BROKER_ERRORS = READ_ERRORS  # a broken frame, refused, reset, and BrokerClosed
 
 
 class StreamSource:
@@ -58,7 +57,7 @@ class StreamSource:
     def _read(self, after: int | None, stop: threading.Event,
               stop_when_idle: float | None) -> Iterator[list[SourceRecord]]:
         start = "first" if after is None else after + 1
-        with open_stream_reader(self.url, self.stream, start, self.stream_url) as reader:
+        with open_log_reader(self.url, self.stream, start, self.stream_url) as reader:
             quiet, batch, started = 0.0, [], False
             while True:
                 received = reader.poll(self.idle)

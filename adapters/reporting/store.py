@@ -14,7 +14,7 @@ from typing import Iterator
 
 from sqlalchemy import Engine, delete, select
 
-from projections.gc_pause import gc_paused
+from adapters.gc_pause import gc_paused
 from adapters.reporting.tables import (VIEW_TABLES, report_events, report_hosts,
                                        report_position)
 from events.canonical import format_timestamp, loads

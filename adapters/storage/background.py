@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, ContextManager, Protocol
 
 from adapters.storage.copier import sync_tree
 from adapters.storage.errors import CopyInterrupted
@@ -18,8 +19,10 @@ from adapters.storage.pairs import SNAPSHOT_TYPES, Op, PairStatus, decide
 from adapters.storage.snapshots import restore_snapshot
 
 if TYPE_CHECKING:
-    from adapters.storage.base import PairRecord
-    from adapters.storage.simulated_array import SimulatedStorage
+    from adapters.storage.base import PairRecord, VolumeRef
+    from adapters.storage.baseline import Loaded
+    from adapters.storage.fault import FaultInjector
+    from adapters.storage.snapshots import ChunkPool
 
 _ACTIVE: dict[str, threading.Thread] = {}  # "<root>|<pair_id>|<epoch>" -> thread, per process
 _ACTIVE_LOCK = threading.Lock()
@@ -32,8 +35,34 @@ class _Superseded(CopyInterrupted):
     """The pair was deleted, failed or restarted: this copy must stop without a trace."""
 
 
+class PairStore(Protocol):
+    """What a ``CopyRunner`` needs of the array whose copies it runs (``SimulatedStorage``):
+    its pair records under one lock, the copy baselines, snapshot pools and volume data."""
+
+    root: Path
+    faults: FaultInjector
+
+    def lock(self) -> ContextManager: ...
+
+    def load(self, pair_id: str) -> PairRecord | None: ...
+
+    def save(self, record: PairRecord, durable: bool = True) -> None: ...
+
+    def records(self) -> list[PairRecord]: ...
+
+    def baseline(self, pair_id: str) -> Loaded: ...
+
+    def save_baseline(self, pair_id: str, data: dict, previous: Loaded | None = None) -> None: ...
+
+    def pool(self, serial: str) -> ChunkPool: ...
+
+    def data_dir(self, volume: VolumeRef) -> Path: ...
+
+    def ldev_info(self, volume: VolumeRef) -> dict: ...
+
+
 class CopyRunner:
-    def __init__(self, storage: SimulatedStorage, orphan_policy: str = "resume") -> None:
+    def __init__(self, storage: PairStore, orphan_policy: str = "resume") -> None:
         if orphan_policy not in ("resume", "psue"):
             raise ValueError("orphan_policy is 'resume' or 'psue'")
         self.storage = storage

@@ -15,19 +15,20 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-CHUNK = 1 << 20
+from adapters.storage.file_copy import CHUNK, Abort, Progress, Ticker, copy_file
+
+__all__ = ["CHUNK", "Baseline", "CapacityExceeded", "CopyStats", "Entry", "Progress", "scan",
+           "sync_tree", "tree_bytes"]
+
 WORKERS = 4  # new files copied at once
 PARALLEL_FROM = 16  # fewer new files than this are copied one after the other
 
 Sig = tuple[int, int, int]  # size, mtime_ns, inode
 Baseline = dict[str, list[int]]  # relative path -> [size, mtime_ns, inode]
-Progress = Callable[[int, int], None]  # (bytes_done, bytes_total); may raise to abort
 
 
 @dataclass(slots=True)
@@ -104,91 +105,6 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-class _Abort(Exception):
-    """Another worker failed; this one stops."""
-
-
-class _Ticker:
-    """Thread-safe progress: sums the bytes of every worker and reports them one at a time.
-
-    The first exception raised by ``progress`` (or by any worker) stops every worker.
-    """
-
-    def __init__(self, total: int, progress: Progress | None) -> None:
-        self.total, self.done, self.progress = total, 0, progress
-        self.lock = threading.Lock()
-        self.failed = False
-
-    def __call__(self, n: int) -> None:
-        if self.failed:
-            raise _Abort()
-        with self.lock:
-            self.done += n
-            if self.progress:
-                try:
-                    self.progress(self.done, self.total)
-                except BaseException:
-                    self.failed = True
-                    raise
-
-
-def _fresh_copy(fin: int, fout: int, size: int, tick: _Ticker) -> tuple[int, int]:
-    done = 0
-    while done < size:
-        try:
-            n = os.copy_file_range(fin, fout, min(CHUNK, size - done))
-        except OSError:  # a file system without it: through user space, at the same offsets
-            data = os.pread(fin, min(CHUNK, size - done), done)
-            view = memoryview(data)
-            while view:
-                view = view[os.pwrite(fout, view, done + len(data) - len(view)):]
-            os.lseek(fin, done + len(data), os.SEEK_SET)
-            os.lseek(fout, done + len(data), os.SEEK_SET)
-            n = len(data)
-        if n == 0:
-            break
-        done += n
-        tick(n)
-    return done, done
-
-
-def _diff_copy(fin: int, fout: int, size: int, tick: _Ticker) -> tuple[int, int]:
-    offset = read = written = 0
-    while offset < size:
-        data = os.pread(fin, min(CHUNK, size - offset), offset)
-        if not data:
-            break
-        old = os.pread(fout, len(data), offset)
-        read += len(data) + len(old)
-        if old != data:
-            os.pwrite(fout, data, offset)
-            written += len(data)
-        offset += len(data)
-        tick(len(data))
-    os.ftruncate(fout, offset)
-    return read, written
-
-
-def _copy_file(src: Path, dst: Path, entry: Entry, exists: bool, tick: _Ticker) -> tuple[list[int], int, int]:
-    """Copy one file (fresh or differential) with its mode and mtime.
-
-    Returns the destination's new signature, the bytes read and the bytes written.
-    """
-    fin = os.open(src, os.O_RDONLY)
-    try:
-        fout = os.open(dst, os.O_RDWR if exists else os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            read, written = (_diff_copy if exists else _fresh_copy)(fin, fout, entry.size, tick)
-            os.fchmod(fout, entry.mode)
-            os.utime(fout, ns=(entry.mtime_ns, entry.mtime_ns))
-            after = os.fstat(fout)
-        finally:
-            os.close(fout)
-    finally:
-        os.close(fin)
-    return [after.st_size, after.st_mtime_ns, after.st_ino], read, written
-
-
 class CapacityExceeded(ValueError):
     """The source tree holds more bytes than the destination volume may."""
 
@@ -202,50 +118,99 @@ def sync_tree(src: Path, dst: Path, baseline_src: Baseline | None = None,
     bytes of file data. ``progress`` is called from one thread at a time; an exception it
     raises stops the copy (every worker) and is re-raised.
     """
-    baseline_src, baseline_dst = baseline_src or {}, baseline_dst or {}
     src_entries = scan(src)
+    _check_capacity(src_entries, capacity)
+    dst_entries = scan(dst)
+    stats = CopyStats()
+    _delete_stale(dst, src_entries, dst_entries, stats)
+    dirty = _dirty_files(src_entries, dst_entries, baseline_src or {}, baseline_dst or {}, stats)
+    tick = Ticker(sum(src_entries[rel].size for rel in dirty), progress)
+    stats.bytes_total = tick.total
+    if progress:
+        progress(0, tick.total)
+    dirs = [(rel, e) for rel, e in src_entries.items() if e.kind == "d"]  # parents first
+    _make_dirs(dst, dirs, dst_entries)
+    _make_symlinks(dst, src_entries, dst_entries)
+    _copy_files(_FileCopier(src, dst, src_entries, dst_entries, tick, stats), dirty, workers)
+    _set_dir_mtimes(dst, dirs, dst_entries, changed=bool(stats.files_copied or stats.entries_deleted))
+    if progress:
+        progress(stats.bytes_total, stats.bytes_total)
+    return stats
+
+
+def _check_capacity(src_entries: dict[str, Entry], capacity: int | None) -> None:
     used = sum(e.size for e in src_entries.values() if e.kind == "f")
     if capacity is not None and used > capacity:
         raise CapacityExceeded(f"{used} bytes do not fit in a volume of {capacity} bytes")
-    dst_entries = scan(dst)
-    stats = CopyStats()
-    for rel in sorted(dst_entries, reverse=True):  # children before parents
-        want, have = src_entries.get(rel), dst_entries[rel]
-        if want is None or want.kind != have.kind or (want.kind == "l" and want.target != have.target):
+
+
+def _stale(want: Entry | None, have: Entry) -> bool:
+    """A destination entry the source lacks, or has as another kind or another link target."""
+    return want is None or want.kind != have.kind or (want.kind == "l" and want.target != have.target)
+
+
+def _delete_stale(dst: Path, src_entries: dict[str, Entry], dst_entries: dict[str, Entry],
+                  stats: CopyStats) -> None:
+    """Remove the stale entries from ``dst`` (children before parents) and ``dst_entries``."""
+    for rel in sorted(dst_entries, reverse=True):
+        if _stale(src_entries.get(rel), dst_entries[rel]):
             _remove(dst / rel)
             stats.entries_deleted += 1
             dst_entries.pop(rel)
+
+
+def _dirty_files(src_entries: dict[str, Entry], dst_entries: dict[str, Entry],
+                 baseline_src: Baseline, baseline_dst: Baseline, stats: CopyStats) -> list[str]:
+    """The files to copy; the others (both signatures as at the last sync) are skipped unread."""
     dirty = []
     for rel, entry in src_entries.items():
         if entry.kind != "f":
             continue
         have = dst_entries.get(rel)
-        src_sig, dst_sig = entry.sig, have.sig if have else None
-        if have and baseline_src.get(rel) == src_sig and baseline_dst.get(rel) == dst_sig:
+        if have is not None and baseline_src.get(rel) == entry.sig \
+                and baseline_dst.get(rel) == have.sig:
             stats.files_skipped += 1
-            stats.src_baseline[rel], stats.dst_baseline[rel] = src_sig, dst_sig
+            stats.src_baseline[rel], stats.dst_baseline[rel] = entry.sig, have.sig
         else:
             dirty.append(rel)
-    tick = _Ticker(sum(src_entries[rel].size for rel in dirty), progress)
-    stats.bytes_total = tick.total
-    if progress:
-        progress(0, tick.total)
-    dirs = [(rel, e) for rel, e in src_entries.items() if e.kind == "d"]  # parents first
+    return dirty
+
+
+def _make_dirs(dst: Path, dirs: list[tuple[str, Entry]], dst_entries: dict[str, Entry]) -> None:
     for rel, entry in dirs:
         have = dst_entries.get(rel)
         if have is None:
             os.mkdir(dst / rel, entry.mode)
         if have is None or have.mode != entry.mode:
             os.chmod(dst / rel, entry.mode)
+
+
+def _make_symlinks(dst: Path, src_entries: dict[str, Entry],
+                   dst_entries: dict[str, Entry]) -> None:
     for rel, entry in src_entries.items():
         if entry.kind == "l" and rel not in dst_entries:
             os.symlink(entry.target, dst / rel)
 
-    def copy(rel: str) -> None:
+
+@dataclass
+class _FileCopier:
+    """Copies one file by relative path and adds its cost and signatures to ``stats``; the
+    first failure of any worker marks ``tick`` failed, which stops the others."""
+
+    src: Path
+    dst: Path
+    src_entries: dict[str, Entry]
+    dst_entries: dict[str, Entry]
+    tick: Ticker
+    stats: CopyStats
+
+    def __call__(self, rel: str) -> None:
+        tick, stats, entry = self.tick, self.stats, self.src_entries[rel]
         if tick.failed:
-            raise _Abort()
+            raise Abort()
         try:
-            sig, read, written = _copy_file(src / rel, dst / rel, src_entries[rel], rel in dst_entries, tick)
+            sig, read, written = copy_file(self.src / rel, self.dst / rel, entry,
+                                           rel in self.dst_entries, tick)
         except BaseException:
             tick.failed = True
             raise
@@ -253,28 +218,37 @@ def sync_tree(src: Path, dst: Path, baseline_src: Baseline | None = None,
             stats.files_copied += 1
             stats.bytes_read += read
             stats.bytes_written += written
-            stats.src_baseline[rel], stats.dst_baseline[rel] = src_entries[rel].sig, sig
+            stats.src_baseline[rel], stats.dst_baseline[rel] = entry.sig, sig
 
-    # Differential copies are mostly reads and compares: threads only add GIL hand-offs, so
-    # they run here. New files are long in-kernel copies that overlap well: a thread pool.
-    fresh = sorted((rel for rel in dirty if rel not in dst_entries), key=lambda rel: -src_entries[rel].size)
+
+def _copy_files(copy: _FileCopier, dirty: list[str], workers: int) -> None:
+    """Differential copies are mostly reads and compares: threads only add GIL hand-offs, so
+    they run here. New files are long in-kernel copies that overlap well: a thread pool."""
+    sizes, existing = copy.src_entries, copy.dst_entries
+    fresh = sorted((rel for rel in dirty if rel not in existing), key=lambda rel: -sizes[rel].size)
     for rel in dirty:
-        if rel in dst_entries:
+        if rel in existing:
             copy(rel)
     if workers <= 1 or len(fresh) < PARALLEL_FROM:
         for rel in fresh:
             copy(rel)
     else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(copy, rel) for rel in fresh]  # biggest first: workers end together
-            errors = [f.exception() for f in futures]
-        first = next((e for e in errors if e is not None and not isinstance(e, _Abort)), None)
-        if first is not None:
-            raise first
-    for rel, entry in dirs:  # last: creating entries above changed the directories' mtimes
+        _copy_in_parallel(copy, fresh, workers)
+
+
+def _copy_in_parallel(copy: _FileCopier, fresh: list[str], workers: int) -> None:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(copy, rel) for rel in fresh]  # biggest first: workers end together
+        errors = [f.exception() for f in futures]
+    first = next((e for e in errors if e is not None and not isinstance(e, Abort)), None)
+    if first is not None:
+        raise first
+
+
+def _set_dir_mtimes(dst: Path, dirs: list[tuple[str, Entry]], dst_entries: dict[str, Entry],
+                    changed: bool) -> None:
+    """Last: creating entries above changed the directories' mtimes."""
+    for rel, entry in dirs:
         have = dst_entries.get(rel)
-        if have is None or have.mtime_ns != entry.mtime_ns or stats.files_copied or stats.entries_deleted:
+        if have is None or have.mtime_ns != entry.mtime_ns or changed:
             os.utime(dst / rel, ns=(entry.mtime_ns, entry.mtime_ns))
-    if progress:
-        progress(stats.bytes_total, stats.bytes_total)
-    return stats

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from events.canonical import GENESIS_HASH
 from events.envelope import EventEnvelope
 from projections.host_view import HostView
-from projections.reporting.folding import fold_event, load_fold_modules
+from projections.reporting.folding import fold_event
 from projections.reporting.ingest import HostChain
 from projections.reporting.view_rows import Rows, view_rows
 
@@ -41,7 +41,6 @@ class Healed:
 
 def heal(chain: HostChain, history: Iterable[EventEnvelope]) -> Healed | str:
     """The healed view of ``chain.host`` from its stored ``history`` (seq order), or why not."""
-    load_fold_modules()
     view = HostView(chain.host)
     expected, previous = 1, GENESIS_HASH
     for event in history:

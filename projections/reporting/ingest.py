@@ -27,8 +27,8 @@ from events.canonical import GENESIS_HASH
 from events.outcomes import OUTCOME_TYPES
 from projections.host_view import HostView
 from projections.reporting.decoding import Received, Undecodable, decode
-from projections.gc_pause import gc_paused
-from projections.reporting.folding import fold_event, load_fold_modules
+from adapters.gc_pause import gc_paused
+from projections.reporting.folding import fold_event
 from projections.reporting.head_check import HeadCheck
 from projections.reporting.row_cache import RowCache
 
@@ -95,7 +95,6 @@ class Ingestor:
     def __init__(self, lookup: HashLookup, chains: Iterable[HostChain] = (),
                  views: Iterable[HostView] = (), load_view: ViewLoader | None = None,
                  head_check: HeadCheck | None = None) -> None:
-        load_fold_modules()
         self.lookup = lookup
         self.head_check = head_check
         self.load_view = load_view

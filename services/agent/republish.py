@@ -9,10 +9,7 @@ consumers drop).
 """
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from events import CommandEnvelope
-from events.republish import QUERIES, REPUBLISH_EVENTS
 from services import messages
 from services.agent.service import AgentContext, CommandRejection, QueryHandler
 
@@ -25,10 +22,7 @@ def _refuse(text: str) -> CommandRejection:
 
 
 def republish_events(command: CommandEnvelope, context: AgentContext) -> dict:
-    try:
-        args = QUERIES[command.name].model_validate(command.args)
-    except ValidationError as error:
-        raise _refuse(f"bad range: {error.errors()[0]['msg']}") from None
+    args = command.command
     head, _ = context.store.head(context.host)
     if args.to_seq > head:
         raise _refuse(f"seq {args.from_seq}..{args.to_seq} is not in the stream of "
@@ -47,4 +41,4 @@ def republish_events(command: CommandEnvelope, context: AgentContext) -> dict:
     return {"republished": published, "from_seq": args.from_seq, "to_seq": args.to_seq}
 
 
-REPUBLISH_QUERY_HANDLERS: dict[str, QueryHandler] = {REPUBLISH_EVENTS: republish_events}
+REPUBLISH_QUERY_HANDLERS: dict[str, QueryHandler] = {"RepublishEvents": republish_events}

@@ -8,24 +8,20 @@ Nothing here runs at import time.
 """
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from adapters.db import make_engine
 from adapters.reporting.store import ReportingStore
 from services.settings import Settings
 
-if TYPE_CHECKING:  # imported where used: a report that only reads needs neither pika nor alembic
+if TYPE_CHECKING:  # imported where used: a report that only reads needs no log reader or alembic
     from adapters.reporting.sources import LocalStoresSource, StreamSource
     from services.audit.gap_requests import GapRequests
 
-ENV_REPORT_DATABASE_URL = "DRM_REPORT_DATABASE_URL"
 
-
-def report_database_url(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    return (env.get(ENV_REPORT_DATABASE_URL) or settings.database_url
-            or f"sqlite:///{settings.data_dir / 'report.db'}")
+def report_database_url(settings: Settings) -> str:
+    """See the module docstring; the order is ``Settings.report_database_url_or_default``."""
+    return settings.report_database_url_or_default()
 
 
 def open_reporting_store(settings: Settings, url: str | None = None) -> ReportingStore:

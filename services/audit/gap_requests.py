@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 from events import CommandEnvelope
-from events.republish import REPUBLISH_EVENTS
+from events.republish import RepublishEvents
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,9 @@ Send = Callable[[CommandEnvelope], object]
 
 
 def republish_request(host: str, from_seq: int, to_seq: int, principal: str) -> CommandEnvelope:
-    return CommandEnvelope(name=REPUBLISH_EVENTS, target_host=host, principal=principal,
-                           issued_at=datetime.now(timezone.utc),
-                           args={"from_seq": from_seq, "to_seq": to_seq})
+    return CommandEnvelope(command=RepublishEvents(from_seq=from_seq, to_seq=to_seq),
+                           target_host=host, principal=principal,
+                           issued_at=datetime.now(timezone.utc))
 
 
 class GapRequests:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from events.fs_commands import CatalogQueryArgs, DeleteEntryArgs
+from events.fs_commands import DeleteCatalogEntry, ListCatalog, ListFileSystemCatalog
 from services.cli import catalog_layouts as layout
 from services.cli.errors import CliError
 from services.cli.filesystem_args import add_common, add_parser, build, check_backup_id, \
@@ -40,7 +40,7 @@ def register_fscat(subparsers) -> None:
 
 def fscat_request(args: argparse.Namespace) -> dict:
     check_backup_id(args.backup_id)
-    return build(CatalogQueryArgs, targets=expand_target(args.target),
+    return build(ListFileSystemCatalog, targets=expand_target(args.target),
                  backup_id=args.backup_id, comment=args.comment)
 
 
@@ -74,8 +74,8 @@ def appcat_request(args: argparse.Namespace) -> dict:
     if args.delete:
         if args.backup_id is None:
             raise usage_error("-delete needs the backup ID of the entry to delete")
-        return build(DeleteEntryArgs, backup_id=args.backup_id)
-    return build(CatalogQueryArgs, backup_id=args.backup_id)
+        return build(DeleteCatalogEntry, backup_id=args.backup_id)
+    return build(ListCatalog, backup_id=args.backup_id)
 
 
 def run_appcat(args: argparse.Namespace, connect=command_runner) -> int:

@@ -10,12 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-BACKUP_ID_ASSIGNED = "KAVX0040-I"
-MAPS_UPDATED = "KAVX0023-I"
-NO_BACKUP_DATA = "KAVX0024-E"
-LOCKED = "KAVX0302-I"
-UNLOCKED = "KAVX0303-I"
-ENTRY_DELETED = "KAVX0424-I"
+from services import messages
+
+NO_BACKUP_DATA = messages.NO_BACKUP_DATA
 
 ROW_HEADERS = ("T", "FILE", "FS", "DG", "DEVICE", "COPY-GROUP")
 CF_HEADERS = ("COPY-FUNC", "GENNAME")
@@ -39,28 +36,24 @@ def show_time(value: str | None) -> str:
 
 
 def backup_assigned(backup_id: str) -> str:
-    return f"{BACKUP_ID_ASSIGNED} The backup ID has been assigned as follows: " \
-           f"Backup ID = {backup_id}"
+    return messages.line(messages.BACKUP_ID_ASSIGNED, f"Backup ID = {backup_id}")
 
 
 def maps_updated() -> str:
-    return f"{MAPS_UPDATED} Dictionary map file was updated."
+    return messages.line(messages.MAPS_UPDATED)
 
 
 def no_backup_data() -> str:
-    return "The specified backup data does not exist."
+    return messages.text(NO_BACKUP_DATA)
 
 
-def lock_changed(mode: str, by_backup_id: bool) -> str:
-    message = LOCKED if mode == "lock" else UNLOCKED
-    subject = ("The copy group(s) associated with the specified backup ID" if by_backup_id
-               else "The specified copy group(s)")
-    return f"{message} {subject} were {mode}ed."
+def lock_changed(mode: str) -> str:
+    """KAVX0302-I or KAVX0303-I: the manual's one text, for -backup_id and -cg alike."""
+    return messages.line(messages.LOCKED if mode == "lock" else messages.UNLOCKED)
 
 
 def entry_deleted(backup_id: str) -> str:
-    return f"{ENTRY_DELETED} The backup information corresponding to the specified backup ID " \
-           f"has been deleted. Backup ID = {backup_id}"
+    return messages.line(messages.ENTRY_DELETED, f"Backup ID = {backup_id}")
 
 
 # -- drmfscat ------------------------------------------------------------------------------------

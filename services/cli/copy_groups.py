@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from events.fs_commands import CopyGroupsQueryArgs, LockArgs, ResyncArgs
+from events.fs_commands import ListCopyGroups, ResyncCopyGroups, SetCopyGroupLock
 from services.cli import catalog_layouts as layout
 from services.cli.filesystem_args import add_common, add_deferred, add_parser, build, \
     check_backup_id, check_copy_group, exactly_one, option, reject_deferred, usage_error
@@ -43,7 +43,7 @@ def register_resync(subparsers) -> None:
 def resync_request(args: argparse.Namespace) -> dict:
     reject_deferred(args)
     exactly_one(args, TARGETS, "drmresync")
-    return build(ResyncArgs, **checked_targets(args))
+    return build(ResyncCopyGroups, **checked_targets(args))
 
 
 def run_resync(args: argparse.Namespace, connect=command_runner) -> int:
@@ -74,9 +74,9 @@ def cgctl_request(args: argparse.Namespace) -> dict:
     if args.mode is None:
         if targeted:
             raise usage_error("-backup_id or -copy_group needs -mode lock or -mode unlock")
-        return build(CopyGroupsQueryArgs)
+        return build(ListCopyGroups)
     exactly_one(args, TARGETS, "drmcgctl -mode")
-    return build(LockArgs, mode=args.mode, **checked_targets(args))
+    return build(SetCopyGroupLock, mode=args.mode, **checked_targets(args))
 
 
 def run_cgctl(args: argparse.Namespace, connect=command_runner) -> int:
@@ -84,7 +84,7 @@ def run_cgctl(args: argparse.Namespace, connect=command_runner) -> int:
 
     def change(session: Session) -> Shown:
         outcome = session.command("SetCopyGroupLock", request)
-        message = layout.lock_changed(args.mode, args.backup_id is not None)
+        message = layout.lock_changed(args.mode)
         return Shown([message], outcome.to_wire())
 
     def listing(session: Session) -> Shown:

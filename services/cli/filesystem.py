@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from events.fs_commands import BackupFileSystemArgs, MapsQueryArgs, RefreshMapsArgs, \
-    RestoreFileSystemArgs
+from events.fs_commands import BackupFileSystem, DisplayDictionaryMaps, RefreshDictionaryMaps, \
+    RestoreFileSystem
 from services import messages
 from services.cli import catalog_layouts as layout
 from services.cli.errors import CliError
@@ -20,7 +20,7 @@ from services.cli.filesystem_session import Session, Shown, perform, query_data
 from services.cli.runtime import command_runner
 from services.cli.transfer import auto_import_shown
 
-UNKNOWN_MOUNT_POINT = "DRM-10010"  # the detail code the agent gives unknown objects
+UNKNOWN_MOUNT_POINT = messages.UNKNOWN_OBJECT  # the detail code the agent gives unknown objects
 DEFAULT_REMOTE_GENERATION = "remote_0"  # bare -rc: spec 08 §1.8 [INFERRED]
 AUTO_IMPORT_KEYS = ("backup_server", "auto_import", "auto_mount")
 TARGET_HELP = "a mount point, or a target list file (one mount point per line, # comments)"
@@ -69,7 +69,7 @@ def backup_request(args: argparse.Namespace) -> dict:
     if args.s is not None and not args.auto_import:
         raise usage_error("the option -s is used with -auto_import (-script and -svol_check "
                           "are not supported yet)")
-    request = build(BackupFileSystemArgs, targets=expand_target(args.target), mode=args.mode,
+    request = build(BackupFileSystem, targets=expand_target(args.target), mode=args.mode,
                     generation=args.rc, comment=args.comment, backup_server=args.s,
                     auto_import=args.auto_import, auto_mount=args.auto_mount)
     for key in AUTO_IMPORT_KEYS:  # a plain backup sends the same arguments as before -s existed
@@ -127,7 +127,7 @@ def restore_request(args: argparse.Namespace) -> dict:
         targets = split_targets(args.target)
     elif args.target_file is not None:
         targets = read_target_file(Path(args.target_file))
-    return build(RestoreFileSystemArgs, backup_id=args.backup_id, targets=targets,
+    return build(RestoreFileSystem, backup_id=args.backup_id, targets=targets,
                  force=args.force)
 
 
@@ -157,7 +157,7 @@ def register_display(subparsers) -> None:
 
 def display_requests(args: argparse.Namespace) -> list[dict]:
     targets = expand_target(args.target) if args.target else (None,)
-    return [build(MapsQueryArgs, target=target) for target in targets]
+    return [build(DisplayDictionaryMaps, target=target) for target in targets]
 
 
 def displayed(session: Session, request: dict):
@@ -177,7 +177,7 @@ def run_display(args: argparse.Namespace, connect=command_runner) -> int:
     def work(session: Session) -> Shown:
         lines, data = [], {}
         if args.refresh:
-            outcome = session.command("RefreshDictionaryMaps", build(RefreshMapsArgs))
+            outcome = session.command("RefreshDictionaryMaps", build(RefreshDictionaryMaps))
             lines.append(layout.maps_updated())
             data["refreshed"] = outcome.to_wire()
         if show_maps:

@@ -13,13 +13,15 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from adapters.files import LIST_FILE_LIMIT, read_text_limited
+from events.command_base import Command
 from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
 from services import messages
 from services.cli.errors import CliError
 
-USAGE = "DRM-90100"  # detail code of every usage error of these commands
+USAGE = messages.USAGE  # detail code of every usage error of these commands
 USAGE_EXIT = 2
 
 
@@ -67,8 +69,8 @@ def reject_deferred(args: argparse.Namespace) -> None:
 def read_target_file(path: Path) -> tuple[str, ...]:
     """A target list file: one mount point per line; blank lines and ``#`` comments skipped."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_text_limited(path, LIST_FILE_LIMIT, "the target list file")
+    except (OSError, ValueError) as error:
         raise usage_error(f"the target list file {path} cannot be read: {error}") from None
     targets = tuple(line.split("#", 1)[0].strip() for line in text.splitlines())
     targets = tuple(normalize(target) for target in targets if target)
@@ -125,10 +127,10 @@ def exactly_one(args: argparse.Namespace, names: Sequence[str], what: str) -> No
         raise usage_error(f"{what} needs exactly one of {shown} ({problem})")
 
 
-def build(model: type[BaseModel], **values: Any) -> dict[str, Any]:
+def build(model: type[Command], **values: Any) -> dict[str, Any]:
     """The command's ``args`` as the contract model validates them (JSON-ready)."""
     try:
-        return model(**values).model_dump(mode="json")
+        return model(**values).arguments()
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}"
                              for e in error.errors())

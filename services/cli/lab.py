@@ -10,13 +10,14 @@ from adapters.lab.example import populate_example, write_example
 from adapters.lab.loader import LabError, load_lab
 from adapters.lab.provision import LabExists, lab_dir, mount_path, open_storage, provision, stored_lab, volume
 from adapters.storage.errors import CciError
+from services import messages
 from services.cli.errors import CliError
 from services.settings import load_settings
 
-MSG_LAB_INVALID = "KAVX5101-E"
-MSG_LAB_EXISTS = "KAVX5102-E"
-MSG_NO_LAB = "KAVX5103-E"
-MSG_LAB_STORAGE = "KAVX5104-E"
+MSG_LAB_INVALID = messages.LAB_INVALID
+MSG_LAB_EXISTS = messages.LAB_EXISTS
+MSG_NO_LAB = messages.NO_LAB_LOADED
+MSG_LAB_STORAGE = messages.LAB_STORAGE
 
 
 def register(subparsers) -> None:
@@ -46,20 +47,20 @@ def run_init(args: argparse.Namespace) -> int:
         lab = load_lab(path)
         provision(lab, data_dir, source=path, force=args.force, populate=populate)
     except LabError as error:
-        raise CliError(MSG_LAB_INVALID, "The lab definition is invalid:\n  " + "\n  ".join(error.problems)) from None
+        raise CliError(MSG_LAB_INVALID, messages.text(MSG_LAB_INVALID) + "\n  " + "\n  ".join(error.problems)) from None
     except LabExists as error:
-        raise CliError(MSG_LAB_EXISTS, f"{error}. Use --force to replace it.") from None
+        raise CliError(MSG_LAB_EXISTS, messages.text(MSG_LAB_EXISTS, problem=error)) from None
     except CciError as error:
-        raise CliError(MSG_LAB_STORAGE, f"The lab could not be created: {error}") from None
-    print(f"KAVX5100-I The lab {lab.name} was loaded into {data_dir}: {len(lab.hosts)} hosts, "
-          f"{len(lab.arrays)} arrays, {len(lab.copy_groups)} copy groups.")
+        raise CliError(MSG_LAB_STORAGE, messages.text(MSG_LAB_STORAGE, problem=error)) from None
+    print(messages.line(messages.LAB_LOADED, lab=lab.name, data_dir=data_dir, hosts=len(lab.hosts),
+                        arrays=len(lab.arrays), copy_groups=len(lab.copy_groups)))
     return 0
 
 
 def require_lab(data_dir):
     lab = stored_lab(data_dir)
     if lab is None:
-        raise CliError(MSG_NO_LAB, f"No lab is loaded in {data_dir}. Run 'drm lab init'.")
+        raise CliError(MSG_NO_LAB, messages.text(MSG_NO_LAB, data_dir=data_dir))
     return lab
 
 
@@ -72,7 +73,7 @@ def run_show(args: argparse.Namespace) -> int:
     for host in lab.hosts:
         print(f"  {host.name} ({host.role})")
         for mount in host.mounts:
-            point = mount_path(data_dir, mount.path)
+            point = mount_path(data_dir, mount.path, host.mount_roots)
             state = "mounted" if point.is_symlink() else "not mounted"
             print(f"    {point} -> {mount.array}:{mount.ldev} [{state}]")
     print("\nArrays:")

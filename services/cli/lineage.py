@@ -15,6 +15,7 @@ from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from events.canonical import format_timestamp
 from projections.lineage import LineageEntry, entries_of, lineage
+from services import messages
 from services.cli.errors import CliError
 from services.cli.filesystem_args import check_backup_id
 from services.cli.output import emit_json, table
@@ -22,7 +23,7 @@ from services.settings import Settings, load_settings
 
 HEADERS = ("HOST", "SEQ", "BACKUP-ID", "ORIGINAL-ID", "HOSTNAME", "MEDIA", "LIVE", "EVENT",
            "SOURCE", "EVENT-HASH")
-NOT_FOUND = "KAVX0024-E"
+NOT_FOUND = messages.NO_BACKUP_DATA
 
 
 def register(subparsers) -> None:
@@ -77,7 +78,7 @@ def run_lineage(args: argparse.Namespace) -> int:
     entries = {name: entries_of(events) for name, events in host_streams(settings).items()}
     found = lineage(entries, host, args.backup_id)
     if not found:
-        raise CliError(NOT_FOUND, f"The specified backup data does not exist. "
+        raise CliError(NOT_FOUND, f"{messages.text(NOT_FOUND)} "
                                   f"(backup ID = {args.backup_id}, host = {host})")
     if args.json:
         emit_json({"host": host, "backup_id": args.backup_id,

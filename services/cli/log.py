@@ -2,6 +2,7 @@
 ``services.cli.trust``)."""
 from __future__ import annotations
 
+import json
 from urllib.parse import urlparse
 
 from events.canonical import format_timestamp
@@ -37,9 +38,11 @@ def _summary(event) -> str:
 
 
 def _print_events(events, as_json: bool) -> None:
+    """A table, or (``as_json``) one compact JSON object per line, one line per event."""
     if as_json:
         for event in events:
-            emit_json(event.to_wire())
+            print(json.dumps(event.to_wire(), ensure_ascii=False, separators=(",", ":"),
+                             default=str))
         return
     rows = [(e.host, e.seq, format_timestamp(e.occurred_at), e.type, e.principal, _summary(e))
             for e in events]
@@ -57,8 +60,8 @@ def run_log(args) -> int:
 
 
 def _run_stream_log(args, settings) -> int:
-    from adapters.messaging.amqp_frames import ProtocolError
-    from adapters.messaging.stream_reader import parse_offset, replay
+    from adapters.log_readers import READ_ERRORS, parse_offset
+    from adapters.messaging.log_replay import replay
     from adapters.messaging.topology import Topology
 
     if settings.embedded:
@@ -77,11 +80,11 @@ def _run_stream_log(args, settings) -> int:
                 errors.append(f"offset {record.offset}: {record.error}")
             elif (not args.host or record.event.host == args.host) and record.event.seq > args.after:
                 events.append(record.event)
-    except (OSError, ProtocolError) as error:  # refused, reset, or closed by the broker
+    except READ_ERRORS as error:  # refused, reset, a broken frame, or closed by the broker
         where = settings.stream_url or settings.broker_url
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(
-            messages.AGENT_TIMEOUT, f"cannot read the shared log {stream} at "
-                                    f"{_without_password(where)}: {error}")) from error
+            messages.BROKER_UNREACHABLE, f"cannot read the shared log {stream} at "
+                                         f"{_without_password(where)}: {error}")) from error
     _print_events(events, args.json)
     if errors:
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(

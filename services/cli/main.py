@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             messages.BAD_COMMAND, str(error))).render(), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("KAVX0007-E Interrupted by the user.", file=sys.stderr)
+        print(messages.line(messages.INTERRUPTED), file=sys.stderr)
         return 130
 
 

@@ -10,11 +10,12 @@ import argparse
 import json
 
 from adapters.lab.provision import open_storage, volume
+from services import messages
 from services.cli.errors import CliError
 from services.cli.lab import require_lab
 from services.settings import load_settings
 
-MSG_NO_GROUP = "KAVX5111-E"
+MSG_NO_GROUP = messages.NO_SUCH_GROUP
 HEADER = "Group   PairVol(L/R) (Port#,TID, LU-M) ,Seq#,LDEV#.P/S,Status,Fence, % ,P-LDEV# M"
 
 
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     found = rows(lab, open_storage(data_dir), args.group, args.device)
     if not found:
         what = f"{args.group},{args.device}" if args.device else args.group
-        raise CliError(MSG_NO_GROUP, f"[EX_ENOGRP] No such group: {what} is not a copy group of the lab.")
+        raise CliError(MSG_NO_GROUP, messages.text(MSG_NO_GROUP, group=what))
     if args.json:
         print(json.dumps(found, indent=2))
     else:

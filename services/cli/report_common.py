@@ -81,8 +81,7 @@ def _catch_up(store: ReportingStore, settings) -> None:
                 raise
             lease.acquire(CATCH_UP_WAIT)
     except LeaseHeld as held:
-        print(f"{messages.REPORT_IN_USE} NOTE: {held}; the report shows the reporting store "
-              f"as that consumer keeps it, without catching up here", file=sys.stderr)
+        print(messages.line(messages.REPORT_NOT_CAUGHT_UP, holder=held), file=sys.stderr)
         return
     with lease:
         ReportConsumer(store, keys=trusted_keys(settings)).catch_up_local(local_source(settings))
@@ -116,6 +115,5 @@ def host_rows(queries: ReportQueries, host: str, as_of: datetime | None) -> Host
 
 def warn_untrusted(chain: HostChain | None, seq: int) -> None:
     if chain and chain.untrusted_from is not None and chain.untrusted_from <= seq:
-        print(f"{messages.STORE_INTEGRITY} WARNING: the views of host {chain.host} are untrusted "
-              f"from seq {chain.untrusted_from} ({chain.untrusted_reason}); "
-              f"see drm audit verify --host {chain.host}", file=sys.stderr)
+        print(messages.line(messages.VIEWS_UNTRUSTED, host=chain.host, seq=chain.untrusted_from,
+                            reason=chain.untrusted_reason), file=sys.stderr)

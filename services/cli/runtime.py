@@ -12,6 +12,7 @@ from adapters.messaging.command_client import (CommandClient, CommandError, Comm
 from adapters.messaging.connection import open_connection
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope, EventEnvelope
+from events.catalogue import CATALOGUE
 from services import messages
 from services.cli.errors import CliError
 from services.settings import Settings
@@ -40,8 +41,10 @@ class CommandRunner:
         if self._ensure is not None:
             self._ensure(host)
         self.client.on_progress = progress or (lambda text: None)
-        command = CommandEnvelope(name=name, target_host=host, principal=principal(),
-                                  issued_at=datetime.now(timezone.utc), args=args or {})
+        command = CommandEnvelope(command=CATALOGUE[name].model_validate({**(args or {}),
+                                                                          "name": name}),
+                                  target_host=host, principal=principal(),
+                                  issued_at=datetime.now(timezone.utc))
         if self._sink is not None:
             self._sink.progress = progress
         try:
@@ -61,12 +64,10 @@ class CommandRunner:
         """The outcome of a command another agent sent on this CLI's behalf (its ``reply_to``
         is ours, e.g. the auto-import), or None when none came within ``timeout``."""
         self.client.on_progress = progress or (lambda text: None)
-        awaited = CommandEnvelope(command_id=command_id, name="awaited", target_host=host,
-                                  principal=principal(), issued_at=datetime.now(timezone.utc))
         if self._sink is not None:
             self._sink.progress = progress
         try:
-            return self.client.wait(awaited, timeout, pump=self._pump)
+            return self.client.wait(command_id, host, timeout, pump=self._pump)
         except CommandTimeout:
             return None
         finally:
@@ -92,7 +93,7 @@ def command_runner(settings: Settings) -> Iterator[CommandRunner]:
         connection.ensure_connection(max_retries=2, interval_start=0.2, interval_step=0.5)
     except Exception as error:  # noqa: BLE001 - any connection failure
         raise CliError(messages.PROCESSING_ERROR,
-                       messages.error_text(messages.AGENT_TIMEOUT,
+                       messages.error_text(messages.BROKER_UNREACHABLE,
                                            f"cannot reach the broker at "
                                            f"{connection.as_uri()}: {error}")) from error
     with connection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from events.tape import MediaCopyArgs, MountArgs, UnmountArgs
+from events.tape import BackupToTape, MountSvol, UnmountSvol
 from services.cli import catalog_layouts, tape_layouts as layout
 from services.cli.filesystem_args import add_common, add_deferred, add_parser, build, \
     check_backup_id, check_copy_group, option, reject_deferred, usage_error
@@ -59,7 +59,7 @@ def mount_request(args: argparse.Namespace) -> dict:
     reject_deferred(args)
     if args.mount_pt is not None and (not args.mount_pt.strip() or " " in args.mount_pt):
         raise usage_error("-mount_pt must be a directory name without spaces")
-    return build(MountArgs, mount_point=args.mount_pt, **target(args, "drmmount"))
+    return build(MountSvol, mount_point=args.mount_pt, **target(args, "drmmount"))
 
 
 def run_mount(args: argparse.Namespace, connect=command_runner) -> int:
@@ -85,7 +85,7 @@ def register_umount(subparsers) -> None:
 
 
 def run_umount(args: argparse.Namespace, connect=command_runner) -> int:
-    request = build(UnmountArgs, **target(args, "drmumount"))
+    request = build(UnmountSvol, **target(args, "drmumount"))
 
     def work(session: Session) -> Shown:
         outcome = session.command("UnmountSvol", request)
@@ -110,7 +110,7 @@ def register_media(subparsers, name: str, manual: str, command: str, summary: st
 def media_request(args: argparse.Namespace) -> dict:
     reject_deferred(args)
     check_backup_id(args.backup_id)
-    return build(MediaCopyArgs, backup_id=args.backup_id)
+    return build(BackupToTape, backup_id=args.backup_id)
 
 
 def run_media(args: argparse.Namespace, manual: str, command: str, connect=command_runner) -> int:

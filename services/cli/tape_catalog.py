@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from events.tape import TapeInitArgs, TapeSelection, TapeSettingsQueryArgs
+from events.tape import ListTapeCatalog, RegisterTapeSettings, ShowTapeSettings
 from services.cli import tape_layouts as layout
 from services.cli.filesystem_args import add_common, add_parser, build, check_backup_id, \
     normalize, option, usage_error
@@ -57,7 +57,7 @@ def tapecat_request(args: argparse.Namespace) -> dict:
         instance = normalize(args.o[1]) if len(args.o) == 2 else None
     if args.delete and not (backup_id or args.hostname or object_type):
         raise usage_error("-delete needs a selection: a backup ID, -hostname or -o")
-    return build(TapeSelection, hostname=args.hostname, backup_id=backup_id,
+    return build(ListTapeCatalog, hostname=args.hostname, backup_id=backup_id,
                  object_type=object_type, instance=instance)
 
 
@@ -96,11 +96,11 @@ def tapeinit_request(args: argparse.Namespace) -> dict:
     if args.v:
         if args.product is not None or args.retention_days is not None:
             raise usage_error("-v cannot be combined with -product or -retention_days")
-        return build(TapeSettingsQueryArgs)
+        return build(ShowTapeSettings)
     if args.product is None or args.retention_days is None:
         raise usage_error("drmtapeinit needs -product (NBU or BEWS) and -retention_days "
                           "(or -v to show the registered values)")
-    return build(TapeInitArgs, product=args.product, retention_days=args.retention_days)
+    return build(RegisterTapeSettings, product=args.product, retention_days=args.retention_days)
 
 
 def run_tapeinit(args: argparse.Namespace, connect=command_runner) -> int:

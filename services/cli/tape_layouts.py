@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from services import messages
 from services.cli.catalog_layouts import ROW_HEADERS, columns, show_time
 
 SHORT_HEADERS = ("BACKUP-ID", "BACKUP-OBJECT", "SNAPSHOT TIME", "EXPIRATION TIME", "BACKUP-MEDIA")
@@ -13,28 +14,30 @@ PERMANENT = "PERMANENT"
 
 
 def mounting(mount_point: str) -> list[str]:
-    return [f"KAVX0400-I Mounting will now start. Mount point = {mount_point}",
-            f"KAVX0401-I Mounting has finished. Mount point = {mount_point}"]
+    where = f"Mount point = {mount_point}"
+    return [messages.line(messages.MOUNT_START, where), messages.line(messages.MOUNT_END, where)]
 
 
 def unmounting(mount_point: str) -> list[str]:
-    return [f"KAVX0406-I Unmounting will now start. Mount point = {mount_point}",
-            f"KAVX0407-I Unmounting has finished. Mount point = {mount_point}"]
+    where = f"Mount point = {mount_point}"
+    return [messages.line(messages.UNMOUNT_START, where),
+            messages.line(messages.UNMOUNT_END, where)]
 
 
 def media_backup(source: str) -> list[str]:
-    return [f"KAVX0402-I Backup processing will now start. Source = {source}",
-            f"KAVX0403-I Backup processing has finished. Source = {source}"]
+    where = f"Source = {source}"
+    return [messages.line(messages.MEDIA_BACKUP_START, where),
+            messages.line(messages.MEDIA_BACKUP_END, where)]
 
 
 def media_restore(source: str, target: str) -> list[str]:
-    return [f"KAVX0404-I Restoration will now start. Source = {source} Target = {target}",
-            f"KAVX0405-I Restoration has finished. Source = {source} Target = {target}"]
+    where = f"Source = {source} Target = {target}"
+    return [messages.line(messages.MEDIA_RESTORE_START, where),
+            messages.line(messages.MEDIA_RESTORE_END, where)]
 
 
 def tape_deleted(backup_id: str) -> str:
-    return ("KAVX0424-I The backup information corresponding to the specified backup ID has "
-            f"been deleted. Backup ID = {backup_id}")
+    return messages.line(messages.ENTRY_DELETED, f"Backup ID = {backup_id}")
 
 
 def expiration(value: str | None) -> str:

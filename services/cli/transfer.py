@@ -10,17 +10,18 @@ import argparse
 import os
 from pathlib import Path
 
+from adapters.files import EXPORT_FILE_LIMIT, FileTooLarge, read_limited
 from events.export_document import (NOT_SIGNED, ExportFileError, encode_document, parse_bytes,
                                     read_document)
-from events.transfer import ExportBackupArgs, ImportBackupArgs
+from events.transfer import ExportBackup, ImportBackup
 from services import messages
 from services.cli.errors import CliError
 from services.cli.filesystem_args import add_common, add_parser, build, check_backup_id
 from services.cli.filesystem_session import Session, Shown, perform
 from services.cli.runtime import command_runner
 
-IMPORTED = "KAVX0418-I"
-FILE_PROBLEM = "DRM-10073"
+IMPORTED = messages.FILE_IMPORTED
+FILE_PROBLEM = messages.EXPORT_FILE_PROBLEM
 
 
 def register(subparsers) -> None:
@@ -62,10 +63,12 @@ def write_file(path: Path, data: bytes) -> None:
 def read_file(path: Path) -> dict:
     """The checked document of an export file, as the JSON dict to send."""
     try:
-        data = path.read_bytes()
+        data = read_limited(path, EXPORT_FILE_LIMIT, "the export file")
     except OSError as error:
         raise file_error(path, FILE_PROBLEM, f"the export file cannot be read: "
                                              f"{error.strerror}") from None
+    except FileTooLarge as error:
+        raise file_error(path, FILE_PROBLEM, str(error)) from None
     try:
         value = parse_bytes(data)
         document = read_document(value)
@@ -81,7 +84,7 @@ def read_file(path: Path) -> dict:
 
 def run_export(args: argparse.Namespace, connect=command_runner) -> int:
     check_backup_id(args.backup_id)
-    request = build(ExportBackupArgs, backup_id=args.backup_id)
+    request = build(ExportBackup, backup_id=args.backup_id)
     path = Path(args.file)
 
     def work(session: Session) -> Shown:
@@ -94,13 +97,12 @@ def run_export(args: argparse.Namespace, connect=command_runner) -> int:
 
 
 def imported_lines(backup_id: str) -> list[str]:
-    return [f"{IMPORTED} Backup information from the specified file was imported into the "
-            f"backup catalog.", f"Imported backup ID = {backup_id}"]
+    return [messages.line(IMPORTED), f"Imported backup ID = {backup_id}"]
 
 
 def run_import(args: argparse.Namespace, connect=command_runner) -> int:
     document = read_file(Path(args.file))
-    request = build(ImportBackupArgs, document=document)
+    request = build(ImportBackup, document=document)
 
     def work(session: Session) -> Shown:
         outcome = session.command("ImportBackup", request)
@@ -110,10 +112,10 @@ def run_import(args: argparse.Namespace, connect=command_runner) -> int:
 
 
 # -- drmfsbackup -s <host> -auto_import ----------------------------------------------------------
-EXPORT_START, EXPORTED = "KAVX5156-I", "KAVX5157-I"
-IMPORT_START, AUTO_IMPORTED = "KAVX5158-I", "KAVX5159-I"
-IMPORT_PENDING = "DRM-10080-W"
-MOUNT_START, MOUNTED = "KAVX5162-I", "KAVX5163-I"
+EXPORT_START, EXPORTED = messages.EXPORT_START, messages.EXPORTED
+IMPORT_START, AUTO_IMPORTED = messages.IMPORT_START, messages.AUTO_IMPORTED
+IMPORT_PENDING = messages.IMPORT_PENDING
+MOUNT_START, MOUNTED = messages.SVOL_MOUNT_START, messages.SVOL_MOUNTED
 
 
 def auto_import_shown(session: Session, info: dict,
@@ -122,16 +124,13 @@ def auto_import_shown(session: Session, info: dict,
     outcome comes to this CLI's reply queue; without an agent on the backup server (or none
     answering within the timeout) the import is reported pending (it stays queued)."""
     host, command_id = info["host"], info["command_id"]
-    lines = [f"{EXPORT_START} The backup catalog will now be exported.",
-             f"{EXPORTED} The backup catalog was exported.",
-             f"{IMPORT_START} The backup catalog will now be imported. Host name = {host}"]
+    lines = [messages.line(EXPORT_START), messages.line(EXPORTED),
+             messages.line(IMPORT_START, f"Host name = {host}")]
     outcome = None
     if info.get("consumer_present"):
         outcome = session.runner.wait_for(command_id, host, session.timeout, session.progress)
     if outcome is None:
-        lines.append(f"{IMPORT_PENDING} The import on {host} is pending: its agent is not "
-                     f"running; the command stays queued and runs once when the agent starts "
-                     f"(command ID = {command_id}).")
+        lines.append(messages.line(IMPORT_PENDING, host=host, command_id=command_id))
         return lines, {"pending": True, "host": host, "command_id": command_id}
     if outcome.type in ("CommandFailed", "CommandRejected"):
         for line in lines if echo else ():  # shown before the error, as they happened
@@ -139,12 +138,12 @@ def auto_import_shown(session: Session, info: dict,
         raise CliError(outcome.payload["message_id"], f"the import on {host} failed: "
                                                       f"{outcome.payload['text']}")
     result = outcome.payload["result"]
-    lines += [f"{AUTO_IMPORTED} The backup catalog has been imported.",
+    lines += [messages.line(AUTO_IMPORTED),
               f"Dictionary map file path = {result.get('dictionary') or '-'}",
               f"Imported backup ID = {result['backup_id']}"]
     if "mount" in result:
-        lines += [f"{MOUNT_START} The secondary volume will now be mounted. Host name = {host} "
-                  f"Imported backup ID = {result['backup_id']}",
+        lines += [messages.line(MOUNT_START, f"Host name = {host}",
+                                f"Imported backup ID = {result['backup_id']}"),
                   *(f"Mount point = {m['mount_point']}" for m in result["mount"]["mounts"]),
-                  f"{MOUNTED} The secondary volume has been mounted."]
+                  messages.line(MOUNTED)]
     return lines, outcome.to_wire()

@@ -79,8 +79,8 @@ def run_verify(args) -> int:
 
 
 def _against_stream(result: VerifyResult, store, settings, host: str) -> VerifyResult:
-    from adapters.messaging.amqp_frames import ProtocolError
-    from adapters.messaging.stream_reader import replay
+    from adapters.log_readers import READ_ERRORS
+    from adapters.messaging.log_replay import replay
     from adapters.messaging.topology import Topology
 
     if settings.embedded:
@@ -90,7 +90,7 @@ def _against_stream(result: VerifyResult, store, settings, host: str) -> VerifyR
         logged = [(r.event.seq, r.event.hash) for r in
                   replay(settings.broker_url, stream, "first", stream_url=settings.stream_url)
                   if r.event is not None and r.event.host == host]
-    except (OSError, ProtocolError) as error:
+    except READ_ERRORS as error:  # refused, reset, a broken frame, or closed by the broker
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.AGENT_TIMEOUT, f"cannot read the shared log {stream}: {error}")) from None
     return compare_with_log(result, [e.hash for e in store.read(host)], logged)

@@ -88,7 +88,7 @@ def test_auto_import_while_the_backup_server_is_down_runs_once_when_it_starts(cl
     result = cli.run(str(mount_point(cli)), "-s", BK, "-auto_import", program="drmfsbackup",
                      check=True)
     assert "Backup ID = 0000000001" in result.stdout
-    assert "DRM-10080-W The import on BKServer is pending" in result.stdout
+    assert "DRMX1080-W The import on BKServer is pending" in result.stdout
     assert "KAVX5159-I" not in result.stdout
     bk_agent = start_agent(cli, BK)
     try:

@@ -9,12 +9,13 @@ import pytest
 from adapters.messaging.command_client import CommandClient, CommandError, CommandTimeout
 from adapters.messaging.connection import open_connection
 from events import CommandEnvelope
+from events.host_commands import HostInfo
 from services.agent.bootstrap import open_store, run_agent
 from services.settings import load_settings
 
 
 def a_host_info(host: str) -> CommandEnvelope:
-    return CommandEnvelope(name="HostInfo", target_host=host, principal="tester@lab",
+    return CommandEnvelope(command=HostInfo(), target_host=host, principal="tester@lab",
                            issued_at=datetime.now(timezone.utc))
 
 
@@ -61,9 +62,9 @@ def test_command_for_a_host_without_agent_times_out_and_stays_queued(broker, set
     host = broker.host()
     command = client.send(a_host_info(host))
     with pytest.raises(CommandTimeout, match=host):
-        client.wait(command, timeout=1.0)
+        client.wait(command.command_id, host, timeout=1.0)
     with RunningAgent(settings, host):
-        outcome = client.wait(command, timeout=20)  # the agent came and took it
+        outcome = client.wait(command.command_id, host, timeout=20)  # the agent came
     assert outcome.command_id == command.command_id
     assert open_store(settings, host).outcome_of(command.command_id) == outcome
 
@@ -73,12 +74,12 @@ def test_a_bad_command_is_dead_lettered_and_the_agent_goes_on(broker, settings, 
     with RunningAgent(settings, host):
         broker.topology.commands(client.channel).declare()
         broker.topology.agent_queue(host)(client.channel).declare()
-        client.producer.publish('{"name": "HostInfo"}', exchange=broker.topology.commands,
+        client.producer.publish('{"command": {"name": "HostInfo"}}',
+                                exchange=broker.topology.commands,
                                 routing_key=host, content_type="application/json",
                                 correlation_id="bad-1", reply_to=client.reply_queue.name)
-        bad = CommandEnvelope.model_construct(command_id="bad-1", target_host=host)
         with pytest.raises(CommandError, match="target_host"):
-            client.wait(bad, timeout=20)
+            client.wait("bad-1", host, timeout=20)
         assert client.call(a_host_info(host), timeout=20).type == "CommandCompleted"
     with open_connection(broker.url) as connection:
         dead = connection.SimpleQueue(broker.topology.dead_letter_queue)

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pika
 import pytest
 
+from adapters.log_readers import BrokerClosed
+from adapters.log_readers.stream_consumer import StreamConsumer
+from adapters.log_readers.stream_protocol import StreamProtocolConsumer
 from adapters.messaging.connection import open_connection
-from adapters.messaging.stream_consumer import BrokerClosed, StreamConsumer
-from adapters.messaging.stream_protocol import StreamProtocolConsumer
-from adapters.messaging.stream_reader import pika_parameters
+from tests.pika_admin import pika_parameters
 
 pytestmark = pytest.mark.amqp
 

@@ -7,10 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pika
 import pytest
 
+from adapters.log_readers import parse_offset
 from adapters.messaging.connection import open_connection
+from adapters.messaging.log_replay import replay
 from adapters.messaging.relay import OutboxRelay
-from adapters.messaging.stream_reader import parse_offset, pika_parameters, replay
 from tests.builders import a_context, completed_drafts
+from tests.pika_admin import pika_parameters
 
 
 @pytest.fixture

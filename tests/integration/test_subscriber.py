@@ -5,11 +5,11 @@ import pika
 
 from adapters.messaging.connection import open_connection
 from adapters.messaging.relay import publish_event
-from adapters.messaging.stream_reader import pika_parameters
 from adapters.messaging.subscriber import EventSubscriber
 from events import seal
 from events.canonical import GENESIS_HASH
 from tests.builders import a_context, completed_drafts
+from tests.pika_admin import pika_parameters
 
 
 def test_duplicates_are_dropped_and_gaps_reported(broker):

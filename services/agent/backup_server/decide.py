@@ -39,10 +39,10 @@ from services import messages
 from services.agent.filesystem.decide import (BAD_PAIR_STATUS, LOCKED, MOUNTED, UNKNOWN_OBJECT,
                                               no_backup, reject)
 
-NOT_MOUNTED = "DRM-10033"
-TAPE_EXPIRED = "DRM-10034"
-IN_MEDIA_COPY = "DRM-10035"
-NO_MOUNT_POINT = "DRM-10036"
+NOT_MOUNTED = messages.NOT_MOUNTED
+TAPE_EXPIRED = messages.TAPE_EXPIRED
+IN_MEDIA_COPY = messages.IN_MEDIA_COPY
+NO_MOUNT_POINT = messages.NO_MOUNT_POINT
 REFUSED_STATUSES = ("PAIR", "COPY", "RCPY")
 
 

@@ -1,15 +1,13 @@
-"""Handlers of the backup-server commands (``events.tape.COMMANDS``) and queries.
+"""Handlers of the backup-server commands (``events.tape``) and queries.
 
 Each validates its arguments with the contract's model, decides with ``decide`` (pure) and runs
 the steps with ``steps``. Mount points given relative are relative to the data directory.
 """
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from events import CommandEnvelope
 from events.base import Payload
-from events.tape import COMMANDS, QUERIES, TapeEntryDeleted, TapeSettingsRegistered
+from events.tape import TapeEntryDeleted, TapeSettingsRegistered
 from services import messages
 from services.agent.backup_server import decide, steps
 from services.agent.filesystem.decide import reject
@@ -17,11 +15,9 @@ from services.agent.filesystem.handlers import absolute, completed, ensure_maps,
 from services.agent.service import AgentContext
 
 
-def parse(command: CommandEnvelope, table=COMMANDS):
-    try:
-        return table[command.name].model_validate(command.args)
-    except ValidationError as error:
-        raise reject(messages.BAD_COMMAND, f"bad arguments: {error.errors()[0]['msg']}")
+def parse(command: CommandEnvelope):
+    """The typed command (validated with the envelope)."""
+    return command.command
 
 
 def _ready(context: AgentContext) -> None:
@@ -124,13 +120,13 @@ def tape_dict(entry) -> dict:
 
 
 def list_tape_catalog(command: CommandEnvelope, context: AgentContext) -> dict:
-    args = parse(command, QUERIES)
+    args = parse(command)
     chosen = decide.select_tape(context.view, context.clock(), **_selection(context, args))
     return {"entries": [tape_dict(e) for e in chosen]}
 
 
 def show_tape_settings(command: CommandEnvelope, context: AgentContext) -> dict:
-    parse(command, QUERIES)
+    parse(command)
     settings = decide.effective_settings(context.view, steps.lab_retention(context))
     return {"product": settings.product, "retention_days": settings.retention_days,
             "registered": settings.registered}

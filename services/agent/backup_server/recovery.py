@@ -31,7 +31,7 @@ def recover_backup_server(agent) -> None:
     """Run ``RecoverBackupServer`` on ``agent`` when its view shows unfinished work."""
     if agent.adapters.get("storage") is None or not needs_recovery(agent.catch_up()):
         return
-    agent.handle(CommandEnvelope(name=RECOVER_BK, target_host=agent.host,
+    agent.handle(CommandEnvelope(command=tape.RecoverBackupServer(), target_host=agent.host,
                                  principal=f"recovery@{agent.host}",
                                  issued_at=datetime.now(timezone.utc)))
 

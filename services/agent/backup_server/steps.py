@@ -19,8 +19,8 @@ from services.agent.backup_server import decide
 from services.agent.filesystem.pairs import live_status, ref
 from services.agent.service import CommandFailure
 
-MOUNT_FAILED = "DRM-10041"
-MEDIA_FAILED = "DRM-10042"
+MOUNT_FAILED = messages.MOUNT_FAILED
+MEDIA_FAILED = messages.MEDIA_FAILED
 PROGRESS_EVERY = 1.0
 
 

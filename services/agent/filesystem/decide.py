@@ -24,16 +24,15 @@ from projections.host_view import CatalogEntry, HostView
 from services import messages
 from services.agent.service import CommandRejection
 
-NO_BACKUP_DATA = "KAVX0024-E"
-NO_BACKUP_DATA_TEXT = "The specified backup data does not exist."
-SHARED_VOLUME = "DRM-10064"
-NESTED_MOUNT = "DRM-10062"
-UNKNOWN_OBJECT = "DRM-10010"
-GENERATION_LOCKED = "DRM-10020"
-NO_GENERATION = "DRM-10021"
-BAD_PAIR_STATUS = "DRM-10030"
-MOUNTED = "DRM-10031"
-LOCKED = "DRM-10032"
+NO_BACKUP_DATA = messages.NO_BACKUP_DATA
+SHARED_VOLUME = messages.SHARED_VOLUME
+NESTED_MOUNT = messages.NESTED_MOUNT
+UNKNOWN_OBJECT = messages.UNKNOWN_OBJECT
+GENERATION_LOCKED = messages.GENERATION_LOCKED
+NO_GENERATION = messages.NO_GENERATION
+BAD_PAIR_STATUS = messages.BAD_PAIR_STATUS
+MOUNTED = messages.MOUNTED
+LOCKED = messages.COPY_GROUP_LOCKED
 
 
 def reject(detail: str, text: str) -> CommandRejection:
@@ -41,7 +40,8 @@ def reject(detail: str, text: str) -> CommandRejection:
 
 
 def no_backup(backup_id: str) -> CommandRejection:
-    return CommandRejection(NO_BACKUP_DATA, f"{NO_BACKUP_DATA_TEXT} (backup ID = {backup_id})")
+    return CommandRejection(NO_BACKUP_DATA,
+                            f"{messages.text(NO_BACKUP_DATA)} (backup ID = {backup_id})")
 
 
 # -- targets -------------------------------------------------------------------------------------
@@ -234,7 +234,8 @@ def plan_resync(view: HostView, backup_id: str | None, copy_group: str | None):
             raise reject(MOUNTED, f"the copy group {name} is mounted at {state.mounted_at}; "
                                   "drmumount it first")  # mounted or in a media copy
         if any(name in c.copy_groups for c in view.backup_server.media_copies.values()):
-            raise reject(MOUNTED, f"the copy group {name} is in a tape backup or restore")
+            raise reject(messages.IN_MEDIA_COPY,
+                         f"the copy group {name} is in a tape backup or restore")
     deleted = [fs.BackupEntryDeleted(backup_id=e.backup_id, reason="resync",
                                      copy_groups=e.copy_groups)
                for e in sorted(view.entries_on(names), key=lambda e: e.backup_id)]

@@ -1,4 +1,4 @@
-"""Handlers of the file-system commands (``events.fs_commands.COMMANDS``).
+"""Handlers of the file-system commands (``events.fs_commands``).
 
 Each validates its arguments with the contract's model, decides with ``decide`` (pure) and runs
 the steps with ``workflows``. Mount points given relative are relative to the data directory,
@@ -8,25 +8,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from adapters.lab.provision import mount_path
+from adapters.paths import BadName, PathOutsideRoot
 from events import CommandEnvelope
 from events.base import Payload
-from events.fs_commands import COMMANDS
 from events.outcomes import CommandCompleted
 from services import messages
 from services.agent.filesystem import decide, workflows
 from services.agent.service import AgentContext
 
-NO_LAB = "DRM-10001"
+NO_LAB = messages.NO_LAB
 
 
 def parse(command: CommandEnvelope):
-    try:
-        return COMMANDS[command.name].model_validate(command.args)
-    except ValidationError as error:
-        raise decide.reject(messages.BAD_COMMAND, f"bad arguments: {error.errors()[0]['msg']}")
+    """The typed command (validated with the envelope)."""
+    return command.command
 
 
 def require_storage(context: AgentContext) -> None:
@@ -38,8 +34,18 @@ def require_storage(context: AgentContext) -> None:
 
 
 def absolute(context: AgentContext, target: str) -> str:
+    """``target`` as an absolute mount point, confined to the data directory and the lab host's
+    ``mount_roots``; a path from the bus that would leave them is rejected (nothing changes)."""
     data_dir = context.adapters.get("data_dir")
-    path = mount_path(Path(data_dir), target) if data_dir else Path(target)
+    if not data_dir:
+        return str(Path(target)).rstrip("/") or "/"
+    lab = context.adapters.get("lab")
+    entry = next((h for h in (lab.hosts if lab else ()) if h.name.lower() == context.host.lower()),
+                 None)
+    try:
+        path = mount_path(Path(data_dir), target, entry.mount_roots if entry else ())
+    except (BadName, PathOutsideRoot) as error:
+        raise decide.reject(messages.BAD_COMMAND, str(error)) from None
     return str(path).rstrip("/") or "/"
 
 

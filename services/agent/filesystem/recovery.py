@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 
 from adapters.storage.errors import StorageError
 from events import REGISTRY, CommandEnvelope, filesystem as fs
+from events.fs_commands import RecoverWorkflows
 from events.outcomes import CommandCompleted
 from projections.host_view import Workflow
 from services.agent.filesystem import decide
@@ -34,7 +35,7 @@ def recover(agent) -> None:
     """Run ``RecoverWorkflows`` on ``agent`` if its view shows unfinished workflows."""
     if agent.adapters.get("storage") is None or not agent.catch_up().unfinished_workflows():
         return
-    agent.handle(CommandEnvelope(name=RECOVER, target_host=agent.host,
+    agent.handle(CommandEnvelope(command=RecoverWorkflows(), target_host=agent.host,
                                  principal=f"recovery@{agent.host}",
                                  issued_at=datetime.now(timezone.utc)))
 

@@ -4,8 +4,8 @@
 when its holder dies (even by SIGKILL), so a crashed agent never blocks the host. A blocked
 command retries every ``COM_RETRY_WAIT`` seconds, ``COM_RETRY_TIME`` times (0 = forever); when
 the retries run out it is rejected with ``KAVX0006-E`` (``DRM-10050``) and nothing changes.
-Settings come from the lab's host entry (``com_retry_time``/``com_retry_wait``), else from the
-environment (``DRM_COM_RETRY_TIME``/``DRM_COM_RETRY_WAIT``), else 0 and 10.
+Settings come from the lab's host entry (``com_retry_time``/``com_retry_wait``), else from
+``services.settings`` (``DRM_COM_RETRY_TIME``/``DRM_COM_RETRY_WAIT``), else 0 and 10.
 """
 from __future__ import annotations
 
@@ -14,19 +14,16 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 
 from events import CommandEnvelope
-from events.fs_commands import COMMANDS
-from events.transfer import COMMANDS as TRANSFER_COMMANDS
-from events.tape import COMMANDS as TAPE_COMMANDS
+from events.catalogue import CATALOGUE
 from services import messages
 from services.agent.service import CommandRejection
+from services.settings import Settings, load_settings
 
-SLOT_BUSY = "DRM-10050"
-ENV_RETRY_TIME = "DRM_COM_RETRY_TIME"
-ENV_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
-EXCLUSIVE_COMMANDS = frozenset(TAPE_COMMANDS) | {"RecoverBackupServer"} | frozenset(COMMANDS) | frozenset(TRANSFER_COMMANDS) | {"RecoverWorkflows"}
+SLOT_BUSY = messages.SLOT_BUSY
+EXCLUSIVE_COMMANDS = CATALOGUE.exclusive_names()
 
 
 def exclusive(command: CommandEnvelope) -> bool:
@@ -40,15 +37,16 @@ class RetryPolicy:
     retry_wait: float = 10.0
 
 
-def retry_policy(lab, host: str, environ: Mapping[str, str] | None = None) -> RetryPolicy:
-    env = os.environ if environ is None else environ
+def retry_policy(lab, host: str, settings: Settings | None = None) -> RetryPolicy:
+    """The lab's values for ``host`` where it has them, else ``settings`` (default: loaded)."""
+    settings = load_settings() if settings is None else settings
     entry = next((h for h in (lab.hosts if lab else ()) if h.name.lower() == host.lower()), None)
     time_ = getattr(entry, "com_retry_time", None)
     wait = getattr(entry, "com_retry_wait", None)
     if time_ is None:
-        time_ = int(env.get(ENV_RETRY_TIME) or 0)
+        time_ = settings.com_retry_time
     if wait is None:
-        wait = float(env.get(ENV_RETRY_WAIT) or 10)
+        wait = settings.com_retry_wait
     return RetryPolicy(time_, wait)
 
 

@@ -17,7 +17,7 @@ from services.agent.service import CommandFailure
 
 COPY_FUNCS = {"SI": "ShadowImage", "TI": "ThinImage", "COW": "CopyOnWrite", "TC": "TrueCopy",
               "UR": "UniversalReplicator"}
-PAIR_FAILED = "DRM-10040"
+PAIR_FAILED = messages.PAIR_FAILED
 
 
 def failure(what: str, error: StepFailed) -> CommandFailure:

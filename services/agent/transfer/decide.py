@@ -18,9 +18,10 @@ from events import filesystem as fs
 from events.export_document import ExportDocument
 from events.transfer import BackupImported
 from projections.host_view import CatalogEntry, HostView
+from services import messages
 from services.agent.filesystem.decide import MOUNTED, reject
 
-UNKNOWN_COPY_GROUP = "DRM-10011"
+UNKNOWN_COPY_GROUP = messages.UNKNOWN_COPY_GROUP
 
 
 def known_copy_groups(view: HostView) -> set[str]:

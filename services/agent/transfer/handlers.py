@@ -1,4 +1,4 @@
-"""Handlers of the catalog transfer (``events.transfer.COMMANDS``) and of ``drmfsbackup``'s
+"""Handlers of the catalog transfer (``events.transfer``) and of ``drmfsbackup``'s
 ``-s <host> -auto_import``.
 
 - ``ExportBackup``: the entry as a sealed export document (the CLI writes the file); records
@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pydantic import ValidationError
-
 from events import CommandEnvelope
 from events.base import Payload
 from events.export_document import ExportDocument, ExportFileError, read_document, \
     seal_document
 from events.export_document import FORMAT_VERSION, NOT_SIGNED
-from events.transfer import COMMANDS, BackupExported, ImportRequested, ImportSent
-from projections.host_fold_transfer import unsent_imports
+from events.transfer import (BackupExported, ImportBackup, ImportRequested, ImportSent,
+                             ResendImports)
+from events.tape import MountSvol
+from projections.host.transfer import unsent_imports
 from services import messages
 from services.agent.filesystem import handlers as fs_handlers
 from services.agent.filesystem.decide import entry_of, reject
@@ -32,14 +32,12 @@ from services.agent.transfer import decide
 from services.agent.transfer.peers import peer_command_id
 from services.trust import export_problem, signed_export
 
-NO_PEERS = "DRM-10012"
+NO_PEERS = messages.NO_PEERS
 
 
 def parse(command: CommandEnvelope):
-    try:
-        return COMMANDS[command.name].model_validate(command.args)
-    except ValidationError as error:
-        raise reject(messages.BAD_COMMAND, f"bad arguments: {error.errors()[0]['msg']}")
+    """The typed command (validated with the envelope)."""
+    return command.command
 
 
 def export_entry(context: AgentContext, backup_id: str) -> tuple[BackupExported, ExportDocument]:
@@ -92,8 +90,8 @@ def mount_imported(command: CommandEnvelope, context: AgentContext, backup_id: s
     failed mount leaves the import recorded and fails the command with the mount's message."""
     from services.agent.backup_server.handlers import mount_svol
 
-    mount = command.model_copy(update={"name": "MountSvol", "args": {
-        "backup_id": backup_id, "mount_point": mount_point or None}})
+    mount = command.model_copy(update={"command": MountSvol(
+        backup_id=backup_id, mount_point=mount_point or None)})
     try:
         outcome = mount_svol(mount, context)[-1]
     except CommandRejection as refused:  # the import stays: the command fails, not rejected
@@ -134,10 +132,10 @@ def send_import(context: AgentContext, requested: ImportRequested, reply_to: str
                 cause_id: str) -> bool:
     """Publish the import command of ``requested``, then record ``ImportSent``."""
     peer = CommandEnvelope(
-        command_id=requested.command_id, name="ImportBackup", target_host=requested.target_host,
+        command_id=requested.command_id, target_host=requested.target_host,
         principal=f"agent@{context.host}", issued_at=context.clock(), reply_to=reply_to,
         correlation_id=requested.workflow_id, causation_id=cause_id,
-        args={"document": requested.document, "mount_point": requested.mount_point})
+        command=ImportBackup(document=requested.document, mount_point=requested.mount_point))
     present = context.adapters["peers"].send(peer)
     context.record([ImportSent(workflow_id=requested.workflow_id, command_id=peer.command_id,
                                target_host=peer.target_host, consumer_present=present)])
@@ -163,7 +161,7 @@ def recover_imports(agent) -> None:
     """Run ``ResendImports`` on ``agent`` when its view shows unsent imports."""
     if agent.adapters.get("peers") is None or not unsent_imports(agent.catch_up()):
         return
-    agent.handle(CommandEnvelope(name="ResendImports", target_host=agent.host,
+    agent.handle(CommandEnvelope(command=ResendImports(), target_host=agent.host,
                                  principal=f"recovery@{agent.host}",
                                  issued_at=datetime.now(timezone.utc)))
 

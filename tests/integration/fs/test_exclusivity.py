@@ -7,6 +7,7 @@ import sys
 
 from services.agent.bootstrap import build_agent
 from services.agent.filesystem.slot import RetryPolicy, retry_policy, slot_path
+from services.settings import load_settings
 from tests.crash.test_crash_recovery import REPO
 from tests.fs_lab import FS_HOST, FS_MOUNT, command, lab_of, settings_for
 
@@ -56,11 +57,12 @@ def test_two_processes_back_up_one_after_the_other(data_dir):
 
 def test_retry_settings_come_from_the_lab_host_then_the_environment(data_dir):
     lab = lab_of(data_dir)
-    assert retry_policy(lab, FS_HOST, {}) == RetryPolicy(0, 10.0)
-    assert retry_policy(lab, FS_HOST, {"DRM_COM_RETRY_TIME": "5", "DRM_COM_RETRY_WAIT": "2"}) \
+    assert retry_policy(lab, FS_HOST, load_settings({})) == RetryPolicy(0, 10.0)
+    assert retry_policy(lab, FS_HOST, load_settings({"DRM_COM_RETRY_TIME": "5",
+                                                    "DRM_COM_RETRY_WAIT": "2"})) \
         == RetryPolicy(5, 2.0)
     hosts = tuple(h.model_copy(update={"com_retry_time": 7}) for h in lab.hosts)
     assert retry_policy(lab.model_copy(update={"hosts": hosts}), FS_HOST,
-                        {"DRM_COM_RETRY_TIME": "5"}).retry_time == 7
+                        load_settings({"DRM_COM_RETRY_TIME": "5"})).retry_time == 7
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from adapters.db import make_engine
 from adapters.messaging.connection import open_connection
-from adapters.messaging.stream_reader import pika_parameters
 from adapters.migrations import upgrade
 from adapters.reporting.sources import StreamSource
 from adapters.reporting.store import ReportingStore
@@ -19,6 +18,7 @@ from adapters.reporting.tables import (report_alerts, report_commands, report_ev
                                        report_hosts, report_position, report_views)
 from events.codec import encode_event
 from services.audit.consumer import ReportConsumer
+from tests.pika_admin import pika_parameters
 from tests.services import scratch_database
 
 

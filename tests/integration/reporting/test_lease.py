@@ -105,7 +105,7 @@ class TestEmbeddedSqlite:
             refused(["report", "rebuild"], capsys)
             assert snapshot(store) == before  # the refused rebuild cleared nothing
             assert main(["report", "summary", "--json"]) == 0  # reads without catching up
-            assert "DRM-90007 NOTE" in capsys.readouterr().err
+            assert "DRMX9007-I" in capsys.readouterr().err
         finally:
             killed(process)
         ConsumerLease(engine).acquire(wait=5).release()  # no stale lease

@@ -12,16 +12,20 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import json
+
 import orjson
 import pytest
 from amqp.exceptions import NotFound
+from pydantic import ValidationError
 from sqlalchemy import select
 
-from adapters.messaging.command_client import CommandClient, QueryReply
+from adapters.messaging.command_client import CommandClient, CommandError, QueryReply
 from adapters.messaging.connection import open_connection
 from adapters.reporting.queries import ReportQueries
 from adapters.reporting.tables import report_events
 from events import CommandEnvelope
+from events.republish import RepublishEvents
 from projections.host_fold import fold
 from projections.reporting.view_rows import view_rows
 from services.agent.bootstrap import open_store
@@ -73,9 +77,9 @@ def queued(broker, queue) -> int:
 
 
 def republish(host: str, from_seq: int, to_seq: int) -> CommandEnvelope:
-    return CommandEnvelope(name="RepublishEvents", target_host=host, principal="tester@lab",
-                           issued_at=datetime.now(timezone.utc),
-                           args={"from_seq": from_seq, "to_seq": to_seq})
+    return CommandEnvelope(command=RepublishEvents(from_seq=from_seq, to_seq=to_seq),
+                           target_host=host, principal="tester@lab",
+                           issued_at=datetime.now(timezone.utc))
 
 
 class TestGapRepublishedAndHealed:
@@ -141,14 +145,30 @@ class TestRepublishQuery:
         assert {seq: consumer.ingestor.lookup(host, seq) for seq in range(1, 12)} == \
             {seq: events[seq - 1].hash if 5 <= seq <= 9 else None for seq in range(1, 12)}
 
-    @pytest.mark.parametrize("from_seq, to_seq, says", [
-        (5, 100_000, "is not in the stream"), (0, 3, "greater than or equal to 1"),
-        (9, 5, "to_seq 5 is before from_seq 9")])
-    def test_a_bad_range_is_refused_with_a_clear_error(self, broker, client, agent_history,
-                                                       from_seq, to_seq, says):
+    def test_a_range_past_the_head_is_refused_with_a_clear_error(self, broker, client,
+                                                                 agent_history):
         settings, host, _ = agent_history
         with RunningAgent(settings, host):
-            reply = client.call(republish(host, from_seq, to_seq), timeout=20)
+            reply = client.call(republish(host, 5, 100_000), timeout=20)
         error = reply.result["error"]
         assert error["message_id"] == "KAVX0006-E"
-        assert "DRM-90005" in error["text"] and says in error["text"]
+        assert "DRM-90005" in error["text"] and "is not in the stream" in error["text"]
+
+    @pytest.mark.parametrize("from_seq, to_seq, says", [
+        (0, 3, "greater than or equal to 1"), (9, 5, "to_seq 5 is before from_seq 9")])
+    def test_a_malformed_range_is_refused_by_the_contract_and_by_the_agent(
+            self, broker, client, agent_history, from_seq, to_seq, says):
+        settings, host, _ = agent_history
+        with pytest.raises(ValidationError, match=says):
+            RepublishEvents(from_seq=from_seq, to_seq=to_seq)
+        forged = republish(host, 1, 1).model_dump(mode="json")
+        forged["command"].update(from_seq=from_seq, to_seq=to_seq)  # a client that skips checks
+        client.topology.commands(client.channel).declare()
+        client.topology.agent_queue(host)(client.channel).declare()
+        with RunningAgent(settings, host):
+            client.producer.publish(json.dumps(forged), exchange=client.topology.commands,
+                                    routing_key=host, content_type="application/json",
+                                    correlation_id=forged["command_id"],
+                                    reply_to=client.reply_queue.name)
+            with pytest.raises(CommandError, match=says):
+                client.wait(forged["command_id"], host, timeout=20)

@@ -46,7 +46,7 @@ def test_unknown_group_is_a_cci_like_error(drm):
 def test_a_second_init_is_refused_without_force(drm):
     drm("lab", "init", "--example")
     code, _, err = drm("lab", "init", "--example")
-    assert code == 1 and "KAVX5102-E" in err
+    assert code == 1 and "DRMX5102-E" in err
     assert drm("lab", "init", "--example", "--force")[0] == 0
 
 
@@ -54,10 +54,10 @@ def test_bad_lab_names_the_problem_and_creates_nothing(drm, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[[hosts]]\nname = "FSServer"\nrole = "XX"\n')
     code, _, err = drm("lab", "init", str(bad))
-    assert code == 1 and "KAVX5101-E" in err and "bad.toml:3: hosts[0].role" in err
+    assert code == 1 and "DRMX5101-E" in err and "bad.toml:3: hosts[0].role" in err
     assert not (tmp_path / "data" / "lab").exists() and not (tmp_path / "data" / "arrays").exists()
 
 
 def test_show_without_a_lab(drm):
     code, _, err = drm("lab", "show")
-    assert code == 1 and "KAVX5103-E" in err
+    assert code == 1 and "DRMX5103-E" in err

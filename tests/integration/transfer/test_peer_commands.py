@@ -9,6 +9,7 @@ from kombu import Consumer
 
 from adapters.messaging.connection import open_connection
 from events import CommandEnvelope
+from events.transfer import ImportBackup
 from events.codec import decode_command
 from services.agent.transfer.peers import PeerCommands, peer_command_id
 
@@ -18,8 +19,8 @@ pytestmark = pytest.mark.amqp
 def a_command(host: str) -> CommandEnvelope:
     return CommandEnvelope(command_id=peer_command_id("00000000-0000-0000-0000-000000000001",
                                                       "auto-import"),
-                           name="ImportBackup", target_host=host, principal="agent@FSServer",
-                           issued_at=datetime.now(timezone.utc), args={"document": {}})
+                           command=ImportBackup(document={}), target_host=host,
+                           principal="agent@FSServer", issued_at=datetime.now(timezone.utc))
 
 
 def test_a_command_for_an_absent_agent_waits_in_its_queue(broker):

@@ -6,6 +6,8 @@ import pytest
 from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from adapters.migrations import upgrade
+from events.codec import decode_command
+from events.registry import EventSchemaError
 from services.agent.handlers import COMMAND_HANDLERS
 from services.agent.service import CommandFailure, CommandRejection, HostAgent
 from tests.builders import a_command
@@ -55,11 +57,11 @@ class TestEveryCommandEndsInOneOutcome:
         again = agent.handle(command)
         assert again == first and len(store.read("FSServer")) == 1
 
-    def test_unknown_command_is_rejected(self, store):
-        outcome = an_agent(store).handle(a_command("Teleport", "FSServer"))
-        assert outcome.type == "CommandRejected"
-        assert outcome.payload["message_id"] == "KAVX0006-E"
-        assert "Teleport" in outcome.payload["text"]
+    def test_unknown_command_is_refused_before_it_reaches_the_agent(self):
+        wire = a_command("HostInfo", "FSServer").model_dump(mode="json")
+        wire["command"] = {"name": "Teleport"}
+        with pytest.raises(EventSchemaError, match="Teleport"):
+            decode_command(wire)
 
     def test_command_for_another_host_is_rejected(self, store):
         outcome = an_agent(store).handle(a_command("HostInfo", "BKServer"))
@@ -72,19 +74,19 @@ class TestEveryCommandEndsInOneOutcome:
         def break_down(command, context):
             raise CommandFailure("KAVX0006-E", "split failed")
 
-        agent = an_agent(store, {"Refuse": refuse, "Break": break_down})
-        assert agent.handle(a_command("Refuse", "FSServer")).type == "CommandRejected"
-        failed = agent.handle(a_command("Break", "FSServer"))
+        agent = an_agent(store, {"HostInfo": refuse, "RefreshDictionaryMaps": break_down})
+        assert agent.handle(a_command("HostInfo", "FSServer")).type == "CommandRejected"
+        failed = agent.handle(a_command("RefreshDictionaryMaps", "FSServer"))
         assert failed.type == "CommandFailed" and failed.payload["text"] == "split failed"
 
     def test_unexpected_exception_is_recorded_as_failure(self, store):
         def crash(command, context):
             raise ZeroDivisionError("boom")
 
-        outcome = an_agent(store, {"Crash": crash}).handle(a_command("Crash", "FSServer"))
+        outcome = an_agent(store, {"HostInfo": crash}).handle(a_command("HostInfo", "FSServer"))
         assert outcome.type == "CommandFailed" and "ZeroDivisionError" in outcome.payload["text"]
 
     def test_completion_is_added_when_a_handler_returns_no_outcome(self, store):
-        agent = an_agent(store, {"Quiet": lambda command, context: []})
-        outcome = agent.handle(a_command("Quiet", "FSServer"))
-        assert outcome.type == "CommandCompleted" and outcome.payload["command"] == "Quiet"
+        agent = an_agent(store, {"HostInfo": lambda command, context: []})
+        outcome = agent.handle(a_command("HostInfo", "FSServer"))
+        assert outcome.type == "CommandCompleted" and outcome.payload["command"] == "HostInfo"

@@ -17,11 +17,11 @@ def test_progress_is_delivered_during_the_work_not_after_it(monkeypatch, tmp_pat
         return [CommandCompleted(command=command.name,
                                  result={"seen_while_working": seen_while_working})]
 
-    monkeypatch.setitem(handlers.COMMAND_HANDLERS, "SlowCopy", slow_copy)
+    monkeypatch.setitem(handlers.COMMAND_HANDLERS, "HostInfo", slow_copy)
     settings = load_settings({}, data_dir=tmp_path, hostname="FSServer")
     with command_runner(settings) as runner:
-        outcome = runner.call("SlowCopy", "FSServer", progress=received.append)
-        after = runner.call("SlowCopy", "FSServer")  # no sink: nothing printed, no error
+        outcome = runner.call("HostInfo", "FSServer", progress=received.append)
+        after = runner.call("HostInfo", "FSServer")  # no sink: nothing printed, no error
     assert outcome.payload["result"]["seen_while_working"] == ["VG01,VOL01: COPY 40%"]
     assert received == ["VG01,VOL01: COPY 40%", "VG01,VOL01: COPY 80%"]
     assert after.type == "CommandCompleted"

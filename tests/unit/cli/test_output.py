@@ -142,7 +142,8 @@ def test_cgctl_lock_and_unlock_messages(run):
                             "backup ID were locked.")
     ran = run(["cgctl", "-copy_group", "VG01,VOL11", "-mode", "unlock"],
               FakeRunner(completed("SetCopyGroupLock")))
-    assert ran.lines[1] == "KAVX0303-I The specified copy group(s) were unlocked."
+    assert ran.lines[1] == ("KAVX0303-I The copy group(s) associated with the specified "
+                            "backup ID were unlocked.")  # the manual's one text, also for -cg
 
 
 def test_appcat_list_and_delete(run):

@@ -85,14 +85,14 @@ def test_without_an_agent_on_the_backup_server_the_import_is_pending(run):
     runner = TransferRunner(backed_up(present=False))
     ran = auto_import(run, runner)
     assert ran.code == 0 and runner.awaited == []
-    assert ran.lines[-2].startswith("DRM-10080-W The import on BKServer is pending")
+    assert ran.lines[-2].startswith("DRMX1080-W The import on BKServer is pending")
     assert PEER in ran.lines[-2]
 
 
 def test_an_import_not_answered_in_time_is_pending(run):
     runner = TransferRunner(backed_up(), imported=None)
     ran = auto_import(run, runner)
-    assert ran.code == 0 and "DRM-10080-W" in ran.out and runner.awaited == [(PEER, BK)]
+    assert ran.code == 0 and "DRMX1080-W" in ran.out and runner.awaited == [(PEER, BK)]
 
 
 def test_a_refused_import_fails_the_command_after_showing_the_backup(run):

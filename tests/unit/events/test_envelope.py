@@ -147,6 +147,6 @@ class TestDecodeEvent:
 class TestDecodeCommand:
     def test_missing_target_is_named(self):
         with pytest.raises(EventSchemaError) as caught:
-            decode_command({"name": "HostInfo", "principal": "p",
+            decode_command({"command": {"name": "HostInfo"}, "principal": "p",
                             "issued_at": "2026-01-01T00:00:00Z"})
         assert caught.value.field == "command.target_host"

@@ -77,7 +77,7 @@ class Sent:
         self.commands = []
 
     def __call__(self, command) -> None:
-        self.commands.append((command.target_host, command.name, command.args))
+        self.commands.append((command.target_host, command.name, command.command.arguments()))
 
 
 class Changes:
@@ -107,7 +107,7 @@ class TestGapRequests:
         calls = []
 
         def broker_down(command):
-            calls.append(command.args)
+            calls.append(command.command.arguments())
             if len(calls) == 1:
                 raise ConnectionRefusedError("no broker")
 

@@ -7,7 +7,7 @@ frames through callbacks and re-slices its receive buffer per frame); this reade
 socket reads in one pass and hands out batches (ADR 0004). Everything else — commands, the
 relay, live subscribers — stays on kombu, and pika keeps the admin paths of tests and benches.
 
-Contract of ``StreamConsumer``:
+Contract of ``StreamConsumer`` (``contract.LogReader``, in this protocol's terms):
 - ``open()`` connects, authenticates (PLAIN), opens channel 1, sets ``basic.qos(prefetch)`` and
   starts consuming ``stream`` from ``offset`` (``first``/``last``/``next``, a number or a
   ``datetime``); errors the broker reports (no such queue, access refused) raise
@@ -23,21 +23,11 @@ from __future__ import annotations
 import ssl
 import struct
 import time
-from datetime import datetime
 from urllib.parse import unquote, urlparse
 
-from adapters.messaging import amqp_frames as wire
-from adapters.messaging.socket_reader import SocketReader
-
-Offset = str | int | datetime
-
-
-class BrokerClosed(ConnectionError):
-    """The broker closed the connection or channel; carries its reply code and text."""
-
-    def __init__(self, code: int, text: str, where: str) -> None:
-        super().__init__(f"{where} closed by the broker: {code} {text}")
-        self.code, self.text = code, text
+from adapters.log_readers import amqp_frames as wire
+from adapters.log_readers.contract import BrokerClosed, Offset
+from adapters.log_readers.socket_reader import SocketReader
 
 
 def _endpoint(url: str) -> tuple[str, int, str, str, str, bool]:

@@ -6,7 +6,7 @@ the body in the AMQP 1.0 sections). A log written in bursts has large chunks and
 cheaply; a log written one confirmed message at a time has chunks of a few messages, and there
 the AMQP 0-9-1 reader is the faster one on this broker (ADR 0004 has the figures).
 
-``StreamProtocolConsumer`` has the same contract as ``stream_consumer.StreamConsumer``:
+``StreamProtocolConsumer`` is a ``contract.LogReader``, like ``stream_consumer.StreamConsumer``:
 ``open()``, ``poll(timeout) -> [(offset, body)]`` (the chunks it hands out are credited in
 quarters of ``credit``: at most ``credit`` chunks wait unread), ``close()``. Messages of a
 chunk before the requested offset are dropped; a chunk whose CRC does not match raises
@@ -20,10 +20,9 @@ import zlib
 from datetime import datetime
 from urllib.parse import unquote, urlparse
 
-from adapters.messaging.amqp10 import MessageFormatError, message_body
-from adapters.messaging.amqp_frames import ProtocolError
-from adapters.messaging.socket_reader import SocketReader
-from adapters.messaging.stream_consumer import BrokerClosed, Offset
+from adapters.log_readers.amqp10 import MessageFormatError, message_body
+from adapters.log_readers.contract import BrokerClosed, Offset, ProtocolError
+from adapters.log_readers.socket_reader import SocketReader
 
 DEFAULT_PORT = 5552
 (SUBSCRIBE, DELIVER, CREDIT, METADATA_UPDATE, PEER_PROPERTIES, SASL_HANDSHAKE,

@@ -8,9 +8,9 @@ import zlib
 
 import pytest
 
-from adapters.messaging.amqp10 import MessageFormatError, message_body
-from adapters.messaging.amqp_frames import ProtocolError
-from adapters.messaging.stream_protocol import chunk_messages, offset_specification
+from adapters.log_readers.amqp10 import MessageFormatError, message_body
+from adapters.log_readers import ProtocolError
+from adapters.log_readers.stream_protocol import chunk_messages, offset_specification
 
 
 def section(code: int, value: bytes) -> bytes:

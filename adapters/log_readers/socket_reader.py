@@ -1,4 +1,4 @@
-"""What the two readers of the shared log share: one socket, heartbeats both ways, a poll with
+"""What the two ``LogReader`` implementations share: one socket, heartbeats both ways, a poll with
 a deadline, and a polite close. A subclass says how to connect (``open``), what a heartbeat
 and a goodbye look like, what to do with received bytes (``_take``) and how to hand out what
 is ready (``_hand_out``)."""

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from adapters.messaging import amqp_frames as wire
+from adapters.log_readers import amqp_frames as wire
 
 
 def a_delivery(tag: int, body: bytes, headers: dict | None = None, frame_max: int = 4096) -> bytes:

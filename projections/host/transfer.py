@@ -1,4 +1,4 @@
-"""Fold of the catalog-transfer events (``events.transfer``) into the ``HostView``.
+"""Catalog-transfer area (``events.transfer``).
 
 An imported entry is a live catalog entry exactly like a recorded one (same supersession,
 same rotation bookkeeping); its lineage fields stay in the stream, where ``drm lineage`` reads
@@ -8,23 +8,22 @@ workflow and ``ImportSent`` closes it, so a recovery finds the sends a dead agen
 from __future__ import annotations
 
 from events import transfer
-from projections import host_fold
+from projections.host.area import AreaFold
+from projections.host.common import close_step, open_step, record_backup
 from projections.host_view import HostView
 
-
-@host_fold._on(transfer.BackupImported)
-def _imported(view: HostView, event: host_fold.Fields, seq: int) -> None:
-    host_fold._recorded(view, event, seq)
+fold = AreaFold("transfer")
+fold.on(transfer.BackupImported, record_backup)
 
 
-@host_fold._on(transfer.ImportRequested)
-def _import_requested(view: HostView, event: host_fold.Fields, seq: int) -> None:
-    host_fold._open(view, event.workflow_id, f"import:{event.command_id}", "ImportRequested")
+@fold.on(transfer.ImportRequested)
+def import_requested(view: HostView, event: transfer.ImportRequested, seq: int) -> None:
+    open_step(view, event.workflow_id, f"import:{event.command_id}", "ImportRequested")
 
 
-@host_fold._on(transfer.ImportSent)
-def _import_sent(view: HostView, event: host_fold.Fields, seq: int) -> None:
-    host_fold._close(view, event.workflow_id, f"import:{event.command_id}")
+@fold.on(transfer.ImportSent)
+def import_sent(view: HostView, event: transfer.ImportSent, seq: int) -> None:
+    close_step(view, event.workflow_id, f"import:{event.command_id}")
 
 
 def unsent_imports(view: HostView) -> list[tuple[str, str]]:

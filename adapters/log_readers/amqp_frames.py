@@ -1,6 +1,6 @@
 """The AMQP 0-9-1 frames a stream reader needs, encoded and decoded without I/O.
 
-Only what ``adapters.messaging.stream_consumer`` uses: the connection and channel handshake,
+Only what ``stream_consumer`` uses: the connection and channel handshake,
 ``basic.qos``, ``basic.consume`` with arguments, ``basic.ack``, heartbeats, and the three frames of
 a delivery (``basic.deliver``, the content header, the body). Field tables are decoded in full
 (every field type of RabbitMQ's dialect of 0-9-1), since a stream delivery's position travels
@@ -14,6 +14,8 @@ from __future__ import annotations
 import struct
 from datetime import datetime, timezone
 from typing import Any, Callable
+
+from adapters.log_readers.contract import ProtocolError
 
 FRAME_METHOD, FRAME_HEADER, FRAME_BODY, FRAME_HEARTBEAT = 1, 2, 3, 8
 FRAME_END = 0xCE
@@ -32,10 +34,6 @@ BASIC_DELIVER, BASIC_ACK = (60, 60), (60, 80)
 
 _FRAME_HEAD = struct.Struct(">BHI")
 _DELIVER = (60 << 16) | 60
-
-
-class ProtocolError(Exception):
-    """The peer sent something this reader cannot follow (a broken frame, a bad table)."""
 
 
 # --- encoding ----------------------------------------------------------------------------------

@@ -1,0 +1,21 @@
+"""Catalog area: live catalog entries (``drmfscat``) and their end."""
+from __future__ import annotations
+
+from events import filesystem as fs
+from projections.host.area import AreaFold
+from projections.host.common import record_backup
+from projections.host_view import HostView
+
+fold = AreaFold("catalog")
+fold.on(fs.BackupRecorded, record_backup)
+
+
+@fold.on(fs.BackupEntryDeleted)
+def entry_deleted(view: HostView, event: fs.BackupEntryDeleted, seq: int) -> None:
+    entry = view.catalog.pop(event.backup_id, None)
+    if entry is None:
+        return
+    for name in entry.copy_groups:
+        state = view.copy_group(name)
+        if state.backup_id == event.backup_id:
+            state.backup_id = ""

@@ -1,0 +1,165 @@
+"""The host fold by area: each event type has one mutator, registered once, and the fast path
+(stored payloads, unvalidated) gives the same views as validated, typed payloads."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from events import REGISTRY
+from events import filesystem as fs
+from events import tape, transfer
+from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
+from events.registry import EventRegistry
+from projections.host.area import AreaFold, DuplicateMutator
+from projections.host_fold import AREAS, HOST_FOLD, POSITION_ONLY, HostFold, fold
+from projections.host_view import HostView
+from tests.unit.agent_fs.views import HOST, MP, T0, envelopes, maps, volume
+
+W, R, T = "w-backup", "w-restore", "w-tape"
+GROUP = "VG01,VOL01"
+
+
+def _row():
+    return fs.ObjectRow(file=MP, file_system=MP, device="410001:256", copy_group=GROUP)
+
+
+def _recorded(backup_id: str, workflow_id: str = W, **lineage):
+    model = transfer.BackupImported if lineage else fs.BackupRecorded
+    return model(backup_id=backup_id, original_id="0000000001", origin_host=HOST,
+                 mode="ONLINE", instances=(MP,), rows=(_row(),), generation="local_0",
+                 copy_groups=(GROUP,), started_at=T0, ended_at=T0 + timedelta(minutes=1),
+                 workflow_id=workflow_id, **lineage)
+
+
+def every_kind_of_event() -> list:
+    """One host's stream touching every area: maps, a backup, a restore, locks, tape, transfer."""
+    return [
+        maps(volume()),
+        fs.BackupRequested(workflow_id=W, backup_id="0000000001", mode="ONLINE",
+                           instances=(MP,), generation="local_0", copy_groups=(GROUP,)),
+        fs.PairResyncRequested(workflow_id=W, copy_group=GROUP),
+        fs.PairResynced(workflow_id=W, copy_group=GROUP, direction="forward", status="PAIR"),
+        fs.PairSplitRequested(workflow_id=W, copy_group=GROUP),
+        fs.PairSplit(workflow_id=W, copy_group=GROUP, pvol_status="PSUS", svol_status="SSUS"),
+        _recorded("0000000001"),
+        CommandCompleted(command="BackupFileSystem", result={"backup_id": "0000000001"}),
+        transfer.BackupExported(backup_id="0000000001", document_sha256="0" * 64,
+                                source_event_seq=7, source_event_hash="0" * 64,
+                                file_format_version=1),
+        transfer.ImportRequested(workflow_id=W, backup_id="0000000001", target_host="BK",
+                                 command_id="c-1", document_sha256="0" * 64, document={}),
+        transfer.ImportRequested(workflow_id=W, backup_id="0000000001", target_host="BK",
+                                 command_id="c-2", document_sha256="0" * 64, document={}),
+        transfer.ImportSent(workflow_id=W, command_id="c-1", target_host="BK",
+                            consumer_present=True),
+        fs.CopyGroupLocked(copy_group="VG02,VOL02", by="drmcgctl"),
+        fs.CopyGroupLocked(copy_group="VG03,VOL03", by="mount", backup_id="0000000001"),
+        fs.CopyGroupUnlocked(copy_group="VG02,VOL02", by="drmcgctl"),
+        fs.RestoreRequested(workflow_id=R, backup_id="0000000001", instances=(MP,),
+                            copy_groups=(GROUP,)),
+        fs.VolumeUnmountRequested(workflow_id=R, mount_point=MP),
+        fs.VolumeUnmounted(workflow_id=R, mount_point=MP),
+        fs.PairResyncRequested(workflow_id=R, copy_group=GROUP, direction="reverse"),
+        fs.PairStepFailed(workflow_id=R, copy_group=GROUP, operation="restore", error="x",
+                          status="PSUE"),
+        fs.VolumeMountRequested(workflow_id=R, mount_point=MP),
+        fs.VolumeMounted(workflow_id=R, mount_point=MP),
+        fs.RestoreAborted(workflow_id=R, backup_id="0000000001", reason="pair failed"),
+        fs.RestoreCompleted(workflow_id="w-old", backup_id="0000000001"),
+        fs.BackupAborted(workflow_id="w-unknown", backup_id="0000000009", reason="x"),
+        CommandFailed(command="RestoreFileSystem", message_id="KAVX0006-E", text="failed"),
+        CommandRejected(command="BackupFileSystem", message_id="KAVX0002-E", text="busy"),
+        tape.TapeSettingsRegistered(product="NBU", retention_days=10),
+        tape.SvolMountRequested(workflow_id=T, copy_group=GROUP, mount_point="/bk/m1"),
+        tape.SvolMounted(workflow_id=T, copy_group=GROUP, mount_point="/bk/m1"),
+        tape.MediaCopyRequested(workflow_id=T, kind="backup", source_backup_id="0000000001",
+                                backup_id="0000000002", copy_groups=(GROUP,)),
+        tape.TapeBackupRecorded(
+            backup_id="0000000002", original_id="0000000001", origin_host=HOST,
+            source_backup_id="0000000001", mode="ONLINE", instances=(MP,), rows=(_row(),),
+            generation="local_0", copy_groups=(GROUP,), snapshot_at=T0, recorded_at=T0,
+            expires_at=T0 + timedelta(days=10),
+            archives=(tape.TapeArchive(copy_group=GROUP, medium="M1", label="L1", bytes=9),),
+            workflow_id=T),
+        tape.SvolUnmounted(workflow_id=T, copy_group=GROUP, mount_point="/bk/m1"),
+        tape.MediaCopyRequested(workflow_id="w-tape2", kind="restore",
+                                source_backup_id="0000000002", backup_id="0000000003",
+                                copy_groups=(GROUP,)),
+        tape.MediaCopyAborted(workflow_id="w-tape2", backup_id="0000000003", reason="x"),
+        tape.TapeEntryDeleted(backup_id="0000000002", reason="expired"),
+        _recorded("0000000004", workflow_id="", source_host="FS2",
+                  source_backup_id="0000000001", source_event_seq=7,
+                  source_event_hash="0" * 64, document_sha256="0" * 64),
+        fs.BackupEntryDeleted(backup_id="0000000001", reason="superseded",
+                              by_backup_id="0000000004", copy_groups=(GROUP,)),
+    ]
+
+
+def fold_with(host_fold: HostFold, payloads) -> HostView:
+    view = HostView(HOST)
+    for envelope in envelopes(payloads):
+        host_fold.apply_raw(view, envelope.seq, envelope.type, envelope.version,
+                            envelope.payload)
+    return view
+
+
+class TestRegistration:
+    def test_an_area_refuses_a_second_mutator_for_one_event_type(self):
+        area = AreaFold("catalog")
+        area.on(fs.BackupEntryDeleted, lambda view, event, seq: None)
+        with pytest.raises(DuplicateMutator, match="BackupEntryDeleted"):
+            @area.on(fs.BackupEntryDeleted)
+            def again(view, event, seq):
+                pass
+        assert len(area.mutators) == 1
+
+    def test_the_assembly_refuses_two_areas_claiming_one_event_type(self):
+        first, second = AreaFold("catalog"), AreaFold("tape")
+        first.on(fs.BackupRecorded, lambda view, event, seq: None)
+        second.on(fs.BackupRecorded, lambda view, event, seq: None)
+        with pytest.raises(DuplicateMutator, match="'catalog' and 'tape'"):
+            HostFold([first, second])
+
+    def test_the_assembly_refuses_a_model_the_registry_does_not_know(self):
+        area = AreaFold("catalog")
+        area.on(fs.BackupRecorded, lambda view, event, seq: None)
+        with pytest.raises(ValueError, match="not a registered event type"):
+            HostFold([area], registry=EventRegistry())
+
+    def test_every_registered_event_type_has_one_mutator_or_only_moves_the_position(self):
+        claims = {}
+        for area in AREAS:
+            for model in area.mutators:
+                claims.setdefault(REGISTRY.draft_type(model), []).append(area.name)
+        position_only = {REGISTRY.draft_type(model) for model in POSITION_ONLY}
+        assert {name: areas for name, areas in claims.items() if len(areas) != 1} == {}
+        assert set(claims) & position_only == set()
+        assert set(REGISTRY.names()) == set(claims) | position_only
+
+
+class TestStoredAndTypedPayloads:
+    def test_the_test_stream_touches_every_event_type(self):
+        types = {envelope.type for envelope in envelopes(every_kind_of_event())}
+        assert types == set(REGISTRY.names())
+
+    def test_stored_payloads_fold_into_the_same_view_as_validated_ones(self):
+        typed = fold_with(HostFold(AREAS, typed=True), every_kind_of_event())
+        fast = fold_with(HOST_FOLD, every_kind_of_event())
+        assert fast == typed
+        assert fast == fold(HOST, envelopes(every_kind_of_event()))
+
+    def test_the_stream_leaves_what_each_area_says(self):
+        view = fold(HOST, envelopes(every_kind_of_event()))
+        assert list(view.catalog) == ["0000000004"]  # recorded, superseded by an import
+        assert view.catalog["0000000004"].rows[0].device == "410001:256"
+        assert view.catalog["0000000004"].ended_at == T0 + timedelta(minutes=1)
+        assert view.copy_group(GROUP).status == "PSUE" and view.copy_group(GROUP).mounted_at == ""
+        assert view.copy_group("VG03,VOL03").locked_by == "mount"
+        assert not view.copy_group("VG02,VOL02").locked
+        assert view.workflows[W].open_steps == {"import:c-2": "ImportRequested"}
+        assert view.workflows[R].ended == "aborted" and not view.workflows[R].unmounted
+        assert view.tape == {} and view.backup_server.media_copies == {}
+        assert view.backup_server.settings.retention_days == 10
+        assert view.next_backup_id == "0000000005"
+        assert view.seq == len(every_kind_of_event())
