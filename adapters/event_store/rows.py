@@ -58,7 +58,7 @@ POSTGRES_INSERT = (
 
 
 def insert_statements(batch: Sequence[tuple[EventEnvelope, bytes]], postgres: bool,
-                      sqlite_insert: Callable[[int], str] | None = None):
+                      sqlite_insert: Callable[[int], str]):
     """``(sql, params)`` pairs that insert ``batch`` in order: on PostgreSQL one statement with
     one array per column (a short query the driver prepares once); on SQLite multi-row VALUES
     (``sqlite_insert(rows)``: the statement for that many rows, positional), at most
@@ -68,8 +68,6 @@ def insert_statements(batch: Sequence[tuple[EventEnvelope, bytes]], postgres: bo
                              for event, payload_json in batch)))
         yield POSTGRES_INSERT, tuple(list(column) for column in columns)
         return
-    if sqlite_insert is None:
-        from adapters.event_store.statements import sqlite_insert_sql as sqlite_insert
     for start in range(0, len(batch), MAX_ROWS_PER_INSERT):
         chunk = batch[start:start + MAX_ROWS_PER_INSERT]
         params: list[Any] = []

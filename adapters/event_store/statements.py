@@ -133,11 +133,3 @@ def _sqlite_insert(row_count: int, dialect) -> Prepared:
     if list(prepared.order or ()) != names:
         raise RuntimeError("the multi-row insert does not bind rows.INSERT_KEYS row by row")
     return prepared
-
-
-def sqlite_insert_sql(row_count: int) -> str:
-    """``Statements.sqlite_insert`` for SQLite's default dialect, without an engine."""
-    return _sqlite_insert(row_count, _SQLITE).sql
-
-
-_SQLITE = sqlite.dialect()

@@ -91,8 +91,7 @@ class SqlEventStore:
                 batch = [envelope for envelope, _ in sealed]
                 if self._postgres:
                     run(conn, "order_lock", key=APPEND_LOCK_KEY)
-                for sql, params in rows.insert_statements(sealed, self._postgres,
-                                                          self._sql.sqlite_insert):
+                for sql, params in self.insert_statements(sealed):
                     conn.exec_driver_sql(sql, params)
                 run(conn, "seal_head", host=host, hash=batch[-1].hash)
                 if self.signer is not None and self.signer.host == host:
@@ -104,6 +103,11 @@ class SqlEventStore:
         except IntegrityError as error:
             raise ConcurrencyError(host, expected_seq, self.head(host)[0]) from error
         return batch
+
+    def insert_statements(self, sealed: Sequence[tuple[EventEnvelope, bytes]]):
+        """Driver ``(sql, params)`` pairs that insert sealed events (with their canonical
+        payload JSON) in order: what ``append`` runs after sealing."""
+        return rows.insert_statements(sealed, self._postgres, self._sql.sqlite_insert)
 
     @staticmethod
     def _claim_new_stream(conn, host: str, expected_seq: int, new_head: int) -> str:
