@@ -1,6 +1,7 @@
 """The agent's own time on a backup: the whole command minus the time spent in the array."""
 from __future__ import annotations
 
+from dataclasses import replace
 import statistics
 import tempfile
 import time
@@ -51,8 +52,8 @@ def measure_backup_overhead(backups: int) -> tuple[float, float, float]:
         provision(load_lab(source), data_dir, source=source, populate=populate_example)
         settings = load_settings({"DRM_DATA_DIR": str(data_dir), "DRM_HOSTNAME": "FSServer"})
         agent = build_agent(settings, "FSServer")
-        storage = TimedStorage(agent.adapters["storage"])
-        agent.adapters["storage"] = storage
+        storage = TimedStorage(agent.ports.storage)
+        agent.ports = replace(agent.ports, storage=storage)
         agent.handle(_command("RefreshDictionaryMaps", {}))
         mount_point = next(point for point, volume in agent.view.volumes.items()
                            if any(g.role == "P-VOL" for g in volume.copy_groups))

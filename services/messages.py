@@ -107,6 +107,8 @@ SVOL_MOUNTED = _message("KAVX5163-I", "The secondary volume has been mounted.")
 
 # -- DRMX: messages of our own --------------------------------------------------------------------
 INTERRUPTED = _message("DRMX0007-E", "Interrupted by the user.")
+MAPS_EMPTY = _message("DRMX1019-W", "The dictionary maps are empty: they {state}. drmfsdisplay "
+                      "-refresh builds them from the host's file systems.")
 IMPORT_PENDING = _message("DRMX1080-W", "The import on {host} is pending: its agent is not "
                                         "running; the command stays queued and runs once when "
                                         "the agent starts (command ID = {command_id}).")
@@ -142,6 +144,8 @@ NO_MOUNT_POINT = _detail("DRM-10036", "no mount point can be chosen for an S-VOL
 PAIR_FAILED = _detail("DRM-10040", "a pair operation failed midway")
 MOUNT_FAILED = _detail("DRM-10041", "mounting an S-VOL failed")
 MEDIA_FAILED = _detail("DRM-10042", "a tape backup or restore failed")
+NO_LIBRARY = _detail("DRM-10043", "the host has no tape library")
+CRASH_INTERRUPTED = _detail("DRM-10045", "a crash interrupted the command and recovery ended it")
 SLOT_BUSY = _detail("DRM-10050", "another exclusive command kept running on this host")
 NESTED_MOUNT = _detail("DRM-10062", "a mount point has a lower-level directory mount point "
                                     "(the manual's)")

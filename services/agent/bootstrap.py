@@ -1,4 +1,4 @@
-"""Composition root of the host agent: build the store, adapters and handlers, then run.
+"""Composition root of the host agent: build the store, ports and handlers, then run.
 
 Nothing here runs at import time. ``build_agent`` is shared by both ways to run:
 - distributed: ``run_agent`` consumes the host's queue on RabbitMQ until stopped, with the
@@ -21,12 +21,12 @@ from adapters.messaging.republish import EventRepublisher
 from adapters.messaging.topology import Topology
 from adapters.migrations import upgrade
 from adapters.lab.provision import open_storage, stored_lab
-from services.agent.backup_server.recovery import recover_backup_server
-from services.agent.filesystem.recovery import recover
-from services.agent.filesystem.slot import CommandSlot, exclusive, retry_policy, slot_path
+from adapters.tape import open_library
+from services.agent.filesystem.slot import CommandSlot, retry_policy, slot_path
 from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
+from services.agent.ports import AgentPorts
+from services.agent.restart import recover_at_start
 from services.agent.service import HostAgent
-from services.agent.transfer.handlers import recover_imports
 from services.agent.transfer.peers import PeerCommands
 from services.agent.worker import AgentWorker
 from services.settings import Settings
@@ -44,11 +44,14 @@ def open_store(settings: Settings, host: str, sign: bool = True) -> SqlEventStor
     return SqlEventStore(engine, signer=host_signer(settings, host) if sign else None)
 
 
-def storage_adapters(settings: Settings) -> dict:
-    """The lab and its arrays when a lab is loaded in the data directory, else Nones."""
+def agent_ports(settings: Settings, peers=None, republisher=None) -> AgentPorts:
+    """The typed ports of an agent: the lab, its arrays and its tape library when a lab is
+    loaded in the data directory (else None), the host's facts, the peers and republisher."""
     lab = stored_lab(settings.data_dir)
     storage = open_storage(settings.data_dir) if lab is not None else None
-    return {"lab": lab, "storage": storage, "data_dir": settings.data_dir}
+    return AgentPorts(storage=storage, tape=open_library(settings.data_dir, lab), peers=peers,
+                      republisher=republisher, host_facts=LocalHostFacts(), lab=lab,
+                      data_dir=settings.data_dir, settings=settings)
 
 
 def build_agent(settings: Settings, host: str, store: SqlEventStore | None = None,
@@ -60,15 +63,12 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
                                   Topology(settings.namespace))
     republisher = EventRepublisher(lambda: open_connection(settings.broker_url),
                                    Topology(settings.namespace))
-    adapters = {"host_facts": LocalHostFacts(), "settings": settings, "peers": peers,
-                "republisher": republisher, **storage_adapters(settings)}
-    slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(adapters["lab"], host))
-    agent = HostAgent(host, store, COMMAND_HANDLERS, adapters, queries=QUERY_HANDLERS,
-                      exclusive=exclusive, command_slot=slot)
+    ports = agent_ports(settings, peers, republisher)
+    slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(ports.lab, host))
+    agent = HostAgent(host, store, COMMAND_HANDLERS, ports, queries=QUERY_HANDLERS,
+                      command_slot=slot)
     if recover_now:
-        recover(agent)
-        recover_backup_server(agent)
-        recover_imports(agent)
+        recover_at_start(agent)
     return agent
 
 

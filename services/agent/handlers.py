@@ -1,27 +1,37 @@
-"""Command handlers of the host agent: plain functions, one per command name.
+"""The host agent's handler tables: one handler per command type, built and checked once.
 
-A handler gets the command and the agent context and returns the payloads to record; the last
-one may be the outcome (else ``CommandCompleted`` is added). It raises ``CommandRejection`` to
-refuse before any change.
+A handler gets its typed command and the agent context and returns the payloads to record; the
+last one may be the outcome (else ``CommandCompleted`` is added). It raises ``CommandRejection``
+to refuse before any change. ``COMMAND_HANDLERS`` and ``QUERY_HANDLERS`` are built by
+``services.agent.table.handler_table`` (a command type listed twice raises) and checked
+complete against ``events.catalogue.CATALOGUE`` by ``check_complete`` (a test runs it).
+
+``BackupFileSystem`` is the one handler with an explicit wrapper: the file-system backup runs
+inside ``with_auto_import``, which adds the export and the import for ``-auto_import``.
 """
 from __future__ import annotations
 
-from events import CommandEnvelope
 from events.base import Payload
+from events.fs_commands import BackupFileSystem, RecoverWorkflows
+from events.host_commands import HostInfo
 from events.outcomes import CommandCompleted
-from services.agent.filesystem.handlers import FS_COMMAND_HANDLERS
+from events.data_files import SetUpDataFiles, ShowDataFiles
+from events.tape import RecoverBackupServer
+from services.agent.backup_server.handlers import BK_COMMAND_HANDLERS, BK_QUERY_HANDLERS
+from services.agent.backup_server.recovery import recover as recover_backup_server
+from services.agent.filesystem.handlers import FS_COMMAND_HANDLERS, backup_file_system
 from services.agent.filesystem.queries import FS_QUERY_HANDLERS
-from services.agent.filesystem.recovery import RECOVER, recover_workflows
+from services.agent.filesystem.recovery import recover_workflows
 from services.agent.republish import REPUBLISH_QUERY_HANDLERS
 from services.agent.service import AgentContext, Handler, QueryHandler
-from services.agent.backup_server.handlers import BK_COMMAND_HANDLERS, BK_QUERY_HANDLERS
-from services.agent.backup_server.recovery import RECOVER_BK, recover as recover_backup_server
-from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS
+from services.agent.table import handler_table
+from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS, with_auto_import
+from services.agent.data_files import set_up_data_files, show_data_files
 
 
-def host_info(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
+def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
     head_seq, _ = context.store.head(context.host)
-    facts = context.adapters["host_facts"].describe()
+    facts = context.ports.host_facts.describe() if context.ports.host_facts else {}
     result = {
         "hostname": context.host,
         **facts,
@@ -31,17 +41,20 @@ def host_info(command: CommandEnvelope, context: AgentContext) -> list[Payload]:
     return [CommandCompleted(command=command.name, result=result)]
 
 
-COMMAND_HANDLERS: dict[str, Handler] = {
-    "HostInfo": host_info,
-    **FS_COMMAND_HANDLERS,
-    **TRANSFER_COMMAND_HANDLERS,  # also BackupFileSystem: the fs backup plus -auto_import
-    RECOVER: recover_workflows,
-    **BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
-    RECOVER_BK: recover_backup_server,
-}
+COMMAND_HANDLERS: dict[type, Handler] = handler_table([
+    (HostInfo, host_info),
+    (BackupFileSystem, with_auto_import(backup_file_system)),
+    *FS_COMMAND_HANDLERS,
+    (RecoverWorkflows, recover_workflows),
+    *TRANSFER_COMMAND_HANDLERS,
+    *BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
+    (RecoverBackupServer, recover_backup_server),
+    (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
+])
 
-QUERY_HANDLERS: dict[str, QueryHandler] = {
-    **FS_QUERY_HANDLERS,
-    **BK_QUERY_HANDLERS,
-    **REPUBLISH_QUERY_HANDLERS,  # a consumer found a gap: publish a stored range again
-}
+QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
+    *FS_QUERY_HANDLERS,
+    *BK_QUERY_HANDLERS,
+    *REPUBLISH_QUERY_HANDLERS,  # a consumer found a gap: publish a stored range again
+    (ShowDataFiles, show_data_files),  # drmfsdisplay -v
+])

@@ -9,9 +9,10 @@ consumers drop).
 """
 from __future__ import annotations
 
-from events import CommandEnvelope
+from events.republish import RepublishEvents
 from services import messages
-from services.agent.service import AgentContext, CommandRejection, QueryHandler
+from services.agent.errors import CommandRejection
+from services.agent.service import AgentContext
 
 PAGE = 2000
 
@@ -21,13 +22,12 @@ def _refuse(text: str) -> CommandRejection:
                             messages.error_text(messages.BAD_COMMAND, text))
 
 
-def republish_events(command: CommandEnvelope, context: AgentContext) -> dict:
-    args = command.command
+def republish_events(args: RepublishEvents, context: AgentContext) -> dict:
     head, _ = context.store.head(context.host)
     if args.to_seq > head:
         raise _refuse(f"seq {args.from_seq}..{args.to_seq} is not in the stream of "
                       f"{context.host}, whose last seq is {head}")
-    publisher = context.adapters.get("republisher")
+    publisher = context.ports.republisher
     if publisher is None:
         raise _refuse("this agent has no broker to publish events to")
     published, after = 0, args.from_seq - 1
@@ -41,4 +41,4 @@ def republish_events(command: CommandEnvelope, context: AgentContext) -> dict:
     return {"republished": published, "from_seq": args.from_seq, "to_seq": args.to_seq}
 
 
-REPUBLISH_QUERY_HANDLERS: dict[str, QueryHandler] = {"RepublishEvents": republish_events}
+REPUBLISH_QUERY_HANDLERS = ((RepublishEvents, republish_events),)

@@ -7,6 +7,7 @@ import threading
 
 from services import messages
 from services.agent.bootstrap import run_agent
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.settings import load_settings
 
@@ -35,3 +36,6 @@ def run(args) -> int:
         signal.signal(signum, lambda *_: stop.set())
     run_agent(settings, args.host or settings.hostname, stop)
     return 0
+
+
+AGENT = LocalEntry("agent", register)

@@ -6,6 +6,7 @@ from adapters.reporting.queries import LogFilter, is_note
 from projections.reporting.heal import resolved
 from events.canonical import format_timestamp
 from services import messages
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.cli.output import emit_json, table
 from services.cli.report_common import open_queries, parse_time
@@ -28,7 +29,7 @@ def register(subparsers) -> None:
     verify.add_argument("--host")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=run_verify)
-    audit.set_defaults(func=lambda args: audit.print_help() or 2)
+    audit.set_defaults(func=lambda args: audit.print_help() or 1)
 
 
 def _iso(value) -> str | None:
@@ -120,3 +121,6 @@ def run_verify(args) -> int:
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.STORE_INTEGRITY, "; ".join(names)))
     return 0
+
+
+AUDIT = LocalEntry("audit", register)

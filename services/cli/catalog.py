@@ -8,16 +8,10 @@ import argparse
 
 from events.fs_commands import DeleteCatalogEntry, ListCatalog, ListFileSystemCatalog
 from services.cli import catalog_layouts as layout
+from services.cli.entries import AgentEntry, Shown, arg, flag, opt, usage_error
 from services.cli.errors import CliError
-from services.cli.filesystem_args import add_common, add_parser, build, check_backup_id, \
-    expand_target, option, usage_error
-from services.cli.filesystem_session import Session, Shown, perform, query_data
-from services.cli.runtime import command_runner
-
-
-def register(subparsers) -> None:
-    register_fscat(subparsers)
-    register_appcat(subparsers)
+from services.cli.filesystem_args import build, check_backup_id, expand_target
+from services.cli.perform import query_data
 
 
 def no_backup_data() -> CliError:
@@ -25,51 +19,34 @@ def no_backup_data() -> CliError:
 
 
 # -- drmfscat ------------------------------------------------------------------------------------
-def register_fscat(subparsers) -> None:
-    parser = add_parser(
-        subparsers, "fscat", "drmfscat", "list the file-system backup catalog",
-        "list the catalog entries whose instance is the given mount point (or any mount\n"
-        "point of a target list file). KAVX0024-E when no entry matches.")
-    parser.add_argument("target", help="a mount point, or a target list file (one mount point "
-                                       "per line, # comments)")
-    option(parser, "backup_id", help="only the entry with this backup ID")
-    option(parser, "comment", help="only entries whose backup comment is this text")
-    add_common(parser)
-    parser.set_defaults(func=run_fscat)
-
-
-def fscat_request(args: argparse.Namespace) -> dict:
+def fscat_request(args: argparse.Namespace) -> ListFileSystemCatalog:
     check_backup_id(args.backup_id)
     return build(ListFileSystemCatalog, targets=expand_target(args.target),
                  backup_id=args.backup_id, comment=args.comment)
 
 
-def run_fscat(args: argparse.Namespace, connect=command_runner) -> int:
-    request = fscat_request(args)
+def fscat_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [reply] = outcomes
+    entries = reply.result["entries"]
+    if not entries:
+        raise no_backup_data()
+    return Shown(layout.fscat_lines(entries, expand_target(args.target)), query_data(reply))
 
-    def work(session: Session) -> Shown:
-        reply = session.query("ListFileSystemCatalog", request)
-        entries = reply.result["entries"]
-        if not entries:
-            raise no_backup_data()
-        return Shown(layout.fscat_lines(entries, request["targets"]), query_data(reply))
 
-    return perform(args, "drmfscat", work, connect)
+FSCAT = AgentEntry(
+    name="fscat", manual="drmfscat", summary="list the file-system backup catalog",
+    description="list the catalog entries whose instance is the given mount point (or any "
+                "mount\npoint of a target list file). KAVX0024-E when no entry matches.",
+    commands=(ListFileSystemCatalog,), request=fscat_request, show=fscat_shown,
+    options=(
+        arg("target", help="a mount point, or a target list file (one mount point per line, "
+                           "# comments)"),
+        opt("backup_id", help="only the entry with this backup ID"),
+        opt("comment", help="only entries whose backup comment is this text")))
 
 
 # -- drmappcat -----------------------------------------------------------------------------------
-def register_appcat(subparsers) -> None:
-    parser = add_parser(
-        subparsers, "appcat", "drmappcat", "list or delete catalog entries of the host",
-        "without arguments, list every catalog entry of the host; with a backup ID, list that\n"
-        "entry; with a backup ID and -delete, delete that entry (KAVX0424-I).")
-    parser.add_argument("backup_id", nargs="?", help="a backup ID (10 digits)")
-    option(parser, "delete", action="store_true", help="delete the entry of the backup ID")
-    add_common(parser)
-    parser.set_defaults(func=run_appcat)
-
-
-def appcat_request(args: argparse.Namespace) -> dict:
+def appcat_request(args: argparse.Namespace) -> DeleteCatalogEntry | ListCatalog:
     check_backup_id(args.backup_id)
     if args.delete:
         if args.backup_id is None:
@@ -78,18 +55,22 @@ def appcat_request(args: argparse.Namespace) -> dict:
     return build(ListCatalog, backup_id=args.backup_id)
 
 
-def run_appcat(args: argparse.Namespace, connect=command_runner) -> int:
-    request = appcat_request(args)
+def appcat_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    if args.delete:
+        return Shown([layout.entry_deleted(args.backup_id)], outcome.to_wire())
+    entries = outcome.result["entries"]
+    if not entries and args.backup_id is not None:
+        raise no_backup_data()
+    return Shown(layout.appcat_lines(entries), query_data(outcome))
 
-    def delete(session: Session) -> Shown:
-        outcome = session.command("DeleteCatalogEntry", request)
-        return Shown([layout.entry_deleted(request["backup_id"])], outcome.to_wire())
 
-    def listing(session: Session) -> Shown:
-        reply = session.query("ListCatalog", request)
-        entries = reply.result["entries"]
-        if not entries and args.backup_id is not None:
-            raise no_backup_data()
-        return Shown(layout.appcat_lines(entries), query_data(reply))
-
-    return perform(args, "drmappcat", delete if args.delete else listing, connect)
+APPCAT = AgentEntry(
+    name="appcat", manual="drmappcat", summary="list or delete catalog entries of the host",
+    description="without arguments, list every catalog entry of the host; with a backup ID, "
+                "list that\nentry; with a backup ID and -delete, delete that entry "
+                "(KAVX0424-I).",
+    commands=(DeleteCatalogEntry, ListCatalog), request=appcat_request, show=appcat_shown,
+    options=(
+        arg("backup_id", nargs="?", help="a backup ID (10 digits)"),
+        flag("delete", "delete the entry of the backup ID")))

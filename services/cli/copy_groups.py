@@ -5,22 +5,13 @@ import argparse
 
 from events.fs_commands import ListCopyGroups, ResyncCopyGroups, SetCopyGroupLock
 from services.cli import catalog_layouts as layout
-from services.cli.filesystem_args import add_common, add_deferred, add_parser, build, \
-    check_backup_id, check_copy_group, exactly_one, option, reject_deferred, usage_error
-from services.cli.filesystem_session import Session, Shown, perform, query_data
-from services.cli.runtime import command_runner
+from services.cli.entries import AgentEntry, Shown, opt, usage_error
+from services.cli.filesystem_args import build, check_backup_id, check_copy_group, exactly_one
+from services.cli.perform import query_data
 
 TARGETS = ("backup_id", "copy_group")
-
-
-def register(subparsers) -> None:
-    register_resync(subparsers)
-    register_cgctl(subparsers)
-
-
-def add_targets(parser) -> None:
-    option(parser, "backup_id", help="the copy groups of this backup (10 digits)")
-    option(parser, "copy_group", help="one copy group, as <group>,<device> (VG01,VOL01)")
+TARGET_OPTIONS = (opt("backup_id", help="the copy groups of this backup (10 digits)"),
+                  opt("copy_group", help="one copy group, as <group>,<device> (VG01,VOL01)"))
 
 
 def checked_targets(args: argparse.Namespace) -> dict:
@@ -29,47 +20,23 @@ def checked_targets(args: argparse.Namespace) -> dict:
 
 
 # -- drmresync -----------------------------------------------------------------------------------
-def register_resync(subparsers) -> None:
-    parser = add_parser(
-        subparsers, "resync", "drmresync", "resynchronise copy groups P-VOL -> S-VOL",
-        "resynchronise the copy groups of a backup (or one copy group) and delete the catalog\n"
-        "entry that lived on them: the S-VOL data is lost. Copy progress is shown on stderr.")
-    add_targets(parser)
-    add_deferred(parser, ("cg_file", "copy_size", "pf"))
-    add_common(parser)
-    parser.set_defaults(func=run_resync)
-
-
-def resync_request(args: argparse.Namespace) -> dict:
-    reject_deferred(args)
+def resync_request(args: argparse.Namespace) -> ResyncCopyGroups:
     exactly_one(args, TARGETS, "drmresync")
     return build(ResyncCopyGroups, **checked_targets(args))
 
 
-def run_resync(args: argparse.Namespace, connect=command_runner) -> int:
-    request = resync_request(args)
-
-    def work(session: Session) -> Shown:
-        outcome = session.command("ResyncCopyGroups", request)
-        return Shown([], outcome.to_wire())
-
-    return perform(args, "drmresync", work, connect)
+RESYNC = AgentEntry(
+    name="resync", manual="drmresync", summary="resynchronise copy groups P-VOL -> S-VOL",
+    description="resynchronise the copy groups of a backup (or one copy group) and delete the "
+                "catalog\nentry that lived on them: the S-VOL data is lost. Copy progress is "
+                "shown on stderr.",
+    commands=(ResyncCopyGroups,), request=resync_request,
+    show=lambda args, outcomes, agent: Shown([], outcomes[0].to_wire()),
+    options=TARGET_OPTIONS, deferred=("cg_file", "copy_size", "pf"))
 
 
 # -- drmcgctl ------------------------------------------------------------------------------------
-def register_cgctl(subparsers) -> None:
-    parser = add_parser(
-        subparsers, "cgctl", "drmcgctl", "list, lock or unlock copy groups",
-        "without options, list every copy group with its lock status and the backup ID it\n"
-        "holds. With -backup_id or -copy_group and -mode, lock the copy groups (backups skip\n"
-        "them: KAVX0302-I) or unlock them (back into rotation: KAVX0303-I). Locks are per host.")
-    add_targets(parser)
-    option(parser, "mode", choices=("lock", "unlock"), help="lock or unlock")
-    add_common(parser)
-    parser.set_defaults(func=run_cgctl)
-
-
-def cgctl_request(args: argparse.Namespace) -> dict:
+def cgctl_request(args: argparse.Namespace) -> ListCopyGroups | SetCopyGroupLock:
     targeted = args.backup_id is not None or args.copy_group is not None
     if args.mode is None:
         if targeted:
@@ -79,16 +46,19 @@ def cgctl_request(args: argparse.Namespace) -> dict:
     return build(SetCopyGroupLock, mode=args.mode, **checked_targets(args))
 
 
-def run_cgctl(args: argparse.Namespace, connect=command_runner) -> int:
-    request = cgctl_request(args)
-
-    def change(session: Session) -> Shown:
-        outcome = session.command("SetCopyGroupLock", request)
+def cgctl_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    if args.mode:
         message = layout.lock_changed(args.mode)
         return Shown([message], outcome.to_wire())
+    return Shown(layout.copy_group_lines(outcome.result["copy_groups"]), query_data(outcome))
 
-    def listing(session: Session) -> Shown:
-        reply = session.query("ListCopyGroups", request)
-        return Shown(layout.copy_group_lines(reply.result["copy_groups"]), query_data(reply))
 
-    return perform(args, "drmcgctl", change if args.mode else listing, connect)
+CGCTL = AgentEntry(
+    name="cgctl", manual="drmcgctl", summary="list, lock or unlock copy groups",
+    description="without options, list every copy group with its lock status and the backup "
+                "ID it\nholds. With -backup_id or -copy_group and -mode, lock the copy groups "
+                "(backups skip\nthem: KAVX0302-I) or unlock them (back into rotation: "
+                "KAVX0303-I). Locks are per host.",
+    commands=(ListCopyGroups, SetCopyGroupLock), request=cgctl_request, show=cgctl_shown,
+    options=(*TARGET_OPTIONS, opt("mode", choices=("lock", "unlock"), help="lock or unlock")))

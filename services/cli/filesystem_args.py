@@ -1,9 +1,9 @@
-"""Option parsing shared by the file-system commands (drmfsbackup … drmappcat).
+"""Option values shared by the commands of the manual: target lists, backup IDs, copy groups,
+and the typed command built from them.
 
-Every option exists in the manual's single-dash form and the GNU long form (``-mode cold`` and
-``--mode cold``). Input is checked here, before anything is sent: a bad combination, a malformed
-backup ID or an option the product does not support yet is a usage error (``KAVX0006-E`` with
-``DRM-90100``, exit code 2, like argparse's own usage errors) and no command leaves the CLI.
+Input is checked here, before anything is sent: a bad combination, a malformed backup ID or an
+option the product does not support yet is a usage error (``KAVX0006-E`` with ``DRM-90100``,
+exit code 1, like argparse's own usage errors) and no command leaves the CLI.
 """
 from __future__ import annotations
 
@@ -11,59 +11,17 @@ import argparse
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence, TypeVar
 
 from pydantic import ValidationError
 
 from adapters.files import LIST_FILE_LIMIT, read_text_limited
 from events.command_base import Command
 from events.fs_commands import BACKUP_ID_PATTERN, COPY_GROUP_PATTERN
-from services import messages
-from services.cli.errors import CliError
+from events.names import BadName, check_path
+from services.cli.entries import usage_error
 
-USAGE = messages.USAGE  # detail code of every usage error of these commands
-USAGE_EXIT = 2
-
-
-def usage_error(text: str) -> CliError:
-    return CliError(messages.PROCESSING_ERROR, messages.error_text(USAGE, text), USAGE_EXIT)
-
-
-def add_parser(subparsers, name: str, manual: str, summary: str, description: str):
-    """A sub-parser for one manual command; ``--help`` shows the description as written."""
-    return subparsers.add_parser(name, help=f"{summary} ({manual})",
-                                 description=f"{manual}: {description}",
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-
-
-def option(parser, name: str, **kwargs: Any) -> None:
-    """Add ``-name`` and ``--name`` for one option."""
-    parser.add_argument(f"-{name}", f"--{name}", dest=kwargs.pop("dest", name), **kwargs)
-
-
-def add_common(parser) -> None:
-    parser.add_argument("--host", help="target host (default: DRM_HOSTNAME, else this machine)")
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="seconds to wait for the agent (default 600)")
-    parser.add_argument("--json", action="store_true",
-                        help="print machine output (the outcome event or the query answer) "
-                             "instead of the manual's layout")
-
-
-def add_deferred(parser, names: Iterable[str]) -> None:
-    """Options of the manual that a later issue implements: accepted by the parser only to be
-    rejected with a message that names them."""
-    group = parser.add_argument_group(
-        "options of the manual that are not supported yet (given, they are rejected)")
-    for name in names:
-        option(group, name, dest=f"deferred_{name}", nargs="?", const=True, default=None,
-               metavar="…", help="not supported yet")
-
-
-def reject_deferred(args: argparse.Namespace) -> None:
-    for key, value in vars(args).items():
-        if key.startswith("deferred_") and value is not None:
-            raise usage_error(f"the option -{key.removeprefix('deferred_')} is not supported yet")
+C = TypeVar("C", bound=Command)
 
 
 def read_target_file(path: Path) -> tuple[str, ...]:
@@ -82,6 +40,10 @@ def read_target_file(path: Path) -> tuple[str, ...]:
 def expand_target(value: str) -> tuple[str, ...]:
     """``{ mount-point | target-list-file }``: an existing regular file is a list, else a
     mount point."""
+    try:
+        check_path(value, "mount point or target list file")
+    except BadName as error:
+        raise usage_error(str(error)) from None
     path = Path(value)
     if path.is_file():
         return read_target_file(path)
@@ -127,10 +89,10 @@ def exactly_one(args: argparse.Namespace, names: Sequence[str], what: str) -> No
         raise usage_error(f"{what} needs exactly one of {shown} ({problem})")
 
 
-def build(model: type[Command], **values: Any) -> dict[str, Any]:
-    """The command's ``args`` as the contract model validates them (JSON-ready)."""
+def build(model: type[C], **values: Any) -> C:
+    """The typed command; a value its model refuses is a usage error naming the field."""
     try:
-        return model(**values).arguments()
+        return model(**values)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}"
                              for e in error.errors())

@@ -11,6 +11,7 @@ from adapters.lab.loader import LabError, load_lab
 from adapters.lab.provision import LabExists, lab_dir, mount_path, open_storage, provision, stored_lab, volume
 from adapters.storage.errors import CciError
 from services import messages
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.settings import load_settings
 
@@ -31,7 +32,7 @@ def register(subparsers) -> None:
     init.set_defaults(func=run_init)
     show = commands.add_parser("show", help="print the loaded lab")
     show.set_defaults(func=run_show)
-    lab.set_defaults(func=lambda args: (lab.print_help(), 2)[1])
+    lab.set_defaults(func=lambda args: lab.print_help() or 1)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -92,3 +93,6 @@ def run_show(args: argparse.Namespace) -> int:
         tape = lab.tape_library
         print(f"\nTape library: {tape.name}, {tape.drives} drives, {tape.slots} slots, media {', '.join(tape.media) or '-'}")
     return 0
+
+
+LAB = LocalEntry("lab", register)

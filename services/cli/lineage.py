@@ -16,7 +16,9 @@ from adapters.event_store import SqlEventStore
 from events.canonical import format_timestamp
 from projections.lineage import LineageEntry, entries_of, lineage
 from services import messages
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
+from services.cli.hosts import require_known
 from services.cli.filesystem_args import check_backup_id
 from services.cli.output import emit_json, table
 from services.settings import Settings, load_settings
@@ -74,7 +76,7 @@ def lines_of(found: list[LineageEntry]) -> list[str]:
 def run_lineage(args: argparse.Namespace) -> int:
     check_backup_id(args.backup_id)
     settings = load_settings()
-    host = args.host or settings.hostname
+    host = require_known(settings, args.host or settings.hostname)
     entries = {name: entries_of(events) for name, events in host_streams(settings).items()}
     found = lineage(entries, host, args.backup_id)
     if not found:
@@ -87,3 +89,6 @@ def run_lineage(args: argparse.Namespace) -> int:
         for line in lines_of(found):
             print(line)
     return 0
+
+
+LINEAGE = LocalEntry("lineage", register)

@@ -2,30 +2,42 @@
 ``services.cli.trust``)."""
 from __future__ import annotations
 
+import argparse
 import json
 from urllib.parse import urlparse
 
 from events.canonical import format_timestamp
 from services import messages
 from services.agent.bootstrap import open_store
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
+from services.cli.hosts import require_known
 from services.cli.output import emit_json, table
 from services.settings import load_settings
 
 
-def register(subparsers) -> None:
+def seq_number(text: str) -> int:
+    """A seq as ``--after`` takes it: 0 up to the largest seq a store can hold (2^63 - 1)."""
+    value = int(text)
+    if not 0 <= value < 1 << 63:
+        raise argparse.ArgumentTypeError(f"{text} is not a seq (0 to 2^63 - 1)")
+    return value
+
+
+def register_log(subparsers) -> None:
     log = subparsers.add_parser(
         "log", help="print a host's events (from its store, or replayed from the shared log)",
         description="Print the events of a host's stream in order. --source stream replays the "
                     "RabbitMQ stream queue instead (all hosts unless --host is given).")
     log.add_argument("--host", help="host whose stream to print (default: DRM_HOSTNAME)")
-    log.add_argument("--after", type=int, default=0, metavar="SEQ",
+    log.add_argument("--after", type=seq_number, default=0, metavar="SEQ",
                      help="only events after this seq")
     log.add_argument("--source", choices=("store", "stream"), default="store")
     log.add_argument("--offset", default="first",
                      help="stream offset: first, last, next, a number or an ISO timestamp")
     log.add_argument("--json", action="store_true", help="one JSON event per line")
     log.set_defaults(func=run_log)
+
 
 
 def _summary(event) -> str:
@@ -54,8 +66,9 @@ def run_log(args) -> int:
     settings = load_settings()
     if args.source == "stream":
         return _run_stream_log(args, settings)
-    host = args.host or settings.hostname
-    _print_events(open_store(settings, host, sign=False).read(host, after_seq=args.after), args.json)
+    host = require_known(settings, args.host or settings.hostname)
+    _print_events(open_store(settings, host, sign=False).read(host, after_seq=args.after),
+                  args.json)
     return 0
 
 
@@ -97,3 +110,7 @@ def _without_password(url: str) -> str:
     if parsed.password is None:
         return url
     return parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@")).geturl()
+
+
+
+LOG = LocalEntry("log", register_log)

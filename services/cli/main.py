@@ -1,125 +1,104 @@
-"""The ``drm`` command line: one sub-command per manual command, plus the console aliases.
+"""The ``drm`` command line: one sub-command per entry of ``services.cli.table``, plus the
+manual's console aliases (``drmfscat`` runs ``drm fscat``).
 
-Each module listed in ``COMMAND_MODULES`` exposes ``register(subparsers)``; every parser it
-adds sets ``func(args) -> int`` (the exit code). Modules are imported lazily: a command line
-whose first word is in ``COMMAND_NAMES`` imports only the module that registers that command
-(start-up is most of a short report's time); anything else (``--help``, an unknown command)
-builds the whole parser, so the messages are the same either way.
+Entries are imported lazily: a command line whose first word is in the table imports only the
+module of that entry (start-up is most of a short report's time); anything else (``--help``, an
+unknown command) builds the whole parser, so the messages are the same either way.
+
+Every error exits 1 (spec 08 §1.1): a usage error prints the sub-command's usage and a
+``KAVX0006-E`` message with ``DRM-90100``; with ``--json`` an error is also printed on stdout as
+a JSON object (``services.cli.errors``). ``-help`` works as ``-h`` and ``--help`` do.
 """
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from events.signing import TrustFileError
 from services import messages
-from services.cli.errors import CliError
-
-COMMAND_MODULES = (
-    "services.cli.hostinfo",
-    "services.cli.log",
-    "services.cli.agent",
-    "services.cli.lab",
-    "services.cli.pairdisplay",
-    "services.cli.filesystem",
-    "services.cli.catalog",
-    "services.cli.copy_groups",
-    "services.cli.tape",
-    "services.cli.tape_catalog",
-    "services.cli.report",
-    "services.cli.audit",
-    "services.cli.transfer",
-    "services.cli.lineage",
-    "services.cli.trust",
-)
-
-COMMAND_NAMES = {  # command -> the module that registers it (a unit test keeps this complete)
-    "hostinfo": "services.cli.hostinfo",
-    "log": "services.cli.log", "verify": "services.cli.trust", "key": "services.cli.trust",
-    "agent": "services.cli.agent",
-    "lab": "services.cli.lab",
-    "pairdisplay": "services.cli.pairdisplay",
-    "fsbackup": "services.cli.filesystem", "fsdisplay": "services.cli.filesystem",
-    "fsrestore": "services.cli.filesystem",
-    "appcat": "services.cli.catalog", "fscat": "services.cli.catalog",
-    "cgctl": "services.cli.copy_groups", "resync": "services.cli.copy_groups",
-    "mediabackup": "services.cli.tape", "mediarestore": "services.cli.tape",
-    "mount": "services.cli.tape", "umount": "services.cli.tape",
-    "tapecat": "services.cli.tape_catalog", "tapeinit": "services.cli.tape_catalog",
-    "report": "services.cli.report",
-    "audit": "services.cli.audit",
-    "dbexport": "services.cli.transfer", "dbimport": "services.cli.transfer",
-    "lineage": "services.cli.lineage",
-}
+from services.cli import table
+from services.cli.entries import CliParser, usage_error
+from services.cli.errors import FAILURE, CliError, report
 
 
-def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
-    """The command modules a parser for ``argv`` needs: the one registering its command, or
-    every module when the first word is not a known command."""
-    module = COMMAND_NAMES.get(argv[0]) if argv else None
-    return (module,) if module in COMMAND_MODULES else COMMAND_MODULES
+
+def names_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The entries a parser for ``argv`` needs: the one of its command, or every entry when the
+    first word is not a known command."""
+    return (argv[0],) if argv and argv[0] in table.ENTRIES else tuple(table.ENTRIES)
 
 
-def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser(names: Sequence[str] | None = None) -> CliParser:
+    parser = CliParser(
         prog="drm",
         description="Replication-based backup and restore of file systems on storage arrays, "
-        "every operation an event.",
-    )
+        "every operation an event.")
     subparsers = parser.add_subparsers(dest="command", metavar="<command>")
-    for name in COMMAND_MODULES if modules is None else modules:
-        importlib.import_module(name).register(subparsers)
+    for name in table.ENTRIES if names is None else names:
+        table.load(name).register(subparsers)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(modules_for(argv))
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+def run(argv: Sequence[str], **overrides: Any) -> int:
+    """Parse and run one command line; every failure is reported here and exits 1.
+    ``overrides`` go to the command's run function (tests pass ``connect``)."""
+    argv = list(argv)
+    as_json = "--json" in argv
+    args = None
     try:
-        return int(args.func(args) or 0)
+        refuse_undecodable(argv)
+        parser = build_parser(names_for(argv))
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named by the sub-command, with its own usage
+            raise usage_error(f"unrecognized arguments: {' '.join(extra)}", args.cli_usage)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return FAILURE
+        return int(args.func(args, **overrides) or 0)
     except CliError as error:
-        print(error.render(), file=sys.stderr)
-        return error.exit_code
+        return report(error, as_json, getattr(args, "cli_usage", None))
     except TrustFileError as error:  # a damaged key file, trusted-keys registry or state file
-        print(CliError(messages.PROCESSING_ERROR, messages.error_text(
-            messages.BAD_COMMAND, str(error))).render(), file=sys.stderr)
-        return 1
+        return report(CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.BAD_COMMAND, str(error))), as_json, None)
     except KeyboardInterrupt:
         print(messages.line(messages.INTERRUPTED), file=sys.stderr)
-        return 130
+        return FAILURE
+    except Exception as error:  # noqa: BLE001 - the last guard: a message, never a traceback
+        unexpected = CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.INTERNAL_ERROR, f"{type(error).__name__}: {str(error)[:300]}"))
+        return report(unexpected, as_json, None)
+
+
+def refuse_undecodable(argv: Sequence[str]) -> None:
+    """An argument that was not valid UTF-8 (Python keeps its bytes as lone surrogates) is a
+    usage error, before anything uses it."""
+    for value in argv:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise usage_error(f"an argument is not valid UTF-8 text: {value!r:.60}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(sys.argv[1:] if argv is None else argv)
 
 
 def alias(command: str):
     """A console entry point ``drm<command>`` that runs ``drm <command> …``."""
 
-    def run() -> int:
+    def run_alias() -> int:
         return main([command, *sys.argv[1:]])
 
-    return run
+    return run_alias
 
 
-drmhostinfo = alias("hostinfo")
-drmfsbackup = alias("fsbackup")
-drmfsrestore = alias("fsrestore")
-drmfscat = alias("fscat")
-drmfsdisplay = alias("fsdisplay")
-drmresync = alias("resync")
-drmcgctl = alias("cgctl")
-drmappcat = alias("appcat")
-drmmount = alias("mount")
-drmumount = alias("umount")
-drmmediabackup = alias("mediabackup")
-drmmediarestore = alias("mediarestore")
-drmtapecat = alias("tapecat")
-drmtapeinit = alias("tapeinit")
-drmdbexport = alias("dbexport")
-drmdbimport = alias("dbimport")
+def __getattr__(name: str):
+    """``services.cli.main:drmfscat`` and the other console aliases, derived from the table."""
+    command = table.command_for_console(name)
+    if command is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return alias(command)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,24 +1,13 @@
-"""Console output in the manual's manner: KAVX framing, aligned fields, or JSON."""
+"""Console output in the manual's manner: aligned fields and tables, or JSON (the KAVX framing
+is ``services.cli.perform``'s)."""
 from __future__ import annotations
 
 import json
-import sys
-from typing import Any, Iterable, Sequence
-
-from events import EventEnvelope
-from services import messages
-from services.cli.errors import CliError
+from typing import Any, Sequence
 
 
 def emit_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
-def framed(command: str, lines: Iterable[str]) -> None:
-    print(messages.start_line(command))
-    for line in lines:
-        print(line)
-    print(messages.end_line(command))
 
 
 def fields(pairs: Sequence[tuple[str, Any]]) -> list[str]:
@@ -31,10 +20,3 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     render = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
     return [render(headers)] + [render(r) for r in cells]
-
-
-def raise_for_outcome(command: str, outcome: EventEnvelope) -> None:
-    """Turn a failed or rejected outcome into the CLI error the user sees."""
-    if outcome.type in ("CommandFailed", "CommandRejected"):
-        print(messages.start_line(command), file=sys.stderr)
-        raise CliError(outcome.payload["message_id"], outcome.payload["text"])

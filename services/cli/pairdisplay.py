@@ -11,6 +11,7 @@ import json
 
 from adapters.lab.provision import open_storage, volume
 from services import messages
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.cli.lab import require_lab
 from services.settings import load_settings
@@ -72,3 +73,6 @@ def run(args: argparse.Namespace) -> int:
         for row in found:
             print(render(row))
     return 0
+
+
+PAIRDISPLAY = LocalEntry("pairdisplay", register)

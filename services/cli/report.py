@@ -13,6 +13,7 @@ import threading
 
 from services import messages
 from services.cli import catalog_layouts as layout
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.cli.output import emit_json
 from services.cli.report_common import (SERVE, host_rows, open_queries, parse_time,
@@ -57,7 +58,7 @@ def register(subparsers) -> None:
                                                   "tape-only entries, integrity")
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(func=run_summary)
-    report.set_defaults(func=lambda args: report.print_help() or 2)
+    report.set_defaults(func=lambda args: report.print_help() or 1)
 
 
 def _stopper() -> threading.Event:
@@ -204,3 +205,5 @@ def run_summary(args) -> int:
 
 
 REPORTS = {"catalog": run_catalog, "locks": run_locks, "maps": run_maps}
+
+REPORT = LocalEntry("report", register)

@@ -31,10 +31,9 @@ def parse_time(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise usage(f"not an ISO 8601 time: {text!r}") from None
-    return moment.astimezone(timezone.utc)
+        return datetime.fromisoformat(text).astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # not a time, or one the UTC conversion cannot reach
+        raise usage(f"not an ISO 8601 time between the years 1 and 9999: {text!r}") from None
 
 
 CATCH_UP_WAIT = 10.0  # seconds an embedded report waits for another one's catch-up

@@ -1,20 +1,27 @@
-"""How the CLI reaches an agent: in-process (embedded) or over RabbitMQ (distributed)."""
+"""How the CLI reaches an agent: in-process (embedded) or over RabbitMQ (distributed).
+
+``CommandRunner.call`` takes a typed command (a class of ``events.catalogue``) and returns its
+outcome event or query answer; a timeout or an unreadable command becomes the CLI's
+``KAVX0006-E`` error. In the embedded mode an unknown ``--host`` is refused before its
+in-process agent would make a store for it (``services.cli.hosts``).
+"""
 from __future__ import annotations
 
 import contextlib
 import getpass
 import socket
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from adapters.messaging.command_client import (CommandClient, CommandError, CommandTimeout,
                                                QueryReply)
 from adapters.messaging.connection import open_connection
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope, EventEnvelope
-from events.catalogue import CATALOGUE
+from events.command_base import Command
 from services import messages
 from services.cli.errors import CliError
+from services.cli.hosts import require_known
 from services.settings import Settings
 
 
@@ -29,26 +36,26 @@ def principal() -> str:
 class CommandRunner:
     """Sends commands to agents and returns their outcome events."""
 
-    def __init__(self, client: CommandClient, pump=None, ensure=None, sink=None) -> None:
-        self.client, self._pump, self._ensure = client, pump, ensure
+    def __init__(self, client: CommandClient, pump=None, ensure=None, sink=None,
+                 known: Callable[[str], object] | None = None) -> None:
+        self.client, self._pump, self._ensure, self._known = client, pump, ensure, known
         self._sink = sink  # embedded agents: progress handed over directly while a call runs
 
-    def call(self, name: str, host: str, args: dict[str, Any] | None = None,
-             timeout: float = 30.0, progress: Callable[[str], None] | None = None
-             ) -> EventEnvelope | QueryReply:
-        """Send ``name`` to ``host``'s agent; return its outcome event or query answer.
+    def call(self, command: Command, host: str, timeout: float = 30.0,
+             progress: Callable[[str], None] | None = None) -> EventEnvelope | QueryReply:
+        """Send ``command`` to ``host``'s agent; return its outcome event or query answer.
         ``progress`` receives the agent's progress lines while it works."""
+        if self._known is not None:
+            self._known(host)
         if self._ensure is not None:
             self._ensure(host)
         self.client.on_progress = progress or (lambda text: None)
-        command = CommandEnvelope(command=CATALOGUE[name].model_validate({**(args or {}),
-                                                                          "name": name}),
-                                  target_host=host, principal=principal(),
-                                  issued_at=datetime.now(timezone.utc))
+        envelope = CommandEnvelope(command=command, target_host=host, principal=principal(),
+                                   issued_at=datetime.now(timezone.utc))
         if self._sink is not None:
             self._sink.progress = progress
         try:
-            return self.client.call(command, timeout=timeout, pump=self._pump)
+            return self.client.call(envelope, timeout=timeout, pump=self._pump)
         except CommandTimeout as error:
             raise CliError(messages.PROCESSING_ERROR,
                            messages.error_text(messages.AGENT_TIMEOUT, str(error))) from error
@@ -84,7 +91,8 @@ def command_runner(settings: Settings) -> Iterator[CommandRunner]:
         with embedded_agents(settings) as agents:
             client = CommandClient(agents.connection, topology)
             try:
-                yield CommandRunner(client, pump=agents.pump, ensure=agents.ensure, sink=agents)
+                yield CommandRunner(client, pump=agents.pump, ensure=agents.ensure, sink=agents,
+                                    known=lambda host: require_known(settings, host))
             finally:
                 client.close()
         return

@@ -5,32 +5,16 @@ from __future__ import annotations
 
 import argparse
 
-from events.tape import BackupToTape, MountSvol, UnmountSvol
+from events.tape import BackupToTape, MountSvol, RestoreFromTape, UnmountSvol
 from services.cli import catalog_layouts, tape_layouts as layout
-from services.cli.filesystem_args import add_common, add_deferred, add_parser, build, \
-    check_backup_id, check_copy_group, option, reject_deferred, usage_error
-from services.cli.filesystem_session import Session, Shown, perform
-from services.cli.runtime import command_runner
+from services.cli.entries import AgentEntry, Shown, arg, opt, usage_error
+from services.cli.filesystem_args import build, check_backup_id, check_copy_group
 
 
-def register(subparsers) -> None:
-    register_mount(subparsers)
-    register_umount(subparsers)
-    register_media(subparsers, "mediabackup", "drmmediabackup", "BackupToTape",
-                   "copy a mounted S-VOL to tape",
-                   "copy the S-VOLs of a disk backup (mounted with drmmount) to tape and record a\n"
-                   "tape entry with a new backup ID (KAVX0040-I); the ORIGINAL-ID is kept.")
-    register_media(subparsers, "mediarestore", "drmmediarestore", "RestoreFromTape",
-                   "copy a tape backup back to its S-VOL",
-                   "copy a tape backup back to its S-VOLs (mounted with drmmount <tape-ID>) and\n"
-                   "record a new disk entry (KAVX0040-I) that replaces the old one on those copy\n"
-                   "groups; the ORIGINAL-ID is kept. An expired or deleted tape entry is refused.")
-
-
-def add_target(parser, verb: str) -> None:
-    parser.add_argument("backup_id", nargs="?", help=f"{verb} the S-VOLs of this backup "
-                                                     "(disk or tape entry, 10 digits)")
-    option(parser, "copy_group", help=f"{verb} one copy group, as <group>,<device>")
+def target_options(verb: str) -> tuple:
+    return (arg("backup_id", nargs="?", help=f"{verb} the S-VOLs of this backup (disk or tape "
+                                             "entry, 10 digits)"),
+            opt("copy_group", help=f"{verb} one copy group, as <group>,<device>"))
 
 
 def target(args: argparse.Namespace, command: str) -> dict:
@@ -41,91 +25,85 @@ def target(args: argparse.Namespace, command: str) -> dict:
 
 
 # -- drmmount / drmumount --------------------------------------------------------------------------
-def register_mount(subparsers) -> None:
-    parser = add_parser(
-        subparsers, "mount", "drmmount", "mount S-VOLs on the backup server",
-        "mount the S-VOLs of a backup (locking its copy groups) or of one copy group. A tape\n"
-        "entry's S-VOLs are mounted writable, to prepare drmmediarestore. A copy group in\n"
-        "PAIR is refused. Expired tape entries are purged first.")
-    add_target(parser, "mount")
-    option(parser, "mount_pt", help="mount point: for several S-VOLs, a directory under which "
-                                    "each gets its own (default: the S-VOL's mount point)")
-    add_deferred(parser, ("conf", "force"))
-    add_common(parser)
-    parser.set_defaults(func=run_mount)
-
-
-def mount_request(args: argparse.Namespace) -> dict:
-    reject_deferred(args)
+def mount_request(args: argparse.Namespace) -> MountSvol:
     if args.mount_pt is not None and (not args.mount_pt.strip() or " " in args.mount_pt):
         raise usage_error("-mount_pt must be a directory name without spaces")
     return build(MountSvol, mount_point=args.mount_pt, **target(args, "drmmount"))
 
 
-def run_mount(args: argparse.Namespace, connect=command_runner) -> int:
-    request = mount_request(args)
-
-    def work(session: Session) -> Shown:
-        outcome = session.command("MountSvol", request)
-        lines = [line for m in outcome.payload["result"]["mounts"]
-                 for line in layout.mounting(m["mount_point"])]
-        return Shown(lines, outcome.to_wire())
-
-    return perform(args, "drmmount", work, connect)
+def mount_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    lines = [line for m in outcome.payload["result"]["mounts"]
+             for line in layout.mounting(m["mount_point"])]
+    return Shown(lines, outcome.to_wire())
 
 
-def register_umount(subparsers) -> None:
-    parser = add_parser(
-        subparsers, "umount", "drmumount", "unmount S-VOLs on the backup server",
-        "unmount what drmmount mounted, with the same key (backup ID or -copy_group); by\n"
-        "backup ID the copy groups the mount locked are unlocked.")
-    add_target(parser, "unmount")
-    add_common(parser)
-    parser.set_defaults(func=run_umount)
+MOUNT = AgentEntry(
+    name="mount", manual="drmmount", summary="mount S-VOLs on the backup server",
+    description="mount the S-VOLs of a backup (locking its copy groups) or of one copy group. "
+                "A tape\nentry's S-VOLs are mounted writable, to prepare drmmediarestore. A "
+                "copy group in\nPAIR is refused. Expired tape entries are purged first.",
+    commands=(MountSvol,), request=mount_request, show=mount_shown,
+    options=(*target_options("mount"),
+             opt("mount_pt", help="mount point: for several S-VOLs, a directory under which "
+                                  "each gets its own (default: the S-VOL's mount point)")),
+    deferred=("conf", "force"))
 
 
-def run_umount(args: argparse.Namespace, connect=command_runner) -> int:
-    request = build(UnmountSvol, **target(args, "drmumount"))
+def umount_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    lines = [line for m in outcome.payload["result"]["unmounts"]
+             for line in layout.unmounting(m["mount_point"])]
+    return Shown(lines, outcome.to_wire())
 
-    def work(session: Session) -> Shown:
-        outcome = session.command("UnmountSvol", request)
-        lines = [line for m in outcome.payload["result"]["unmounts"]
-                 for line in layout.unmounting(m["mount_point"])]
-        return Shown(lines, outcome.to_wire())
 
-    return perform(args, "drmumount", work, connect)
+UMOUNT = AgentEntry(
+    name="umount", manual="drmumount", summary="unmount S-VOLs on the backup server",
+    description="unmount what drmmount mounted, with the same key (backup ID or -copy_group); "
+                "by\nbackup ID the copy groups the mount locked are unlocked.",
+    commands=(UnmountSvol,), request=lambda args: build(UnmountSvol, **target(args, "drmumount")),
+    show=umount_shown, options=target_options("unmount"))
 
 
 # -- drmmediabackup / drmmediarestore --------------------------------------------------------------
-def register_media(subparsers, name: str, manual: str, command: str, summary: str,
-                   description: str) -> None:
-    parser = add_parser(subparsers, name, manual, summary, description)
-    parser.add_argument("backup_id", help="the backup ID (10 digits)")
-    add_deferred(parser, ("raw", "bup_env"))
-    add_common(parser)
-    parser.set_defaults(func=lambda args, connect=command_runner:
-                        run_media(args, manual, command, connect))
+def media_request(model: type):
+    def request(args: argparse.Namespace):
+        check_backup_id(args.backup_id)
+        return build(model, backup_id=args.backup_id)
+
+    return request
 
 
-def media_request(args: argparse.Namespace) -> dict:
-    reject_deferred(args)
-    check_backup_id(args.backup_id)
-    return build(BackupToTape, backup_id=args.backup_id)
+def media_backup_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    result = outcome.payload["result"]
+    lines = [line for source in result["sources"] for line in layout.media_backup(source)]
+    lines.append(catalog_layouts.backup_assigned(result["backup_id"]))
+    return Shown(lines, outcome.to_wire())
 
 
-def run_media(args: argparse.Namespace, manual: str, command: str, connect=command_runner) -> int:
-    request = media_request(args)
+def media_restore_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    result = outcome.payload["result"]
+    source = ",".join(result["media"])
+    lines = [line for target in result["targets"] for line in layout.media_restore(source, target)]
+    lines.append(catalog_layouts.backup_assigned(result["backup_id"]))
+    return Shown(lines, outcome.to_wire())
 
-    def work(session: Session) -> Shown:
-        outcome = session.command(command, request)
-        result = outcome.payload["result"]
-        if command == "BackupToTape":
-            lines = [line for source in result["sources"] for line in layout.media_backup(source)]
-        else:
-            source = ",".join(result["media"])
-            lines = [line for target in result["targets"]
-                     for line in layout.media_restore(source, target)]
-        lines.append(catalog_layouts.backup_assigned(result["backup_id"]))
-        return Shown(lines, outcome.to_wire())
 
-    return perform(args, manual, work, connect)
+MEDIA_OPTIONS = (arg("backup_id", help="the backup ID (10 digits)"),)
+
+MEDIABACKUP = AgentEntry(
+    name="mediabackup", manual="drmmediabackup", summary="copy a mounted S-VOL to tape",
+    description="copy the S-VOLs of a disk backup (mounted with drmmount) to tape and record "
+                "a\ntape entry with a new backup ID (KAVX0040-I); the ORIGINAL-ID is kept.",
+    commands=(BackupToTape,), request=media_request(BackupToTape), show=media_backup_shown,
+    options=MEDIA_OPTIONS, deferred=("raw", "bup_env"))
+
+MEDIARESTORE = AgentEntry(
+    name="mediarestore", manual="drmmediarestore", summary="copy a tape backup back to its S-VOL",
+    description="copy a tape backup back to its S-VOLs (mounted with drmmount <tape-ID>) and\n"
+                "record a new disk entry (KAVX0040-I) that replaces the old one on those copy\n"
+                "groups; the ORIGINAL-ID is kept. An expired or deleted tape entry is refused.",
+    commands=(RestoreFromTape,), request=media_request(RestoreFromTape),
+    show=media_restore_shown, options=MEDIA_OPTIONS, deferred=("raw", "bup_env"))

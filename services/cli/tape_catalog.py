@@ -10,41 +10,17 @@ from __future__ import annotations
 
 import argparse
 
-from events.tape import ListTapeCatalog, RegisterTapeSettings, ShowTapeSettings
+from events.tape import DeleteTapeEntries, ListTapeCatalog, RegisterTapeSettings, \
+    ShowTapeSettings
 from services.cli import tape_layouts as layout
-from services.cli.filesystem_args import add_common, add_parser, build, check_backup_id, \
-    normalize, option, usage_error
-from services.cli.filesystem_session import Session, Shown, perform, query_data
-from services.cli.runtime import command_runner
+from services.cli.entries import AgentEntry, Shown, arg, flag, opt, usage_error
+from services.cli.filesystem_args import build, check_backup_id, normalize
+from services.cli.perform import query_data
 
 OBJECT_TYPES = ("FILESYSTEM", "MSSQL", "MSEXCHANGE")
 
 
-def register(subparsers) -> None:
-    register_tapecat(subparsers)
-    register_tapeinit(subparsers)
-
-
-def register_tapecat(subparsers) -> None:
-    parser = add_parser(
-        subparsers, "tapecat", "drmtapecat", "list or delete tape catalog entries",
-        "list the tape entries of this backup server (short layout; -l adds ORIGINAL-ID,\n"
-        "HOSTNAME and INSTANCE; -o adds each entry's objects), or delete the selected ones.\n"
-        "Expired entries are not listed.")
-    parser.add_argument("backup_id_arg", nargs="?", metavar="backup_id",
-                        help="same as -backup_id")
-    option(parser, "hostname", help="entries whose origin host is this one")
-    option(parser, "l", action="store_true", help="long layout")
-    option(parser, "o", nargs="+", metavar="ARG",
-           help="object type (FILESYSTEM, MSSQL, MSEXCHANGE), then optionally the instance "
-                "(mount point)")
-    option(parser, "backup_id", help="one entry")
-    option(parser, "delete", action="store_true", help="delete the selected entries")
-    add_common(parser)
-    parser.set_defaults(func=run_tapecat)
-
-
-def tapecat_request(args: argparse.Namespace) -> dict:
+def tapecat_request(args: argparse.Namespace) -> ListTapeCatalog | DeleteTapeEntries:
     if args.backup_id_arg and args.backup_id and args.backup_id_arg != args.backup_id:
         raise usage_error("two different backup IDs were given")
     backup_id = check_backup_id(args.backup_id or args.backup_id_arg)
@@ -57,42 +33,37 @@ def tapecat_request(args: argparse.Namespace) -> dict:
         instance = normalize(args.o[1]) if len(args.o) == 2 else None
     if args.delete and not (backup_id or args.hostname or object_type):
         raise usage_error("-delete needs a selection: a backup ID, -hostname or -o")
-    return build(ListTapeCatalog, hostname=args.hostname, backup_id=backup_id,
-                 object_type=object_type, instance=instance)
+    return build(DeleteTapeEntries if args.delete else ListTapeCatalog, hostname=args.hostname,
+                 backup_id=backup_id, object_type=object_type, instance=instance)
 
 
-def run_tapecat(args: argparse.Namespace, connect=command_runner) -> int:
-    request = tapecat_request(args)
-
-    def delete(session: Session) -> Shown:
-        outcome = session.command("DeleteTapeEntries", request)
+def tapecat_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    if args.delete:
         return Shown([layout.tape_deleted(i) for i in outcome.payload["result"]["deleted"]],
                      outcome.to_wire())
-
-    def listing(session: Session) -> Shown:
-        reply = session.query("ListTapeCatalog", request)
-        lines = layout.tape_lines(reply.result["entries"], long=args.l,
-                                  detail=args.o is not None)
-        return Shown(lines, query_data(reply))
-
-    return perform(args, "drmtapecat", delete if args.delete else listing, connect)
+    lines = layout.tape_lines(outcome.result["entries"], long=args.l, detail=args.o is not None)
+    return Shown(lines, query_data(outcome))
 
 
-def register_tapeinit(subparsers) -> None:
-    parser = add_parser(
-        subparsers, "tapeinit", "drmtapeinit", "register the tape parameters",
-        "register the backup management product (KAVX0411-I: NBU or BEWS) and the number of\n"
-        "days tape catalog entries are kept (KAVX0417-I; 0 = forever), or show them (-v).")
-    option(parser, "product", type=str.upper, choices=("NBU", "BEWS"),
-           help="backup management product name")
-    option(parser, "retention_days", type=int, metavar="DAYS",
-           help="days to keep tape catalog entries (0 = forever)")
-    option(parser, "v", action="store_true", help="show the registered values")
-    add_common(parser)
-    parser.set_defaults(func=run_tapeinit)
+TAPECAT = AgentEntry(
+    name="tapecat", manual="drmtapecat", summary="list or delete tape catalog entries",
+    description="list the tape entries of this backup server (short layout; -l adds "
+                "ORIGINAL-ID,\nHOSTNAME and INSTANCE; -o adds each entry's objects), or delete "
+                "the selected ones.\nExpired entries are not listed.",
+    commands=(ListTapeCatalog, DeleteTapeEntries), request=tapecat_request, show=tapecat_shown,
+    options=(
+        arg("backup_id_arg", nargs="?", metavar="backup_id", help="same as -backup_id"),
+        opt("hostname", help="entries whose origin host is this one"),
+        flag("l", "long layout"),
+        opt("o", nargs="+", metavar="ARG",
+            help="object type (FILESYSTEM, MSSQL, MSEXCHANGE), then optionally the instance "
+                 "(mount point)"),
+        opt("backup_id", help="one entry"),
+        flag("delete", "delete the selected entries")))
 
 
-def tapeinit_request(args: argparse.Namespace) -> dict:
+def tapeinit_request(args: argparse.Namespace) -> ShowTapeSettings | RegisterTapeSettings:
     if args.v:
         if args.product is not None or args.retention_days is not None:
             raise usage_error("-v cannot be combined with -product or -retention_days")
@@ -103,15 +74,23 @@ def tapeinit_request(args: argparse.Namespace) -> dict:
     return build(RegisterTapeSettings, product=args.product, retention_days=args.retention_days)
 
 
-def run_tapeinit(args: argparse.Namespace, connect=command_runner) -> int:
-    request = tapeinit_request(args)
+def tapeinit_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    if args.v:
+        return Shown(layout.settings_lines(outcome.result), query_data(outcome))
+    return Shown(layout.settings_lines(outcome.payload["result"]), outcome.to_wire())
 
-    def show(session: Session) -> Shown:
-        reply = session.query("ShowTapeSettings", request)
-        return Shown(layout.settings_lines(reply.result), query_data(reply))
 
-    def register_(session: Session) -> Shown:
-        outcome = session.command("RegisterTapeSettings", request)
-        return Shown(layout.settings_lines(outcome.payload["result"]), outcome.to_wire())
-
-    return perform(args, "drmtapeinit", show if args.v else register_, connect)
+TAPEINIT = AgentEntry(
+    name="tapeinit", manual="drmtapeinit", summary="register the tape parameters",
+    description="register the backup management product (KAVX0411-I: NBU or BEWS) and the "
+                "number of\ndays tape catalog entries are kept (KAVX0417-I; 0 = forever), or "
+                "show them (-v).",
+    commands=(ShowTapeSettings, RegisterTapeSettings), request=tapeinit_request,
+    show=tapeinit_shown,
+    options=(
+        opt("product", type=str.upper, choices=("NBU", "BEWS"),
+            help="backup management product name"),
+        opt("retention_days", type=int, metavar="DAYS",
+            help="days to keep tape catalog entries (0 = forever)"),
+        flag("v", "show the registered values")))

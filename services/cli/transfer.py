@@ -15,33 +15,12 @@ from events.export_document import (NOT_SIGNED, ExportFileError, encode_document
                                     read_document)
 from events.transfer import ExportBackup, ImportBackup
 from services import messages
+from services.cli.entries import AgentEntry, Shown, arg, opt
 from services.cli.errors import CliError
-from services.cli.filesystem_args import add_common, add_parser, build, check_backup_id
-from services.cli.filesystem_session import Session, Shown, perform
-from services.cli.runtime import command_runner
+from services.cli.filesystem_args import build, check_backup_id
 
 IMPORTED = messages.FILE_IMPORTED
 FILE_PROBLEM = messages.EXPORT_FILE_PROBLEM
-
-
-def register(subparsers) -> None:
-    parser = add_parser(
-        subparsers, "dbexport", "drmdbexport", "export one backup catalog entry to a file",
-        "write the catalog entry of a backup ID to an export file: versioned JSON carrying\n"
-        "the source host, the backup ID, the hash of the event that recorded the entry and\n"
-        "its own SHA-256 integrity hash. Import it on another host with drmdbimport.")
-    parser.add_argument("backup_id", help="the backup ID to export (10 digits)")
-    parser.add_argument("-f", "--file", required=True, help="the export file to write")
-    add_common(parser)
-    parser.set_defaults(func=run_export)
-    parser = add_parser(
-        subparsers, "dbimport", "drmdbimport", "import a backup catalog entry from a file",
-        "check an export file (integrity hash, format version) and record its entry in this\n"
-        "host's catalog with the next local backup ID; ORIGINAL-ID and HOSTNAME are kept and\n"
-        "a local entry on the same copy groups is superseded (KAVX0418-I).")
-    parser.add_argument("-f", "--file", required=True, help="the export file to read")
-    add_common(parser)
-    parser.set_defaults(func=run_import)
 
 
 def file_error(path: Path, detail: str, text: str) -> CliError:
@@ -82,33 +61,48 @@ def read_file(path: Path) -> dict:
     return value
 
 
-def run_export(args: argparse.Namespace, connect=command_runner) -> int:
+def export_request(args: argparse.Namespace) -> ExportBackup:
     check_backup_id(args.backup_id)
-    request = build(ExportBackup, backup_id=args.backup_id)
-    path = Path(args.file)
+    return build(ExportBackup, backup_id=args.backup_id)
 
-    def work(session: Session) -> Shown:
-        outcome = session.command("ExportBackup", request)
-        document = read_document(outcome.payload["result"]["document"])
-        write_file(path, encode_document(document))
-        return Shown([], outcome.to_wire())
 
-    return perform(args, "drmdbexport", work, connect)
+def export_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    document = read_document(outcome.payload["result"]["document"])
+    write_file(Path(args.file), encode_document(document))
+    return Shown([], outcome.to_wire())
+
+
+DBEXPORT = AgentEntry(
+    name="dbexport", manual="drmdbexport", summary="export one backup catalog entry to a file",
+    description="write the catalog entry of a backup ID to an export file: versioned JSON "
+                "carrying\nthe source host, the backup ID, the hash of the event that recorded "
+                "the entry and\nits own SHA-256 integrity hash. Import it on another host with "
+                "drmdbimport.",
+    commands=(ExportBackup,), request=export_request, show=export_shown,
+    options=(arg("backup_id", help="the backup ID to export (10 digits)"),
+             opt("file", short="f", required=True, help="the export file to write")))
 
 
 def imported_lines(backup_id: str) -> list[str]:
     return [messages.line(IMPORTED), f"Imported backup ID = {backup_id}"]
 
 
-def run_import(args: argparse.Namespace, connect=command_runner) -> int:
-    document = read_file(Path(args.file))
-    request = build(ImportBackup, document=document)
+def import_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
+    [outcome] = outcomes
+    return Shown(imported_lines(outcome.payload["result"]["backup_id"]), outcome.to_wire())
 
-    def work(session: Session) -> Shown:
-        outcome = session.command("ImportBackup", request)
-        return Shown(imported_lines(outcome.payload["result"]["backup_id"]), outcome.to_wire())
 
-    return perform(args, "drmdbimport", work, connect)
+DBIMPORT = AgentEntry(
+    name="dbimport", manual="drmdbimport", summary="import a backup catalog entry from a file",
+    description="check an export file (integrity hash, format version) and record its entry "
+                "in this\nhost's catalog with the next local backup ID; ORIGINAL-ID and "
+                "HOSTNAME are kept and\na local entry on the same copy groups is superseded "
+                "(KAVX0418-I).",
+    commands=(ImportBackup,),
+    request=lambda args: build(ImportBackup, document=read_file(Path(args.file))),
+    show=import_shown, options=(opt("file", short="f", required=True,
+                                    help="the export file to read"),))
 
 
 # -- drmfsbackup -s <host> -auto_import ----------------------------------------------------------
@@ -118,7 +112,7 @@ IMPORT_PENDING = messages.IMPORT_PENDING
 MOUNT_START, MOUNTED = messages.SVOL_MOUNT_START, messages.SVOL_MOUNTED
 
 
-def auto_import_shown(session: Session, info: dict,
+def auto_import_shown(agent, info: dict,
                       echo: bool = True) -> tuple[list[str], dict]:
     """The lines and data of the auto-import half of a backup (spec 04 §14.3): the import's
     outcome comes to this CLI's reply queue; without an agent on the backup server (or none
@@ -128,7 +122,7 @@ def auto_import_shown(session: Session, info: dict,
              messages.line(IMPORT_START, f"Host name = {host}")]
     outcome = None
     if info.get("consumer_present"):
-        outcome = session.runner.wait_for(command_id, host, session.timeout, session.progress)
+        outcome = agent.wait_for(command_id, host)
     if outcome is None:
         lines.append(messages.line(IMPORT_PENDING, host=host, command_id=command_id))
         return lines, {"pending": True, "host": host, "command_id": command_id}

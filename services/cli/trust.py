@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adapters.auditor_state import AuditorState, StateFileError
 from adapters.event_store.verify import VerifyResult, compare_with_log
 from adapters.keys import KeyFileError
 from services import messages
-from adapters.auditor_state import AuditorState, StateFileError
+from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
+from services.cli.hosts import require_known
 from services.cli.output import emit_json, table
 from services.settings import load_settings
 
 
-def register(subparsers) -> None:
+def register_verify(subparsers) -> None:
     verify = subparsers.add_parser(
         "verify", help="check a host's sequence, hash chain and signed heads",
         description="Walk the host's stream: every seq present once, every hash matching its "
@@ -31,6 +33,8 @@ def register(subparsers) -> None:
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=run_verify)
 
+
+def register_key(subparsers) -> None:
     key = subparsers.add_parser("key", help="host signing keys: show the trusted keys, rotate")
     commands = key.add_subparsers(dest="key_command", metavar="<key command>")
     show = commands.add_parser("show", help="the trusted keys of every host (or one)")
@@ -41,7 +45,7 @@ def register(subparsers) -> None:
                                                 "(it still verifies what it signed)")
     rotate.add_argument("--host", help="host (default: DRM_HOSTNAME)")
     rotate.set_defaults(func=run_rotate)
-    key.set_defaults(func=lambda args: key.print_help() or 2)
+    key.set_defaults(func=lambda args, **_: key.print_help() or 1)
 
 
 def integrity_error(text: str) -> CliError:
@@ -52,12 +56,12 @@ def usage_error(text: str) -> CliError:
     return CliError(messages.PROCESSING_ERROR, messages.error_text(messages.BAD_COMMAND, text))
 
 
-def run_verify(args) -> int:
+def run_verify(args, **_) -> int:
     from services.agent.bootstrap import open_store
     from services.trust import trusted_keys
 
     settings = load_settings()
-    host = args.host or settings.hostname
+    host = require_known(settings, args.host or settings.hostname)
     try:
         keys = trusted_keys(settings)
         state = AuditorState.load(args.state) if args.state else None
@@ -110,7 +114,7 @@ def _show(result: VerifyResult, as_json: bool, enrolled: bool) -> None:
               + (f", {signed}" if signed else ""))
 
 
-def run_show(args) -> int:
+def run_show(args, **_) -> int:
     from services.trust import trusted_keys
 
     try:
@@ -128,7 +132,7 @@ def run_show(args) -> int:
     return 0
 
 
-def run_rotate(args) -> int:
+def run_rotate(args, **_) -> int:
     from services.trust import key_store
 
     settings = load_settings()
@@ -140,3 +144,7 @@ def run_rotate(args) -> int:
     print(f"{host}: new key {new}" + (f"; key {old} retired (it still verifies what it signed)"
                                       if old else ""))
     return 0
+
+
+VERIFY = LocalEntry("verify", register_verify)
+KEY = LocalEntry("key", register_key)

@@ -6,6 +6,11 @@ intent never comes). A fresh agent then starts (recovery runs in ``build_agent``
 must be sound: P-VOL mounted, every workflow ended with a reason, every catalog entry on split
 S-VOLs holding its data, and a following backup works. Every kill point is run; the number of
 points is checked against an uncut run, so no step is skipped.
+
+The killed command is then delivered again (same command id, as the broker redelivers an
+unacked command): it must not run twice (one ``BackupRequested``/``RestoreRequested`` and at
+most one catalog entry per command), it answers with the outcome recovery left, recorded as its
+own, and every event id of the host stays unique.
 """
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import uuid
 
 import pytest
 
@@ -37,11 +44,30 @@ COLD_EVENTS = 12
 RESTORE_EVENTS = 11
 
 
-def run_child(data_dir: Path, kill_after: int, name: str, args: dict) -> subprocess.CompletedProcess:
+def run_child(data_dir: Path, kill_after: int, name: str, args: dict,
+              command_id: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "tests.crash.child", str(data_dir),
-                           str(kill_after), name, json.dumps(args)],
+                           str(kill_after), name, json.dumps(args), command_id],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+def redeliver(agent, name: str, args: dict, command_id: str):
+    """Deliver the killed command again; check it did not run twice and ids stay unique."""
+    again = command(name, **args).model_copy(update={"command_id": command_id})
+    outcome = agent.handle(again)
+    events = agent.store.read(FS_HOST)
+    ids = [e.event_id for e in events]
+    assert len(set(ids)) == len(ids), "an event id was reused"
+    started = [e for e in events if e.type in ("BackupRequested", "RestoreRequested")
+               and e.payload["workflow_id"] == command_id]
+    assert len(started) == 1, "the command ran twice"
+    recorded = [e for e in events if e.type == "BackupRecorded"
+                and e.payload["workflow_id"] == command_id]
+    assert len(recorded) <= 1
+    assert agent.store.outcome_of(command_id) == outcome
+    assert agent.handle(again) == outcome  # and again: the same answer, nothing new
+    return outcome, recorded
 
 
 def agent_for(data_dir: Path):
@@ -74,7 +100,7 @@ def prepare_restore(data_dir: Path) -> dict:
 
 def check_host(data_dir: Path) -> object:
     agent = agent_for(data_dir)  # a restarted agent: recovery runs here
-    view, storage = agent.view, agent.adapters["storage"]
+    view, storage = agent.view, agent.ports.storage
     root = fs_root(data_dir)
     assert root.is_symlink() and Path(os.readlink(root)) == storage.data_dir(PVOL)
     assert not view.unfinished_workflows()
@@ -89,7 +115,7 @@ def check_host(data_dir: Path) -> object:
 
 
 def svol_tree(agent, name: str) -> dict:
-    return tree(agent.adapters["storage"].volume_path(SVOLS[name]))
+    return tree(agent.ports.storage.volume_path(SVOLS[name]))
 
 
 def test_an_uncut_cold_backup_and_restore_have_the_expected_number_of_steps(tmp_path):
@@ -105,22 +131,32 @@ def test_an_uncut_cold_backup_and_restore_have_the_expected_number_of_steps(tmp_
 def test_cold_backup_killed_after_each_step(tmp_path, kill_after):
     init_example_lab(tmp_path)
     expected = prepare_cold(tmp_path)
-    assert run_child(tmp_path, kill_after, *COLD_BACKUP).returncode == -9
+    killed = str(uuid.uuid4())
+    assert run_child(tmp_path, kill_after, *COLD_BACKUP, killed).returncode == -9
     agent = check_host(tmp_path)
     entry = agent.view.catalog.get("0000000004")
     if entry is not None:
         assert svol_tree(agent, entry.copy_groups[0]) == expected
     assert "0000000001" not in agent.view.catalog  # superseded before any pair operation
+    outcome, recorded = redeliver(agent, *COLD_BACKUP, killed)
+    assert sorted(agent.view.catalog) == ["0000000002", "0000000003"] + \
+        (["0000000004"] if entry else [])  # no second entry, no older one lost
+    if entry is not None:
+        assert outcome.type == "CommandCompleted" and len(recorded) == 1
+        assert outcome.payload["result"]["backup_id"] == "0000000004"
+    else:
+        assert outcome.type == "CommandFailed" and "restarted" in outcome.payload["text"]
     outcome = agent.handle(command("BackupFileSystem", targets=[FS_MOUNT]))
     assert outcome.type == "CommandCompleted", outcome.payload
-    agent.adapters["storage"].wait_idle(10)
+    agent.ports.storage.wait_idle(10)
 
 
 @pytest.mark.parametrize("kill_after", range(1, RESTORE_EVENTS))
 def test_restore_killed_after_each_step(tmp_path, kill_after):
     init_example_lab(tmp_path)
     first = prepare_restore(tmp_path)
-    assert run_child(tmp_path, kill_after, *RESTORE).returncode == -9
+    killed = str(uuid.uuid4())
+    assert run_child(tmp_path, kill_after, *RESTORE, killed).returncode == -9
     agent = check_host(tmp_path)
     assert svol_tree(agent, "VG01,VOL01") == first  # the entry still holds its data
     ended = [e for e in agent.store.read(FS_HOST)
@@ -128,10 +164,17 @@ def test_restore_killed_after_each_step(tmp_path, kill_after):
     assert len(ended) == 1
     if ended[0].type == "RestoreCompleted":
         assert tree(fs_root(tmp_path)) == first
+    (fs_root(tmp_path) / "docs" / "after.txt").write_text("written after the restart\n")
+    outcome, _ = redeliver(agent, *RESTORE, killed)  # one restore per command: not again
+    assert (fs_root(tmp_path) / "docs" / "after.txt").exists()
+    assert [e.type for e in agent.store.read(FS_HOST)
+            if e.type in ("RestoreCompleted", "RestoreAborted")] == [ended[0].type]
+    assert outcome.type == ("CommandCompleted" if ended[0].type == "RestoreCompleted"
+                            else "CommandFailed")
     outcome = agent.handle(command("BackupFileSystem", targets=[FS_MOUNT],
                                    generation="local_1"))
     assert outcome.type == "CommandCompleted", outcome.payload
-    agent.adapters["storage"].wait_idle(10)
+    agent.ports.storage.wait_idle(10)
 
 
 def test_restore_killed_while_the_reverse_copy_runs(tmp_path):
@@ -147,8 +190,9 @@ def test_restore_killed_while_the_reverse_copy_runs(tmp_path):
     first = prepare_restore(tmp_path)
     faults = FaultInjector(tmp_path / "arrays")
     faults.slow_copy("*", 0.5)
+    killed = str(uuid.uuid4())
     child = subprocess.Popen([sys.executable, "-m", "tests.crash.child", str(tmp_path), "0",
-                              *RESTORE[:1], json.dumps(RESTORE[1])], cwd=REPO,
+                              *RESTORE[:1], json.dumps(RESTORE[1]), killed], cwd=REPO,
                              env={**os.environ, "PYTHONPATH": str(REPO)})
     watcher = SimulatedStorage(tmp_path / "arrays")
     deadline = time.monotonic() + 30
@@ -162,3 +206,5 @@ def test_restore_killed_while_the_reverse_copy_runs(tmp_path):
     ended = [e.type for e in agent.store.read(FS_HOST) if e.type.startswith("Restore")]
     assert ended == ["RestoreRequested", "RestoreCompleted"]
     assert tree(fs_root(tmp_path)) == first == svol_tree(agent, "VG01,VOL01")
+    outcome, _ = redeliver(agent, *RESTORE, killed)
+    assert outcome.type == "CommandCompleted", outcome.payload

@@ -2,7 +2,9 @@
 drmmediarestore; a fresh agent (recovery in ``build_agent``) must leave no lying state:
 no open intent or media copy, no mount lock without its mount, no mount the array does not
 show, every tape entry's archives on the medium, every disk entry on VG01 holding the data it
-claims; and the next command works."""
+claims; the killed command, delivered again (same id), answers with the outcome recovery left
+and does not run twice (one tape copy, one tape or restored entry per command), every event id
+stays unique; and the next command works."""
 from __future__ import annotations
 
 import json
@@ -10,6 +12,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import uuid
 
 import pytest
 
@@ -30,11 +34,29 @@ BACKUP_EVENTS = 3
 RESTORE_EVENTS = 4
 
 
-def run_child(data_dir: Path, kill_after: int, name: str, args: dict):
+def run_child(data_dir: Path, kill_after: int, name: str, args: dict, command_id: str = ""):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "tests.crash.bk_child", str(data_dir),
-                           str(kill_after), name, json.dumps(args)],
+                           str(kill_after), name, json.dumps(args), command_id],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+def redeliver(agent, name: str, args: dict, command_id: str) -> None:
+    """The killed command again: no second run, its outcome recorded, ids unique."""
+    again = command(name, host=BK_HOST, **args).model_copy(update={"command_id": command_id})
+    outcome = agent.handle(again)
+    events = agent.store.read(BK_HOST)
+    ids = [e.event_id for e in events]
+    assert len(set(ids)) == len(ids), "an event id was reused"
+    mine = [e for e in events if e.command_id == command_id]
+    for started in ("MediaCopyRequested", "SvolMountRequested"):
+        assert len([e for e in mine if e.type == started]) <= 1, "the command ran twice"
+    made = [e for e in events if e.type in ("TapeBackupRecorded", "BackupRecorded")
+            and e.payload.get("workflow_id") == command_id]
+    assert len(made) <= 1
+    assert outcome.type in ("CommandCompleted", "CommandFailed"), outcome.payload
+    assert outcome.type == "CommandFailed" or made or name == "MountSvol"
+    assert agent.store.outcome_of(command_id) == outcome == agent.handle(again)
 
 
 def bk(data_dir: Path):
@@ -64,20 +86,20 @@ def prepare(data_dir: Path, stage: str) -> dict:
         ok(fs_agent.handle(command("ResyncCopyGroups", copy_group=VG1)))
         ok(fs_agent.handle(command("BackupFileSystem", targets=[FS_MOUNT], generation="local_0")))
         ok(bk_agent.handle(command("MountSvol", host=BK_HOST, backup_id="0000000002")))
-    fs_agent.adapters["storage"].wait_idle(10)
+    fs_agent.ports.storage.wait_idle(10)
     return original
 
 
 def check_sound(data_dir: Path, original: dict) -> None:
     agent = bk(data_dir)
-    view, storage = agent.view, agent.adapters["storage"]
+    view, storage = agent.view, agent.ports.storage
     assert view.backup_server.media_copies == {} and view.backup_server.mounts_requested == {}
     state = view.copy_groups[VG1]
     if state.mounted_at:
         assert storage.mounted_volume(Path(state.mounted_at)) == SVOL
     if state.locked_by == "mount":
         assert state.mounted_at, "a mount lock without its mount"
-    library = open_library(data_dir, agent.adapters["lab"])
+    library = open_library(data_dir, agent.ports.lab)
     for entry in view.tape.values():
         assert all(library.exists(a.medium, a.label) for a in entry.archives)
     for entry in view.entries_on([VG1]):
@@ -99,10 +121,13 @@ def test_every_kill_point_is_recovered(tmp_path, stage, name, args, events):
     for kill_after in range(1, events + 1):
         data_dir = tmp_path / f"kill{kill_after}"
         original = prepare(data_dir, stage)
-        child = run_child(data_dir, kill_after, name, args)
+        killed = str(uuid.uuid4())
+        child = run_child(data_dir, kill_after, name, args, killed)
         assert child.returncode == -9, child.stderr
         check_sound(data_dir, original)
         again, follow = bk(data_dir), (name, args)
+        redeliver(again, name, args, killed)
+        check_sound(data_dir, original)
         if stage == "mount" and again.view.copy_groups[VG1].mounted_at:
             follow = ("UnmountSvol", {"backup_id": "0000000001"})
         ok(again.handle(command(follow[0], host=BK_HOST, **follow[1])))  # the host works on

@@ -71,7 +71,7 @@ def test_a_missing_file_and_a_missing_entry_are_errors(cli, tmp_path):
     assert no_entry.returncode == 1 and "KAVX0024-E" in no_entry.stderr
     assert not (tmp_path / "x.drm").exists()
     bad_id = cli.run("42", "-f", str(tmp_path / "x.drm"), program="drmdbexport")
-    assert bad_id.returncode == 2 and "10 digits" in bad_id.stderr
+    assert bad_id.returncode == 1 and "10 digits" in bad_id.stderr
 
 
 def test_an_import_while_the_copy_group_is_mounted_is_refused(cli, tmp_path):

@@ -28,7 +28,7 @@ Rules (spec 04 §3.5, §10.3, §10.9, §19 rules 5, 6, 8, 15; spec 08 §1.6, §1
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Mapping
 
 from events import filesystem as fs, tape
@@ -36,8 +36,9 @@ from events.maps import CopyGroupMap
 from projections.host_view import CatalogEntry, HostView
 from projections.tape_view import TapeEntry, TapeSettingsView
 from services import messages
-from services.agent.filesystem.decide import (BAD_PAIR_STATUS, LOCKED, MOUNTED, UNKNOWN_OBJECT,
-                                              no_backup, reject)
+from services.agent.errors import no_backup, reject
+from services.agent.filesystem.decide import BAD_PAIR_STATUS, LOCKED, MOUNTED, UNKNOWN_OBJECT
+from services.agent.plan import MountSvol, ReadTape, WriteTape
 
 NOT_MOUNTED = messages.NOT_MOUNTED
 TAPE_EXPIRED = messages.TAPE_EXPIRED
@@ -124,6 +125,11 @@ def plan_mount(view: HostView, workflow_id: str, backup_id: str | None, copy_gro
     return events + requests
 
 
+def mount_steps(events) -> tuple[MountSvol, ...]:
+    """The plan of a mount: one ``MountSvol`` per intent among ``plan_mount``'s events."""
+    return tuple(MountSvol(e) for e in events if isinstance(e, tape.SvolMountRequested))
+
+
 def mount_point_for(own: str, mount_pt: str | None, count: int) -> str:
     if not mount_pt:
         return own
@@ -193,6 +199,20 @@ def archives_for(request: tape.MediaCopyRequested, media: tuple[str, ...]):
     medium = media[(int(request.backup_id) - 1) % len(media)]
     return [(name, medium, f"{request.backup_id}.{i}")
             for i, name in enumerate(request.copy_groups)]
+
+
+def write_steps(view: HostView, request: tape.MediaCopyRequested,
+                media: tuple[str, ...]) -> tuple[WriteTape, ...]:
+    """The plan of a tape backup: one archive per copy group, from its S-VOL's mount point."""
+    return tuple(WriteTape(name, medium, label, Path(view.copy_groups[name].mounted_at))
+                 for name, medium, label in archives_for(request, media))
+
+
+def read_steps(view: HostView, entry: TapeEntry) -> tuple[ReadTape, ...]:
+    """The plan of a tape restore: each archive read back onto its copy group's S-VOL."""
+    return tuple(ReadTape(a.copy_group, a.medium, a.label,
+                          Path(view.copy_groups[a.copy_group].mounted_at))
+                 for a in entry.archives)
 
 
 def tape_recorded(entry: CatalogEntry, request: tape.MediaCopyRequested, archives,

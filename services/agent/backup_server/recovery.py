@@ -18,8 +18,7 @@ from pathlib import Path
 from events import CommandEnvelope, filesystem as fs, tape
 from events.outcomes import CommandCompleted
 from services.agent.backup_server import decide, steps
-
-RECOVER_BK = "RecoverBackupServer"
+from services.agent.runner import ref
 
 
 def needs_recovery(view) -> bool:
@@ -29,7 +28,7 @@ def needs_recovery(view) -> bool:
 
 def recover_backup_server(agent) -> None:
     """Run ``RecoverBackupServer`` on ``agent`` when its view shows unfinished work."""
-    if agent.adapters.get("storage") is None or not needs_recovery(agent.catch_up()):
+    if agent.ports.storage is None or not needs_recovery(agent.catch_up()):
         return
     agent.handle(CommandEnvelope(command=tape.RecoverBackupServer(), target_host=agent.host,
                                  principal=f"recovery@{agent.host}",
@@ -46,10 +45,10 @@ def recover(command, context) -> list:
 
 
 def _settle_mount(context, name: str, point: str) -> dict:
-    storage = context.adapters["storage"]
+    storage = context.ports.storage
     group = decide.svol_groups(context.view).get(name)
     state = context.view.copy_groups.get(name)
-    mounted = group is not None and storage.mounted_volume(Path(point)) == steps.ref(group[0].svol)
+    mounted = group is not None and storage.mounted_volume(Path(point)) == ref(group[0].svol)
     if mounted:
         context.record([tape.SvolMounted(workflow_id="recovery", copy_group=name,
                                          mount_point=point,

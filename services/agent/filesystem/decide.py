@@ -22,7 +22,8 @@ from events import filesystem as fs
 from events.maps import CopyGroupMap, VolumeMap
 from projections.host_view import CatalogEntry, HostView
 from services import messages
-from services.agent.service import CommandRejection
+from services.agent.errors import no_backup, reject
+from services.agent.plan import MakePair, Mount, PlanStep, RestorePair, Split, Unmount
 
 NO_BACKUP_DATA = messages.NO_BACKUP_DATA
 SHARED_VOLUME = messages.SHARED_VOLUME
@@ -33,15 +34,6 @@ NO_GENERATION = messages.NO_GENERATION
 BAD_PAIR_STATUS = messages.BAD_PAIR_STATUS
 MOUNTED = messages.MOUNTED
 LOCKED = messages.COPY_GROUP_LOCKED
-
-
-def reject(detail: str, text: str) -> CommandRejection:
-    return CommandRejection(messages.PROCESSING_ERROR, messages.error_text(detail, text))
-
-
-def no_backup(backup_id: str) -> CommandRejection:
-    return CommandRejection(NO_BACKUP_DATA,
-                            f"{messages.text(NO_BACKUP_DATA)} (backup ID = {backup_id})")
 
 
 # -- targets -------------------------------------------------------------------------------------
@@ -126,6 +118,15 @@ class BackupPlan:
     def first_events(self) -> list:
         return [self.request, *self.superseded]
 
+    @property
+    def steps(self) -> tuple[PlanStep, ...]:
+        """Pairs to PAIR, (cold: unmount), split, (cold: mount again)."""
+        down = self.volumes if self.request.mode == "COLD" else ()
+        return (*(MakePair(g) for g in self.groups),
+                *(Unmount(v.mount_point, v.device) for v in down),
+                *(Split(g) for g in self.groups),
+                *(Mount(v.mount_point, v.device) for v in down))
+
 
 def plan_backup(view: HostView, workflow_id: str, targets, mode: str, generation: str | None,
                 comment: str = "") -> BackupPlan:
@@ -156,6 +157,16 @@ class RestorePlan:
     request: fs.RestoreRequested
     volumes: tuple[VolumeMap, ...]
     groups: tuple[CopyGroupMap, ...]
+
+    @property
+    def steps(self) -> tuple[PlanStep, ...]:
+        """Unmount the P-VOLs, reverse resync (RCPY -> PAIR) and split each copy group again,
+        mount the P-VOLs again."""
+        down = list({v.mount_point: v for v in self.volumes}.values())
+        groups = list({g.copy_group: g for g in self.groups}.values())
+        return (*(Unmount(v.mount_point, v.device) for v in down),
+                *(step for g in groups for step in (RestorePair(g), Split(g))),
+                *(Mount(v.mount_point, v.device) for v in down))
 
 
 def entry_of(view: HostView, backup_id: str) -> CatalogEntry:

@@ -4,16 +4,11 @@ Result shapes are those documented in ``events.fs_commands``.
 """
 from __future__ import annotations
 
-from events import CommandEnvelope
+from events.fs_commands import (DisplayDictionaryMaps, ListCatalog, ListCopyGroups,
+                                ListFileSystemCatalog)
 from projections.host_view import CatalogEntry, HostView
-from services import messages
-from services.agent.filesystem import decide
 from services.agent.filesystem.handlers import targets_of
 from services.agent.service import AgentContext
-
-
-def _args(command: CommandEnvelope):
-    return command.command
 
 
 def entry_dict(entry: CatalogEntry) -> dict:
@@ -41,29 +36,25 @@ def select_entries(view: HostView, targets=(), backup_id=None, comment=None) -> 
             and (comment is None or e.comment == comment)]
 
 
-def list_file_system_catalog(command: CommandEnvelope, context: AgentContext) -> dict:
-    args = _args(command)
-    return {"entries": select_entries(context.view, targets_of(context, args.targets),
-                                      args.backup_id, args.comment)}
+def list_file_system_catalog(command: ListFileSystemCatalog, context: AgentContext) -> dict:
+    return {"entries": select_entries(context.view, targets_of(context, command.targets),
+                                      command.backup_id, command.comment)}
 
 
-def list_catalog(command: CommandEnvelope, context: AgentContext) -> dict:
-    args = _args(command)
-    return {"entries": select_entries(context.view, (), args.backup_id, args.comment)}
+def list_catalog(command: ListCatalog, context: AgentContext) -> dict:
+    return {"entries": select_entries(context.view, (), command.backup_id, command.comment)}
 
 
-def display_dictionary_maps(command: CommandEnvelope, context: AgentContext) -> dict:
-    args = _args(command)
+def display_dictionary_maps(command: DisplayDictionaryMaps, context: AgentContext) -> dict:
     volumes = list(context.view.volumes.values())
-    if args.target:
-        wanted = targets_of(context, (args.target,))[0]
+    if command.target:
+        wanted = targets_of(context, (command.target,))[0]
         volumes = [v for v in volumes if v.mount_point == wanted]
     return {"volumes": [v.model_dump(mode="json") for v in volumes],
             "refreshed_seq": context.view.maps_refreshed_seq}
 
 
-def list_copy_groups(command: CommandEnvelope, context: AgentContext) -> dict:
-    _args(command)
+def list_copy_groups(command: ListCopyGroups, context: AgentContext) -> dict:
     rows = []
     for name in sorted(context.view.copy_groups):
         state = context.view.copy_groups[name]
@@ -78,9 +69,9 @@ def list_copy_groups(command: CommandEnvelope, context: AgentContext) -> dict:
     return {"copy_groups": rows}
 
 
-FS_QUERY_HANDLERS = {
-    "ListFileSystemCatalog": list_file_system_catalog,
-    "ListCatalog": list_catalog,
-    "DisplayDictionaryMaps": display_dictionary_maps,
-    "ListCopyGroups": list_copy_groups,
-}
+FS_QUERY_HANDLERS = (
+    (ListFileSystemCatalog, list_file_system_catalog),
+    (ListCatalog, list_catalog),
+    (DisplayDictionaryMaps, display_dictionary_maps),
+    (ListCopyGroups, list_copy_groups),
+)

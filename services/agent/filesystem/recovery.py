@@ -26,14 +26,13 @@ from events.fs_commands import RecoverWorkflows
 from events.outcomes import CommandCompleted
 from projections.host_view import Workflow
 from services.agent.filesystem import decide
-from services.agent.filesystem.pairs import StepFailed, Steps, live_status
-
-RECOVER = "RecoverWorkflows"
+from services.agent.plan import Mount, Split
+from services.agent.runner import StepFailed, StepRunner, live_status
 
 
 def recover(agent) -> None:
     """Run ``RecoverWorkflows`` on ``agent`` if its view shows unfinished workflows."""
-    if agent.adapters.get("storage") is None or not agent.catch_up().unfinished_workflows():
+    if agent.ports.storage is None or not agent.catch_up().unfinished_workflows():
         return
     agent.handle(CommandEnvelope(command=RecoverWorkflows(), target_host=agent.host,
                                  principal=f"recovery@{agent.host}",
@@ -47,7 +46,7 @@ def recover_workflows(command, context) -> list:
 
 def _recover(context, workflow: Workflow) -> dict:
     step = ", ".join(sorted(workflow.open_steps)) or "between steps"
-    steps = Steps(context, workflow.workflow_id)
+    steps = StepRunner(context, workflow.workflow_id)
     groups = _groups(context.view, workflow.copy_groups)
     problems = _settle_pairs(steps, workflow, groups)
     problems += _remount(steps, context.view, workflow)
@@ -63,7 +62,7 @@ def _groups(view, names) -> dict:
             if g.role == "P-VOL" and g.copy_group in names}
 
 
-def _settle_pairs(steps: Steps, workflow: Workflow, groups: dict) -> list[str]:
+def _settle_pairs(steps: StepRunner, workflow: Workflow, groups: dict) -> list[str]:
     problems = []
     for name, group in groups.items():
         try:
@@ -78,13 +77,13 @@ def _settle_pairs(steps: Steps, workflow: Workflow, groups: dict) -> list[str]:
                 steps.record(fs.PairSplit(workflow_id=workflow.workflow_id, copy_group=name,
                                           pvol_status="PSUS", svol_status="SSUS"))
             elif workflow.kind == "restore" and status == "PAIR":
-                steps.split(group)
+                steps.run(Split(group))
         except (StorageError, StepFailed) as error:
             problems.append(f"{name}: {error}")
     return problems
 
 
-def _remount(steps: Steps, view, workflow: Workflow) -> list[str]:
+def _remount(steps: StepRunner, view, workflow: Workflow) -> list[str]:
     points = set(workflow.unmounted) | {key.partition(":")[2] for key in workflow.open_steps
                                         if key.startswith(("unmount:", "mount:"))}
     problems = []
@@ -94,9 +93,9 @@ def _remount(steps: Steps, view, workflow: Workflow) -> list[str]:
             problems.append(f"{point}: not in the dictionary map")
             continue
         try:
-            steps.mount(point, volume.device)
-        except StorageError as error:
-            problems.append(f"{point}: {error}")
+            steps.run(Mount(point, volume.device))
+        except StepFailed as error:
+            problems.append(f"{point}: {error.error}")
     return problems
 
 

@@ -1,5 +1,8 @@
 """Per-host exclusivity of "No" commands (spec 04 §5, §6), across processes.
 
+The agent takes the slot for a command whose class declares ``concurrency=EXCLUSIVE``
+(``events.command_base``); concurrent commands and queries never wait for it.
+
 ``CommandSlot`` is an ``flock`` on ``<data_dir>/hosts/<host>/command.lock``: the kernel frees it
 when its holder dies (even by SIGKILL), so a crashed agent never blocks the host. A blocked
 command retries every ``COM_RETRY_WAIT`` seconds, ``COM_RETRY_TIME`` times (0 = forever); when
@@ -16,19 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from events import CommandEnvelope
-from events.catalogue import CATALOGUE
 from services import messages
-from services.agent.service import CommandRejection
+from services.agent.errors import CommandRejection
 from services.settings import Settings, load_settings
 
 SLOT_BUSY = messages.SLOT_BUSY
-EXCLUSIVE_COMMANDS = CATALOGUE.exclusive_names()
-
-
-def exclusive(command: CommandEnvelope) -> bool:
-    """True for "No" commands; queries never reach the slot and ``HostInfo`` is a "Yes"."""
-    return command.name in EXCLUSIVE_COMMANDS
 
 
 @dataclass(frozen=True)

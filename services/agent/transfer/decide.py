@@ -19,7 +19,8 @@ from events.export_document import ExportDocument
 from events.transfer import BackupImported
 from projections.host_view import CatalogEntry, HostView
 from services import messages
-from services.agent.filesystem.decide import MOUNTED, reject
+from services.agent.errors import reject
+from services.agent.filesystem.decide import MOUNTED
 
 UNKNOWN_COPY_GROUP = messages.UNKNOWN_COPY_GROUP
 

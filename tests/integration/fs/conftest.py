@@ -16,4 +16,4 @@ def data_dir(tmp_path):
 def agent(data_dir):
     built = build_agent(settings_for(data_dir), FS_HOST)
     yield built
-    built.adapters["storage"].wait_idle(10)
+    built.ports.storage.wait_idle(10)

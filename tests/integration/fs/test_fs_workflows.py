@@ -96,7 +96,7 @@ def test_resync_returns_the_pair_and_deletes_the_entry(agent):
     done = result(agent.handle(command("ResyncCopyGroups", backup_id="0000000001")))
     assert done == {"copy_groups": [VG1], "deleted": ["0000000001"]}
     assert agent.view.catalog == {} and agent.view.copy_groups[VG1].status == "PAIR"
-    assert agent.adapters["storage"].pairdisplay(
+    assert agent.ports.storage.pairdisplay(
         __import__("adapters.storage.base", fromlist=["VolumeRef"]).VolumeRef(
             serial="410001", ldev=256), "0").status.value == "PAIR"
 

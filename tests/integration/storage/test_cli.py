@@ -5,12 +5,12 @@ import pytest
 
 import services.cli.main as cli
 
-MINE = ("services.cli.lab", "services.cli.pairdisplay")
+MINE = {name: cli.table.ENTRIES[name] for name in ("lab", "pairdisplay")}
 
 
 @pytest.fixture
 def drm(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "COMMAND_MODULES", MINE)
+    monkeypatch.setattr(cli.table, "ENTRIES", MINE)
     monkeypatch.setenv("DRM_DATA_DIR", str(tmp_path / "data"))
 
     def run(*argv):

@@ -17,11 +17,11 @@ def data_dir(tmp_path):
 def fs_agent(data_dir):
     built = build_agent(settings_for(data_dir), FS_HOST)
     yield built
-    built.adapters["storage"].wait_idle(10)
+    built.ports.storage.wait_idle(10)
 
 
 @pytest.fixture
 def bk_agent(data_dir):
     built = build_agent(settings_for(data_dir), BK_HOST)
     yield built
-    built.adapters["storage"].wait_idle(10)
+    built.ports.storage.wait_idle(10)

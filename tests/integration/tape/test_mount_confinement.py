@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
+
+from events.tape import MountSvol
 
 from tests.integration.tape.test_tape_workflows import bk, first_backup, refused
 
 
-@pytest.mark.parametrize("mount_point", ["/elsewhere", "../x", "mnt/../../../x"])
+@pytest.mark.parametrize("mount_point", ["/elsewhere", "/tmp/x"])
 def test_a_mount_point_outside_the_roots_is_rejected(fs_agent, bk_agent, data_dir, tmp_path,
                                                      mount_point):
     backup_id = first_backup(fs_agent, bk_agent)
@@ -21,3 +24,9 @@ def test_a_mount_point_outside_the_roots_is_rejected(fs_agent, bk_agent, data_di
     recorded = [e.type for e in bk_agent.store.read(bk_agent.host, after_seq=before)]
     assert recorded[-1] == "CommandRejected"
     assert not {"SvolMountRequested", "SvolMounted"} & set(recorded)
+
+
+@pytest.mark.parametrize("mount_point", ["../x", "mnt/../../../x", "a\x00b"])
+def test_a_mount_point_with_dotdot_or_nul_never_becomes_a_command(mount_point):
+    with pytest.raises(ValidationError, match="mount_point"):
+        MountSvol(backup_id="0000000001", mount_point=mount_point)

@@ -2,6 +2,7 @@
 mount or media copy leaves no lying state."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from events import REGISTRY, EventContext, tape
@@ -46,7 +47,7 @@ def test_an_expired_tape_entry_cannot_be_restored_and_drmmount_purges_it(fs_agen
     assert (bk_agent.view.tape[tape_id].expires_at
             - bk_agent.view.tape[tape_id].recorded_at) == timedelta(days=10)
     later = datetime.now(timezone.utc) + timedelta(days=11)
-    bk_agent.clock = lambda: later
+    bk_agent.ports = replace(bk_agent.ports, clock=lambda: later)
     assert listed(bk_agent) == []
     refused(bk_agent.handle(bk("RestoreFromTape", backup_id=tape_id)), "expired")
     refused(bk_agent.handle(bk("MountSvol", backup_id=tape_id)), "expired")

@@ -36,4 +36,4 @@ def test_lineage_reads_every_host_from_the_configured_database(tmp_path, databas
     assert [(e.host, e.event_type) for e in found] == [(FS_HOST, "BackupRecorded"),
                                                        (BK, "BackupImported")]
     assert found[1].source_event_hash == found[0].event_hash
-    fs_agent.adapters["storage"].wait_idle(10)
+    fs_agent.ports.storage.wait_idle(10)

@@ -1,6 +1,7 @@
 """Export, import and auto-import between two in-process agents on the simulated array."""
 from __future__ import annotations
 
+from dataclasses import replace
 import pytest
 
 from events.export_document import encode_document, parse_bytes, read_document, seal_document
@@ -9,21 +10,11 @@ from projections.host_fold import rebuild
 from projections.host_view import HostView
 from services.agent.bootstrap import build_agent
 from services.agent.transfer.peers import peer_command_id
+from tests.agent_fakes import RecordingPeers
 from tests.fs_lab import FS_HOST, FS_MOUNT, command, init_example_lab, settings_for
 
 BK = "BKServer"
 VG1 = "VG01,VOL01"
-
-
-class RecordingPeers:
-    """A ``PeerCommands`` that keeps what it is asked to send (the bus is tested elsewhere)."""
-
-    def __init__(self, present: bool = True) -> None:
-        self.sent, self.present = [], present
-
-    def send(self, peer) -> bool:
-        self.sent.append(peer)
-        return self.present
 
 
 @pytest.fixture
@@ -42,7 +33,7 @@ def agents(data_dir, peers):
     fs_agent = build_agent(settings_for(data_dir), FS_HOST, peers=peers)
     bk_agent = build_agent(settings_for(data_dir), BK, peers=peers)
     yield fs_agent, bk_agent
-    fs_agent.adapters["storage"].wait_idle(10)
+    fs_agent.ports.storage.wait_idle(10)
 
 
 def result(outcome) -> dict:
@@ -139,7 +130,7 @@ def test_auto_import_records_the_intent_and_sends_one_correlated_command(agents,
 
 def test_auto_import_of_an_agent_without_peers_is_refused_before_the_backup(data_dir):
     agent = build_agent(settings_for(data_dir), FS_HOST)
-    agent.adapters.pop("peers")
+    agent.ports = replace(agent.ports, peers=None)
     outcome = agent.handle(command("BackupFileSystem", targets=[FS_MOUNT], backup_server=BK,
                                    auto_import=True))
     assert outcome.type == "CommandRejected" and agent.view.catalog == {}
@@ -172,13 +163,16 @@ def test_an_import_left_unsent_by_a_dead_agent_is_sent_at_its_next_start(data_di
     [peer] = peers.sent
     assert peer.command_id == peer_command_id(backup.command_id, "auto-import")
     assert (peer.correlation_id, peer.causation_id) == (backup.command_id, backup.command_id)
-    assert [e.type for e in restarted.store.read(FS_HOST)][-2:] == ["ImportSent",
-                                                                    "CommandCompleted"]
+    assert [e.type for e in restarted.store.read(FS_HOST)][-3:] == [
+        "ImportSent", "CommandCompleted", "CommandCompleted"]  # the resend, then the backup's
+    settled = restarted.store.outcome_of(backup.command_id)  # outcome: it never runs twice
+    assert settled.payload["result"]["import"]["command_id"] == peer.command_id
+    assert restarted.handle(backup) == settled and len(restarted.view.catalog) == 1
     build_agent(settings_for(data_dir), FS_HOST, peers=peers)  # nothing left to send
     assert len(peers.sent) == 1
     bk_agent = build_agent(settings_for(data_dir), BK, peers=peers)
     assert result(bk_agent.handle(peer))["source_backup_id"] == "0000000001"
-    restarted.adapters["storage"].wait_idle(10)
+    restarted.ports.storage.wait_idle(10)
 
 
 def test_an_entry_on_copy_groups_the_backup_server_does_not_know_is_refused(agents):

@@ -7,17 +7,15 @@ from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from adapters.migrations import upgrade
 from events.codec import decode_command
+from events.fs_commands import RefreshDictionaryMaps
+from events.host_commands import HostInfo
 from events.registry import EventSchemaError
 from services.agent.handlers import COMMAND_HANDLERS
-from services.agent.service import CommandFailure, CommandRejection, HostAgent
+from services.agent.errors import CommandFailure, CommandRejection
+from services.agent.ports import AgentPorts
+from services.agent.service import HostAgent
+from tests.agent_fakes import FixedHostFacts
 from tests.builders import a_command
-
-
-class FixedHostFacts:
-    """Fake of ``adapters.host_facts.HostFacts``: the same protocol, fixed answers."""
-
-    def describe(self):
-        return {"node": "node-1", "os": "TestOS", "agent_version": "9.9"}
 
 
 @pytest.fixture
@@ -29,7 +27,7 @@ def store(sqlite_url):
 
 def an_agent(store, handlers=None, host="FSServer"):
     return HostAgent(host, store, handlers or COMMAND_HANDLERS,
-                     {"host_facts": FixedHostFacts()})
+                     AgentPorts(host_facts=FixedHostFacts()))
 
 
 class TestHostInfo:
@@ -74,7 +72,7 @@ class TestEveryCommandEndsInOneOutcome:
         def break_down(command, context):
             raise CommandFailure("KAVX0006-E", "split failed")
 
-        agent = an_agent(store, {"HostInfo": refuse, "RefreshDictionaryMaps": break_down})
+        agent = an_agent(store, {HostInfo: refuse, RefreshDictionaryMaps: break_down})
         assert agent.handle(a_command("HostInfo", "FSServer")).type == "CommandRejected"
         failed = agent.handle(a_command("RefreshDictionaryMaps", "FSServer"))
         assert failed.type == "CommandFailed" and failed.payload["text"] == "split failed"
@@ -83,10 +81,10 @@ class TestEveryCommandEndsInOneOutcome:
         def crash(command, context):
             raise ZeroDivisionError("boom")
 
-        outcome = an_agent(store, {"HostInfo": crash}).handle(a_command("HostInfo", "FSServer"))
+        outcome = an_agent(store, {HostInfo: crash}).handle(a_command("HostInfo", "FSServer"))
         assert outcome.type == "CommandFailed" and "ZeroDivisionError" in outcome.payload["text"]
 
     def test_completion_is_added_when_a_handler_returns_no_outcome(self, store):
-        agent = an_agent(store, {"HostInfo": lambda command, context: []})
+        agent = an_agent(store, {HostInfo: lambda command, context: []})
         outcome = agent.handle(a_command("HostInfo", "FSServer"))
         assert outcome.type == "CommandCompleted" and outcome.payload["command"] == "HostInfo"

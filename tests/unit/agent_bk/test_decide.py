@@ -9,7 +9,7 @@ from events import filesystem as fs, tape
 from projections.tape_view import TapeSettingsView
 from services.agent.backup_server import decide
 from services.agent.filesystem import decide as fs_decide
-from services.agent.service import CommandRejection
+from services.agent.errors import CommandRejection
 from tests.unit.agent_fs.views import T0, group, maps, recorded, view_of, volume
 
 VG1, VG2 = "VG01,VOL01", "VG02,VOL02"

@@ -5,7 +5,7 @@ import pytest
 
 from events import filesystem as fs
 from services.agent.filesystem import decide
-from services.agent.service import CommandRejection
+from services.agent.errors import CommandRejection
 from tests.unit.agent_fs.views import (MP, group, locked, maps, recorded, view_of, volume)
 
 VG1, VG2, VG3, TC = "VG01,VOL01", "VG02,VOL02", "VG03,VOL03", "TC01,VOL01"

@@ -1,14 +1,12 @@
 """Run one CLI command line against a ``FakeRunner``: exit code, stdout, stderr."""
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 
 import pytest
 
-from services.cli.errors import CliError
-from services.cli.main import build_parser
+from services.cli.main import run as run_cli
 
 
 @dataclass
@@ -39,12 +37,7 @@ def cli_env(monkeypatch, tmp_path):
 def run(capsys):
     def run_line(argv: list[str], runner) -> Ran:
         capsys.readouterr()
-        args = build_parser().parse_args(argv)
-        try:
-            code = args.func(args, connect=runner.connect())
-        except CliError as error:  # as services.cli.main.main reports it
-            print(error.render(), file=sys.stderr)
-            code = error.exit_code
+        code = run_cli(argv, connect=runner.connect())
         captured = capsys.readouterr()
         return Ran(code, captured.out, captured.err)
 

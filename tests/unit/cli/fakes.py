@@ -33,7 +33,8 @@ def a_reply(host: str = "FSServer", seq: int = 7, **result: Any) -> QueryReply:
 
 
 class FakeRunner:
-    """``call`` records ``(name, host, args)`` and returns the next scripted answer."""
+    """``call`` records ``(name, host, args)`` of the typed command it is given and returns the
+    next scripted answer."""
 
     def __init__(self, *answers: EventEnvelope | QueryReply,
                  progress_lines: tuple[str, ...] = ()) -> None:
@@ -41,8 +42,9 @@ class FakeRunner:
         self.progress_lines = progress_lines
         self.calls: list[tuple[str, str, dict]] = []
 
-    def call(self, name, host, args=None, timeout=30.0, progress=None):
-        self.calls.append((name, host, args or {}))
+    def call(self, command, host, timeout=30.0, progress=None):
+        name = command.name
+        self.calls.append((name, host, command.arguments()))
         for line in self.progress_lines:
             (progress or (lambda text: None))(line)
         if not self.answers:

@@ -11,6 +11,7 @@ from tests.unit.cli.fakes import FakeRunner, a_reply, completed
 
 MP = "/mnt/fs1"
 ID = "0000000003"
+NO_AUTO_IMPORT = {"backup_server": None, "auto_import": False, "auto_mount": None}
 
 
 def sent(run, argv, *answers):
@@ -23,7 +24,8 @@ def sent(run, argv, *answers):
 def test_backup_defaults_to_online_with_the_agent_choosing_the_generation(run):
     calls = sent(run, ["fsbackup", MP], completed("BackupFileSystem", backup_id=ID))
     assert calls == [("BackupFileSystem", "FSServer",
-                      {"targets": [MP], "mode": "online", "generation": None, "comment": ""})]
+                      {"targets": [MP], "mode": "online", "generation": None, "comment": "",
+                       **NO_AUTO_IMPORT})]
 
 
 def test_backup_takes_gnu_long_options_and_the_host(run):
@@ -32,7 +34,7 @@ def test_backup_takes_gnu_long_options_and_the_host(run):
                  completed("BackupFileSystem", backup_id=ID))
     assert calls == [("BackupFileSystem", "BKServer",
                       {"targets": [MP], "mode": "cold", "generation": "local_1",
-                       "comment": "before upgrade"})]
+                       "comment": "before upgrade", **NO_AUTO_IMPORT})]
 
 
 def test_bare_rc_means_the_first_remote_generation(run):

@@ -51,7 +51,7 @@ def test_auto_import_sends_the_server_and_shows_the_imported_id(run):
     assert ran.code == 0, ran.err
     assert runner.calls == [("BackupFileSystem", "FSServer", {
         "targets": [MP], "mode": "online", "generation": None, "comment": "",
-        "backup_server": BK, "auto_import": True})]
+        "backup_server": BK, "auto_import": True, "auto_mount": None})]
     assert runner.awaited == [(PEER, BK)]
     assert ran.lines[1:-1] == [
         "KAVX0040-I The backup ID has been assigned as follows: Backup ID = 0000000004",
@@ -199,6 +199,6 @@ def test_drmdbimport_of_an_edited_file_sends_nothing(run, tmp_path):
 def test_lineage_checks_the_backup_id_before_reading_anything(capsys, tmp_path):
     from services.cli.main import main
 
-    assert main(["lineage", "12"]) == 2
+    assert main(["lineage", "12"]) == 1
     assert "10 digits" in capsys.readouterr().err
     assert not (tmp_path / "data").exists()

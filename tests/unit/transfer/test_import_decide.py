@@ -7,7 +7,7 @@ from events import filesystem as fs
 from events.export_document import seal_document
 from events.tape import SvolMounted
 from projections.host_fold import fold
-from services.agent.service import CommandRejection
+from services.agent.errors import CommandRejection
 from services.agent.transfer.decide import plan_import
 from tests.unit.agent_fs.views import T0, envelopes, group, locked, maps, recorded, view_of, \
     volume

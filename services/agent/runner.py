@@ -1,0 +1,262 @@
+"""The one step runner: every effect of every workflow goes through ``StepRunner.step``.
+
+``step`` records the intent event, calls the port, records the outcome event; when the call
+fails it records the failure event (if the step has one) and raises ``StepFailed`` with the
+step's name. ``run`` carries out one plan step (``services.agent.plan``) on the host's ports,
+``run_plan`` a sequence of them with the compensation every plan needs: a failed step stops the
+plan after every file system it took down is mounted again, and every ``Mount`` runs even after
+another failed. The workflows (file-system backup, restore and resync, S-VOL mounts, tape
+copies, the auto-import's send) and the start-up recoveries all use it. Copies that run longer
+than a second report progress through ``context.progress``.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Sequence, TypeVar
+
+from adapters.storage.base import VolumeRef
+from adapters.storage.errors import EX_EWSTOT, CciError, StorageError
+from adapters.tape import TapeError
+from events import CommandEnvelope, filesystem as fs, tape
+from events.base import Payload
+from events.maps import CopyGroupMap
+from events.transfer import ImportBackup, ImportSent
+from services.agent.backup_server.decide import svol_groups
+from services.agent.plan import (MakePair, Mount, MountSvol, PlanStep, ReadTape, RestorePair,
+                                 SendToPeer, Split, Unmount, WriteTape)
+
+T = TypeVar("T")
+WAIT_SLICE = 1.0
+COPY_TIMEOUT = 3600.0
+PROGRESS_EVERY = 1.0
+
+
+class StepFailed(Exception):
+    def __init__(self, step: str, error: Exception) -> None:
+        super().__init__(f"{step}: {error}")
+        self.step, self.error = step, error
+
+
+def ref(device: str) -> VolumeRef:
+    serial, _, ldev = device.partition(":")
+    return VolumeRef(serial=serial, ldev=int(ldev))
+
+
+def live_status(storage, group: CopyGroupMap) -> str:
+    record = storage.pairdisplay(ref(group.pvol), group.mu)
+    return "SMPL" if record is None else record.status_of(ref(group.pvol)).value
+
+
+class StepRunner:
+    """The effectful steps of one workflow (``workflow_id``) on one host."""
+
+    def __init__(self, context, workflow_id: str, timeout: float = COPY_TIMEOUT) -> None:
+        self.context, self.workflow_id, self.timeout = context, workflow_id, timeout
+        self.storage = context.ports.storage
+
+    def record(self, *payloads: Payload) -> None:
+        self.context.record(list(payloads))
+
+    def step(self, name: str, intent: Sequence[Payload], call: Callable[[], T],
+             outcome: Callable[[T], Sequence[Payload]],
+             failure: Callable[[Exception], Sequence[Payload]] | None = None,
+             errors: tuple[type[Exception], ...] = (StorageError,)) -> T:
+        """Record ``intent``, ``call()`` the port, record ``outcome(result)``; on one of
+        ``errors`` record ``failure(error)`` and raise ``StepFailed``."""
+        self.context.record(list(intent))
+        try:
+            result = call()
+        except errors as error:
+            if failure is not None:
+                self.context.record(list(failure(error)))
+            raise StepFailed(name, error) from error
+        self.context.record(list(outcome(result)))
+        return result
+
+    # -- plans -----------------------------------------------------------------------------------
+    def run_plan(self, steps: Sequence[PlanStep]) -> None:
+        """Run ``steps`` in order (see the module docstring for the compensation)."""
+        down: dict[str, str] = {}  # mount point -> device taken down, not yet mounted again
+        problems: list[StepFailed] = []
+        try:
+            for planned in steps:
+                if isinstance(planned, Mount):
+                    down.pop(planned.mount_point, None)
+                    try:
+                        self.run(planned)
+                    except StepFailed as error:  # recovery retries it at the next start
+                        problems.append(error)
+                    continue
+                self.run(planned)
+                if isinstance(planned, Unmount):
+                    down[planned.mount_point] = planned.device
+        except StepFailed:
+            for point, device in down.items():
+                try:
+                    self.run(Mount(point, device))
+                except StepFailed:
+                    pass  # recovery retries it at the next start
+            raise
+        if problems:
+            raise problems[0]
+
+    def run(self, planned: PlanStep):
+        """Carry out one plan step; returns what its port call returned."""
+        return _RUNS[type(planned)](self, planned)
+
+    # -- pairs -----------------------------------------------------------------------------------
+    def make_pair(self, planned: MakePair) -> None:
+        group = planned.group
+        status = live_status(self.storage, group)
+        if status == "PAIR":
+            return
+        direction = "initial" if status == "SMPL" else "forward"
+        pvol = ref(group.pvol)
+
+        def call():
+            if status == "SMPL":
+                self.storage.paircreate(pvol, ref(group.svol), group.copy_type, group.mu)
+            elif status in ("PSUS", "PSUE"):
+                self.storage.pairresync(pvol, group.mu)
+            return self.wait(group, "PAIR")
+
+        self._pair_step(group, "resync", direction, call)
+
+    def restore_pair(self, planned: RestorePair) -> None:
+        group = planned.group
+
+        def call():
+            self.storage.pairresync(ref(group.pvol), group.mu, restore=True)
+            return self.wait(group, "PAIR")
+
+        self._pair_step(group, "restore", "reverse", call)
+
+    def _pair_step(self, group: CopyGroupMap, operation: str, direction: str, call) -> None:
+        wf, name = self.workflow_id, group.copy_group
+        self.step(f"{operation} {name}",
+                  [fs.PairResyncRequested(workflow_id=wf, copy_group=name, direction=direction)],
+                  call,
+                  lambda record: [fs.PairResynced(
+                      workflow_id=wf, copy_group=name, direction=direction, status="PAIR",
+                      bytes_copied=record.bytes_written if record else 0)],
+                  lambda error: [self._pair_failed(group, operation, error)])
+
+    def split(self, planned: Split) -> None:
+        group, wf = planned.group, self.workflow_id
+        self.step(f"split {group.copy_group}",
+                  [fs.PairSplitRequested(workflow_id=wf, copy_group=group.copy_group)],
+                  lambda: self.storage.pairsplit(ref(group.pvol), group.mu),
+                  lambda _: [fs.PairSplit(workflow_id=wf, copy_group=group.copy_group,
+                                          pvol_status="PSUS", svol_status="SSUS")],
+                  lambda error: [self._pair_failed(group, "split", error)])
+
+    def _pair_failed(self, group: CopyGroupMap, operation: str, error: Exception):
+        try:
+            status = live_status(self.storage, group)
+        except StorageError:
+            status = ""
+        return fs.PairStepFailed(workflow_id=self.workflow_id, copy_group=group.copy_group,
+                                 operation=operation, error=str(error), status=status)
+
+    def wait(self, group: CopyGroupMap, status: str):
+        """``pairevtwait`` in one-second slices, with a progress line per slice after the first."""
+        pvol, started = ref(group.pvol), time.monotonic()
+        while True:
+            try:
+                return self.storage.pairevtwait(pvol, group.mu, status, WAIT_SLICE)
+            except CciError as error:
+                if error.code != EX_EWSTOT or time.monotonic() - started > self.timeout:
+                    raise
+            record = self.storage.pairdisplay(pvol, group.mu)
+            if record is not None:
+                self.context.progress(f"{group.copy_group}: {record.status.value} "
+                                      f"{record.percent}%")
+
+    # -- mounts ----------------------------------------------------------------------------------
+    def unmount(self, planned: Unmount) -> None:
+        wf, point = self.workflow_id, planned.mount_point
+        self.step(f"unmount {point}", [fs.VolumeUnmountRequested(workflow_id=wf,
+                                                                 mount_point=point)],
+                  lambda: self.storage.unmount(Path(point)),
+                  lambda _: [fs.VolumeUnmounted(workflow_id=wf, mount_point=point)])
+
+    def mount(self, planned: Mount) -> None:
+        wf, point = self.workflow_id, planned.mount_point
+        self.step(f"remount {point}", [fs.VolumeMountRequested(workflow_id=wf,
+                                                               mount_point=point)],
+                  lambda: self.storage.mount(ref(planned.device), Path(point)),
+                  lambda _: [fs.VolumeMounted(workflow_id=wf, mount_point=point)])
+
+    def mount_svol(self, planned: MountSvol) -> tape.SvolMounted:
+        """The intent was recorded with the plan's events; the outcome is ``SvolMounted``."""
+        request = planned.request
+        group, _ = svol_groups(self.context.view)[request.copy_group]
+
+        def call() -> bool:
+            if request.writable:
+                self.storage.pairsplit(ref(group.pvol), group.mu, read_write=True)
+            return self.storage.mount(ref(group.svol), Path(request.mount_point),
+                                      read_only=False if request.writable else None)
+
+        read_only = self.step(f"mount {request.copy_group}", [], call, lambda _: [],
+                              errors=(StorageError, OSError))
+        mounted = tape.SvolMounted(workflow_id=request.workflow_id,
+                                   copy_group=request.copy_group,
+                                   mount_point=request.mount_point,
+                                   backup_id=request.backup_id, read_only=read_only)
+        self.record(mounted)
+        return mounted
+
+    # -- tape ------------------------------------------------------------------------------------
+    def write_tape(self, planned: WriteTape) -> int:
+        lib = self.context.ports.tape
+        progress = _Progress(self.context, f"{planned.copy_group} -> {planned.medium}")
+        return self.step(f"write {planned.label}", [], lambda: lib.write(
+            planned.medium, planned.label, planned.source, progress), lambda _: [],
+            errors=(TapeError, OSError))
+
+    def read_tape(self, planned: ReadTape) -> int:
+        lib = self.context.ports.tape
+        progress = _Progress(self.context, f"{planned.medium} -> {planned.copy_group}")
+        return self.step(f"read {planned.label}", [], lambda: lib.read(
+            planned.medium, planned.label, planned.target, progress), lambda _: [],
+            errors=(TapeError, OSError))
+
+    # -- peers -----------------------------------------------------------------------------------
+    def send_to_peer(self, planned: SendToPeer) -> bool:
+        """Publish the import command; its intent (``ImportRequested``) is already recorded."""
+        requested, context = planned.requested, self.context
+        peer = CommandEnvelope(
+            command_id=requested.command_id, target_host=requested.target_host,
+            principal=f"agent@{context.host}", issued_at=context.clock(),
+            reply_to=planned.reply_to, correlation_id=requested.workflow_id,
+            causation_id=planned.cause_id,
+            command=ImportBackup(document=requested.document,
+                                 mount_point=requested.mount_point))
+        return self.step(f"send {requested.command_id}", [],
+                         lambda: context.ports.peers.send(peer),
+                         lambda present: [ImportSent(
+                             workflow_id=requested.workflow_id, command_id=peer.command_id,
+                             target_host=peer.target_host, consumer_present=present)],
+                         errors=())
+
+
+class _Progress:
+    def __init__(self, context, what: str) -> None:
+        self.context, self.what, self.last = context, what, time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            percent = done * 100 // total if total else 100
+            self.context.progress(f"{self.what}: {percent}%")
+
+
+_RUNS: dict[type, Callable] = {
+    MakePair: StepRunner.make_pair, RestorePair: StepRunner.restore_pair,
+    Split: StepRunner.split, Unmount: StepRunner.unmount, Mount: StepRunner.mount,
+    MountSvol: StepRunner.mount_svol, WriteTape: StepRunner.write_tape,
+    ReadTape: StepRunner.read_tape, SendToPeer: StepRunner.send_to_peer,
+}

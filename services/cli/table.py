@@ -1,0 +1,61 @@
+"""Where each command's entry lives: ``drm <name>`` -> ``module:ATTRIBUTE`` of its
+``AgentEntry`` or ``LocalEntry`` (``services.cli.entries``), in the order ``drm --help`` lists
+them.
+
+This table is all ``drm`` reads before it knows the command: a command line whose first word is
+here imports only that entry's module (start-up is most of a short command's time). A console
+alias ``drm<name>`` (``drmfscat``) runs ``drm <name>`` when the entry declares that console name;
+the ``pyproject.toml`` scripts are checked against the command catalogue's console names, and
+every console name against an entry here, by tests.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+ENTRIES: dict[str, str] = {
+    "hostinfo": "services.cli.hostinfo:HOSTINFO",
+    "log": "services.cli.log:LOG",
+    "verify": "services.cli.trust:VERIFY",
+    "key": "services.cli.trust:KEY",
+    "agent": "services.cli.agent:AGENT",
+    "lab": "services.cli.lab:LAB",
+    "pairdisplay": "services.cli.pairdisplay:PAIRDISPLAY",
+    "fsbackup": "services.cli.filesystem:FSBACKUP",
+    "fsrestore": "services.cli.filesystem:FSRESTORE",
+    "fsdisplay": "services.cli.fsdisplay:FSDISPLAY",
+    "fscat": "services.cli.catalog:FSCAT",
+    "appcat": "services.cli.catalog:APPCAT",
+    "resync": "services.cli.copy_groups:RESYNC",
+    "cgctl": "services.cli.copy_groups:CGCTL",
+    "mount": "services.cli.tape:MOUNT",
+    "umount": "services.cli.tape:UMOUNT",
+    "mediabackup": "services.cli.tape:MEDIABACKUP",
+    "mediarestore": "services.cli.tape:MEDIARESTORE",
+    "tapecat": "services.cli.tape_catalog:TAPECAT",
+    "tapeinit": "services.cli.tape_catalog:TAPEINIT",
+    "report": "services.cli.report:REPORT",
+    "audit": "services.cli.audit:AUDIT",
+    "dbexport": "services.cli.transfer:DBEXPORT",
+    "dbimport": "services.cli.transfer:DBIMPORT",
+    "lineage": "services.cli.lineage:LINEAGE",
+    "dbsetup": "services.cli.dbsetup:DBSETUP",
+}
+
+
+def module_of(name: str) -> str:
+    return ENTRIES[name].partition(":")[0]
+
+
+def load(name: str) -> Any:
+    """The entry of ``drm <name>`` (imports its module)."""
+    module, _, attribute = ENTRIES[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def command_for_console(console: str) -> str | None:
+    """The ``drm`` command a console alias runs (``drmfscat`` -> ``fscat``), or None."""
+    name = console.removeprefix("drm")
+    if console.startswith("drm") and name in ENTRIES and console in load(name).console:
+        return name
+    return None
