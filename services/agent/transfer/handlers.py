@@ -63,7 +63,7 @@ def import_backup(command: ImportBackup, context: AgentContext) -> list[Payload]
         document = read_document(command.document)
     except ExportFileError as error:
         raise reject(error.detail, error.text) from None
-    if problem := export_problem(context.adapters.get("settings"), document):
+    if problem := export_problem(context.ports.settings, document):
         raise reject(NOT_SIGNED, problem)
     fs_handlers.ensure_maps(context)
     plan = decide.plan_import(context.view, document)
