@@ -14,6 +14,7 @@ from events.commands import CommandEnvelope
 from events.envelope import EventEnvelope
 from events.limits import MAX_BODY_BYTES
 from events.registry import REGISTRY, EventRegistry, EventSchemaError
+from events.signing import HEAD_FIELD, split_head
 
 
 def _first_error(error: ValidationError) -> tuple[str, str]:
@@ -40,6 +41,7 @@ def decode_event(raw: str | bytes | dict[str, Any],
     data = parse_json(raw) if isinstance(raw, (str, bytes)) else raw
     if not isinstance(data, dict):
         raise EventSchemaError(None, None, "(body)", "an event must be a JSON object")
+    data, _ = split_head(data)
     host, seq = data.get("host"), data.get("seq")
     host = host if isinstance(host, str) else None
     seq = seq if isinstance(seq, int) else None
@@ -52,8 +54,13 @@ def decode_event(raw: str | bytes | dict[str, Any],
     return envelope
 
 
-def encode_event(envelope: EventEnvelope) -> str:
-    return json.dumps(envelope.to_wire(), separators=(",", ":"), ensure_ascii=False)
+def encode_event(envelope: EventEnvelope, signed_head: dict[str, Any] | None = None) -> str:
+    """The event's JSON; ``signed_head`` (the batch's signed head, on its last event) travels
+    beside the envelope's fields, outside the hashed body (ADR 0005)."""
+    body = envelope.to_wire()
+    if signed_head is not None:
+        body[HEAD_FIELD] = signed_head
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def decode_command(raw: str | bytes | dict[str, Any]) -> CommandEnvelope:

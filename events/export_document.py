@@ -5,7 +5,12 @@ Layout (JSON)::
     {"format": "drm-catalog-export", "format_version": 1,
      "body": {"source_host", "source_backup_id", "source_event_seq", "source_event_hash",
               "exported_at", "entry": {<BackupRecorded fields but workflow_id>}},
-     "body_sha256": sha256(canonical JSON of body)}
+     "body_sha256": sha256(canonical JSON of body),
+     "signature": {"host", "key_id", "signed_at", "signature"}}
+
+The signature (``events.export_signature``, ADR 0005) is the exporting host's Ed25519 signature
+of ``body_sha256``; whether a document must carry one, and under which keys it verifies, is the
+importer's decision (``export_signature.signature_problem``).
 
 ``read_document`` refuses, with ``ExportFileError`` naming the problem, a file that is not JSON
 (truncated), of another format or an unknown version, whose hash does not match its body (edited
@@ -32,6 +37,7 @@ FORMAT_VERSION = 1
 DAMAGED = messages.EXPORT_DAMAGED
 UNKNOWN_VERSION = messages.EXPORT_UNKNOWN_VERSION
 ALTERED = messages.EXPORT_ALTERED
+NOT_SIGNED = messages.EXPORT_NOT_SIGNED
 
 
 class ExportFileError(ValueError):
@@ -75,15 +81,29 @@ class ExportBody(BaseModel):
     entry: ExportedEntry
 
 
+class DocumentSignature(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field(min_length=1, max_length=255)
+    key_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    signed_at: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                                   r"\.[0-9]{6}Z$")
+    signature: str = Field(pattern=r"^[0-9a-f]{128}$")
+
+
 class ExportDocument(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     body: ExportBody
     body_sha256: str
+    signature: DocumentSignature | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "format_version": FORMAT_VERSION,
-                "body": _body_dict(self.body), "body_sha256": self.body_sha256}
+        value = {"format": FORMAT, "format_version": FORMAT_VERSION,
+                 "body": _body_dict(self.body), "body_sha256": self.body_sha256}
+        if self.signature is not None:
+            value["signature"] = self.signature.model_dump()
+        return value
 
 
 def _body_dict(body: ExportBody) -> dict[str, Any]:
@@ -141,9 +161,11 @@ def read_document(value: dict[str, Any]) -> ExportDocument:
                                        f"{actual[:16]}…, the file claims {claimed[:16]}…")
     try:
         parsed = ExportBody.model_validate(body)
+        signature = value.get("signature")
+        signed = None if signature is None else DocumentSignature.model_validate(signature)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise ExportFileError(DAMAGED, f"the export file body is invalid at {where}: "
-                                       f"{first['msg']}") from None
-    return ExportDocument(body=parsed, body_sha256=claimed)
+        raise ExportFileError(DAMAGED, f"the export file body or signature is invalid at "
+                                       f"{where}: {first['msg']}") from None
+    return ExportDocument(body=parsed, body_sha256=claimed, signature=signed)

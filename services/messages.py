@@ -163,6 +163,8 @@ EXPORT_DAMAGED = _detail("DRM-10070", "an export file is damaged or not an expor
 EXPORT_UNKNOWN_VERSION = _detail("DRM-10071", "an export file has an unknown format version")
 EXPORT_ALTERED = _detail("DRM-10072", "an export file's body does not match its hash")
 EXPORT_FILE_PROBLEM = _detail("DRM-10073", "an export file cannot be read or written")
+EXPORT_NOT_SIGNED = _detail("DRM-10074", "an export file is not signed by its source host under "
+                                        "a trusted key (unsigned, edited, or re-attributed)")
 UNKNOWN_COMMAND = _detail("DRM-90001", "the agent has no handler for the command")
 WRONG_HOST = _detail("DRM-90002", "the command was addressed to another host")
 AGENT_TIMEOUT = _detail("DRM-90003", "no agent answered in time (the command stays queued)")

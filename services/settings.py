@@ -24,6 +24,8 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 |                         |                                      | turns identities on                    |
 | DRM_BROKER_IDENTITIES   | on with a secret file, else off      | check user_id of events and commands   |
 |                         |                                      | (ADR 0006); never in embedded mode     |
+| DRM_TRUSTED_KEYS        | ``<data dir>/trusted_keys.json``     | the registry of hosts' public keys     |
+|                         |                                      | (signed history, ADR 0005)             |
 """
 from __future__ import annotations
 
@@ -52,6 +54,7 @@ ENV_COM_RETRY_TIME = "DRM_COM_RETRY_TIME"
 ENV_COM_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
 ENV_BROKER_SECRET_FILE = "DRM_BROKER_SECRET_FILE"
 ENV_BROKER_IDENTITIES = "DRM_BROKER_IDENTITIES"
+ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
 
 EMBEDDED_BROKER_URL = "memory://"
 MAX_SECRET_FILE = 4096  # bytes
@@ -78,6 +81,7 @@ class Settings(BaseSettings):
     hostname: str = Field(default_factory=socket.gethostname)
     namespace: str = "drm"
     stream_url: str | None = None
+    trusted_keys: Path | None = None  # the trusted-keys registry (ADR 0005)
     report_database_url: str | None = None
     com_retry_time: int = Field(default=0, ge=0)  # retries after the first; 0 = forever
     com_retry_wait: float = Field(default=10.0, ge=0)
@@ -117,6 +121,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{host_dir(self.data_dir, host) / 'events.db'}"
+
+    @property
+    def trusted_keys_file(self) -> Path:
+        """The trusted-keys registry (``DRM_TRUSTED_KEYS``, else in the data directory)."""
+        return self.trusted_keys or self.data_dir / "trusted_keys.json"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where this machine keeps its hosts' secret keys (``<data dir>/keys/<host>/``)."""
+        return self.data_dir / "keys"
 
     def report_database_url_or_default(self) -> str:
         """The reporting database: its own URL, else the event store's, else ``report.db``."""

@@ -135,15 +135,14 @@ def write_to_store(store, events: list[EventEnvelope]) -> None:
     stream head), in one transaction; the store then reads, verifies and relays them."""
     from sqlalchemy import insert, update
 
-    from adapters.event_store import rows
     from adapters.event_store.tables import streams
     from events.canonical import canonical_bytes
 
     host = events[0].host
     head_seq, _ = store.head(host)
     with store.engine.begin() as conn:
-        for sql, params in rows.insert_statements(
-                [(e, canonical_bytes(e.payload)) for e in events], store._postgres):
+        for sql, params in store.insert_statements(
+                [(e, canonical_bytes(e.payload)) for e in events]):
             conn.exec_driver_sql(sql, params)
         values = {"head_seq": events[-1].seq, "head_hash": events[-1].hash}
         if head_seq == 0:

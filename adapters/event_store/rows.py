@@ -1,14 +1,13 @@
 """Converting between envelopes and database rows, on the driver's fast path.
 
 Appends and reads are the hot path of the agent and of every projection rebuild, so rows go to
-and from the driver directly (``exec_driver_sql``), bypassing SQLAlchemy's per-row type
-processing; the conversions it would do are done here.
+and from the driver directly (``statements``), bypassing SQLAlchemy's per-row type processing;
+the conversions it would do are done here.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from adapters.event_store.tables import events
 from events.canonical import format_timestamp, loads
@@ -48,14 +47,6 @@ def to_params(event: EventEnvelope, occurred_at: Any, payload_json: bytes) -> li
     ]
 
 
-@lru_cache(maxsize=64)
-def multi_insert_sql(row_count: int, placeholder: str) -> str:
-    """One INSERT with ``row_count`` VALUES groups: one round trip per chunk of events."""
-    group = "(" + ", ".join([placeholder] * len(INSERT_KEYS)) + ")"
-    return (f"INSERT INTO {events.name} ({', '.join(INSERT_KEYS)}) VALUES "
-            + ", ".join([group] * row_count))
-
-
 POSTGRES_TYPES = ("text", "text", "bigint", "text", "integer", "timestamptz", "text", "text",
                   "text", "text", "text", "text", "text")
 _COLUMN_LIST = ", ".join(INSERT_KEYS)
@@ -66,16 +57,17 @@ POSTGRES_INSERT = (
 )
 
 
-def insert_statements(batch: Sequence[tuple[EventEnvelope, bytes]], postgres: bool):
+def insert_statements(batch: Sequence[tuple[EventEnvelope, bytes]], postgres: bool,
+                      sqlite_insert: Callable[[int], str]):
     """``(sql, params)`` pairs that insert ``batch`` in order: on PostgreSQL one statement with
-    one array per column (a short query the driver prepares once); on SQLite multi-row VALUES,
-    at most ``MAX_ROWS_PER_INSERT`` rows a statement."""
+    one array per column (a short query the driver prepares once); on SQLite multi-row VALUES
+    (``sqlite_insert(rows)``: the statement for that many rows, positional), at most
+    ``MAX_ROWS_PER_INSERT`` rows a statement."""
     if postgres:
         columns = list(zip(*(to_params(event, event.occurred_at, payload_json)
                              for event, payload_json in batch)))
         yield POSTGRES_INSERT, tuple(list(column) for column in columns)
         return
-    placeholder = "?"
     for start in range(0, len(batch), MAX_ROWS_PER_INSERT):
         chunk = batch[start:start + MAX_ROWS_PER_INSERT]
         params: list[Any] = []
@@ -85,4 +77,4 @@ def insert_statements(batch: Sequence[tuple[EventEnvelope, bytes]], postgres: bo
             if moment not in stamps:
                 stamps[moment] = format_timestamp(moment)
             params.extend(to_params(event, stamps[moment], payload_json))
-        yield multi_insert_sql(len(chunk), placeholder), tuple(params)
+        yield sqlite_insert(len(chunk)), tuple(params)

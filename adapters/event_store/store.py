@@ -20,32 +20,18 @@ from typing import Iterator, Sequence
 from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from adapters.event_store import rows
-from adapters.event_store.tables import commands, events, streams
+from adapters.event_store import heads, rows
+from adapters.event_store.statements import Statements
+from adapters.event_store.tables import commands, streams
 from adapters.event_store.verify import VerifyResult, walk_chain
-from events.canonical import GENESIS_HASH, loads
+from events.canonical import GENESIS_HASH, format_timestamp, loads
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal_with_payload_json
 from events.outcomes import OUTCOME_TYPES
 from adapters.gc_pause import gc_paused
 from events.registry import REGISTRY, EventRegistry, EventSchemaError
+from events.signing import KeyRing, SignedHead, Signer, sign_head
 
 APPEND_LOCK_KEY = 0x64726D01  # "drm" + 1: the advisory lock that orders global positions
-
-
-def append_statements(postgres: bool) -> dict[str, str]:
-    """The statements of ``append``, as driver SQL (built once; appends are the hot path)."""
-    mark = (lambda name: f"%({name})s") if postgres else (lambda name: f":{name}")
-    return {
-        "advance": f"UPDATE {streams.name} SET head_seq = {mark('new')} "
-                   f"WHERE host = {mark('host')} AND head_seq = {mark('expected')}",
-        "head_hash": f"SELECT head_hash FROM {streams.name} WHERE host = {mark('host')}",
-        "seal_head": f"UPDATE {streams.name} SET head_hash = {mark('hash')} "
-                     f"WHERE host = {mark('host')}",
-        "note_command": f"INSERT INTO {commands.name} (command_id, host, first_seq) "
-                        f"VALUES ({mark('command')}, {mark('host')}, {mark('seq')}) "
-                        f"ON CONFLICT (command_id) DO NOTHING",
-        "order_lock": f"SELECT pg_advisory_xact_lock({mark('key')})",
-    }
 
 
 class ConcurrencyError(RuntimeError):
@@ -63,11 +49,16 @@ class StoredEvent:
 
 
 class SqlEventStore:
-    def __init__(self, engine: Engine, registry: EventRegistry = REGISTRY) -> None:
+    """``signer``: the key of the host this store appends for; each of that host's append
+    batches then ends in a signed head, written in the batch's transaction (ADR 0005)."""
+
+    def __init__(self, engine: Engine, registry: EventRegistry = REGISTRY,
+                 signer: Signer | None = None) -> None:
         self.engine = engine
         self.registry = registry
+        self.signer = signer
         self._postgres = engine.dialect.name == "postgresql"
-        self._sql = append_statements(self._postgres)
+        self._sql = Statements(engine)
 
     # -- writing -----------------------------------------------------------------------------
     def append(self, host: str, drafts: Sequence[EventDraft], expected_seq: int,
@@ -90,25 +81,33 @@ class SqlEventStore:
         try:
             with self.engine.begin() as conn:
                 # The first statement writes, so SQLite takes its write lock before any read.
-                run = conn.exec_driver_sql
-                moved = run(self._sql["advance"], {"host": host, "expected": expected_seq,
-                                                   "new": new_head}).rowcount
-                head_hash = run(self._sql["head_hash"], {"host": host}).scalar_one() if moved \
+                run = self._sql.run
+                moved = run(conn, "advance", host=host, expected=expected_seq,
+                            new=new_head).rowcount
+                head_hash = run(conn, "head_hash", host=host).scalar_one() if moved \
                     else self._claim_new_stream(conn, host, expected_seq, new_head)
                 sealed = seal_with_payload_json(host, expected_seq, head_hash, drafts, context,
                                                 first_index)
                 batch = [envelope for envelope, _ in sealed]
                 if self._postgres:
-                    run(self._sql["order_lock"], {"key": APPEND_LOCK_KEY})
-                for sql, params in rows.insert_statements(sealed, self._postgres):
-                    run(sql, params)
-                run(self._sql["seal_head"], {"host": host, "hash": batch[-1].hash})
+                    run(conn, "order_lock", key=APPEND_LOCK_KEY)
+                for sql, params in self.insert_statements(sealed):
+                    conn.exec_driver_sql(sql, params)
+                run(conn, "seal_head", host=host, hash=batch[-1].hash)
+                if self.signer is not None and self.signer.host == host:
+                    run(conn, "sign_head", **sign_head(self.signer, new_head,
+                                                       batch[-1].hash).to_wire())
                 if context.command_id is not None:  # where the command's events start
-                    run(self._sql["note_command"], {"command": context.command_id, "host": host,
-                                                    "seq": expected_seq + 1})
+                    run(conn, "note_command", command=context.command_id, host=host,
+                        seq=expected_seq + 1)
         except IntegrityError as error:
             raise ConcurrencyError(host, expected_seq, self.head(host)[0]) from error
         return batch
+
+    def insert_statements(self, sealed: Sequence[tuple[EventEnvelope, bytes]]):
+        """Driver ``(sql, params)`` pairs that insert sealed events (with their canonical
+        payload JSON) in order: what ``append`` runs after sealing."""
+        return rows.insert_statements(sealed, self._postgres, self._sql.sqlite_insert)
 
     @staticmethod
     def _claim_new_stream(conn, host: str, expected_seq: int, new_head: int) -> str:
@@ -129,19 +128,10 @@ class SqlEventStore:
                                    f"got {type(draft.payload).__name__}")
 
     # -- reading -----------------------------------------------------------------------------
-    def _select(self, where: str, params: dict, limit: int | None,
-                join_streams: bool = False) -> list[tuple]:
-        """Rows in ``SELECT_LIST`` order; ``where`` names parameters as ``{name}``."""
-        marks = {name: f"%({name})s" if self._postgres else f":{name}" for name in params}
-        source = events.name
-        if join_streams:
-            source += f" JOIN {streams.name} s ON s.host = {events.name}.host"
-        columns = ", ".join(f"{events.name}.{key}" for key in rows.SELECT_KEYS)
-        sql = f"SELECT {columns} FROM {source} WHERE {where.format(**marks)}"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+    def _select(self, name: str, limit: int | None, **values) -> list[tuple]:
+        """Rows in ``rows.SELECT_KEYS`` order of the read ``name`` (``statements.READS``)."""
         with self.engine.connect() as conn, gc_paused():
-            return conn.exec_driver_sql(sql, params).fetchall()
+            return self._sql.read(conn, name, limit, **values)
 
     def _envelopes(self, found: list[tuple]) -> list[EventEnvelope]:
         text_time = not self._postgres
@@ -160,27 +150,23 @@ class SqlEventStore:
             return list(conn.execute(select(streams.c.host).order_by(streams.c.host)).scalars())
 
     def read(self, host: str, after_seq: int = 0, limit: int | None = None) -> list[EventEnvelope]:
-        found = self._select("host = {host} AND seq > {after} ORDER BY seq",
-                             {"host": host, "after": after_seq}, limit)
-        return self._envelopes(found)
+        return self._envelopes(self._select("read", limit, host=host, after=after_seq))
 
     def read_payloads(self, host: str, after_seq: int = 0,
                       limit: int | None = None) -> list[tuple[int, str, int, dict]]:
         """``(seq, type, version, payload)`` of the host's events: what a projection rebuild
         needs, without building envelopes (use ``read`` or ``verify`` to check hashes)."""
-        marks = ("%(host)s", "%(after)s") if self._postgres else (":host", ":after")
-        sql = (f"SELECT seq, type, version, payload FROM {events.name} "
-               f"WHERE host = {marks[0]} AND seq > {marks[1]} ORDER BY seq")
+        values = {"host": host, "after": after_seq}
+        prepared = self._sql.prepared["payloads"]
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            prepared, values["limit"] = self._sql.payloads_limited, int(limit)
         with self.engine.connect() as conn, gc_paused():
-            found = conn.exec_driver_sql(sql, {"host": host, "after": after_seq}).fetchall()
+            found = prepared.run(conn, values).fetchall()
             return [(row[0], row[1], row[2], loads(row[3])) for row in found]
 
     def read_all(self, after_position: int = 0, limit: int | None = None) -> list[StoredEvent]:
         """Events of every host in global (commit) order after ``after_position``."""
-        found = self._select("position > {after} ORDER BY position", {"after": after_position},
-                             limit)
+        found = self._select("read_all", limit, after=after_position)
         return [StoredEvent(row[0], event) for row, event in zip(found, self._envelopes(found))]
 
     def iter_all(self, after_position: int = 0, page: int = 5000) -> Iterator[StoredEvent]:
@@ -200,19 +186,15 @@ class SqlEventStore:
                                  .where(commands.c.command_id == command_id)).first()
         if first is None:
             return []
-        found = self._select("host = {host} AND seq >= {seq} AND command_id = {command} "
-                             "ORDER BY seq",
-                             {"host": first[0], "seq": first[1], "command": command_id}, None)
+        found = self._select("of_command", None, host=first[0], seq=first[1],
+                             command=command_id)
         return self._envelopes(found)
 
     # -- outbox ------------------------------------------------------------------------------
     def pending(self, limit: int = 500, host: str | None = None) -> list[StoredEvent]:
         """Events not yet published, oldest first (all hosts, or one)."""
-        where, params = f"{events.name}.seq > s.published_seq", {}
-        if host is not None:
-            where, params = where + f" AND {events.name}.host = {{host}}", {"host": host}
-        found = self._select(where + f" ORDER BY {events.name}.position", params, limit,
-                             join_streams=True)
+        found = self._select("pending", limit) if host is None \
+            else self._select("pending_host", limit, host=host)
         return [StoredEvent(row[0], event) for row, event in zip(found, self._envelopes(found))]
 
     def pending_count(self, host: str | None = None) -> int:
@@ -230,10 +212,43 @@ class SqlEventStore:
                          .values(published_seq=up_to_seq))
 
     # -- integrity ---------------------------------------------------------------------------
-    def verify(self, host: str) -> VerifyResult:
-        """Walk the host's chain; name the first seq that was edited, removed or inserted."""
+    def verify(self, host: str, keys: KeyRing | None = None, enrolled_at: str | None = None,
+               held: SignedHead | None = None, every_signature: bool = False) -> VerifyResult:
+        """Walk the host's chain; name the first seq that was edited, removed or inserted.
+
+        With ``keys``, also check the signed heads (``heads.verify_signed``): ``enrolled_at``
+        is when the host's first key came into service (``None``: it has none), ``held`` the
+        last head an auditor verified."""
         head_seq, head_hash = self.head(host)
-        found = self._select("host = {host} ORDER BY seq", {"host": host}, None)
+        found = self._select("read", None, host=host, after=0)
         text_time = not self._postgres
-        return walk_chain(host, found, head_seq, head_hash,
-                          lambda row: rows.to_envelope(row, text_time))
+        chain = walk_chain(host, found, head_seq, head_hash,
+                           lambda row: rows.to_envelope(row, text_time))
+        if keys is None or not chain.ok:
+            return chain
+        held_hash = None
+        if held is not None and 0 < held.seq <= len(found):
+            held_hash = found[held.seq - 1][13]  # an intact chain holds seq n at index n - 1
+        last_occurred = found[-1][6] if found else None
+        if last_occurred is not None and not isinstance(last_occurred, str):
+            last_occurred = format_timestamp(last_occurred)
+        legacy = heads.unsigned_is_legacy(enrolled_at, last_occurred)
+        return heads.verify_signed(chain, self.signed_heads(host), keys, legacy, held,
+                                   held_hash, every_signature)
+
+    def signed_heads(self, host: str, after_seq: int = 0, upto_seq: int = 1 << 62
+                     ) -> list[tuple]:
+        """The host's signed heads in ``(after_seq, upto_seq]`` (``heads.HEAD_KEYS`` order),
+        each with the hash of the event now stored at its seq (``None`` when there is none)."""
+        with self.engine.connect() as conn:
+            return self._sql.run(conn, "heads", host=host, after=after_seq,
+                                 upto=upto_seq).fetchall()
+
+    def heads_by_seq(self, host: str, first_seq: int, last_seq: int) -> dict[int, dict]:
+        """The host's signed heads at seqs ``first_seq..last_seq``, as sent on the bus."""
+        return {row[1]: heads.head_of(row).to_wire()
+                for row in self.signed_heads(host, first_seq - 1, last_seq)}
+
+    def with_heads(self, batch: Sequence[EventEnvelope]) -> list[tuple[EventEnvelope, dict | None]]:
+        """Each event of ``batch`` with the signed head that ends at it (``None`` if none)."""
+        return heads.on_the_wire(batch, self.heads_by_seq)

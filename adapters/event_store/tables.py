@@ -75,3 +75,13 @@ commands = Table(
     Column("host", String(255), nullable=False),
     Column("first_seq", BigInteger, nullable=False),
 )
+
+heads = Table(  # one signed head per append batch (ADR 0005)
+    "drm_heads", metadata,
+    Column("host", String(255), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("hash", String(64), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+)

@@ -5,17 +5,21 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from events.canonical import GENESIS_HASH
+from events.signing import SignedHead
 
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """Outcome of walking one host's chain. ``first_bad_seq`` is None when the chain is intact."""
+    """Outcome of walking one host's chain. ``first_bad_seq`` is None when the chain is intact;
+    ``signed_seq``/``last_head``: the last signed head that verified (``heads.verify_signed``)."""
 
     host: str
     checked: int
     head_seq: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    signed_seq: int | None = None
+    last_head: SignedHead | None = None
 
     @property
     def ok(self) -> bool:
@@ -55,3 +59,21 @@ def _check_row(row, expected_seq: int, previous_hash: str, to_envelope):
     if actual != row[13]:
         return seq, "content does not match its hash (edited)"
     return None
+
+
+def compare_with_log(result: VerifyResult, stored_hashes: Sequence[str],
+                     logged: Iterable[tuple[int, str]]) -> VerifyResult:
+    """``result`` (an intact store) checked against what the host published to the shared log:
+    ``logged`` ``(seq, hash)`` pairs; ``stored_hashes[n - 1]`` is the stored hash of seq n."""
+    from dataclasses import replace
+
+    for seq, hash_ in logged:
+        if seq > len(stored_hashes):
+            return replace(result, first_bad_seq=len(stored_hashes) + 1,
+                           problem=f"the history was cut short: the shared log holds seq "
+                                   f"{seq}, the store ends at seq {len(stored_hashes)}")
+        if stored_hashes[seq - 1] != hash_:
+            return replace(result, first_bad_seq=seq,
+                           problem=f"seq {seq} differs from the event published to the shared "
+                                   f"log (the history was rewritten)")
+    return result

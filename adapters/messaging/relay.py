@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 ConnectionFactory = Callable[[], Connection]
 
 
-def publish_event(producer, topology: Topology, event: EventEnvelope) -> None:
+def publish_event(producer, topology: Topology, event: EventEnvelope,
+                  signed_head: dict | None = None) -> None:
     producer.publish(
-        encode_event(event),
+        encode_event(event, signed_head),
         exchange=topology.events,
         routing_key=topology.event_routing_key(event.host, event.type),
         content_type="application/json", content_encoding="utf-8",
@@ -46,14 +47,14 @@ class EventProducer:
         self._connection: Connection | None = None
         self._producer = None
 
-    def publish(self, event: EventEnvelope) -> None:
+    def publish(self, event: EventEnvelope, signed_head: dict | None = None) -> None:
         if self._producer is None:
             connection = self.connect()
             connection.ensure_connection(max_retries=1)
             channel = connection.channel()
             self.topology.declare_all(channel)
             self._connection, self._producer = connection, connection.Producer(channel)
-        publish_event(self._producer, self.topology, event)
+        publish_event(self._producer, self.topology, event, signed_head)
 
     def reset(self) -> None:
         connection, self._connection, self._producer = self._connection, None, None
@@ -82,8 +83,9 @@ class OutboxRelay:
         while batch := self.store.pending(limit=self.batch_size, host=self.host):
             confirmed: dict[str, int] = {}
             try:
-                for item in batch:
-                    self.events.publish(item.event)
+                signed = self.store.with_heads([item.event for item in batch])
+                for item, (_, head) in zip(batch, signed):
+                    self.events.publish(item.event, head)
                     confirmed[item.event.host] = item.event.seq
                     total += 1
             finally:

@@ -10,9 +10,11 @@ from sqlalchemy import Engine, and_, or_, select
 from adapters.reporting import checkpoints
 from adapters.reporting.store import ReportingStore
 from adapters.reporting.tables import (report_alerts, report_commands, report_events,
-                                       report_views)
-from events.canonical import GENESIS_HASH, loads
-from events.envelope import EventEnvelope
+                                       report_heads, report_views)
+from events.canonical import GENESIS_HASH, embedded_json, format_timestamp, loads, sha256_hex
+from events.envelope import canonical_body
+from adapters.gc_pause import gc_paused
+from events.signing import SignedHead
 from projections.host_view import HostView
 from projections.reporting.folding import fold_rows
 from projections.reporting.ingest import NOTE_KINDS, HostChain
@@ -82,6 +84,21 @@ class ReportQueries:
     def hosts(self) -> list[HostChain]:
         return self.store.chains()
 
+    def occurred_at(self, host: str, seq: int) -> str | None:
+        """When the host's event ``seq`` happened (canonical text), if it is stored."""
+        with self.engine.connect() as conn:
+            moment = conn.execute(select(E.c.occurred_at).where(E.c.host == host,
+                                                                E.c.seq == seq)).scalar()
+        return format_timestamp(moment) if moment is not None else None
+
+    def held_heads(self) -> dict[str, SignedHead]:
+        """The last signed head the consumer verified, per host (ADR 0005)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(report_heads.c.host, report_heads.c.seq,
+                                       report_heads.c.hash, report_heads.c.signed_at,
+                                       report_heads.c.key_id, report_heads.c.signature))
+            return {row[0]: SignedHead(*row) for row in rows}
+
     def chain(self, host: str) -> HostChain | None:
         return next((c for c in self.store.chains() if c.host == host), None)
 
@@ -147,26 +164,43 @@ class ReportQueries:
                  .order_by(E.c.occurred_at, E.c.host, E.c.seq))
         return self._all(query)
 
-    def walk(self, host: str) -> list[str]:
-        """Problems of ``host``'s stored history: missing seqs, broken links, edited events."""
-        problems, expected, previous = [], 1, GENESIS_HASH
-        columns = [E.c[name] for name in ("event_id", "host", "seq", "type", "version",
-                                          "occurred_at", "command_id", "correlation_id",
-                                          "causation_id", "principal", "payload", "prev_hash",
-                                          "hash")]
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(*columns).where(E.c.host == host).order_by(E.c.seq))
+    def walk(self, host: str, page: int = 50_000) -> list[str]:
+        """Problems of ``host``'s stored history: missing seqs, broken links, edited events.
+
+        Read a page at a time on the driver's cursor; each hash is recomputed with the stored
+        payload text embedded as it is (it is the canonical JSON the consumer stored), so the
+        payload is neither parsed nor serialised again: a payload whose text was changed in
+        any way no longer matches its hash."""
+        mark = "%s" if self.store.postgres else "?"
+        sql = (f"SELECT {', '.join(WALKED)} FROM report_events WHERE host = {mark} "
+               f"AND seq > {mark} ORDER BY seq LIMIT {int(page)}")
+        problems, expected, previous, after = [], 1, GENESIS_HASH, 0
+        while True:
+            with self.engine.connect() as conn, gc_paused():
+                rows = conn.exec_driver_sql(sql, (host, after)).fetchall()
             for row in rows:
-                event = EventEnvelope.trusted(**{**row._mapping, "payload": loads(row.payload)})
-                if event.seq != expected:
-                    problems.append(f"seq {expected}..{event.seq - 1} missing")
-                elif event.prev_hash != previous:
-                    problems.append(f"seq {event.seq}: prev_hash does not link to seq "
-                                    f"{event.seq - 1}")
-                if event.expected_hash() != event.hash:
-                    problems.append(f"seq {event.seq}: content does not match its hash (edited)")
-                expected, previous = event.seq + 1, event.hash
-        return problems
+                seq = row[2]
+                if seq != expected:
+                    problems.append(f"seq {expected}..{seq - 1} missing")
+                elif row[11] != previous:
+                    problems.append(f"seq {seq}: prev_hash does not link to seq {seq - 1}")
+                if _content_hash(row) != row[12]:
+                    problems.append(f"seq {seq}: content does not match its hash (edited)")
+                expected, previous = seq + 1, row[12]
+            if len(rows) < page:
+                return problems
+            after = rows[-1][2]
+
+
+WALKED = ("event_id", "host", "seq", "type", "version", "occurred_at", "command_id",
+          "correlation_id", "causation_id", "principal", "payload", "prev_hash", "hash")
+
+
+def _content_hash(row) -> str:
+    stamp = row[5] if isinstance(row[5], str) else format_timestamp(row[5])
+    return sha256_hex(canonical_body(row[0], row[1], row[2], row[3], row[4], stamp, row[6],
+                                     row[7], row[8], row[9], embedded_json(row[10].encode()),
+                                     row[11]))
 
 
 def open_for_reading(engine: Engine) -> ReportQueries:
@@ -176,7 +210,7 @@ def open_for_reading(engine: Engine) -> ReportQueries:
     (nothing consumed into it) is migrated first, so a report there finds no host rather than
     failing on a missing table."""
     with engine.connect() as conn:
-        present = engine.dialect.has_table(conn, checkpoints.report_checkpoints.name)
+        present = engine.dialect.has_table(conn, report_heads.name)  # the newest table
     if not present:
         from adapters.migrations import upgrade
 

@@ -24,6 +24,7 @@ from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from adapters.log_readers import FIRST_DELIVERY_WAIT, READ_ERRORS, open_log_reader
 from adapters.messaging.identities import NO_IDENTITIES, Identities
+from events.signing import HEAD_FIELD
 from projections.reporting.ingest import SourceRecord
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,8 @@ class LocalStoresSource:
                  page: int = 5000) -> None:
         self.data_dir, self.database_url, self.page = data_dir, database_url, page
 
-    def _stores(self) -> Iterator[tuple[str, SqlEventStore]]:
+    def stores(self) -> Iterator[tuple[str, SqlEventStore]]:
+        """``(host, store)`` for every host found, each store open while it is visited."""
         if self.database_url:
             store = SqlEventStore(make_engine(self.database_url))
             for host in store.hosts():
@@ -137,8 +139,10 @@ class LocalStoresSource:
 
     def batches(self, last_seq: Callable[[str], int]) -> Iterator[list[SourceRecord]]:
         """Every host's events after ``last_seq(host)``, a page at a time."""
-        for host, store in self._stores():
+        for host, store in self.stores():
             after = last_seq(host)
             while events := store.read(host, after_seq=after, limit=self.page):
-                yield [SourceRecord(None, event.to_wire()) for event in events]
+                yield [SourceRecord(None, event.to_wire() if head is None
+                                    else {**event.to_wire(), HEAD_FIELD: head})
+                       for event, head in store.with_heads(events)]
                 after = events[-1].seq

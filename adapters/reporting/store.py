@@ -52,6 +52,10 @@ def _sql(postgres: bool) -> dict[str, str]:
                 "last_seq = excluded.last_seq, last_hash = excluded.last_hash, "
                 "untrusted_from = excluded.untrusted_from, "
                 "untrusted_reason = excluded.untrusted_reason",
+        "head": "INSERT INTO report_heads (host, seq, hash, signed_at, key_id, signature) "
+                f"VALUES ({marks(6)}) ON CONFLICT (host) DO UPDATE SET seq = excluded.seq, "
+                "hash = excluded.hash, signed_at = excluded.signed_at, "
+                "key_id = excluded.key_id, signature = excluded.signature",
         "position": f"INSERT INTO report_position (source, stream_offset) VALUES ({marks(2)}) "
                     "ON CONFLICT (source) DO UPDATE SET stream_offset = excluded.stream_offset",
     }
@@ -162,6 +166,9 @@ class ReportingStore:
         if changes.hosts:
             cursor.executemany(sql["host"], [(c.host, c.last_seq, c.last_hash, c.untrusted_from,
                                               c.untrusted_reason) for c in changes.hosts])
+        if changes.heads:
+            cursor.executemany(sql["head"], [(h.host, h.seq, h.hash, h.signed_at, h.key_id,
+                                              h.signature) for h in changes.heads.values()])
         if changes.position is not None:
             cursor.execute(sql["position"], (source, changes.position))
 

@@ -1,5 +1,5 @@
 """Table definitions of the reporting store, for queries. The schema is made by the alembic
-revisions ``0002_reporting``, ``0003_report_partial_indexes`` and ``0005_quarantine`` and must
+revisions ``0002_reporting``, ``0003_report_partial_indexes`` and ``0005_quarantine``, ``0006_signed_heads`` (report_heads) and must
 stay in step with this module."""
 from __future__ import annotations
 
@@ -92,6 +92,16 @@ report_quarantine = Table(
 """Events set aside by the consumer (issue 15): their raw body and why; each also has an alert
 ``quarantined`` naming host and seq."""
 
+report_heads = Table(  # the last signed head the consumer verified per host (ADR 0005)
+    "report_heads", metadata,
+    Column("host", String(255), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+)
+
 VIEW_TABLES = (report_views, report_hosts, report_alerts, report_commands, report_events,
-               report_quarantine, report_position)
+               report_quarantine, report_position, report_heads)
 """Everything ``drm report rebuild`` empties before it replays from the start."""

@@ -20,7 +20,7 @@ hash is always recomputed from the received values, so an edited payload never m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from events.canonical import canonical_bytes, embedded_json, sha256_hex
 from events.envelope import FIELD_NAMES, canonical_body
 from events.limits import (HOST_MAX, MAX_BODY_BYTES, PRINCIPAL_MAX, TYPE_MAX, VERSION_MAX,
                            payload_problem, safe_host, safe_seq)
+from events.signing import HEAD_FIELD, split_head
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 _HASH = re.compile(r"[0-9a-f]{64}").fullmatch
@@ -51,6 +52,7 @@ class Received:
     fields: dict[str, Any]
     payload_json: str
     content_hash: str
+    signed_head: Any = None  # the batch's signed head sent beside the event, unchecked
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,10 @@ def decode(body: Any) -> Received | Undecodable:
         return Undecodable(f"malformed JSON: {error}", (None, None))
     if not isinstance(data, dict):
         return Undecodable("an event must be a JSON object", (None, None))
+    if HEAD_FIELD in data:  # ADR 0005: not part of the envelope
+        received = decode(split_head(data)[0])
+        return replace(received, signed_head=data[HEAD_FIELD]) \
+            if isinstance(received, Received) else received
     fast = _fast(data, parsed=body is not data)
     if fast is not None:
         return fast

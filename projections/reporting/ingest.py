@@ -35,6 +35,7 @@ from projections.host_view import HostView
 from projections.reporting.decoding import Received, Undecodable, decode
 from adapters.gc_pause import gc_paused
 from projections.reporting.folding import fold_event
+from projections.reporting.head_check import HeadCheck
 from projections.reporting.row_cache import RowCache
 
 NOTE_KINDS = frozenset({"unknown-type", "gap-filled"})  # reported, not a fault of the history
@@ -76,6 +77,7 @@ class BatchChanges:
     started: set[str] = field(default_factory=set)
     duplicates: int = 0
     received: int = 0
+    heads: dict = field(default_factory=dict)  # host -> last verified SignedHead (ADR 0005)
 
 
 HashLookup = Callable[[str, int], "str | None"]
@@ -98,8 +100,10 @@ class Ingestor:
     """
 
     def __init__(self, lookup: HashLookup, chains: Iterable[HostChain] = (),
-                 views: Iterable[HostView] = (), load_view: ViewLoader | None = None) -> None:
+                 views: Iterable[HostView] = (), load_view: ViewLoader | None = None,
+                 head_check: HeadCheck | None = None) -> None:
         self.lookup = lookup
+        self.head_check = head_check
         self.load_view = load_view
         self.chains = {chain.host: chain for chain in chains}
         self.views: dict[str, HostView] = {}
@@ -151,6 +155,8 @@ class Ingestor:
                     sent = len(changes.events)
         if on_events is not None:
             on_events(changes.events[sent:])
+        if self.head_check is not None:
+            self.head_check.finish(changes, self.chains)
         for host, chain in touched.items():
             changes.hosts.append(replace(chain))  # a copy: the next batch moves the live one
             changed, removed = self.written[host].changes()
@@ -218,6 +224,8 @@ class Ingestor:
                            offset))
             chain.distrust(seq, "event the fold cannot read")
         chain.last_seq, chain.last_hash = seq, hash_
+        if received.signed_head is not None and self.head_check is not None:
+            self.head_check.check(event, received.signed_head, chain, changes, offset)
 
     @staticmethod
     def _command(event: dict, changes: BatchChanges) -> None:

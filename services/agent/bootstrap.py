@@ -37,10 +37,14 @@ from services.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def open_store(settings: Settings, host: str) -> SqlEventStore:
+def open_store(settings: Settings, host: str, sign: bool = True) -> SqlEventStore:
+    """The event store of ``host``; with ``sign``, its appends are signed with the host's key
+    (created on first use: ``services.trust``)."""
+    from services.trust import host_signer
+
     engine = make_engine(settings.database_url_for(host))
     upgrade(engine)
-    return SqlEventStore(engine)
+    return SqlEventStore(engine, signer=host_signer(settings, host) if sign else None)
 
 
 def agent_ports(settings: Settings, peers=None, republisher=None) -> AgentPorts:

@@ -20,7 +20,9 @@ from adapters.reporting.checkpoints import Checkpointer
 from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
 from projections.host_view import HostView
+from events.signing import KeyRing
 from projections.reporting.folding import fold_rows
+from projections.reporting.head_check import HeadCheck
 from projections.reporting.ingest import BatchChanges, Ingestor, SourceRecord
 from services.audit.healing import Healer
 from services.audit.poison import is_transient, isolate, merged, quarantined
@@ -46,8 +48,10 @@ class ConsumerStats:
 
 class ReportConsumer:
     def __init__(self, store: ReportingStore,
-                 on_batch: Callable[[BatchChanges], None] | None = None) -> None:
+                 on_batch: Callable[[BatchChanges], None] | None = None,
+                 keys: KeyRing | None = None) -> None:
         self.store = store
+        self.keys = keys  # the trusted keys the signed heads are checked with (ADR 0005)
         self.on_batch = on_batch or (lambda changes: None)
         self.stats = ConsumerStats()
         self.ingestor = self.resume()
@@ -57,7 +61,8 @@ class ReportConsumer:
 
     def resume(self) -> Ingestor:
         """The ingestor as the store's last commit left it (views refolded on first use)."""
-        return Ingestor(self.store.hash_of, self.store.chains(), load_view=self._refold)
+        return Ingestor(self.store.hash_of, self.store.chains(), load_view=self._refold,
+                        head_check=HeadCheck(self.keys) if self.keys is not None else None)
 
     def _refold(self, host: str) -> HostView:
         return fold_rows(host, self.store.folded_events(host))

@@ -61,6 +61,30 @@ def _unplaced(alert) -> str:
             f"{alert['stream_offset']}: {alert['detail']}")
 
 
+def _signed_problems(queries, chains, host: str | None) -> dict[str, list[str]]:
+    """Per host: its signed history in the reporting store and in its own store, where this
+    machine reaches it, against the last head the auditor verified (ADR 0005)."""
+    from adapters.event_store.heads import unsigned_is_legacy
+    from services.audit.bootstrap import local_source
+    from services.audit.trust_check import reporting_problems, store_problems
+    from services.settings import load_settings
+    from services.trust import trusted_keys
+
+    settings = load_settings()
+    keys, held = trusted_keys(settings), queries.held_heads()
+    found: dict[str, list[str]] = {}
+    for chain in chains:
+        legacy = unsigned_is_legacy(keys.enrolled_at(chain.host),
+                                    queries.occurred_at(chain.host, chain.last_seq))
+        found[chain.host] = reporting_problems(chain, held.get(chain.host), keys, legacy,
+                                               queries.store.hash_of)
+    known = {chain.host for chain in chains}
+    for name, problem in store_problems(local_source(settings).stores(), held, keys,
+                                        keys.enrolled_at, lambda h: h in known):
+        found[name].append(problem)
+    return found
+
+
 def run_verify(args) -> int:
     queries = open_queries()
     chains = [c for c in queries.hosts() if not args.host or c.host == args.host]
@@ -69,10 +93,11 @@ def run_verify(args) -> int:
             messages.BAD_COMMAND, f"no events of host {args.host} in the reporting store"))
     alerts = queries.alerts(args.host)
     answered = resolved(alerts)  # gaps (and what they caused) that a later heal closed
+    signed = _signed_problems(queries, chains, args.host)
     results, failed = [], False
     for chain in chains:
         own = [a for a in alerts if a["host"] == chain.host]
-        problems = queries.walk(chain.host) + [
+        problems = queries.walk(chain.host) + signed.get(chain.host, []) + [
             f"alert {a['kind']} at seq {a['seq']}: {a['detail']}" for a in own
             if not is_note(a) and a["id"] not in answered]
         notes = [f"{a['kind']} at seq {a['seq']}: {a['detail']}"

@@ -1,4 +1,5 @@
-"""``drm log`` and ``drm verify``: a host's history and the proof that nobody edited it."""
+"""``drm log``: a host's history, from its store or the shared log (``drm verify`` is in
+``services.cli.trust``)."""
 from __future__ import annotations
 
 import argparse
@@ -38,15 +39,6 @@ def register_log(subparsers) -> None:
     log.set_defaults(func=run_log)
 
 
-def register_verify(subparsers) -> None:
-    verify = subparsers.add_parser(
-        "verify", help="check a host's sequence and hash chain",
-        description="Walk the host's stream: every seq present once, every hash matching its "
-                    "event and linking to the one before. Exit 1 naming the first bad seq.")
-    verify.add_argument("--host", help="host to verify (default: DRM_HOSTNAME)")
-    verify.add_argument("--json", action="store_true")
-    verify.set_defaults(func=run_verify)
-
 
 def _summary(event) -> str:
     payload = event.payload
@@ -75,7 +67,8 @@ def run_log(args) -> int:
     if args.source == "stream":
         return _run_stream_log(args, settings)
     host = require_known(settings, args.host or settings.hostname)
-    _print_events(open_store(settings, host).read(host, after_seq=args.after), args.json)
+    _print_events(open_store(settings, host, sign=False).read(host, after_seq=args.after),
+                  args.json)
     return 0
 
 
@@ -119,22 +112,5 @@ def _without_password(url: str) -> str:
     return parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@")).geturl()
 
 
-def run_verify(args) -> int:
-    settings = load_settings()
-    host = require_known(settings, args.host or settings.hostname)
-    result = open_store(settings, host).verify(host)
-    if args.json:
-        emit_json({"host": host, "ok": result.ok, "checked": result.checked,
-                   "head_seq": result.head_seq, "first_bad_seq": result.first_bad_seq,
-                   "problem": result.problem})
-    elif result.ok:
-        print(f"{host}: {result.checked} events, seq 1..{result.head_seq}, chain intact")
-    if not result.ok:
-        raise CliError(messages.PROCESSING_ERROR, messages.error_text(
-            messages.STORE_INTEGRITY,
-            f"host {host}: chain broken at seq {result.first_bad_seq}: {result.problem}"))
-    return 0
-
 
 LOG = LocalEntry("log", register_log)
-VERIFY = LocalEntry("verify", register_verify)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Sequence
 
+from events.signing import TrustFileError
 from services import messages
 from services.cli import table
 from services.cli.entries import CliParser, usage_error
@@ -56,6 +57,9 @@ def run(argv: Sequence[str], **overrides: Any) -> int:
         return int(args.func(args, **overrides) or 0)
     except CliError as error:
         return report(error, as_json, getattr(args, "cli_usage", None))
+    except TrustFileError as error:  # a damaged key file, trusted-keys registry or state file
+        return report(CliError(messages.PROCESSING_ERROR, messages.error_text(
+            messages.BAD_COMMAND, str(error))), as_json, None)
     except KeyboardInterrupt:
         print(messages.line(messages.INTERRUPTED), file=sys.stderr)
         return FAILURE

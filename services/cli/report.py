@@ -84,18 +84,19 @@ def run_serve(args) -> int:
     from services.audit.bootstrap import (gap_requests, local_source, open_reporting_store,
                                           stream_source)
     from services.audit.consumer import ReportConsumer
+    from services.trust import trusted_keys
 
     settings = load_settings()
     store = open_reporting_store(settings)
     stop = _stopper()
     with take_lease(store, SERVE) as lease, LeaseWatch(lease, stop.set) as watch:  # lifelong
         if settings.embedded:  # the local stores are read directly: no gap to ask about
-            consumer = ReportConsumer(store, on_batch=_show_alerts)
+            consumer = ReportConsumer(store, on_batch=_show_alerts, keys=trusted_keys(settings))
             consumer.follow_local(local_source(settings), stop)
         else:
             requests = gap_requests(settings, store)
             consumer = ReportConsumer(store, on_batch=lambda changes: (
-                _show_alerts(changes), requests.on_batch(changes)))
+                _show_alerts(changes), requests.on_batch(changes)), keys=trusted_keys(settings))
             consumer.healer.on_heal = _show_heal
             requests.ask_open(consumer.healer.untrusted(consumer.ingestor))
             source = stream_source(settings, args.batch_size)
@@ -118,13 +119,14 @@ def run_rebuild(args) -> int:
     from adapters.reporting import checkpoints
     from services.audit.bootstrap import local_source, open_reporting_store, stream_source
     from services.audit.consumer import ReportConsumer
+    from services.trust import trusted_keys
 
     settings = load_settings()
     store = open_reporting_store(settings)
     with take_lease(store, "drm report rebuild"):  # refused while a serve runs: nothing cleared
         store.clear()
         checkpoints.clear(store.engine)
-        consumer = ReportConsumer(store, on_batch=_show_alerts)
+        consumer = ReportConsumer(store, on_batch=_show_alerts, keys=trusted_keys(settings))
         if settings.embedded:
             consumer.catch_up_local(local_source(settings))
         else:

@@ -69,6 +69,7 @@ def _catch_up(store: ReportingStore, settings) -> None:
     lease, that consumer brings the store up to date: the report reads the store as it is."""
     from services.audit.bootstrap import local_source
     from services.audit.consumer import ReportConsumer
+    from services.trust import trusted_keys
 
     lease = ConsumerLease(store.engine, "drm report")
     try:
@@ -82,7 +83,7 @@ def _catch_up(store: ReportingStore, settings) -> None:
         print(messages.line(messages.REPORT_NOT_CAUGHT_UP, holder=held), file=sys.stderr)
         return
     with lease:
-        ReportConsumer(store).catch_up_local(local_source(settings))
+        ReportConsumer(store, keys=trusted_keys(settings)).catch_up_local(local_source(settings))
 
 
 @dataclass

@@ -16,7 +16,8 @@ from typing import Any
 ENTRIES: dict[str, str] = {
     "hostinfo": "services.cli.hostinfo:HOSTINFO",
     "log": "services.cli.log:LOG",
-    "verify": "services.cli.log:VERIFY",
+    "verify": "services.cli.trust:VERIFY",
+    "key": "services.cli.trust:KEY",
     "agent": "services.cli.agent:AGENT",
     "lab": "services.cli.lab:LAB",
     "pairdisplay": "services.cli.pairdisplay:PAIRDISPLAY",

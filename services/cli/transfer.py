@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 from adapters.files import EXPORT_FILE_LIMIT, FileTooLarge, read_limited
-from events.export_document import ExportFileError, encode_document, parse_bytes, read_document
+from events.export_document import (NOT_SIGNED, ExportFileError, encode_document, parse_bytes,
+                                    read_document)
 from events.transfer import ExportBackup, ImportBackup
 from services import messages
 from services.cli.entries import AgentEntry, Shown, arg, opt
@@ -49,9 +50,14 @@ def read_file(path: Path) -> dict:
         raise file_error(path, FILE_PROBLEM, str(error)) from None
     try:
         value = parse_bytes(data)
-        read_document(value)
+        document = read_document(value)
     except ExportFileError as error:
         raise file_error(path, error.detail, error.text) from None
+    from services.settings import load_settings
+    from services.trust import export_problem
+
+    if problem := export_problem(load_settings(), document):
+        raise file_error(path, NOT_SIGNED, problem)
     return value
 
 

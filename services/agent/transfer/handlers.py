@@ -20,7 +20,7 @@ from events import CommandEnvelope
 from events.base import Payload
 from events.export_document import ExportDocument, ExportFileError, read_document, \
     seal_document
-from events.export_document import FORMAT_VERSION
+from events.export_document import FORMAT_VERSION, NOT_SIGNED
 from events.fs_commands import BackupFileSystem
 from events.transfer import (BackupExported, ExportBackup, ImportBackup, ImportRequested,
                              ResendImports)
@@ -35,6 +35,7 @@ from services.agent.runner import StepRunner
 from services.agent.service import AgentContext, Handler
 from services.agent.transfer import decide
 from services.agent.transfer.peers import peer_command_id
+from services.trust import export_problem, signed_export
 
 NO_PEERS = messages.NO_PEERS
 
@@ -44,6 +45,7 @@ def export_entry(context: AgentContext, backup_id: str) -> tuple[BackupExported,
     source = context.store.read(context.host, after_seq=entry.recorded_seq - 1, limit=1)[0]
     document = seal_document(decide.entry_fields(entry), context.host, source.seq, source.hash,
                              context.clock())
+    document = signed_export(document, context.store.signer)
     return BackupExported(backup_id=backup_id, document_sha256=document.body_sha256,
                           source_event_seq=source.seq, source_event_hash=source.hash,
                           file_format_version=FORMAT_VERSION), document
@@ -61,6 +63,8 @@ def import_backup(command: ImportBackup, context: AgentContext) -> list[Payload]
         document = read_document(command.document)
     except ExportFileError as error:
         raise reject(error.detail, error.text) from None
+    if problem := export_problem(context.ports.settings, document):
+        raise reject(NOT_SIGNED, problem)
     fs_handlers.ensure_maps(context)
     plan = decide.plan_import(context.view, document)
     context.record(plan.events)

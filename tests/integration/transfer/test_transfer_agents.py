@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 
 from events.export_document import encode_document, parse_bytes, read_document, seal_document
+from events.export_signature import sign_document
 from projections.host_fold import rebuild
 from projections.host_view import HostView
 from services.agent.bootstrap import build_agent
@@ -180,8 +181,9 @@ def test_an_entry_on_copy_groups_the_backup_server_does_not_know_is_refused(agen
     document = read_document(export(fs_agent, "0000000001"))
     entry = document.body.entry.model_dump(mode="json")
     entry["copy_groups"] = [VG1, "XX01,VOL09"]
-    foreign = seal_document(entry, FS_HOST, document.body.source_event_seq,
-                            document.body.source_event_hash, document.body.exported_at)
+    foreign = sign_document(seal_document(entry, FS_HOST, document.body.source_event_seq,
+                                          document.body.source_event_hash,
+                                          document.body.exported_at), fs_agent.store.signer)
     outcome = bk_agent.handle(command("ImportBackup", BK, document=foreign.as_dict()))
     assert outcome.type == "CommandRejected"
     assert "XX01,VOL09" in outcome.payload["text"] and VG1 + "," not in outcome.payload["text"]

@@ -5,7 +5,12 @@ import json
 
 import orjson
 
-from events.export_document import encode_document, seal_document
+import pytest
+
+from adapters.keys import KeyStore
+from events.canonical import canonical_bytes, sha256_hex
+from events.export_document import encode_document, read_document, seal_document
+from events.export_signature import sign_document
 from tests.unit.agent_fs.views import T0, recorded
 from tests.unit.cli.fakes import FakeRunner, completed, rejected
 
@@ -25,9 +30,9 @@ class TransferRunner(FakeRunner):
         return self.imported
 
 
-def document() -> dict:
+def document(source_host: str = "FSServer") -> dict:
     entry = recorded("0000000001", ["VG01,VOL01"]).model_dump(mode="json")
-    return seal_document(entry, "FSServer", 5, "ab" * 32, T0).as_dict()
+    return seal_document(entry, source_host, 5, "ab" * 32, T0).as_dict()
 
 
 def backed_up(present: bool = True):
@@ -132,19 +137,53 @@ def test_drmdbexport_to_a_directory_that_does_not_exist_is_an_error(run, tmp_pat
     assert ran.code == 1 and "DRM-10073" in ran.err
 
 
+def signed_document(tmp_path, host: str = "FSServer") -> dict:
+    """``document()`` signed by ``host``'s key, registered where the CLI looks (the data dir)."""
+    keys = KeyStore(tmp_path / "data" / "keys", tmp_path / "data" / "trusted_keys.json")
+    return sign_document(read_document(document(host)), keys.signer(host)).as_dict()
+
+
 def test_drmdbimport_sends_the_checked_document_to_the_host(run, tmp_path):
     path = tmp_path / "in.drm"
-    path.write_bytes(encode_document(seal_document(
-        recorded("0000000001", ["VG01,VOL01"]).model_dump(mode="json"), "FSServer", 5,
-        "ab" * 32, T0)))
+    signed = signed_document(tmp_path)
+    path.write_bytes(encode_document(read_document(signed)))
     runner = FakeRunner(completed("ImportBackup", backup_id="0000000003"))
     ran = run(["dbimport", "-f", str(path), "--host", BK], runner)
-    assert ran.code == 0
+    assert ran.code == 0, ran.err
     [(name, host, args)] = runner.calls
-    assert (name, host, args["document"]) == ("ImportBackup", BK, document())
+    assert (name, host, args["document"]) == ("ImportBackup", BK, signed)
     assert ran.lines[1:3] == ["KAVX0418-I Backup information from the specified file was "
                               "imported into the backup catalog.",
                               "Imported backup ID = 0000000003"]
+
+
+def resealed(value: dict) -> dict:
+    """``value`` with its body hash recomputed, as someone who edited the body would."""
+    return {**value, "body_sha256": sha256_hex(canonical_bytes(value["body"]))}
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "edited and re-sealed", "another origin host",
+                                     "signed by another host", "unknown key"])
+def test_drmdbimport_refuses_a_document_its_source_host_did_not_sign(run, tmp_path, forgery):
+    value = signed_document(tmp_path)
+    if forgery == "unsigned":
+        del value["signature"]
+    elif forgery == "edited and re-sealed":
+        value["body"]["entry"]["instances"] = ["/etc"]
+        value = resealed(value)
+    elif forgery == "another origin host":
+        value["body"]["source_host"] = "Elsewhere"
+        value = resealed(value)
+    elif forgery == "signed by another host":  # a genuine signature of another document
+        value = {**value, "signature": signed_document(tmp_path, "Elsewhere")["signature"]}
+    else:
+        stranger = KeyStore(tmp_path / "other", tmp_path / "other.json").signer("FSServer")
+        value = sign_document(read_document(document()), stranger).as_dict()
+    path = tmp_path / "in.drm"
+    path.write_bytes(orjson.dumps(value))
+    runner = FakeRunner()
+    ran = run(["dbimport", "-f", str(path)], runner)
+    assert ran.code == 1 and runner.calls == [] and "DRM-10074" in ran.err, ran.err
 
 
 def test_drmdbimport_of_an_edited_file_sends_nothing(run, tmp_path):
