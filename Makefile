@@ -21,11 +21,14 @@ test: $(STAMP)
 	@bash infra/test-services.sh
 	$(BIN)/python -m pytest -q
 
-# The hostile-input tests alone, with many more examples than `make test` gives them.
+# The hostile-input tests alone (raw bus messages, CLI argument lists, lab and export files,
+# names), with many more examples than `make test` gives them.
 FUZZ_EXAMPLES ?= 5000
 fuzz: $(STAMP)
-	DRM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -k fuzz \
-		tests/unit/reporting tests/unit/events tests/integration/reporting
+	@bash infra/test-services.sh
+	DRM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -k "fuzz or any or random or mutated" \
+		tests/unit/reporting tests/unit/events tests/unit/trust tests/unit/cli \
+		tests/unit/messaging tests/integration/reporting
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

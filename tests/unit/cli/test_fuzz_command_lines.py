@@ -5,6 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from services.cli import table
+from tests.fuzzing import examples
 from tests.unit.cli.fakes import FakeRunner, rejected
 
 WORDS = ["-mode", "--mode", "cold", "online", "-rc", "-comment", "-backup_id", "--backup-id",
@@ -17,7 +18,9 @@ AGENT_COMMANDS = [name for name, where in table.ENTRIES.items()
                                                      "services.cli.agent", "services.cli.log",
                                                      "services.cli.lab",
                                                      "services.cli.lineage",
-                                                     "services.cli.pairdisplay")]
+                                                     "services.cli.pairdisplay",
+                                                     "services.cli.trust",
+                                                     "services.cli.lab_credentials")]
 
 
 class RefusingRunner(FakeRunner):
@@ -29,7 +32,7 @@ class RefusingRunner(FakeRunner):
 
 
 @pytest.mark.filterwarnings("ignore")
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=examples(150), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(AGENT_COMMANDS), words=st.lists(st.sampled_from(WORDS),
                                                                max_size=6))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
+from tests.fuzzing import examples
 from adapters.messaging.identities import (NO_IDENTITIES, Identities, is_direct_reply_to,
                                            principal_for, user_of_principal)
 
@@ -41,7 +42,7 @@ class TestCommands:
         assert ON.command_refusal("drm-cli-x", "nobody") is not None
         assert NO_IDENTITIES.command_refusal(None, "nobody") is None
 
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=examples(200), deadline=None)
     @given(user=st.one_of(st.none(), st.text(max_size=30)), principal=st.text(max_size=30))
     def test_a_command_is_accepted_only_when_the_user_is_the_principals(self, user, principal):
         accepted = ON.command_refusal(user, principal) is None

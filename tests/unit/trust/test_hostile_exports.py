@@ -6,6 +6,7 @@ import orjson
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from tests.fuzzing import examples
 from events.canonical import canonical_bytes, sha256_hex
 from events.export_document import DAMAGED, ExportFileError, parse_bytes, read_document
 from tests.unit.transfer.test_export_document import file_bytes
@@ -39,7 +40,7 @@ def test_a_resealed_source_host_breaking_the_host_rule_is_damaged():
         read_document(parse_bytes(data))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.binary(max_size=3000))
 def test_any_bytes_end_in_a_document_or_an_export_file_error(data):
     try:
@@ -48,7 +49,7 @@ def test_any_bytes_end_in_a_document_or_an_export_file_error(data):
         assert error.detail and error.text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_mutated_documents_end_in_a_document_or_an_export_file_error(data):
     text = file_bytes().decode()

@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from adapters.lab.example import example_toml
 from adapters.lab.loader import LabError, load_lab
 from events.names import check
+from tests.fuzzing import examples
 
-FUZZ = dict(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = dict(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def load_text(tmp_path, text: str | bytes):

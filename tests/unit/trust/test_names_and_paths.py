@@ -13,6 +13,7 @@ from events.fs_commands import BackupFileSystem
 from events.names import BadName, check, check_copy_group, check_path
 from events.tape import ListTapeCatalog, MountSvol
 from services.settings import load_settings
+from tests.fuzzing import examples
 
 
 class TestNames:
@@ -37,7 +38,7 @@ class TestNames:
         with pytest.raises(BadName):
             check_path(path)
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=examples(300), deadline=None)
     @given(st.text(max_size=80))
     def test_any_text_is_either_a_valid_host_or_a_clear_refusal(self, text):
         try:
