@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= .drm-demo
 
-.PHONY: demo test bench clean
+.PHONY: demo test fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	@bash infra/test-services.sh
 	$(BIN)/python -m pytest -q
+
+# The hostile-input tests alone, with many more examples than `make test` gives them.
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)
+	DRM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -k fuzz \
+		tests/unit/reporting tests/unit/events tests/integration/reporting
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

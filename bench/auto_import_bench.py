@@ -84,9 +84,7 @@ def measure(amqp_url: str, rounds: int) -> dict[str, list[float]]:
                     timeout=300)
                 backed_up = time.perf_counter()
                 info = outcome.payload["result"]["import"]
-                awaited = _command("ImportBackup", "BKServer", {}).model_copy(
-                    update={"command_id": info["command_id"]})
-                imported = client.wait(awaited, timeout=60)
+                imported = client.wait(info["command_id"], "BKServer", timeout=60)
                 assert imported.type == "CommandCompleted", imported.payload
                 cli_ms.append((time.perf_counter() - backed_up) * 1000)
                 backup_ms.append((backed_up - started) * 1000)

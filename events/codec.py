@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from events.commands import CommandEnvelope
 from events.envelope import EventEnvelope
+from events.limits import MAX_BODY_BYTES
 from events.registry import REGISTRY, EventRegistry, EventSchemaError
 from events.signing import HEAD_FIELD, split_head
 
@@ -23,10 +24,15 @@ def _first_error(error: ValidationError) -> tuple[str, str]:
 
 
 def parse_json(text: str | bytes) -> Any:
+    if len(text) > MAX_BODY_BYTES:
+        raise EventSchemaError(None, None, "(body)", f"a body of {len(text)} bytes is over the "
+                               f"limit of {MAX_BODY_BYTES}")
     try:
         return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise EventSchemaError(None, None, "(body)", f"malformed JSON: {error}") from error
+    except RecursionError as error:
+        raise EventSchemaError(None, None, "(body)", "JSON nested too deeply") from error
 
 
 def decode_event(raw: str | bytes | dict[str, Any],
@@ -58,9 +64,13 @@ def encode_event(envelope: EventEnvelope, signed_head: dict[str, Any] | None = N
 
 
 def decode_command(raw: str | bytes | dict[str, Any]) -> CommandEnvelope:
+    """The command in ``raw``, within ``events.limits``; any other body raises
+    ``EventSchemaError`` naming the field (never another exception)."""
     data = parse_json(raw) if isinstance(raw, (str, bytes)) else raw
     try:
         return CommandEnvelope.model_validate(data)
+    except RecursionError as error:
+        raise EventSchemaError(None, None, "command.command", "nested too deeply") from error
     except ValidationError as error:
         field, reason = _first_error(error)
         raise EventSchemaError(None, None, f"command.{field}", reason) from error

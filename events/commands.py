@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from events.catalogue import AnyCommand
 from events.command_base import Command
 from events.envelope import UUID_PATTERN
+from events.limits import Host, Principal, ReplyTo
 
 
 class CommandEnvelope(BaseModel):
@@ -21,10 +22,10 @@ class CommandEnvelope(BaseModel):
 
     command_id: str = Field(default_factory=lambda: str(uuid.uuid4()), pattern=UUID_PATTERN)
     command: AnyCommand
-    target_host: str = Field(min_length=1)
-    principal: str
+    target_host: Host
+    principal: Principal
     issued_at: datetime
-    reply_to: str | None = None
+    reply_to: ReplyTo | None = None
     correlation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
     causation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from events.base import Payload
+from events.limits import EventType, Host, Principal, Seq, Version, payload_problem
 from events.canonical import (GENESIS_HASH, canonical_bytes, embedded_json, format_timestamp,
                               sha256_hex)
 
@@ -35,18 +36,26 @@ class EventEnvelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: str = Field(pattern=UUID_PATTERN)
-    host: str = Field(min_length=1, max_length=255)
-    seq: int = Field(ge=1)
-    type: str = Field(min_length=1, max_length=128)
-    version: int = Field(ge=1)
+    host: Host
+    seq: Seq
+    type: EventType
+    version: Version
     occurred_at: datetime
     command_id: str | None = Field(default=None, pattern=UUID_PATTERN)
     correlation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
     causation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
-    principal: str = Field(max_length=255)
+    principal: Principal
     payload: dict[str, Any]
     prev_hash: str = Field(pattern=HASH_PATTERN)
     hash: str = Field(pattern=HASH_PATTERN)
+
+    @field_validator("payload")
+    @classmethod
+    def _columns_hold_payload(cls, payload: dict[str, Any], info: ValidationInfo):
+        """The payload's fields that the reporting store keeps in columns are within limits."""
+        if problem := payload_problem(info.data.get("type", ""), payload):
+            raise ValueError(problem)
+        return payload
 
     @classmethod
     def trusted(cls, **values: Any) -> "EventEnvelope":

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from events.base import Payload
+from events.limits import OUTCOME_TYPES  # noqa: F401 - named here too, with the outcomes
 from events.registry import REGISTRY
 
 
@@ -28,7 +29,6 @@ class CommandRejected(Payload):
     text: str
 
 
-OUTCOME_TYPES = ("CommandCompleted", "CommandFailed", "CommandRejected")
 
 REGISTRY.register("CommandCompleted", CommandCompleted)
 REGISTRY.register("CommandFailed", CommandFailed)

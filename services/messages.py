@@ -120,6 +120,15 @@ NO_LAB_LOADED = _message("DRMX5103-E", "No lab is loaded in {data_dir}. Run 'drm
 LAB_STORAGE = _message("DRMX5104-E", "The lab could not be created: {problem}")
 NO_SUCH_GROUP = _message("DRMX5105-E", "[EX_ENOGRP] No such group: {group} is not a copy group "
                                        "of the lab.")
+CREDENTIALS_WRITTEN = _message(
+    "DRMX5106-I", "Broker credentials for lab {lab} were written to {directory}: {users} users "
+                  "({agents} agents, {clis} CLI, {reporters} reporting) in vhost {vhost}. Load "
+                  "definitions.json into RabbitMQ; give each component its file in secrets/ as "
+                  "DRM_BROKER_SECRET_FILE.")
+CREDENTIALS_EXIST = _message("DRMX5107-E", "Credentials already exist in {directory}. Use --force "
+                                           "to replace them.")
+CREDENTIALS_UNWRITABLE = _message("DRMX5108-E", "The credentials could not be written to "
+                                                "{directory}: {problem}")
 VIEWS_UNTRUSTED = _message("DRMX9006-W", "The views of host {host} are untrusted from seq {seq} "
                                          "({reason}); see drm audit verify --host {host}")
 REPORT_NOT_CAUGHT_UP = _message("DRMX9007-I", "{holder}; the report shows the reporting store as "

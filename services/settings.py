@@ -18,16 +18,24 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 | DRM_COM_RETRY_TIME      | 0 (retry forever)                    | retries of a command waiting for the   |
 |                         |                                      | host's slot, unless the lab's host says|
 | DRM_COM_RETRY_WAIT      | 10 (seconds)                         | wait between those retries             |
+| DRM_BROKER_SECRET_FILE  | none                                 | this component's broker user and       |
+|                         |                                      | password (``drm lab credentials``):    |
+|                         |                                      | replaces the URLs' user and password,  |
+|                         |                                      | turns identities on                    |
+| DRM_BROKER_IDENTITIES   | on with a secret file, else off      | check user_id of events and commands   |
+|                         |                                      | (ADR 0006); never in embedded mode     |
 | DRM_TRUSTED_KEYS        | ``<data dir>/trusted_keys.json``     | the registry of hosts' public keys     |
 |                         |                                      | (signed history, ADR 0005)             |
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import quote
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
@@ -44,9 +52,12 @@ ENV_STREAM_URL = "DRM_STREAM_URL"
 ENV_REPORT_DATABASE_URL = "DRM_REPORT_DATABASE_URL"
 ENV_COM_RETRY_TIME = "DRM_COM_RETRY_TIME"
 ENV_COM_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
+ENV_BROKER_SECRET_FILE = "DRM_BROKER_SECRET_FILE"
+ENV_BROKER_IDENTITIES = "DRM_BROKER_IDENTITIES"
 ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
 
 EMBEDDED_BROKER_URL = "memory://"
+MAX_SECRET_FILE = 4096  # bytes
 
 # The environment ``Settings`` reads: ``os.environ`` unless ``load_settings`` was given a mapping.
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("drm_settings_environ", default=None)
@@ -74,6 +85,8 @@ class Settings(BaseSettings):
     report_database_url: str | None = None
     com_retry_time: int = Field(default=0, ge=0)  # retries after the first; 0 = forever
     com_retry_wait: float = Field(default=10.0, ge=0)
+    broker_secret_file: Path | None = None
+    broker_identities: bool | None = None  # None: on when a secret file is configured
 
     @field_validator("data_dir")
     @classmethod
@@ -92,6 +105,16 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when no broker is configured: the CLI runs agents in-process."""
         return self.broker_url.startswith("memory://")
+
+    @property
+    def identities(self) -> bool:
+        """True when consumers check ``user_id`` (ADR 0006); never in embedded mode, which has
+        one process and no broker users."""
+        if self.embedded:
+            return False
+        if self.broker_identities is not None:
+            return self.broker_identities
+        return self.broker_secret_file is not None
 
     def database_url_for(self, host: str) -> str:
         """The event store URL of ``host``: the configured one, else a SQLite file per host."""
@@ -133,10 +156,40 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     values are ignored). Raises ``SettingsError`` naming each variable that does not parse."""
     token = _ENVIRON.set(os.environ if environ is None else environ)
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return with_broker_secret(Settings(**{k: v for k, v in overrides.items()
+                                              if v is not None}))
     except ValidationError as error:
         raise SettingsError("; ".join(
             f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}"
             for e in error.errors())) from None
     finally:
         _ENVIRON.reset(token)
+
+
+def with_broker_secret(settings: Settings) -> Settings:
+    """``settings`` with the user and password of ``broker_secret_file`` in the broker URLs;
+    a file that is missing, too large or not ours is a ``SettingsError``."""
+    if settings.broker_secret_file is None or settings.embedded:
+        return settings
+    path = Path(settings.broker_secret_file)
+    try:
+        if path.stat().st_size > MAX_SECRET_FILE:
+            raise ValueError(f"larger than {MAX_SECRET_FILE} bytes")
+        secret = json.loads(path.read_text(encoding="utf-8"))
+        user, password = secret["user"], secret["password"]
+        if not isinstance(user, str) or not isinstance(password, str) or not user:
+            raise ValueError("user and password must be strings")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SettingsError(f"{ENV_BROKER_SECRET_FILE}={path} is not a broker secret file "
+                            f"written by drm lab credentials: {error}") from None
+    credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    urls = {"broker_url": _with_credentials(settings.broker_url, credentials)}
+    if settings.stream_url:
+        urls["stream_url"] = _with_credentials(settings.stream_url, credentials)
+    return settings.model_copy(update=urls)
+
+
+def _with_credentials(url: str, credentials: str) -> str:
+    scheme, _, rest = url.partition("://")
+    location = rest.split("@", 1)[-1]
+    return f"{scheme}://{credentials}@{location}"

@@ -1,4 +1,6 @@
-"""A TCP forwarder the tests can cut and restore, to make a real broker "go away"."""
+"""A TCP forwarder the tests can cut and restore, to make a real broker "go away"; with
+``hold`` set, it accepts connections and forwards nothing (a broker that never answers its
+handshake)."""
 from __future__ import annotations
 
 import socket
@@ -12,6 +14,7 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
+        self.hold = False
 
     def start(self) -> "TcpProxy":
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -47,6 +50,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self.hold:
+                with self._lock:
+                    self._sockets.append(client)
+                continue
             try:
                 upstream = socket.create_connection(self.target)
             except OSError:

@@ -6,8 +6,9 @@ a delivery (``basic.deliver``, the content header, the body). Field tables are d
 (every field type of RabbitMQ's dialect of 0-9-1), since a stream delivery's position travels
 in the header ``x-stream-offset``.
 
-``DeliveryParser.feed`` turns received bytes into ``(delivery_tag, headers, body)`` tuples; it
-keeps any partial frame for the next call and hands every non-delivery method to a callback.
+``DeliveryParser.feed`` turns received bytes into ``(delivery_tag, headers, body, user_id)``
+tuples (``user_id``: the property the broker validated against the publisher's login, or None);
+it keeps any partial frame for the next call and hands every non-delivery method to a callback.
 """
 from __future__ import annotations
 
@@ -145,15 +146,29 @@ def read_table(data, at: int) -> tuple[dict[str, Any], int]:
     return fields, end
 
 
-def read_headers(payload) -> dict[str, Any]:
-    """The ``headers`` property of a basic content header frame (``{}`` when absent): the
-    flags word follows class, weight and body size; content type and encoding come first."""
+# content header property flags, in wire order, up to user-id: (flag, kind)
+_SKIPPED_BEFORE_USER_ID = ((0x1000, 1), (0x0800, 1), (0x0400, "s"), (0x0200, "s"),
+                           (0x0100, "s"), (0x0080, "s"), (0x0040, 8), (0x0020, "s"))
+_USER_ID = 0x0010
+
+
+def read_properties(payload) -> tuple[dict[str, Any], str | None]:
+    """The ``headers`` (``{}`` when absent) and ``user_id`` (None when absent) properties of a
+    basic content header frame: the flags word follows class, weight and body size."""
     (flags,) = struct.unpack_from(">H", payload, 12)
     at = 14
     for bit in (0x8000, 0x4000):  # content-type, content-encoding: short strings
         if flags & bit:
             at += 1 + payload[at]
-    return read_table(payload, at)[0] if flags & 0x2000 else {}
+    headers = {}
+    if flags & 0x2000:
+        headers, at = read_table(payload, at)
+    if not flags & _USER_ID:
+        return headers, None
+    for bit, kind in _SKIPPED_BEFORE_USER_ID:
+        if flags & bit:
+            at += 1 + payload[at] if kind == "s" else kind
+    return headers, read_short_string(payload, at)[0]
 
 
 MethodHandler = Callable[[int, tuple[int, int], memoryview], None]
@@ -169,11 +184,12 @@ class DeliveryParser:
         self.heartbeats = 0
         self._tag = 0
         self._headers: dict[str, Any] | None = None
+        self._user_id: str | None = None
         self._size = 0
         self._body: list[bytes] = []
         self._have = 0
 
-    def feed(self, data: bytes) -> list[tuple[int, dict[str, Any], bytes]]:
+    def feed(self, data: bytes) -> list[tuple[int, dict[str, Any], bytes, str | None]]:
         if self.pending:
             self.pending += data
             data, self.pending = bytes(self.pending), bytearray()
@@ -194,8 +210,8 @@ class DeliveryParser:
                 if self._have >= self._size:
                     out.append(self._deliver())
             elif kind == FRAME_HEADER:
-                self._headers, self._size = read_headers(payload), struct.unpack_from(
-                    ">Q", payload, 4)[0]
+                self._headers, self._user_id = read_properties(payload)
+                (self._size,) = struct.unpack_from(">Q", payload, 4)
                 if self._size == 0:
                     out.append(self._deliver())
             elif kind == FRAME_METHOD:
@@ -213,8 +229,8 @@ class DeliveryParser:
             self.pending += view[at:]
         return out
 
-    def _deliver(self) -> tuple[int, dict[str, Any], bytes]:
+    def _deliver(self) -> tuple[int, dict[str, Any], bytes, str | None]:
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
-        delivery = (self._tag, self._headers or {}, body)
-        self._body, self._have, self._headers = [], 0, None
+        delivery = (self._tag, self._headers or {}, body, self._user_id)
+        self._body, self._have, self._headers, self._user_id = [], 0, None, None
         return delivery

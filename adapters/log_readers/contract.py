@@ -44,12 +44,14 @@ class LogReader(Protocol):
       returns the reader itself; a refusal raises ``BrokerClosed`` (with the broker's code and
       text) or ``ConnectionError`` (a broker that just hangs up, as on a bad password), a port that does not answer ``OSError``, a broker that stops mid-handshake
       ``TimeoutError``. A failed ``open`` leaves nothing open.
-    - ``poll(timeout)`` returns the messages that arrived as ``(offset, body)`` pairs, in stream
-      order with increasing offsets, waiting up to ``timeout`` seconds for the first; ``[]``
+    - ``poll(timeout)`` returns the messages that arrived as ``(offset, body, user_id)``
+      triples, in stream order with increasing offsets, waiting up to ``timeout`` seconds for the first; ``[]``
       means the stream was quiet that long (a stream has no end). Offsets are the broker's
       stream offsets; a message before the requested numeric offset is never returned. The body
       is the message as published (a body that is not an event is returned as it is: deciding
       what it is belongs to the caller). ``offset`` may be ``None`` only if the broker sent none.
+      ``user_id`` is the message's ``user_id`` property, which the broker checked against the
+      publisher's login (ADR 0006), or ``None`` when the message has none.
     - Credit / ack: what ``poll`` returns is consumed. Returning it gives the broker credit for
       more, so at most a bounded window (prefetch or chunk credit) waits unread; the reader
       keeps no position across connections: to resume, open a new reader at the last offset
@@ -63,7 +65,7 @@ class LogReader(Protocol):
 
     def open(self) -> "LogReader": ...
 
-    def poll(self, timeout: float) -> list[tuple[int | None, bytes]]: ...
+    def poll(self, timeout: float) -> list[tuple[int | None, bytes, str | None]]: ...
 
     def close(self) -> None: ...
 

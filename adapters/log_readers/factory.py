@@ -4,7 +4,8 @@
 - ``stream_url`` set (``rabbitmq-stream://user:pass@host:5552/vhost``): the stream protocol
   (``stream_protocol.StreamProtocolConsumer``; needs the ``rabbitmq_stream`` plugin);
 - otherwise AMQP 0-9-1 on the broker URL (``stream_consumer.StreamConsumer``).
-Both deliver the same offsets and the same bodies; ADR 0004 says when each is the better choice.
+Both deliver the same offsets, bodies and publishers (``user_id``, ADR 0006); ADR 0004 says
+when each is the better choice.
 """
 from __future__ import annotations
 

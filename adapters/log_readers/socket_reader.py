@@ -33,12 +33,12 @@ class SocketReader:
         """Received bytes: parse them, appending what is ready to ``self._ready``."""
         raise NotImplementedError
 
-    def _hand_out(self, ready: list) -> list[tuple[Any, bytes]]:
-        """``(offset, body)`` of what is ready; give the broker credit for more."""
+    def _hand_out(self, ready: list) -> list[tuple[Any, bytes, str | None]]:
+        """``(offset, body, user_id)`` of what is ready; give the broker credit for more."""
         raise NotImplementedError
 
     # --- shared ------------------------------------------------------------------------------
-    def poll(self, timeout: float) -> list[tuple[Any, bytes]]:
+    def poll(self, timeout: float) -> list[tuple[Any, bytes, str | None]]:
         """What arrived, waiting up to ``timeout`` seconds for the first; ``[]`` when quiet."""
         deadline = time.monotonic() + timeout
         while not self._ready:

@@ -12,7 +12,8 @@ Contract of ``StreamConsumer`` (``contract.LogReader``, in this protocol's terms
   starts consuming ``stream`` from ``offset`` (``first``/``last``/``next``, a number or a
   ``datetime``); errors the broker reports (no such queue, access refused) raise
   ``BrokerClosed`` with its reply code and text.
-- ``poll(timeout)`` returns the deliveries that arrived, as ``(offset, body)`` pairs, waiting up
+- ``poll(timeout)`` returns the deliveries that arrived, as ``(offset, body, user_id)``
+  triples (``user_id``: the publisher as the broker validated it, or None), waiting up
   to ``timeout`` seconds for the first; ``[]`` means the stream was quiet that long. What it
   returns is acked at once: on a stream an ack only gives credit for more (at most
   ``prefetch`` wait unread); the consumer keeps its own position.
@@ -98,10 +99,11 @@ class StreamConsumer(SocketReader):
     def _take(self, data: bytes) -> None:
         self._ready += self.parser.feed(data)
 
-    def _hand_out(self, ready: list) -> list[tuple[int | None, bytes]]:
+    def _hand_out(self, ready: list) -> list[tuple[int | None, bytes, str | None]]:
         if ready:  # handed out: acked at once, which gives the stream credit for as many more
             self._send(wire.ack(1, ready[-1][0]))
-        return [(headers.get("x-stream-offset"), body) for _tag, headers, body in ready]
+        return [(headers.get("x-stream-offset"), body, user)
+                for _tag, headers, body, user in ready]
 
     def _expect(self, wanted: tuple[int, int]) -> bytes:
         deadline = time.monotonic() + self.connect_timeout

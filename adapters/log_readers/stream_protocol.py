@@ -7,7 +7,7 @@ cheaply; a log written one confirmed message at a time has chunks of a few messa
 the AMQP 0-9-1 reader is the faster one on this broker (ADR 0004 has the figures).
 
 ``StreamProtocolConsumer`` is a ``contract.LogReader``, like ``stream_consumer.StreamConsumer``:
-``open()``, ``poll(timeout) -> [(offset, body)]`` (the chunks it hands out are credited in
+``open()``, ``poll(timeout) -> [(offset, body, user_id)]`` (the chunks it hands out are credited in
 quarters of ``credit``: at most ``credit`` chunks wait unread), ``close()``. Messages of a
 chunk before the requested offset are dropped; a chunk whose CRC does not match raises
 ``ProtocolError`` (the caller reconnects and reads it again).
@@ -20,7 +20,7 @@ import zlib
 from datetime import datetime
 from urllib.parse import unquote, urlparse
 
-from adapters.log_readers.amqp10 import MessageFormatError, message_body
+from adapters.log_readers.amqp10 import MessageFormatError, message_parts
 from adapters.log_readers.contract import BrokerClosed, Offset, ProtocolError
 from adapters.log_readers.socket_reader import SocketReader
 
@@ -49,8 +49,10 @@ def offset_specification(offset: Offset) -> bytes:
     return struct.pack(">HQ", 4, offset)
 
 
-def chunk_messages(chunk: memoryview, first_wanted: int) -> list[tuple[int, bytes]]:
-    """``(offset, body)`` of every message of one osiris chunk at or after ``first_wanted``."""
+def chunk_messages(chunk: memoryview, first_wanted: int
+                   ) -> list[tuple[int, bytes, str | None]]:
+    """``(offset, body, user_id)`` of every message of one osiris chunk at or after
+    ``first_wanted``."""
     (_magic, kind, entries, _records, _stamp, _epoch, first, crc, size,
      _trailer) = _CHUNK_HEAD.unpack_from(chunk, 0)
     data = chunk[_CHUNK_HEAD.size:_CHUNK_HEAD.size + size]
@@ -68,7 +70,7 @@ def chunk_messages(chunk: memoryview, first_wanted: int) -> list[tuple[int, byte
             records, at = _sub_batch(data, at)
         for record in records:
             if offset >= first_wanted:
-                out.append((offset, _body(record)))
+                out.append((offset, *_parts(record)))
             offset += 1
     return out
 
@@ -89,11 +91,11 @@ def _sub_batch(data: memoryview, at: int) -> tuple[list[bytes], int]:
     return records, at + 11 + length
 
 
-def _body(record: bytes) -> bytes:
+def _parts(record: bytes) -> tuple[bytes, str | None]:
     try:
-        return message_body(record)
+        return message_parts(record)
     except (MessageFormatError, IndexError, struct.error):
-        return record  # not an event: the consumer reports it as undecodable, never drops it
+        return record, None  # not an event: the consumer reports it undecodable, never drops it
 
 
 class StreamProtocolConsumer(SocketReader):
@@ -143,7 +145,7 @@ class StreamProtocolConsumer(SocketReader):
         self._buffer += data
         self._frames()
 
-    def _hand_out(self, ready: list) -> list[tuple[int, bytes]]:
+    def _hand_out(self, ready: list) -> list[tuple[int, bytes, str | None]]:
         if self._owed * 4 >= self.credit:  # the chunks handed out: credit for as many more
             self._send(_frame(CREDIT, struct.pack(">BH", 1, self._owed)))
             self._owed = 0

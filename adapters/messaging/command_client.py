@@ -2,8 +2,10 @@
 
 The command is published persistently to ``<p>.commands`` with routing key = target host, after
 declaring the host's queue, so a command for a host whose agent is not running stays queued for
-when it comes. The outcome arrives on this client's exclusive reply queue, matched by
-``correlation_id`` = ``command_id``.
+when it comes. The outcome arrives on this client's reply queue, matched by ``correlation_id``
+= ``command_id``: on RabbitMQ, direct reply-to (``amq.rabbitmq.reply-to``, a reply queue only
+this connection reads; agents refuse any other ``reply_to``); on ``memory://``, which has no
+direct reply-to, an exclusive queue ``<p>.reply.<id>``.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from kombu import Connection, Consumer, Producer
+from kombu import Connection, Consumer, Producer, Queue
 
+from adapters.messaging.identities import DIRECT_REPLY_TO
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope, EventEnvelope
 from events.codec import decode_event, encode_command
@@ -43,8 +46,11 @@ class CommandClient:
         self.connection = connection
         self.topology = topology
         self.channel = connection.channel()
-        self.reply_queue = topology.reply_queue()(self.channel)
-        self.reply_queue.declare()
+        if connection.transport.driver_type == "memory":
+            self.reply_queue = topology.reply_queue()(self.channel)
+            self.reply_queue.declare()
+        else:  # consumed before any publish, on the channel that publishes (RabbitMQ's rule)
+            self.reply_queue = Queue(DIRECT_REPLY_TO, no_declare=True)(self.channel)
         self.producer = Producer(self.channel)
         self._replies: dict[str, object] = {}
         self._declared: set[str] = set()

@@ -5,7 +5,8 @@ Reading goes through a ``LogReader`` from ``adapters.log_readers.open_log_reader
 
 A stream has no end: the replay stops after ``idle_timeout`` seconds without a message (or at
 ``limit``). Each record carries the stream offset; a record whose body is not a valid event
-carries the error instead (``EventSchemaError`` naming host, seq and field), never a silent skip.
+carries the error instead (``EventSchemaError`` naming host, seq and field), never a silent skip;
+each carries its publisher's ``user_id``.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class StreamRecord:
     offset: int | None
     event: EventEnvelope | None
     error: EventSchemaError | None = None
+    user_id: str | None = None  # the publisher, as the broker validated it
 
 
 def replay(url: str, stream: str, offset: Offset = "first", idle_timeout: float = 1.0,
@@ -41,9 +43,9 @@ def replay(url: str, stream: str, offset: Offset = "first", idle_timeout: float 
                 if count or waited >= FIRST_DELIVERY_WAIT:
                     return
                 continue
-            for record_offset, body in received[:None if limit is None else limit - count]:
+            for record_offset, body, user in received[:None if limit is None else limit - count]:
                 try:
-                    yield StreamRecord(record_offset, decode_event(body))
+                    yield StreamRecord(record_offset, decode_event(body), user_id=user)
                 except EventSchemaError as error:
-                    yield StreamRecord(record_offset, None, error)
+                    yield StreamRecord(record_offset, None, error, user)
                 count += 1

@@ -4,19 +4,24 @@ Per message: a body that is not a valid event is dead-lettered and reported (``o
 ``(host, seq)`` already applied is acked and counted as a duplicate; a seq beyond the next one is
 reported to ``on_gap`` with the missing range and then handled (the handler decides what a gap
 means; the agent of that host can publish the missing range again from its store). The message
-is acked only after ``handler`` returned.
+is acked only after ``handler`` returned. With identities (ADR 0006), an event whose publisher
+(``user_id``) is not its host's agent is dead-lettered, logged and counted in ``refused``.
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from kombu import Consumer, Queue
 
+from adapters.messaging.identities import NO_IDENTITIES, Identities
 from adapters.messaging.sequence import SequenceGuard, Verdict
 from adapters.messaging.topology import Topology
 from events import EventEnvelope
 from events.codec import decode_event
 from events.registry import EventSchemaError
+
+log = logging.getLogger(__name__)
 
 
 class EventSubscriber:
@@ -24,8 +29,11 @@ class EventSubscriber:
                  handler: Callable[[EventEnvelope], None], binding_key: str = "#",
                  guard: SequenceGuard | None = None,
                  on_gap: Callable[[str, range], None] | None = None,
-                 on_error: Callable[[EventSchemaError], None] | None = None) -> None:
+                 on_error: Callable[[EventSchemaError], None] | None = None,
+                 identities: Identities = NO_IDENTITIES) -> None:
         self.connection = connection
+        self.identities = identities
+        self.refused = 0
         self.handler = handler
         self.guard = guard or SequenceGuard()
         self.on_gap = on_gap or (lambda host, missing: None)
@@ -46,6 +54,12 @@ class EventSubscriber:
             event = decode_event(body)
         except EventSchemaError as error:
             self.on_error(error)
+            message.reject(requeue=False)
+            return
+        refusal = self.identities.event_refusal(message.properties.get("user_id"), event.host)
+        if refusal is not None:
+            log.error("refused event %s/%s: %s", event.host, event.seq, refusal)
+            self.refused += 1
             message.reject(requeue=False)
             return
         verdict = self.guard.check(event.host, event.seq)

@@ -24,7 +24,7 @@ from sqlalchemy import (BigInteger, Column, Engine, MetaData, String, Table, Tex
 from sqlalchemy.exc import IntegrityError
 
 from adapters.event_store.tables import UtcDateTime
-from adapters.reporting.tables import report_events
+from adapters.reporting.tables import report_events, report_hosts
 from projections.host_view import HostView
 from projections.reporting.ingest import EVENT_COLUMNS, BatchChanges
 from projections.reporting.view_state import StateError, fold_fingerprint, freeze, thaw
@@ -57,6 +57,16 @@ def nearest(engine: Engine, host: str, until: datetime, last_seq: int) -> HostVi
         return thaw(text) if text is not None else None
     except StateError:
         return None
+
+
+def forget_uncommitted(engine: Engine) -> None:
+    """Delete the checkpoints past their host's committed ``last_seq``: states written while a
+    batch that then failed was folding, which the store may never reach with the same events
+    (its record at fault is quarantined). Call when no batch is in flight."""
+    committed = (select(report_hosts.c.last_seq).where(report_hosts.c.host == K.host)
+                 .scalar_subquery())
+    with engine.begin() as conn:
+        conn.execute(delete(report_checkpoints).where(K.seq > func.coalesce(committed, 0)))
 
 
 def clear(engine: Engine) -> None:

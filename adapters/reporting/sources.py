@@ -5,7 +5,9 @@ fold serve both ways to run.
   ``LogReader`` of ``adapters.log_readers`` (AMQP 0-9-1, or the stream protocol when a
   ``rabbitmq-stream://`` URL is configured). It keeps the raw bodies, since an event type this
   code does not know must still be stored and reported. A broker that goes away is waited for:
-  the source reconnects with back-off and resumes after the last offset it handed out.
+  the source reconnects with back-off and resumes after the last offset it handed out. With
+  identities (ADR 0006), an event whose publisher (``user_id``) is not its host's agent is
+  refused here: logged, counted in ``refused``, never handed to the consumer.
 - ``LocalStoresSource``: the embedded mode's per-host stores under ``DRM_DATA_DIR`` (or the one
   configured store), read after each host's last applied seq.
 """
@@ -13,12 +15,15 @@ from __future__ import annotations
 
 import logging
 import threading
+
+import orjson
 from pathlib import Path
 from typing import Callable, Iterator
 
 from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from adapters.log_readers import FIRST_DELIVERY_WAIT, READ_ERRORS, open_log_reader
+from adapters.messaging.identities import NO_IDENTITIES, Identities
 from events.signing import HEAD_FIELD
 from projections.reporting.ingest import SourceRecord
 
@@ -28,11 +33,14 @@ BROKER_ERRORS = READ_ERRORS  # a broken frame, refused, reset, and BrokerClosed
 
 class StreamSource:
     def __init__(self, url: str, stream: str, batch_size: int = 5000, idle: float = 0.2,
-                 max_backoff: float = 5.0, stream_url: str | None = None) -> None:
+                 max_backoff: float = 5.0, stream_url: str | None = None,
+                 identities: Identities = NO_IDENTITIES) -> None:
         self.url, self.stream, self.stream_url = url, stream, stream_url
         self.batch_size, self.idle, self.max_backoff = batch_size, idle, max_backoff
+        self.identities = identities
         self.name = stream
         self.reconnects = 0
+        self.refused = 0
 
     def batches(self, after: int | None, stop: threading.Event,
                 stop_when_idle: float | None = None) -> Iterator[list[SourceRecord]]:
@@ -70,12 +78,37 @@ class StreamSource:
                         return
                     continue
                 quiet, started = 0.0, True
-                batch += [SourceRecord(offset, body) for offset, body in received]
+                if self.identities.enabled:
+                    batch += self._genuine(received)
+                else:
+                    batch += [SourceRecord(offset, body) for offset, body, _user in received]
                 if len(batch) >= self.batch_size:
                     yield batch
                     batch = []
                     if stop.is_set():
                         return
+
+    def _genuine(self, received: list) -> list[SourceRecord]:
+        """The records whose publisher is their host's agent, parsed once (a body that is not
+        a JSON object goes on as it is: the consumer reports it as undecodable)."""
+        records = []
+        for offset, body, user in received:
+            try:
+                event = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                event = None
+            host = event.get("host") if isinstance(event, dict) else None
+            if not isinstance(host, str):
+                records.append(SourceRecord(offset, body))
+                continue
+            reason = self.identities.event_refusal(user, host)
+            if reason is None:
+                records.append(SourceRecord(offset, event))
+                continue
+            self.refused += 1
+            log.error("report: refused the event at offset %s (host %s, seq %s): %s",
+                      offset, host, event.get("seq"), reason)
+        return records
 
 
 class LocalStoresSource:

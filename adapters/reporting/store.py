@@ -41,6 +41,8 @@ def _sql(postgres: bool) -> dict[str, str]:
                    .format("%s" if postgres else "?"),
         "alert": "INSERT INTO report_alerts (host, seq, kind, detail, stream_offset) "
                  f"VALUES ({marks(5)})",
+        "quarantine": "INSERT INTO report_quarantine (host, seq, reason, body, stream_offset) "
+                      f"VALUES ({marks(5)})",
         "view": f"INSERT INTO report_views (host, view, key, data) VALUES ({marks(4)}) "
                 "ON CONFLICT (host, view, key) DO UPDATE SET data = excluded.data",
         "unview": "DELETE FROM report_views WHERE host = {0} AND view = {0} AND key = {0}"
@@ -157,6 +159,8 @@ class ReportingStore:
             self._many(cursor, "outcome", [(*r[:4], stamp(r[4]), r[5]) for r in changes.outcomes])
         if changes.alerts:
             cursor.executemany(sql["alert"], changes.alerts)
+        if changes.quarantined:
+            cursor.executemany(sql["quarantine"], changes.quarantined)
         self._many(cursor, "unview", changes.removed_rows)
         self._many(cursor, "view", changes.changed_rows)
         if changes.hosts:

@@ -1,9 +1,10 @@
 """Table definitions of the reporting store, for queries. The schema is made by the alembic
-revisions ``0002_reporting`` and ``0003_report_partial_indexes`` and must stay in step with
-this module."""
+revisions ``0002_reporting``, ``0003_report_partial_indexes`` and ``0005_quarantine``, ``0006_signed_heads`` (report_heads) and must
+stay in step with this module."""
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text)
+from sqlalchemy import (BigInteger, Boolean, Column, Integer, LargeBinary, MetaData, String, Table,
+                        Text)
 
 from adapters.event_store.tables import UtcDateTime
 
@@ -79,6 +80,18 @@ report_position = Table(
     Column("stream_offset", BigInteger, nullable=False),
 )
 
+report_quarantine = Table(
+    "report_quarantine", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("host", String(255)),
+    Column("seq", BigInteger),
+    Column("reason", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("stream_offset", BigInteger),
+)
+"""Events set aside by the consumer (issue 15): their raw body and why; each also has an alert
+``quarantined`` naming host and seq."""
+
 report_heads = Table(  # the last signed head the consumer verified per host (ADR 0005)
     "report_heads", metadata,
     Column("host", String(255), primary_key=True),
@@ -90,5 +103,5 @@ report_heads = Table(  # the last signed head the consumer verified per host (AD
 )
 
 VIEW_TABLES = (report_views, report_hosts, report_alerts, report_commands, report_events,
-               report_position, report_heads)
+               report_quarantine, report_position, report_heads)
 """Everything ``drm report rebuild`` empties before it replays from the start."""

@@ -2,10 +2,14 @@
 its canonical payload text and the hash its content calls for.
 
 Contract: the verdict is exactly ``EventEnvelope.model_validate``'s -- same envelopes accepted,
-same values, same error text for the rest. Validating every field with pydantic is the largest
-cost of the consumer's hot path, so a body whose fields already have the exact form our agents
-send (every field present, plain ``str``/``int`` values, lower-case UUIDs and hashes, the
-canonical timestamp) is checked here with plain comparisons and built with
+same values, same error text for the rest -- for a body within ``events.limits.MAX_BODY_BYTES``
+whose payload has a canonical JSON form (one with NaN or too deep a nesting is refused here).
+``decode`` never raises: any body ends in ``Received`` or ``Undecodable``.
+
+Validating every field with pydantic is the largest cost of the consumer's hot path, so a
+body whose fields already have the exact form our agents send (every field present, plain
+``str``/``int`` values, lower-case UUIDs and hashes, the canonical timestamp, every field
+within ``events.limits``) is checked here with plain comparisons and built with
 ``EventEnvelope.trusted``; everything else goes through ``model_validate``, which gives the
 verdict and the error message.
 
@@ -26,6 +30,8 @@ from pydantic import ValidationError
 from events import EventEnvelope
 from events.canonical import canonical_bytes, embedded_json, sha256_hex
 from events.envelope import FIELD_NAMES, canonical_body
+from events.limits import (HOST_MAX, MAX_BODY_BYTES, PRINCIPAL_MAX, TYPE_MAX, VERSION_MAX,
+                           payload_problem, safe_host, safe_seq)
 from events.signing import HEAD_FIELD, split_head
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
@@ -60,9 +66,13 @@ _CHECKED_LIMIT = 4096
 
 
 def _valid_id(value: Any) -> bool:
-    if value is None or value in _CHECKED_IDS:
+    if value is None:
         return True
-    if type(value) is not str or not _UUID(value):
+    if type(value) is not str:
+        return False  # (a list or a dict is not even hashable)
+    if value in _CHECKED_IDS:
+        return True
+    if not _UUID(value):
         return False
     if len(_CHECKED_IDS) >= _CHECKED_LIMIT:
         _CHECKED_IDS.clear()
@@ -71,6 +81,11 @@ def _valid_id(value: Any) -> bool:
 
 
 def decode(body: Any) -> Received | Undecodable:
+    """The verdict on one body; never raises. ``Undecodable.where`` names the host and seq
+    only when they could stand in a column (``events.limits.safe_host``/``safe_seq``)."""
+    if isinstance(body, (bytes, str)) and len(body) > MAX_BODY_BYTES:
+        return Undecodable(f"a body of {len(body)} bytes is over the limit of "
+                           f"{MAX_BODY_BYTES}", (None, None))
     try:
         data = orjson.loads(body) if isinstance(body, (bytes, str)) else body
     except orjson.JSONDecodeError as error:
@@ -84,16 +99,20 @@ def decode(body: Any) -> Received | Undecodable:
     fast = _fast(data, parsed=body is not data)
     if fast is not None:
         return fast
-    host, seq = data.get("host"), data.get("seq")
-    where = (host if isinstance(host, str) else None, seq if isinstance(seq, int) else None)
+    where = (safe_host(data.get("host")), safe_seq(data.get("seq")))
     try:
         envelope = EventEnvelope.model_validate(data)
+    except RecursionError:
+        return Undecodable("nested too deeply", where)
     except ValidationError as error:
         first = error.errors()[0]
         name = ".".join(str(part) for part in first["loc"]) or "(root)"
         return Undecodable(f"field {name}: {first['msg']}", where)
-    return Received(dict(envelope.__dict__), canonical_bytes(envelope.payload).decode(),
-                    envelope.expected_hash())
+    try:
+        return Received(dict(envelope.__dict__), canonical_bytes(envelope.payload).decode(),
+                        envelope.expected_hash())
+    except (ValueError, TypeError, RecursionError) as error:  # NaN, a non-JSON value
+        return Undecodable(f"field payload: not canonical JSON ({type(error).__name__})", where)
 
 
 def _fast(data: dict, parsed: bool) -> Received | None:
@@ -110,10 +129,12 @@ def _fast(data: dict, parsed: bool) -> Received | None:
                                                     data["causation_id"])
     except KeyError:
         return None
-    if not (type(host) is str and 0 < len(host) <= 255 and type(type_) is str
-            and 0 < len(type_) <= 128 and type(principal) is str and len(principal) <= 255
-            and type(seq) is int and 0 < seq < _SMALL and type(version) is int
-            and 0 < version < _SMALL and type(stamp) is str and _STAMP(stamp)
+    if not (type(host) is str and 0 < len(host) <= HOST_MAX and host.isprintable()
+            and type(type_) is str and 0 < len(type_) <= TYPE_MAX and type_.isprintable()
+            and type(principal) is str and len(principal) <= PRINCIPAL_MAX
+            and principal.isprintable() and type(seq) is int and 0 < seq < _SMALL
+            and type(version) is int and 0 < version <= VERSION_MAX
+            and type(stamp) is str and _STAMP(stamp)
             and type(payload) is dict and type(event_id) is str and type(prev_hash) is str
             and len(event_id) == 36 and _ID_AND_HASH(event_id + prev_hash)
             and type(hash_) is str and _valid_id(command_id) and _valid_id(correlation_id)
@@ -121,6 +142,8 @@ def _fast(data: dict, parsed: bool) -> Received | None:
         return None
     if not parsed and any(type(key) is not str for key in payload):
         return None
+    if payload_problem(type_, payload) is not None:
+        return None  # the validated path gives the error
     try:
         occurred_at = datetime.fromisoformat(stamp)
         payload_json = orjson.dumps(payload, option=_OPTIONS, default=_refuse)

@@ -13,6 +13,9 @@ Checks, per host (ADR 0001):
   host's views are untrusted from the first missing seq.
 - ``prev_hash`` does not link: alert ``chain-broken``; a hash that does not match the event's
   content: alert ``hash-mismatch``. Both apply the event and mark the views untrusted from it.
+- ``seq > last + MAX_SEQ_JUMP`` (``events.limits``): quarantined (alert ``quarantined``, the
+  raw body kept in ``BatchChanges.quarantined``), neither stored nor folded; the chain does not
+  move, so one forged event with a huge seq cannot open a gap no agent could ever fill.
 - An event type this code does not know: stored and folded (it only moves the position),
   alert ``unknown-type`` (a note, not an integrity problem). A record that is not an event at
   all: alert ``undecodable``.
@@ -22,8 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
+import orjson
+
 from events import REGISTRY
 from events.canonical import GENESIS_HASH
+from events.limits import MAX_SEQ_JUMP
 from events.outcomes import OUTCOME_TYPES
 from projections.host_view import HostView
 from projections.reporting.decoding import Received, Undecodable, decode
@@ -63,6 +69,7 @@ class BatchChanges:
     starts: list[tuple] = field(default_factory=list)  # command_id, host, principal, seq, at
     outcomes: list[tuple] = field(default_factory=list)  # command, outcome, id, text, at, cid
     alerts: list[tuple] = field(default_factory=list)  # host, seq, kind, detail, offset
+    quarantined: list[tuple] = field(default_factory=list)  # host, seq, reason, body, offset
     changed_rows: list[tuple] = field(default_factory=list)  # host, view, key, data
     removed_rows: list[tuple] = field(default_factory=list)  # host, view, key
     hosts: list[HostChain] = field(default_factory=list)
@@ -184,6 +191,11 @@ class Ingestor:
                 changes.events.append(_event_row(received, folded=False))
                 batch_hashes[(host, seq)] = hash_
             return
+        if seq > chain.last_seq + MAX_SEQ_JUMP:
+            reason = (f"seq {seq} is more than {MAX_SEQ_JUMP} past seq {chain.last_seq}, the "
+                      f"highest seen for {host}; quarantined, not applied")
+            quarantine(changes, record, host, seq, reason)
+            return
         view = self.view(host)  # before the chain moves: a lazy load reads the store
         touched[host] = chain
         if seq > chain.last_seq + 1:
@@ -227,6 +239,25 @@ class Ingestor:
             changes.outcomes.append((_text(payload, "command"), event["type"],
                                      _text(payload, "message_id"), _text(payload, "text"),
                                      event["occurred_at"], command_id))
+
+
+def quarantine(changes: BatchChanges, record: SourceRecord, host: str | None, seq: int | None,
+               reason: str) -> None:
+    """Set ``record`` aside in ``changes``: a quarantine row with its raw body, and an alert
+    ``quarantined`` naming host and seq. ``host``/``seq`` must fit their columns (or be None)."""
+    changes.quarantined.append((host, seq, reason, raw_body(record.body), record.offset))
+    changes.alerts.append((host, seq, "quarantined", reason, record.offset))
+
+
+def raw_body(body: bytes | str | dict) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8", "backslashreplace")
+    try:
+        return orjson.dumps(body)
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return repr(body).encode("utf-8", "backslashreplace")
 
 
 def _event_row(received: Received, folded: bool) -> tuple:

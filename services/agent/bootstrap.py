@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from functools import partial
 from typing import Callable, Iterator
 
 from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from adapters.host_facts import LocalHostFacts
 from adapters.messaging.connection import open_connection
+from adapters.messaging.identities import Identities
 from adapters.messaging.relay import OutboxRelay
 from adapters.messaging.republish import EventRepublisher
 from adapters.messaging.topology import Topology
@@ -27,6 +29,7 @@ from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
 from services.agent.ports import AgentPorts
 from services.agent.restart import recover_at_start
 from services.agent.service import HostAgent
+from services.agent.serving import Activity, Interrupted, interrupt_on_signals, serve
 from services.agent.transfer.peers import PeerCommands
 from services.agent.worker import AgentWorker
 from services.settings import Settings
@@ -59,10 +62,9 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
     """The agent of ``host``; with ``recover_now``, workflows a dead agent left open are ended.
     ``peers`` sends commands to other agents (default: over ``settings.broker_url``)."""
     store = store or open_store(settings, host)
-    peers = peers or PeerCommands(lambda: open_connection(settings.broker_url),
-                                  Topology(settings.namespace))
-    republisher = EventRepublisher(lambda: open_connection(settings.broker_url),
-                                   Topology(settings.namespace))
+    topology = Topology(settings.namespace, managed=settings.identities)
+    peers = peers or PeerCommands(lambda: open_connection(settings.broker_url), topology)
+    republisher = EventRepublisher(lambda: open_connection(settings.broker_url), topology)
     ports = agent_ports(settings, peers, republisher)
     slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(ports.lab, host))
     agent = HostAgent(host, store, COMMAND_HANDLERS, ports, queries=QUERY_HANDLERS,
@@ -73,25 +75,32 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
 
 
 def run_agent(settings: Settings, host: str, stop: threading.Event | None = None,
-              ready: threading.Event | None = None) -> None:
-    """Serve ``host`` until ``stop`` is set (or forever); reconnects after broker outages."""
+              ready: threading.Event | None = None, signals: bool = False) -> None:
+    """Serve ``host`` until ``stop`` is set (or forever); reconnects after broker outages and
+    stops within a few seconds of ``stop`` in every state (``serving.serve``); with
+    ``signals`` (main thread), SIGTERM/SIGINT stop it at once unless a command is handled."""
     stop = stop or threading.Event()
     agent = build_agent(settings, host)
-    topology = Topology(settings.namespace)
+    topology = Topology(settings.namespace, managed=settings.identities)
+    connect = partial(open_connection, settings.broker_url, heartbeat=AGENT_HEARTBEAT)
     relay = OutboxRelay(agent.store, lambda: open_connection(settings.broker_url), topology,
                         host=host)
     relay_thread = relay.start(stop)
-    with open_connection(settings.broker_url) as connection:
-        worker = AgentWorker(connection, topology, agent, relay.wake)
-        watcher = threading.Thread(target=lambda: (stop.wait(), setattr(worker, "should_stop",
-                                                                         True)), daemon=True)
-        watcher.start()
-        if ready is not None:
-            ready.set()
-        log.info("agent for %s consuming %s", host, topology.agent_queue(host).name)
-        worker.run()
-    stop.set()
-    relay_thread.join(timeout=5)
+    worker = AgentWorker(None, topology, agent, relay.wake,
+                         identities=Identities(settings.identities))
+    activity = Activity()
+    try:
+        with interrupt_on_signals(stop, activity) if signals else contextlib.nullcontext():
+            serve(worker, connect, stop, ready, activity)
+    except Interrupted:
+        log.info("agent for %s stopped by a signal", host)
+    finally:
+        stop.set()
+        relay_thread.join(timeout=RELAY_GRACE)
+
+
+AGENT_HEARTBEAT = 30  # seconds; a broker that stays silent twice as long is taken for gone
+RELAY_GRACE = 2.0  # seconds the relay may flush on the way out; the rest stays in the outbox
 
 
 class _EmbeddedWorker(AgentWorker):
@@ -134,7 +143,8 @@ class EmbeddedAgents:
         if host in self._workers:
             return
         agent = build_agent(self.settings, host, peers=self.peers)
-        worker = _EmbeddedWorker(self, self.connection, self.topology, agent)
+        worker = _EmbeddedWorker(self, self.connection, self.topology, agent,
+                                 local_replies=self.topology.reply_prefix)
         relay = OutboxRelay(agent.store, lambda: self.connection.clone(), self.topology,
                             host=host)
         consuming_connection, _, _ = self._stack.enter_context(worker.Consumer())

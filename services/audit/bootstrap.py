@@ -36,8 +36,11 @@ def stream_source(settings: Settings, batch_size: int = 5000) -> StreamSource:
     from adapters.messaging.topology import Topology
     from adapters.reporting.sources import StreamSource
 
+    from adapters.messaging.identities import Identities
+
     return StreamSource(settings.broker_url, Topology(settings.namespace).event_log_name,
-                        batch_size=batch_size, stream_url=settings.stream_url)
+                        batch_size=batch_size, stream_url=settings.stream_url,
+                        identities=Identities(settings.identities))
 
 
 def local_source(settings: Settings) -> LocalStoresSource:
@@ -54,7 +57,10 @@ def gap_requests(settings: Settings, store: ReportingStore) -> GapRequests:
     from adapters.reporting.heal_store import HealStore
     from services.audit.gap_requests import GapRequests
 
+    from adapters.messaging.identities import principal_for
+
     sender = CommandSender(lambda: open_connection(settings.broker_url),
-                           Topology(settings.namespace))
-    return GapRequests(HealStore(store).missing_ranges, sender.send,
-                       principal=f"drm-report@{settings.hostname}")
+                           Topology(settings.namespace, managed=settings.identities))
+    user = open_connection(settings.broker_url).userid  # no I/O: the user the URL names
+    principal = principal_for(user, "drm-report", f"drm-report@{settings.hostname}")
+    return GapRequests(HealStore(store).missing_ranges, sender.send, principal=principal)

@@ -32,9 +32,9 @@ def run(args) -> int:
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in (signal.SIGTERM, signal.SIGINT):  # while starting: stop once started
         signal.signal(signum, lambda *_: stop.set())
-    run_agent(settings, args.host or settings.hostname, stop)
+    run_agent(settings, args.host or settings.hostname, stop, signals=True)
     return 0
 
 

@@ -53,6 +53,14 @@ def run_log(args) -> int:
     return 0
 
 
+def _unplaced(alert) -> str:
+    """An alert of no host with a stored history: an undecodable or quarantined message."""
+    if alert["host"] is None:
+        return f"{alert['kind']} message at offset {alert['stream_offset']}: {alert['detail']}"
+    return (f"{alert['kind']} message of host {alert['host']} seq {alert['seq']} at offset "
+            f"{alert['stream_offset']}: {alert['detail']}")
+
+
 def _signed_problems(queries, chains, host: str | None) -> dict[str, list[str]]:
     """Per host: its signed history in the reporting store and in its own store, where this
     machine reaches it, against the last head the auditor verified (ADR 0005)."""
@@ -99,7 +107,9 @@ def run_verify(args) -> int:
         results.append({"host": chain.host, "last_seq": chain.last_seq, "ok": not problems,
                         "problems": problems, "notes": notes,
                         "untrusted_from": chain.untrusted_from})
-    unplaced = [a for a in alerts if a["host"] is None and not args.host]
+    placed = {chain.host for chain in chains}  # a host whose only events were quarantined has none
+    unplaced = [a for a in alerts if a["host"] not in placed and (a["host"] is None or not
+                                                                  is_note(a))]
     failed = failed or bool(unplaced)
     if args.json:
         emit_json({"ok": not failed, "hosts": results,
@@ -113,11 +123,10 @@ def run_verify(args) -> int:
             for note in result["notes"]:
                 print(f"  note: {note}")
         for alert in unplaced:
-            print(f"  problem: undecodable message at offset {alert['stream_offset']}: "
-                  f"{alert['detail']}")
+            print(f"  problem: {_unplaced(alert)}")
     if failed:
         names = [f"{r['host']}: {r['problems'][0]}" for r in results if r["problems"]]
-        names += [f"undecodable message: {a['detail']}" for a in unplaced]
+        names += [_unplaced(a) for a in unplaced]
         raise CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.STORE_INTEGRITY, "; ".join(names)))
     return 0

@@ -1,4 +1,5 @@
-"""``drm lab init FILE|DIR``, ``drm lab init --example``, ``drm lab show``.
+"""``drm lab init FILE|DIR``, ``drm lab init --example``, ``drm lab show``,
+``drm lab credentials DIR`` (``services.cli.lab_credentials``).
 
 The lab lives under ``DRM_DATA_DIR`` (``lab/lab.json``, ``arrays/``); see ``adapters.lab``.
 """
@@ -11,6 +12,7 @@ from adapters.lab.loader import LabError, load_lab
 from adapters.lab.provision import LabExists, lab_dir, mount_path, open_storage, provision, stored_lab, volume
 from adapters.storage.errors import CciError
 from services import messages
+from services.cli import lab_credentials
 from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.settings import load_settings
@@ -32,6 +34,7 @@ def register(subparsers) -> None:
     init.set_defaults(func=run_init)
     show = commands.add_parser("show", help="print the loaded lab")
     show.set_defaults(func=run_show)
+    lab_credentials.register(commands)
     lab.set_defaults(func=lambda args: lab.print_help() or 1)
 
 

@@ -15,7 +15,8 @@ from typing import Callable, Iterator
 
 from adapters.messaging.command_client import (CommandClient, CommandError, CommandTimeout,
                                                QueryReply)
-from adapters.messaging.connection import open_connection
+from adapters.messaging.connection import login_user, open_connection
+from adapters.messaging.identities import principal_for
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope, EventEnvelope
 from events.command_base import Command
@@ -25,12 +26,14 @@ from services.cli.hosts import require_known
 from services.settings import Settings
 
 
-def principal() -> str:
+def principal(broker_user: str | None = None) -> str:
+    """``login@machine``; with identities (a ``drm-cli-<name>`` broker user) ``login@<name>``,
+    the form the agents check against the publisher (``adapters.messaging.identities``)."""
     try:
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name (containers)
         user = "unknown"
-    return f"{user}@{socket.gethostname()}"
+    return principal_for(broker_user, user, f"{user}@{socket.gethostname()}")
 
 
 class CommandRunner:
@@ -39,6 +42,7 @@ class CommandRunner:
     def __init__(self, client: CommandClient, pump=None, ensure=None, sink=None,
                  known: Callable[[str], object] | None = None) -> None:
         self.client, self._pump, self._ensure, self._known = client, pump, ensure, known
+        self.principal = principal(login_user(client.connection))
         self._sink = sink  # embedded agents: progress handed over directly while a call runs
 
     def call(self, command: Command, host: str, timeout: float = 30.0,
@@ -50,7 +54,7 @@ class CommandRunner:
         if self._ensure is not None:
             self._ensure(host)
         self.client.on_progress = progress or (lambda text: None)
-        envelope = CommandEnvelope(command=command, target_host=host, principal=principal(),
+        envelope = CommandEnvelope(command=command, target_host=host, principal=self.principal,
                                    issued_at=datetime.now(timezone.utc))
         if self._sink is not None:
             self._sink.progress = progress
@@ -84,7 +88,7 @@ class CommandRunner:
 
 @contextlib.contextmanager
 def command_runner(settings: Settings) -> Iterator[CommandRunner]:
-    topology = Topology(settings.namespace)
+    topology = Topology(settings.namespace, managed=settings.identities)
     if settings.embedded:
         from services.agent.bootstrap import embedded_agents
 

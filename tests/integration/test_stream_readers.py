@@ -1,5 +1,6 @@
-"""The two readers of the shared log against a real broker: the same offsets and the same
-bodies as were published, from any start, and clear errors for a stream that is not there."""
+"""The two readers of the shared log against a real broker: the same offsets, bodies and
+publishers (``user_id``) as were published, from any start, and clear errors for a stream that
+is not there."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -19,7 +20,8 @@ pytestmark = pytest.mark.amqp
 @pytest.fixture
 def log(broker):
     """The namespace's stream with 300 bodies of every size class published through the
-    events exchange (one body larger than a frame), as a relay would publish them."""
+    events exchange (one body larger than a frame), as a relay would publish them; the even
+    ones with ``user_id``."""
     with open_connection(broker.url) as connection:
         broker.topology.declare_all(connection.channel())
     bodies = [(b'{"n": %d, "pad": "%s"}' % (n, b"x" * (n * 37 % 700))) for n in range(299)]
@@ -30,13 +32,23 @@ def log(broker):
     for n, body in enumerate(bodies):
         channel.basic_publish(broker.topology.events.name, f"H{n % 3}.Thing", body,
                               pika.BasicProperties(content_type="application/json",
-                                                   headers={"host": f"H{n % 3}", "seq": n}))
+                                                   headers={"host": f"H{n % 3}", "seq": n},
+                                                   user_id=user_of(broker, n)))
     connection.close()
     return broker.topology.event_log_name, bodies
 
 
-def read_all(reader, expected: int) -> list[tuple[int, bytes]]:
-    got: list[tuple[int, bytes]] = []
+def user_of(broker, n: int) -> str | None:
+    """The user_id the n-th message was published with: the broker's login on even n."""
+    return pika_parameters(broker.url).credentials.username if n % 2 == 0 else None
+
+
+def published(broker, bodies: list[bytes]) -> list[tuple[int, bytes, str | None]]:
+    return [(n, body, user_of(broker, n)) for n, body in enumerate(bodies)]
+
+
+def read_all(reader, expected: int) -> list[tuple[int, bytes, str | None]]:
+    got: list[tuple[int, bytes, str | None]] = []
     with reader:
         while len(got) < expected:
             received = reader.poll(10)
@@ -51,15 +63,16 @@ def readers(broker, stream_url, stream, offset):
 
 
 class TestBothReaders:
-    def test_from_first_every_body_comes_back_with_its_offset(self, broker, stream_url, log):
+    def test_from_first_every_body_comes_back_with_its_offset_and_publisher(self, broker,
+                                                                          stream_url, log):
         stream, bodies = log
         for reader in readers(broker, stream_url, stream, "first"):
-            assert read_all(reader, len(bodies)) == list(enumerate(bodies)), type(reader)
+            assert read_all(reader, len(bodies)) == published(broker, bodies), type(reader)
 
     def test_from_an_offset_the_log_starts_there(self, broker, stream_url, log):
         stream, bodies = log
         for reader in readers(broker, stream_url, stream, 250):
-            assert read_all(reader, 50) == list(enumerate(bodies))[250:], type(reader)
+            assert read_all(reader, 50) == published(broker, bodies)[250:], type(reader)
 
     def test_from_a_time_in_the_future_nothing_comes(self, broker, stream_url, log):
         stream, _ = log

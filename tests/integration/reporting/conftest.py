@@ -15,7 +15,8 @@ from adapters.migrations import upgrade
 from adapters.reporting.sources import StreamSource
 from adapters.reporting.store import ReportingStore
 from adapters.reporting.tables import (report_alerts, report_commands, report_events,
-                                       report_hosts, report_position, report_views)
+                                       report_hosts, report_position, report_quarantine,
+                                       report_views)
 from events.codec import encode_event
 from services.audit.consumer import ReportConsumer
 from tests.pika_admin import pika_parameters
@@ -86,4 +87,6 @@ def snapshot(store: ReportingStore) -> dict[str, list[tuple]]:
         found = {name: sorted(tuple(row) for row in conn.execute(select(table)))
                  for name, table in tables.items()}
         found["alerts"] = sorted(tuple(row)[1:] for row in conn.execute(select(report_alerts)))
+        found["quarantine"] = sorted(tuple(row)[1:]
+                                     for row in conn.execute(select(report_quarantine)))
     return found

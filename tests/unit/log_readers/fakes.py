@@ -3,19 +3,21 @@ from __future__ import annotations
 
 
 class ScriptedLogReader:
-    """Each ``poll`` returns the next prepared batch of ``(offset, body)``, then ``[]``."""
+    """Each ``poll`` returns the next prepared batch, then ``[]``: ``(offset, body)`` items are
+    handed out as ``(offset, body, None)`` (no ``user_id``), triples as they are."""
 
-    def __init__(self, batches: list[list[tuple[int, bytes]]]) -> None:
+    def __init__(self, batches: list[list[tuple]]) -> None:
         self.batches, self.polls, self.opened, self.closed = list(batches), [], False, False
 
     def open(self) -> "ScriptedLogReader":
         self.opened = True
         return self
 
-    def poll(self, timeout: float) -> list[tuple[int | None, bytes]]:
+    def poll(self, timeout: float) -> list[tuple[int | None, bytes, str | None]]:
         assert self.opened and not self.closed, "poll on a reader that is not open"
         self.polls.append(timeout)
-        return self.batches.pop(0) if self.batches else []
+        batch = self.batches.pop(0) if self.batches else []
+        return [(item[0], item[1], item[2] if len(item) > 2 else None) for item in batch]
 
     def close(self) -> None:
         self.closed = True

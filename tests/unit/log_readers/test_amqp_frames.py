@@ -11,13 +11,21 @@ from hypothesis import given, settings, strategies as st
 from adapters.log_readers import amqp_frames as wire
 
 
-def a_delivery(tag: int, body: bytes, headers: dict | None = None, frame_max: int = 4096) -> bytes:
-    """The frames a broker sends for one delivery on channel 1, the body split at frame_max."""
+def a_delivery(tag: int, body: bytes, headers: dict | None = None, frame_max: int = 4096,
+               user_id: str | None = None) -> bytes:
+    """The frames a broker sends for one delivery on channel 1, the body split at frame_max;
+    with ``user_id``, every property before it is set too (the parser must skip them)."""
     deliver = (wire.short_string("ctag") + struct.pack(">QB", tag, 0)
                + wire.short_string("drm.events") + wire.short_string("H1.Thing"))
     flags = 0x8000 | (0x2000 if headers is not None else 0)
     properties = wire.short_string("application/json") + (
         wire.table(headers) if headers is not None else b"")
+    if user_id is not None:
+        flags |= 0x1FF0 & ~0x2000  # delivery-mode .. user-id
+        properties += (bytes([2, 0]) + wire.short_string("corr") + wire.short_string("reply")
+                       + wire.short_string("60000") + wire.short_string("msg-1")
+                       + struct.pack(">Q", 1_700_000_000) + wire.short_string("Thing")
+                       + wire.short_string(user_id))
     header = struct.pack(">HHQH", 60, 0, len(body), flags) + properties
     frames = [wire.method(1, wire.BASIC_DELIVER, deliver), wire.frame(wire.FRAME_HEADER, 1, header)]
     frames += [wire.frame(wire.FRAME_BODY, 1, body[at:at + frame_max])
@@ -64,20 +72,25 @@ class TestDeliveryParser:
         data = b"".join(a_delivery(n + 1, body, {"x-stream-offset": 100 + n})
                         for n, body in enumerate(bodies))
         out, methods = self.parse(data, [c for c in cuts if c < len(data)])
-        assert [(tag, headers["x-stream-offset"], body) for tag, headers, body in out] == [
+        assert [(tag, headers["x-stream-offset"], body) for tag, headers, body, _ in out] == [
             (n + 1, 100 + n, body) for n, body in enumerate(bodies)]
         assert methods == []
 
     def test_a_delivery_without_headers_has_an_empty_header_table(self):
         out, _ = self.parse(a_delivery(7, b"{}", headers=None), [])
-        assert out == [(7, {}, b"{}")]
+        assert out == [(7, {}, b"{}", None)]
+
+    def test_the_user_id_property_comes_out_after_every_property_before_it(self):
+        out, _ = self.parse(a_delivery(3, b"{}", {"x-stream-offset": 9}, user_id="drm-agent-H1")
+                            + a_delivery(4, b"{}", None, user_id="u"), [50])
+        assert out == [(3, {"x-stream-offset": 9}, b"{}", "drm-agent-H1"), (4, {}, b"{}", "u")]
 
     def test_other_methods_and_heartbeats_are_not_deliveries(self):
         close = wire.method(1, wire.CHANNEL_CLOSE, struct.pack(">H", 404)
                             + wire.short_string("NOT_FOUND") + struct.pack(">HH", 60, 20))
         methods: list = []
         parser = wire.DeliveryParser(lambda ch, cm, args: methods.append((ch, cm)))
-        assert parser.feed(wire.heartbeat() + close + a_delivery(1, b"x")) == [(1, {}, b"x")]
+        assert parser.feed(wire.heartbeat() + close + a_delivery(1, b"x")) == [(1, {}, b"x", None)]
         assert methods == [(1, wire.CHANNEL_CLOSE)] and parser.heartbeats == 1
 
     def test_a_frame_without_its_end_octet_is_a_protocol_error(self):

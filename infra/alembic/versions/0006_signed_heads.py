@@ -1,14 +1,14 @@
 """Signed heads (ADR 0005): the event store keeps each append batch's signed head; the
 reporting store keeps, per host, the last head the auditor verified (its client-held state).
 
-Revision ID: 0005_signed_heads
-Revises: 0004_as_of_checkpoints
+Revision ID: 0006_signed_heads
+Revises: 0005_quarantine
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0005_signed_heads"
-down_revision = "0004_as_of_checkpoints"
+revision = "0006_signed_heads"
+down_revision = "0005_quarantine"
 branch_labels = None
 depends_on = None
 
