@@ -10,6 +10,7 @@ from adapters.keys import KeyFileError
 from services import messages
 from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
+from services.cli.errors import usage_error as usage_error_for
 from services.cli.hosts import require_known
 from services.cli.output import emit_json, table
 from services.settings import load_settings
@@ -45,7 +46,11 @@ def register_key(subparsers) -> None:
                                                 "(it still verifies what it signed)")
     rotate.add_argument("--host", help="host (default: DRM_HOSTNAME)")
     rotate.set_defaults(func=run_rotate)
-    key.set_defaults(func=lambda args, **_: key.print_help() or 1)
+    key.set_defaults(func=lambda args, **_: _no_key_command(key.format_usage()))
+
+
+def _no_key_command(usage: str) -> int:
+    raise usage_error_for("a key command is needed: show or rotate", usage)
 
 
 def integrity_error(text: str) -> CliError:

@@ -118,3 +118,8 @@ def test_a_damaged_registry_is_a_clear_error_not_a_traceback(settings, command, 
     assert main(command) == 1
     err = capsys.readouterr().err
     assert "KAVX0006-E" in err and "trusted keys file" in err and "Traceback" not in err
+
+
+def test_key_without_a_key_command_is_a_usage_error(settings, capsys):
+    assert main(["key"]) == 1
+    assert "KAVX0006-E" in capsys.readouterr().err
