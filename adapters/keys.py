@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
                                                                Ed25519PublicKey)
 
+from events.names import BadName, check
 from events.signing import TrustFileError, now_text
 
 _RAW = (serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -191,8 +192,10 @@ class KeyStore:
         return Ed25519Signer(host, key_id, private)
 
     def _path(self, host: str, key_id: str) -> Path:
-        if not host or "/" in host or "\x00" in host or host in (".", ".."):
-            raise KeyFileError(f"not a host name usable as a key directory: {host!r}")
+        try:
+            check("host", host)  # the one rule for host names: no separator, no "..", <= 63
+        except BadName as error:
+            raise KeyFileError(f"not a host name usable as a key directory: {error}") from None
         return self.keys_dir / host / f"{key_id}.pem"
 
     @contextlib.contextmanager

@@ -64,6 +64,11 @@ def run(argv: Sequence[str], **overrides: Any) -> int:
         print(messages.line(messages.INTERRUPTED), file=sys.stderr)
         return FAILURE
     except Exception as error:  # noqa: BLE001 - the last guard: a message, never a traceback
+        from services.settings import SettingsError  # loaded by then whenever it was raised
+
+        if isinstance(error, SettingsError):  # a DRM_ variable the operator set wrong
+            return report(CliError(messages.PROCESSING_ERROR, messages.error_text(
+                messages.BAD_COMMAND, str(error))), as_json, None)
         unexpected = CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.INTERNAL_ERROR, f"{type(error).__name__}: {str(error)[:300]}"))
         return report(unexpected, as_json, None)

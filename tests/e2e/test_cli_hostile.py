@@ -23,3 +23,20 @@ def test_a_hostile_command_line_is_a_clear_error_not_a_traceback(embedded_cli, t
     assert result.stderr.strip().splitlines()[-1].startswith("KAVX0006-E")
     assert says in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_key_for_an_overlong_host_name_is_refused_by_the_host_rule(embedded_cli, tmp_path):
+    result = embedded_cli.run("key", "rotate", "--host", "a" * 300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "DRM-90005" in result.stderr and "host" in result.stderr
+    assert not (tmp_path / "data" / "keys" / ("a" * 300)).exists()
+
+
+def test_a_bad_setting_is_named_as_the_operators_error(embedded_cli, tmp_path):
+    bad = tmp_path / "secret.json"
+    bad.write_text("{}")
+    embedded_cli.env.update(DRM_BROKER_SECRET_FILE=str(bad),
+                            DRM_BROKER_URL="amqp://127.0.0.1:1//")
+    result = embedded_cli.run("hostinfo")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "DRM-90005" in result.stderr and "DRM_BROKER_SECRET_FILE" in result.stderr
