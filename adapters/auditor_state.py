@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+from adapters.files import FileTooLarge, read_limited
 from events.signing import SignedHead, TrustFileError
 
 FORMAT = "drm-auditor-state"
@@ -29,15 +30,16 @@ class AuditorState:
     def load(cls, path: Path) -> "AuditorState":
         """The state at ``path``; empty when the file does not exist yet."""
         try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_STATE_BYTES + 1)
+            data = read_limited(path, MAX_STATE_BYTES, "the auditor state")
         except FileNotFoundError:
             return cls()
+        except FileTooLarge:
+            data = None
         except OSError as error:
             raise StateFileError(f"the auditor state {path} cannot be read: "
                                  f"{error.strerror}") from None
         try:
-            if len(data) > MAX_STATE_BYTES:
+            if data is None:
                 raise ValueError(f"larger than {MAX_STATE_BYTES} bytes")
             value = json.loads(data)
             if not isinstance(value, dict) or value.get("format") != FORMAT \

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
                                                                Ed25519PublicKey)
 
+from adapters.files import FileTooLarge, read_limited
 from events.names import BadName, check
 from events.signing import TrustFileError, now_text
 
@@ -77,16 +78,14 @@ class TrustedKeys:
     def load(cls, path: Path) -> "TrustedKeys":
         """The registry at ``path`` (empty when there is no file)."""
         try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_REGISTRY_BYTES + 1)
+            data = read_limited(path, MAX_REGISTRY_BYTES, "the trusted keys file")
         except FileNotFoundError:
             return cls()
+        except FileTooLarge as error:
+            raise KeyFileError(str(error)) from None
         except OSError as error:
             raise KeyFileError(f"the trusted keys file {path} cannot be read: "
-                            f"{error.strerror}") from None
-        if len(data) > MAX_REGISTRY_BYTES:
-            raise KeyFileError(f"the trusted keys file {path} is larger than "
-                            f"{MAX_REGISTRY_BYTES} bytes")
+                               f"{error.strerror}") from None
         try:
             value = json.loads(data)
             return cls({host: [TrustedKey(**entry) for entry in entries]
