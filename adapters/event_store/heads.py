@@ -28,6 +28,22 @@ def on_the_wire(batch: Sequence[Any], heads_of: Any) -> list[tuple[Any, dict | N
     return [(event, found[event.host].get(event.seq)) for event in batch]
 
 
+def merged(in_events: Sequence[Sequence[Any]],
+           in_stream: Sequence[Any] | None) -> list[Sequence[Any]]:
+    """A host's signed heads in seq order: those kept on the last event of each signed batch
+    (``in_events``) and the last one kept in its stream row (``in_stream``), which outlives the
+    events it signed. The stream's head comes after an event's head at the same seq, so that it
+    is the one checked as the last and sent on the bus; when both say the same, it is one."""
+    found = list(in_events)
+    if in_stream is None:
+        return found
+    if any(tuple(row[:6]) == tuple(in_stream[:6]) for row in found):
+        return found
+    found.append(in_stream)
+    found.sort(key=lambda row: row[1])  # stable: the stream's head last at its seq
+    return found
+
+
 def head_of(row: Sequence[Any]) -> SignedHead:
     return SignedHead(*row[:6])
 

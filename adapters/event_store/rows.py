@@ -12,9 +12,13 @@ from typing import Any, Callable, Sequence
 from adapters.event_store.tables import events
 from events.canonical import format_timestamp, loads
 from events.envelope import EventEnvelope
+from events.signing import SignedHead
 
-INSERT_KEYS = tuple(c.name for c in events.columns if c.name != "position")
-SELECT_KEYS = ("position",) + INSERT_KEYS
+HEAD_COLUMNS = ("head_signed_at", "head_key_id", "head_signature")
+EVENT_KEYS = tuple(c.name for c in events.columns
+                   if c.name != "position" and c.name not in HEAD_COLUMNS)
+INSERT_KEYS = EVENT_KEYS + HEAD_COLUMNS
+SELECT_KEYS = ("position",) + EVENT_KEYS  # what an envelope is rebuilt from
 SELECT_LIST = ", ".join(SELECT_KEYS)
 MAX_ROWS_PER_INSERT = 500
 
@@ -34,21 +38,26 @@ def to_envelope(row: Sequence[Any], timestamp_is_text: bool) -> EventEnvelope:
     )
 
 
-def to_params(event: EventEnvelope, occurred_at: Any, payload_json: bytes) -> list[Any]:
+NO_HEAD = (None, None, None)
+
+
+def to_params(event: EventEnvelope, occurred_at: Any, payload_json: bytes,
+              head: Sequence[Any] = NO_HEAD) -> list[Any]:
     """Driver parameters for one event, in ``INSERT_KEYS`` order (``occurred_at`` as the
-    driver wants it: text for SQLite, the datetime for PostgreSQL)."""
+    driver wants it: text for SQLite, the datetime for PostgreSQL); ``head``: the
+    ``HEAD_COLUMNS`` values of the signed head that ends at this event, if any."""
     values = event.__dict__
     return [
         values["event_id"], values["host"], values["seq"], values["type"], values["version"],
         occurred_at,
         values["command_id"], values["correlation_id"], values["causation_id"],
         values["principal"], payload_json.decode(), values["prev_hash"],
-        values["hash"],
+        values["hash"], *head,
     ]
 
 
 POSTGRES_TYPES = ("text", "text", "bigint", "text", "integer", "timestamptz", "text", "text",
-                  "text", "text", "text", "text", "text")
+                  "text", "text", "text", "text", "text", "text", "text", "text")
 _COLUMN_LIST = ", ".join(INSERT_KEYS)
 POSTGRES_INSERT = (
     f"INSERT INTO {events.name} ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM unnest("
@@ -57,15 +66,23 @@ POSTGRES_INSERT = (
 )
 
 
+def head_values(head: SignedHead | None) -> Sequence[Any]:
+    """The ``HEAD_COLUMNS`` values of ``head`` (all ``None`` without one)."""
+    return NO_HEAD if head is None else (head.signed_at, head.key_id, head.signature)
+
+
 def insert_statements(batch: Sequence[tuple[EventEnvelope, bytes]], postgres: bool,
-                      sqlite_insert: Callable[[int], str]):
-    """``(sql, params)`` pairs that insert ``batch`` in order: on PostgreSQL one statement with
-    one array per column (a short query the driver prepares once); on SQLite multi-row VALUES
+                      sqlite_insert: Callable[[int], str], head: SignedHead | None = None):
+    """``(sql, params)`` pairs that insert ``batch`` in order, ``head`` (the batch's signed
+    head, if any) on its last event: on PostgreSQL one statement with one array per column
+    (a short query the driver prepares once); on SQLite multi-row VALUES
     (``sqlite_insert(rows)``: the statement for that many rows, positional), at most
     ``MAX_ROWS_PER_INSERT`` rows a statement."""
+    last = len(batch) - 1
     if postgres:
-        columns = list(zip(*(to_params(event, event.occurred_at, payload_json)
-                             for event, payload_json in batch)))
+        columns = list(zip(*(to_params(event, event.occurred_at, payload_json,
+                                       head_values(head) if n == last else NO_HEAD)
+                             for n, (event, payload_json) in enumerate(batch))))
         yield POSTGRES_INSERT, tuple(list(column) for column in columns)
         return
     for start in range(0, len(batch), MAX_ROWS_PER_INSERT):
@@ -77,4 +94,6 @@ def insert_statements(batch: Sequence[tuple[EventEnvelope, bytes]], postgres: bo
             if moment not in stamps:
                 stamps[moment] = format_timestamp(moment)
             params.extend(to_params(event, stamps[moment], payload_json))
+        if start + len(chunk) > last and head is not None:
+            params[-len(HEAD_COLUMNS):] = head_values(head)
         yield sqlite_insert(len(chunk)), tuple(params)

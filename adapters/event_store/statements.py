@@ -17,11 +17,13 @@ from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.event_store import rows
-from adapters.event_store.tables import commands, events, heads, streams
+from adapters.event_store.tables import commands, events, streams
 
-E, S, H = events, streams, heads
+E, S = events, streams
 _EVENT_COLUMNS = [E.c[key] for key in rows.SELECT_KEYS]
 HEAD_KEYS = ("host", "seq", "hash", "signed_at", "key_id", "signature")
+"""The order of a signed head's fields in the rows of the ``heads_*`` reads, which end with
+the hash of the event stored at the head's seq now (``None`` when there is none)."""
 
 
 class Prepared:
@@ -68,15 +70,26 @@ def definitions(postgres: bool) -> dict[str, Any]:
         .values(head_seq=bindparam("new")),
         "head_hash": select(S.c.head_hash).where(S.c.host == host),
         "seal_head": update(S).where(S.c.host == host).values(head_hash=bindparam("hash")),
+        "seal_signed_head": update(S).where(S.c.host == host).values(
+            head_hash=bindparam("hash"), signed_seq=bindparam("seq"),
+            signed_hash=bindparam("hash"), signed_at=bindparam("signed_at"),
+            signed_key_id=bindparam("key_id"), signed_signature=bindparam("signature")),
         "note_command": _upsert_insert(postgres)(commands).values(
             command_id=bindparam("command"), host=host, first_seq=bindparam("seq"))
         .on_conflict_do_nothing(index_elements=[commands.c.command_id]),
         "order_lock": select(func.pg_advisory_xact_lock(bindparam("key"))),
-        "sign_head": insert(H).values({key: bindparam(key) for key in HEAD_KEYS}),
-        "heads": select(*(H.c[key] for key in HEAD_KEYS), E.c.hash)
-        .select_from(H.outerjoin(E, and_(E.c.host == H.c.host, E.c.seq == H.c.seq)))
-        .where(H.c.host == host, H.c.seq > bindparam("after"), H.c.seq <= bindparam("upto"))
-        .order_by(H.c.seq),
+        # Each signed batch's head, kept on the batch's last event.
+        "heads_in_events": select(E.c.host, E.c.seq, E.c.hash, E.c.head_signed_at,
+                                  E.c.head_key_id, E.c.head_signature, E.c.hash)
+        .where(E.c.host == host, E.c.seq > bindparam("after"), E.c.seq <= bindparam("upto"),
+               E.c.head_signature.is_not(None))
+        .order_by(E.c.seq),
+        # The last signed head, with the hash of the event now at its seq.
+        "head_in_stream": select(S.c.host, S.c.signed_seq, S.c.signed_hash, S.c.signed_at,
+                                 S.c.signed_key_id, S.c.signed_signature, E.c.hash)
+        .select_from(S.outerjoin(E, and_(E.c.host == S.c.host, E.c.seq == S.c.signed_seq)))
+        .where(S.c.host == host, S.c.signed_seq > bindparam("after"),
+               S.c.signed_seq <= bindparam("upto")),
         "payloads": select(E.c.seq, E.c.type, E.c.version, E.c.payload)
         .where(E.c.host == host, E.c.seq > bindparam("after")).order_by(E.c.seq),
     }

@@ -50,7 +50,8 @@ class StoredEvent:
 
 class SqlEventStore:
     """``signer``: the key of the host this store appends for; each of that host's append
-    batches then ends in a signed head, written in the batch's transaction (ADR 0005)."""
+    batches then ends in a signed head, written in the batch's transaction (ADR 0005): on the
+    batch's last event and, as the host's last signed head, in its stream row."""
 
     def __init__(self, engine: Engine, registry: EventRegistry = REGISTRY,
                  signer: Signer | None = None) -> None:
@@ -89,14 +90,16 @@ class SqlEventStore:
                 sealed = seal_with_payload_json(host, expected_seq, head_hash, drafts, context,
                                                 first_index)
                 batch = [envelope for envelope, _ in sealed]
+                signed = sign_head(self.signer, new_head, batch[-1].hash) \
+                    if self.signer is not None and self.signer.host == host else None
                 if self._postgres:
                     run(conn, "order_lock", key=APPEND_LOCK_KEY)
-                for sql, params in self.insert_statements(sealed):
+                for sql, params in self.insert_statements(sealed, signed):
                     conn.exec_driver_sql(sql, params)
-                run(conn, "seal_head", host=host, hash=batch[-1].hash)
-                if self.signer is not None and self.signer.host == host:
-                    run(conn, "sign_head", **sign_head(self.signer, new_head,
-                                                       batch[-1].hash).to_wire())
+                if signed is None:
+                    run(conn, "seal_head", host=host, hash=batch[-1].hash)
+                else:
+                    run(conn, "seal_signed_head", **signed.to_wire())
                 if context.command_id is not None:  # where the command's events start
                     run(conn, "note_command", command=context.command_id, host=host,
                         seq=expected_seq + 1)
@@ -104,10 +107,11 @@ class SqlEventStore:
             raise ConcurrencyError(host, expected_seq, self.head(host)[0]) from error
         return batch
 
-    def insert_statements(self, sealed: Sequence[tuple[EventEnvelope, bytes]]):
+    def insert_statements(self, sealed: Sequence[tuple[EventEnvelope, bytes]],
+                          head: SignedHead | None = None):
         """Driver ``(sql, params)`` pairs that insert sealed events (with their canonical
-        payload JSON) in order: what ``append`` runs after sealing."""
-        return rows.insert_statements(sealed, self._postgres, self._sql.sqlite_insert)
+        payload JSON) in order, ``head`` on the last: what ``append`` runs after sealing."""
+        return rows.insert_statements(sealed, self._postgres, self._sql.sqlite_insert, head)
 
     @staticmethod
     def _claim_new_stream(conn, host: str, expected_seq: int, new_head: int) -> str:
@@ -238,11 +242,14 @@ class SqlEventStore:
 
     def signed_heads(self, host: str, after_seq: int = 0, upto_seq: int = 1 << 62
                      ) -> list[tuple]:
-        """The host's signed heads in ``(after_seq, upto_seq]`` (``heads.HEAD_KEYS`` order),
+        """The host's signed heads in ``(after_seq, upto_seq]`` (``statements.HEAD_KEYS`` order),
         each with the hash of the event now stored at its seq (``None`` when there is none)."""
         with self.engine.connect() as conn:
-            return self._sql.run(conn, "heads", host=host, after=after_seq,
-                                 upto=upto_seq).fetchall()
+            found = self._sql.run(conn, "heads_in_events", host=host, after=after_seq,
+                                  upto=upto_seq).fetchall()
+            kept = self._sql.run(conn, "head_in_stream", host=host, after=after_seq,
+                                 upto=upto_seq).first()
+        return heads.merged(found, kept)
 
     def heads_by_seq(self, host: str, first_seq: int, last_seq: int) -> dict[int, dict]:
         """The host's signed heads at seqs ``first_seq..last_seq``, as sent on the bus."""

@@ -59,6 +59,11 @@ events = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The signed head that seals the stream at this event, on the last event of each signed
+    # append batch (ADR 0005); its seq and hash are the row's own. NULL on every other row.
+    Column("head_signed_at", String(32)),
+    Column("head_key_id", String(16)),
+    Column("head_signature", String(128)),
 )
 
 streams = Table(
@@ -67,6 +72,13 @@ streams = Table(
     Column("head_seq", BigInteger, nullable=False),
     Column("head_hash", String(64), nullable=False),
     Column("published_seq", BigInteger, nullable=False, server_default="0"),
+    # The host's last signed head, kept apart from the events it covers: deleting the events
+    # it signed (and fixing head_seq/head_hash) leaves it pointing at what is gone (ADR 0005).
+    Column("signed_seq", BigInteger),
+    Column("signed_hash", String(64)),
+    Column("signed_at", String(32)),
+    Column("signed_key_id", String(16)),
+    Column("signed_signature", String(128)),
 )
 
 commands = Table(
@@ -74,14 +86,4 @@ commands = Table(
     Column("command_id", String(36), primary_key=True),
     Column("host", String(255), nullable=False),
     Column("first_seq", BigInteger, nullable=False),
-)
-
-heads = Table(  # one signed head per append batch (ADR 0005)
-    "drm_heads", metadata,
-    Column("host", String(255), primary_key=True),
-    Column("seq", BigInteger, primary_key=True),
-    Column("hash", String(64), nullable=False),
-    Column("signed_at", String(32), nullable=False),
-    Column("key_id", String(16), nullable=False),
-    Column("signature", String(128), nullable=False),
 )

@@ -11,8 +11,9 @@ from adapters.event_store.verify import compare_with_log
 from adapters.keys import KeyStore
 from events import EventEnvelope
 from events.canonical import canonical_json
-from events.signing import SignedHead
+from events.signing import KeyRing, SignedHead
 from tests.builders import a_context, completed_drafts
+from tests.tampering import drop_unmatched_heads, forge_last_head
 
 EDIT_AT = 5  # in the middle of the second batch: batches end at seq 3, 6 and 7
 
@@ -47,14 +48,6 @@ def fix_head_row(store: SqlEventStore, host: str) -> None:
     last = store.read(host)[-1]
     run(store, "UPDATE drm_streams SET head_seq = :seq, head_hash = :hash WHERE host = :host",
         seq=last.seq, hash=last.hash, host=host)
-
-
-def drop_unmatched_heads(store: SqlEventStore, host: str) -> None:
-    """The strongest attacker also deletes every signed head that no longer matches."""
-    for row in store.signed_heads(host):
-        if row[6] != row[2]:
-            run(store, "DELETE FROM drm_heads WHERE host = :host AND seq = :seq",
-                host=host, seq=row[1])
 
 
 def edit_payload(store, host):
@@ -104,12 +97,14 @@ TAMPERS = [edit_payload, edit_principal, delete_event, delete_last_event, insert
 FIXES = ["nothing fixed", "head row fixed", "head row fixed, unmatched heads dropped"]
 
 
-def tamper(store, host, how, fix) -> None:
+def tamper(store, host, how, fix, keys: KeyRing) -> None:
+    """``how`` done to ``host``'s history, then ``fix``; ``keys``: what tells the strongest
+    attacker which signed heads no longer verify."""
     how(store, host)
     if fix != "nothing fixed":
         fix_head_row(store, host)
     if fix.endswith("dropped"):
-        drop_unmatched_heads(store, host)
+        drop_unmatched_heads(store, host, keys)
 
 
 def test_an_untouched_signed_history_verifies(signed, keys, host):
@@ -123,7 +118,7 @@ def test_an_untouched_signed_history_verifies(signed, keys, host):
 def test_every_tamper_case_is_caught(signed, keys, host, how, fix):
     held = verify(signed, keys, host).last_head  # what an auditor verified before
     published = [(e.seq, e.hash) for e in signed.read(host)]  # what the shared log holds
-    tamper(signed, host, how, fix)
+    tamper(signed, host, how, fix, keys.trusted())
     rollback = how is delete_last_event and fix.endswith("dropped")
     alone = verify(signed, keys, host)
     if rollback:  # an earlier, genuinely signed history: only an auditor who saw seq 7 knows
@@ -139,8 +134,7 @@ def test_every_tamper_case_is_caught(signed, keys, host, how, fix):
 
 
 def test_a_forged_signature_on_the_last_head_is_caught(signed, keys, host):
-    run(signed, "UPDATE drm_heads SET signature = :s WHERE host = :host AND seq = 7",
-        s="00" * 64, host=host)
+    forge_last_head(signed.engine, host, 7, signature="00" * 64)
     result = verify(signed, keys, host)
     assert not result.ok and "does not verify" in result.problem
 
@@ -149,8 +143,7 @@ def test_a_head_signed_by_another_hosts_key_is_refused(signed, keys, host, tmp_p
     other = SqlEventStore(signed.engine, signer=keys.signer(host + "-x"))
     forged = KeyStore(tmp_path / "keys", tmp_path / "trusted_keys.json").signer(host + "-x")
     assert other.signer.key_id == forged.key_id
-    run(signed, "UPDATE drm_heads SET key_id = :k WHERE host = :host AND seq = 7",
-        k=forged.key_id, host=host)
+    forge_last_head(signed.engine, host, 7, key_id=forged.key_id)
     assert "not a trusted key of host" in verify(signed, keys, host).problem
 
 
@@ -191,3 +184,10 @@ def test_the_key_file_is_private(keys, host, tmp_path):
     signer = keys.signer(host)
     path = tmp_path / "keys" / host / f"{signer.key_id}.pem"
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_signer_signs_as_the_key_file_would(keys, host):
+    """PyNaCl signs; Ed25519 is deterministic, so it gives cryptography's own signature."""
+    signer = keys.signer(host)
+    data = b"drm-signed-head-v1 probe"
+    assert signer.sign(data) == signer.private_key.sign(data)

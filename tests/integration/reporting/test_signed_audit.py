@@ -9,6 +9,7 @@ import pytest
 from services.agent.bootstrap import open_store
 from services.cli.main import main
 from services.settings import load_settings
+from services.trust import trusted_keys
 from tests.builders import a_context, completed_drafts
 from tests.contract.test_signed_history import FIXES, TAMPERS, delete_last_event, tamper
 
@@ -45,8 +46,8 @@ def test_the_audit_holds_the_last_signed_head(audited, host, capsys):
 
 @pytest.mark.parametrize("fix", FIXES)
 @pytest.mark.parametrize("how", TAMPERS, ids=lambda how: how.__name__)
-def test_every_tamper_case_fails_the_audit(audited, host, how, fix, capsys):
-    tamper(audited, host, how, fix)
+def test_every_tamper_case_fails_the_audit(audited, host, how, fix, settings, capsys):
+    tamper(audited, host, how, fix, trusted_keys(settings))
     assert main(["audit", "verify", "--host", host]) != 0
     captured = capsys.readouterr()
     assert "PROBLEMS" in captured.out and host in captured.err

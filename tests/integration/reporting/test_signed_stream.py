@@ -8,7 +8,6 @@ import threading
 
 import orjson
 import pytest
-from sqlalchemy import text
 
 from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
@@ -22,6 +21,7 @@ from projections.reporting.head_check import BAD_SIGNATURE
 from services.audit.consumer import ReportConsumer
 from services.cli.main import main
 from tests.builders import a_context, completed_drafts
+from tests.tampering import roll_back
 from tests.integration.reporting.conftest import source_for
 
 pytestmark = [pytest.mark.amqp, pytest.mark.postgres]
@@ -83,11 +83,7 @@ def test_verify_against_the_stream_catches_a_rollback(broker, keys, published, m
                         "DRM_TRUSTED_KEYS": str(tmp_path / "trusted_keys.json")}.items():
         monkeypatch.setenv(name, value)
     assert main(["verify", "--host", host, "--against", "stream"]) == 0
-    with store.engine.begin() as conn:  # back to the head signed at seq 5, every hash intact
-        conn.execute(text("DELETE FROM drm_events WHERE seq = 6"))
-        conn.execute(text("DELETE FROM drm_heads WHERE seq = 6"))
-        conn.execute(text("UPDATE drm_streams SET head_seq = 5, head_hash = "
-                          "(SELECT hash FROM drm_events WHERE seq = 5)"))
+    roll_back(store.engine, host, 5)  # back to the head signed at seq 5, every hash intact
     assert main(["verify", "--host", host]) == 0  # the store alone cannot tell
     capsys.readouterr()
     assert main(["verify", "--host", host, "--against", "stream"]) != 0

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import text
 
 from services.agent.bootstrap import open_store
 from services.cli.main import main
 from services.settings import load_settings
 from tests.builders import a_context, completed_drafts
+from tests.tampering import roll_back
 
 
 @pytest.fixture
@@ -47,11 +47,7 @@ def test_a_rollback_is_caught_with_the_state_file_and_the_file_is_kept(settings,
     state = tmp_path / "auditor.json"
     store = appended(settings)
     assert main(["verify", "--state", str(state)]) == 0
-    with store.engine.begin() as conn:  # back to seq 2, the earlier genuinely signed head
-        conn.execute(text("DELETE FROM drm_events WHERE seq > 2"))
-        conn.execute(text("DELETE FROM drm_heads WHERE seq > 2"))
-        conn.execute(text("UPDATE drm_streams SET head_seq = 2, head_hash = "
-                          "(SELECT hash FROM drm_events WHERE seq = 2)"))
+    roll_back(store.engine, "FS1", 2)  # back to seq 2, the earlier genuinely signed head
     kept = state.read_text()
     assert main(["verify"]) == 0  # the store alone cannot tell
     assert main(["verify", "--state", str(state)]) == 1
