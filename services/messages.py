@@ -175,6 +175,10 @@ REPORT_IN_USE = _detail("DRM-90007", "another drm report serve/rebuild holds the
                                      "database")
 BROKER_UNREACHABLE = _detail("DRM-90008", "the broker (or its stream port) cannot be reached; "
                                           "nothing was sent")
+NOT_A_CLUSTER_NODE = _detail("DRM-90060", "this node is not one of the virtual server's cluster "
+                                          "nodes (the lab's nodes)")
+INIT_CONF_UNREADABLE = _detail("DRM-90061", "init.conf cannot be read as text (size, encoding, "
+                                            "line length)")
 USAGE = _detail("DRM-90100", "a usage error of a command's options or operands")
 
 
