@@ -29,6 +29,8 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 | DRM_NODE_NAME           | this machine's host name             | the physical node an agent runs on     |
 |                         |                                      | (cluster: one of the virtual server's) |
 | DRM_INIT_CONF           | ``<data dir>/conf/init.conf``        | the manual's ``init.conf`` (CLU_* keys)|
+| DRM_KEY_DIR             | ``<data dir>/keys``                  | this machine's secret host keys (a     |
+|                         |                                      | cluster node: its node bundle's keys/) |
 """
 from __future__ import annotations
 
@@ -60,6 +62,7 @@ ENV_BROKER_IDENTITIES = "DRM_BROKER_IDENTITIES"
 ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
 ENV_NODE_NAME = "DRM_NODE_NAME"
 ENV_INIT_CONF = "DRM_INIT_CONF"
+ENV_KEY_DIR = "DRM_KEY_DIR"
 
 EMBEDDED_BROKER_URL = "memory://"
 MAX_SECRET_FILE = 4096  # bytes
@@ -94,6 +97,7 @@ class Settings(BaseSettings):
     broker_identities: bool | None = None  # None: on when a secret file is configured
     node_name: str = Field(default_factory=socket.gethostname)  # the physical node (cluster)
     init_conf: Path | None = None  # the manual's init.conf (adapters.config.init_conf)
+    key_dir: Path | None = None  # where this machine's secret host keys are (keys_dir)
 
     @field_validator("data_dir")
     @classmethod
@@ -141,8 +145,9 @@ class Settings(BaseSettings):
 
     @property
     def keys_dir(self) -> Path:
-        """Where this machine keeps its hosts' secret keys (``<data dir>/keys/<host>/``)."""
-        return self.data_dir / "keys"
+        """Where this machine keeps its hosts' secret keys (``<keys dir>/<host>/``):
+        ``DRM_KEY_DIR``, else ``<data dir>/keys``."""
+        return self.key_dir or self.data_dir / "keys"
 
     def report_database_url_or_default(self) -> str:
         """The reporting database: its own URL, else the event store's, else ``report.db``."""
