@@ -45,12 +45,14 @@ def node_env(data_dir: Path, node: str, url: str, namespace: str) -> dict[str, s
 
 
 def start_node(data_dir: Path, node: str, url: str, namespace: str, pause_after: str = "",
-               marker: Path | None = None) -> subprocess.Popen:
+               marker: Path | None = None, console: bool = False) -> subprocess.Popen:
     """A node's agent; with ``pause_after`` (an event type) it stops dead after storing the
-    first such event and touches ``marker``, so the caller can SIGKILL it at that point."""
+    first such event and touches ``marker``, so the caller can SIGKILL it at that point; with
+    ``console``, the ``drm agent`` console command itself."""
+    argv = ([str(Path(sys.executable).parent / "drm"), "agent"] if console else
+            [sys.executable, "-m", "tests.crash.cluster_node", pause_after, str(marker or "")])
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.crash.cluster_node", pause_after, str(marker or "")],
-        cwd=REPO, env=node_env(data_dir, node, url, namespace), text=True,
+        argv, cwd=REPO, env=node_env(data_dir, node, url, namespace), text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     wait_for_line(process, "Connected to")
     process.lines = []  # what it says from now on, read by a thread so its pipe never fills

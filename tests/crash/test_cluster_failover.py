@@ -104,11 +104,11 @@ def test_the_standby_takes_no_command_while_the_active_node_lives(cluster):
 
 
 def test_active_node_killed_during_the_resync_copy(cluster):
-    """A plain kill from outside, while the array copies: NodeB waits the copy out and aborts
-    the backup (the split never happened); the older entries stay."""
+    """``drm agent`` on each node, killed from outside while the array copies: NodeB waits the
+    copy out and aborts the backup (the split never happened); the older entries stay."""
     data_dir, broker, client, processes = cluster
-    processes += [start_node(data_dir, node, broker.url, broker.topology.namespace)
-                  for node in NODES]
+    processes += [start_node(data_dir, node, broker.url, broker.topology.namespace,
+                             console=True) for node in NODES]
     faults = FaultInjector(data_dir / "arrays")
     faults.slow_copy("*", 0.2)
     sent = client.send(cold_backup())
@@ -155,3 +155,23 @@ def wait_until(condition, timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the condition never held"
         time.sleep(0.01)
+
+
+def test_an_active_node_cut_from_the_broker_hands_over_and_comes_back_as_standby(
+        cluster, broker_proxy):
+    """NodeA reaches the broker through a proxy the test cuts: the broker drops its consumer,
+    NodeA gives up the cluster resource, NodeB takes over; NodeA reconnects as the standby."""
+    data_dir, broker, client, processes = cluster
+    proxy, proxied_url = broker_proxy
+    processes.append(start_node(data_dir, "NodeA", proxied_url, broker.topology.namespace))
+    processes.append(start_node(data_dir, "NodeB", broker.url, broker.topology.namespace))
+    assert client.call(a_command("HostInfo"), timeout=30).type == "CommandCompleted"
+    proxy.stop()
+    assert client.call(a_command("HostInfo"), timeout=30).type == "CommandCompleted"
+    proxy.start()
+    wait_until(lambda: sum("Connected to" in line for line in processes[0].lines) >= 1)
+    for _ in range(3):
+        assert client.call(a_command("HostInfo"), timeout=30).type == "CommandCompleted"
+    assert client.call(cold_backup(), timeout=60).type == "CommandCompleted"
+    assert activations(events_of(data_dir)) == ["NodeA", "NodeB"]
+    assert any("stands by" in line for line in processes[0].lines)
