@@ -56,7 +56,12 @@ from services.settings import Settings
 log = logging.getLogger(__name__)
 
 
-class ClusterResourceBusy(ConnectionError):
+class TakeOverFailed(ConnectionError):
+    """The node could not become the active one: drop the connection (the command goes back to
+    the queue, maybe to another node) and try again after reconnecting (``serving.serve``)."""
+
+
+class ClusterResourceBusy(TakeOverFailed):
     """The cluster resource stayed held past the retries: give the queue to another node."""
 
 
@@ -158,7 +163,15 @@ class ClusterWorker(AgentWorker):
         self.node = node
 
     def on_message(self, body, message) -> None:
-        self.node.ensure_active()  # raising drops the connection: the command is redelivered
+        try:  # raising drops the connection: the command is delivered again
+            self.node.ensure_active()
+        except TakeOverFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - a store in trouble: stand by, retry later
+            log.exception("node %s could not take over %s", self.node.node, self.agent.host)
+            self.node.deactivate()
+            raise TakeOverFailed(f"node {self.node.node}: taking over {self.agent.host} "
+                                 f"failed: {type(error).__name__}: {error}") from error
         self.relay_wake = self.node.relay_wake
         super().on_message(body, message)
 

@@ -158,3 +158,24 @@ def test_credentials_give_each_node_the_virtual_servers_identity_and_key(cluster
                                                                     VIRTUAL_SERVER).key_id
         store = open_store(on_node, VIRTUAL_SERVER)
         assert store.signer.key_id == signer.key_id
+
+
+def test_a_take_over_that_fails_stands_by_and_gives_the_command_back(node):
+    """A store in trouble while taking over: the node stands by again (resource freed) and the
+    worker raises a connection-level error, so ``serve`` reconnects and the command is
+    delivered again instead of the process dying."""
+    from services.agent.cluster import ClusterWorker, TakeOverFailed
+    from adapters.messaging.topology import Topology
+
+    node, relays, data_dir = node
+
+    def broken(*args, **kwargs):
+        raise OSError("disk gone")
+    node.agent.handle = broken
+    worker = ClusterWorker(node, None, Topology("t"), node.agent)
+    with pytest.raises(TakeOverFailed, match="disk gone"):
+        worker.on_message({}, message=None)
+    assert not node.active and relays == []
+    other = a_resource(data_dir / "hosts" / VIRTUAL_SERVER)
+    assert other.acquire()
+    other.release()
