@@ -89,6 +89,8 @@ def check_once(data_dir, client, sent, outcome) -> list:
     agent = build_agent(load_settings(environ={}, data_dir=data_dir, hostname=VIRTUAL_SERVER),
                         VIRTUAL_SERVER, recover_now=False)
     assert not agent.view.unfinished_workflows()
+    assert agent.store.verify(VIRTUAL_SERVER).ok  # signed as one host, whichever node wrote
+    wait_until(lambda: not agent.store.pending(host=VIRTUAL_SERVER))  # all published
     return sorted(agent.view.catalog)
 
 
@@ -112,6 +114,7 @@ def test_active_node_killed_during_the_resync_copy(cluster):
     faults = FaultInjector(data_dir / "arrays")
     faults.slow_copy("*", 0.2)
     sent = client.send(cold_backup())
+    queued = [client.send(a_command("HostInfo")) for _ in range(3)]  # waiting behind it
     watcher = SimulatedStorage(data_dir / "arrays")
     wait_until(lambda: watcher.pairdisplay(PVOL, "0").status.value == "COPY")
     processes[0].send_signal(signal.SIGKILL)
@@ -119,6 +122,9 @@ def test_active_node_killed_during_the_resync_copy(cluster):
     faults.clear()
     outcome = client.wait(sent.command_id, VIRTUAL_SERVER, timeout=60)
     assert outcome.type == "CommandFailed" and "restarted" in outcome.payload["text"]
+    for command in queued:  # none lost: the standby answers what was queued too
+        assert client.wait(command.command_id, VIRTUAL_SERVER, timeout=30).type \
+            == "CommandCompleted"
     assert activations(events_of(data_dir)) == ["NodeA", "NodeB"]
     assert check_once(data_dir, client, sent, outcome) == ["0000000002", "0000000003"]
     assert client.call(cold_backup(), timeout=60).type == "CommandCompleted"  # NodeB serves
