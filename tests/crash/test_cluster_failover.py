@@ -181,3 +181,26 @@ def test_an_active_node_cut_from_the_broker_hands_over_and_comes_back_as_standby
     assert client.call(cold_backup(), timeout=60).type == "CommandCompleted"
     assert activations(events_of(data_dir)) == ["NodeA", "NodeB"]
     assert any("stands by" in line for line in processes[0].lines)
+
+
+def test_the_cli_that_sent_the_backup_gets_the_standbys_answer(cluster):
+    """``drmfsbackup`` itself waits through the failover: NodeA dies after the split, NodeB
+    records the backup, and the command line ends as a completed backup."""
+    import subprocess
+    from tests.cluster_lab import node_env
+    from tests.e2e.conftest import BIN
+
+    data_dir, broker, client, processes = cluster
+    marker = data_dir / "paused"
+    processes.append(start_node(data_dir, "NodeA", broker.url, broker.topology.namespace,
+                                pause_after="PairSplit", marker=marker))
+    processes.append(start_node(data_dir, "NodeB", broker.url, broker.topology.namespace))
+    env = node_env(data_dir, "client", broker.url, broker.topology.namespace)
+    cli = subprocess.Popen([str(BIN / "drmfsbackup"), str(data_dir / FS_MOUNT), "-mode", "cold"],
+                           env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for_file(marker)
+    processes[0].send_signal(signal.SIGKILL)
+    out, err = cli.communicate(timeout=60)
+    assert cli.returncode == 0, (out, err)
+    assert "0000000004" in out and "Traceback" not in err
+    assert activations(events_of(data_dir)) == ["NodeA", "NodeB"]
