@@ -22,37 +22,41 @@ NODES = ("NodeA", "NodeB")
 VIRTUAL_SERVER = "FSServer"
 
 
-def cluster_toml() -> str:
+def cluster_toml(server: str = VIRTUAL_SERVER) -> str:
     text = example_toml()
     marker = 'name = "FSServer"\nrole = "FS"\n'
     assert marker in text
-    return text.replace(marker, marker + 'nodes = ["NodeA", "NodeB"]\n')
+    return text.replace(marker, f'name = "{server}"\nrole = "FS"\nnodes = ["NodeA", "NodeB"]\n')
 
 
-def init_cluster_lab(data_dir: Path) -> None:
-    """What ``drm lab init`` does with the cluster lab."""
+def init_cluster_lab(data_dir: Path, server: str = VIRTUAL_SERVER) -> None:
+    """What ``drm lab init`` does with the cluster lab (virtual server ``server``)."""
     path = data_dir / "lab-cluster.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(cluster_toml())
-    provision(load_lab(path), data_dir, populate=populate_example).wait_idle()
+    path.write_text(cluster_toml(server))
+    populate = populate_example if server == VIRTUAL_SERVER else None  # it names FSServer
+    provision(load_lab(path), data_dir, populate=populate).wait_idle()
 
 
-def node_env(data_dir: Path, node: str, url: str, namespace: str) -> dict[str, str]:
+def node_env(data_dir: Path, node: str, url: str, namespace: str,
+             **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRM_")}
     env.update(PYTHONPATH=str(REPO), DRM_DATA_DIR=str(data_dir), DRM_BROKER_URL=url,
                DRM_NAMESPACE=namespace, DRM_NODE_NAME=node, DRM_HOSTNAME=VIRTUAL_SERVER)
+    env.update(extra)
     return env
 
 
 def start_node(data_dir: Path, node: str, url: str, namespace: str, pause_after: str = "",
-               marker: Path | None = None, console: bool = False) -> subprocess.Popen:
+               marker: Path | None = None, console: bool = False,
+               **extra_env: str) -> subprocess.Popen:
     """A node's agent; with ``pause_after`` (an event type) it stops dead after storing the
     first such event and touches ``marker``, so the caller can SIGKILL it at that point; with
     ``console``, the ``drm agent`` console command itself."""
     argv = ([str(Path(sys.executable).parent / "drm"), "agent"] if console else
             [sys.executable, "-m", "tests.crash.cluster_node", pause_after, str(marker or "")])
     process = subprocess.Popen(
-        argv, cwd=REPO, env=node_env(data_dir, node, url, namespace), text=True,
+        argv, cwd=REPO, env=node_env(data_dir, node, url, namespace, **extra_env), text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     wait_for_line(process, "Connected to")
     process.lines = []  # what it says from now on, read by a thread so its pipe never fills
