@@ -13,8 +13,12 @@ most one catalog entry), sending it again gives the same answer, and the host is
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
+import time
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -27,12 +31,14 @@ from events import CommandEnvelope
 from events.catalogue import CATALOGUE
 from services.agent.bootstrap import build_agent, open_store
 from services.settings import load_settings
-from tests.cluster_lab import NODES, VIRTUAL_SERVER, init_cluster_lab, start_node, wait_for_file
+from tests.cluster_lab import (NODES, VIRTUAL_SERVER, init_cluster_lab, node_env, start_node,
+                               wait_for_file)
 from tests.fs_lab import FS_MOUNT
 
 pytestmark = pytest.mark.amqp
 
 PVOL = VolumeRef(serial="410001", ldev=256)
+BIN = Path(sys.executable).parent  # the console scripts of this tree's venv
 
 
 def a_command(name: str, **args) -> CommandEnvelope:
@@ -156,7 +162,6 @@ def test_active_node_killed_at_a_step_of_the_backup(cluster, kill_after, complet
 
 
 def wait_until(condition, timeout: float = 30) -> None:
-    import time
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "the condition never held"
@@ -186,10 +191,6 @@ def test_an_active_node_cut_from_the_broker_hands_over_and_comes_back_as_standby
 def test_the_cli_that_sent_the_backup_gets_the_standbys_answer(cluster):
     """``drmfsbackup`` itself waits through the failover: NodeA dies after the split, NodeB
     records the backup, and the command line ends as a completed backup."""
-    import subprocess
-    from tests.cluster_lab import node_env
-    from tests.e2e.conftest import BIN
-
     data_dir, broker, client, processes = cluster
     marker = data_dir / "paused"
     processes.append(start_node(data_dir, "NodeA", broker.url, broker.topology.namespace,

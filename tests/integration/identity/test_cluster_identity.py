@@ -9,6 +9,7 @@ import json
 import shutil
 import signal
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -86,14 +87,17 @@ def test_a_failover_with_identities_on_signs_and_publishes_as_the_virtual_server
             nodes["NodeA"].send_signal(signal.SIGKILL)
             outcome = client.wait(sent.command_id, server, timeout=60)
             client.close()
+        store = open_store(load_settings(environ={}, data_dir=data_dir), server, sign=False)
+        deadline = time.monotonic() + 30
+        while store.pending(host=server):  # NodeB's relay publishes what NodeA had not
+            assert time.monotonic() < deadline, "events left unpublished"
+            time.sleep(0.05)
     finally:
         for process in nodes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 process.wait(30)
     assert outcome.type == "CommandFailed" and "restarted" in outcome.payload["text"]
-    settings = load_settings(environ={}, data_dir=data_dir)
-    store = open_store(settings, server, sign=False)
     events = store.read(server)
     assert [e.payload["node"] for e in events if e.type == "ClusterNodeActivated"] == \
         ["NodeA", "NodeB"]
@@ -105,7 +109,7 @@ def test_a_failover_with_identities_on_signs_and_publishes_as_the_virtual_server
     source = StreamSource(broker.reporter(), broker.topology.event_log_name,
                           identities=Identities(enabled=True))
     published = [r.body["seq"] for batch in source.batches(None, threading.Event(),
-                                                           stop_when_idle=2.0)
+                                                           stop_when_idle=5.0)
                  for r in batch if r.body["host"] == server]
     assert source.refused == 0
     assert sorted(set(published)) == [e.seq for e in events]
