@@ -14,6 +14,7 @@ from typing import Annotated, Iterable, Iterator, Union
 
 from pydantic import Field
 
+from events.cluster import CLUSTER_COMMANDS
 from events.command_base import EXCLUSIVE, QUERY, Command
 from events.data_files import DATA_FILES_COMMANDS
 from events.fs_commands import FS_COMMANDS
@@ -69,7 +70,8 @@ class CommandCatalogue:
 
 
 ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSFER_COMMANDS,
-                                           *TAPE_COMMANDS, RepublishEvents, *DATA_FILES_COMMANDS)
+                                           *TAPE_COMMANDS, RepublishEvents, *DATA_FILES_COMMANDS,
+                                           *CLUSTER_COMMANDS)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

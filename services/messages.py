@@ -129,6 +129,10 @@ CREDENTIALS_EXIST = _message("DRMX5107-E", "Credentials already exist in {direct
                                            "to replace them.")
 CREDENTIALS_UNWRITABLE = _message("DRMX5108-E", "The credentials could not be written to "
                                                 "{directory}: {problem}")
+NODE_BUNDLE_WRITTEN = _message(
+    "DRMX5160-I", "Node {node} of virtual server {server}: its broker secret and the virtual "
+                  "server's signing key (key {key_id}) were written to {directory}. Copy it to "
+                  "the node; there DRM_BROKER_SECRET_FILE={secret} and DRM_KEY_DIR={keys}.")
 VIEWS_UNTRUSTED = _message("DRMX9006-W", "The views of host {host} are untrusted from seq {seq} "
                                          "({reason}); see drm audit verify --host {host}")
 REPORT_NOT_CAUGHT_UP = _message("DRMX9007-I", "{holder}; the report shows the reporting store as "
@@ -175,6 +179,10 @@ REPORT_IN_USE = _detail("DRM-90007", "another drm report serve/rebuild holds the
                                      "database")
 BROKER_UNREACHABLE = _detail("DRM-90008", "the broker (or its stream port) cannot be reached; "
                                           "nothing was sent")
+NOT_A_CLUSTER_NODE = _detail("DRM-90060", "this node is not one of the virtual server's cluster "
+                                          "nodes (the lab's nodes)")
+INIT_CONF_UNREADABLE = _detail("DRM-90061", "init.conf cannot be read as text (size, encoding, "
+                                            "line length)")
 USAGE = _detail("DRM-90100", "a usage error of a command's options or operands")
 
 

@@ -40,9 +40,27 @@ class BrokerIdentities:
         self.passwords = new_secrets(self.principals.users())
         self.definitions = broker_definitions(self.namespace, self.vhost, self.principals,
                                               self.passwords)
-        self.admin_definitions = dict(self.definitions, permissions=[
-            *self.definitions["permissions"], {"user": self._admin()[0], "vhost": self.vhost,
-                                               "configure": ".*", "write": ".*", "read": ".*"}])
+        self.admin_definitions = self._with_admin(self.definitions)
+
+    @classmethod
+    def written(cls, amqp_url: str, directory, principals: Principals, namespace: str,
+                vhost: str) -> "BrokerIdentities":
+        """The users ``drm lab credentials`` wrote under ``directory`` (definitions.json and
+        secrets/), for ``principals`` in ``vhost``."""
+        self = cls.__new__(cls)
+        self.amqp_url, self.vhost, self.namespace = amqp_url, vhost, namespace
+        self.principals, self.topology = principals, Topology(namespace, managed=True)
+        self.definitions = json.loads((directory / "definitions.json").read_text())
+        self.passwords = {user: json.loads((directory / "secrets" / f"{user}.json")
+                                           .read_text())["password"]
+                          for user in principals.users()}
+        self.admin_definitions = self._with_admin(self.definitions)
+        return self
+
+    def _with_admin(self, definitions: dict) -> dict:
+        return dict(definitions, permissions=[
+            *definitions["permissions"], {"user": self._admin()[0], "vhost": self.vhost,
+                                          "configure": ".*", "write": ".*", "read": ".*"}])
 
     # --- users -------------------------------------------------------------------------------
     def agent(self, host: str) -> str:

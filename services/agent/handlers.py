@@ -12,6 +12,7 @@ inside ``with_auto_import``, which adds the export and the import for ``-auto_im
 from __future__ import annotations
 
 from events.base import Payload
+from events.cluster import ActivateClusterNode, ClusterNodeActivated
 from events.fs_commands import BackupFileSystem, RecoverWorkflows
 from events.host_commands import HostInfo
 from events.outcomes import CommandCompleted
@@ -41,6 +42,13 @@ def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
     return [CommandCompleted(command=command.name, result=result)]
 
 
+def activate_cluster_node(command: ActivateClusterNode, context: AgentContext) -> list[Payload]:
+    """A node of the virtual server became its active node (``services.agent.cluster``)."""
+    result = {"node": command.node, "virtual_server": context.host}
+    return [ClusterNodeActivated(node=command.node, virtual_server=context.host),
+            CommandCompleted(command=command.name, result=result)]
+
+
 COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     (HostInfo, host_info),
     (BackupFileSystem, with_auto_import(backup_file_system)),
@@ -50,6 +58,7 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     *BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
     (RecoverBackupServer, recover_backup_server),
     (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
+    (ActivateClusterNode, activate_cluster_node),  # a cluster node takes over
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
