@@ -181,7 +181,8 @@ def operate_pairs(command: PairSelection, context: AgentContext) -> list[Payload
 
 
 def _result(command: PairSelection, pairs: list[dict]) -> dict[str, Any]:
-    return {"group": command.group, "device": command.device or "", "pairs": pairs}
+    return {"group": command.group, "device": command.device or "", "mode": command.mode,
+            "instance": command.instance, "pairs": pairs}
 
 
 PAIR_COMMAND_HANDLERS = ((CreatePair, operate_pairs), (SplitPair, operate_pairs),

@@ -34,6 +34,7 @@ class TestSplitAndResync:
     def test_pairsplit_records_intent_and_outcome_and_the_array_is_split(self, fs_agent):
         seq = fs_agent.view.seq
         result = done(fs_agent.handle(command("SplitPair", group="TC01", device="VOL01")))
+        assert (result["mode"], result["instance"]) == (None, None)
         assert result["pairs"] == [{"copy_group": TC, "status": "PSUS", "pvol": "410001:256",
                                     "svol": "410002:512", "done": True}]
         assert new_types(fs_agent, seq) == ["PairSplitRequested", "PairSplit",
