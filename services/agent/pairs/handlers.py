@@ -46,11 +46,19 @@ def targets_of(command: PairSelection, context: AgentContext) -> list[tg.PairTar
     return found
 
 
-def live_of(storage, targets) -> dict[str, Live]:
-    """What the array shows of each target's pair now (SMPL when it has none)."""
+def live_of(storage, targets, recover: bool = True) -> dict[str, Live]:
+    """What the array shows of each target's pair now (SMPL when it has none), from one read
+    of the array's pair records; ``recover`` first takes over copies of dead processes (as
+    ``pairdisplay`` does)."""
+    if recover:
+        storage.recover()
+    by_volume = {}
+    for record in storage.records():
+        for volume in (record.pvol, record.svol):
+            by_volume[(str(volume), record.mu)] = record
     found = {}
     for target in targets:
-        record = storage.pairdisplay(ref(target.local), target.mu)
+        record = by_volume.get((target.local, target.mu))
         found[target.copy_group] = Live() if record is None else Live(
             record.status.value, str(record.pvol), str(record.svol), record.svol_mode)
     return found

@@ -23,7 +23,7 @@ from services.agent.pairs.handlers import live_of, observe, targets_of
 from services.agent.service import AgentContext
 
 NOWAIT_CODES = {"SMPL": 1, "COPY": 2, "RCPY": 2, "PAIR": 3, "PSUS": 4, "SSUS": 4, "PSUE": 5}
-FIRST_PAUSE, LONGEST_PAUSE = 0.001, 0.02
+FIRST_PAUSE, LONGEST_PAUSE = 0.001, 0.01
 PROGRESS_EVERY = 1.0
 
 
@@ -60,7 +60,8 @@ def wait_pair_event(command: WaitPairEvent, context: AgentContext) -> list[Paylo
     deadline = None if command.timeout is None else started + command.timeout
     pause, said = FIRST_PAUSE, started
     while True:
-        live = live_of(context.ports.storage, targets)
+        live = live_of(context.ports.storage, targets, recover=pause == FIRST_PAUSE or
+                       time.monotonic() - said >= PROGRESS_EVERY)
         seen = {t.copy_group: shown(t, live[t.copy_group], command.svol_side) for t in targets}
         verdict = judge(command, seen)
         now = time.monotonic()
