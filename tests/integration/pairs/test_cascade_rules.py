@@ -13,6 +13,7 @@ import re
 import pytest
 
 from adapters.lab.loader import load_lab
+from adapters.storage.base import VolumeRef
 from adapters.lab.provision import mount_path, provision
 from services.agent.bootstrap import build_agent
 from services.settings import load_settings
@@ -139,3 +140,34 @@ def test_rule_3_a_cascade_restore_needs_the_upstream_pair_smpl(agent_with, tmp_p
     done(agent.handle(command("SplitPair", group="UP01", option="S")))
     done(agent.handle(command("RestoreFileSystem", backup_id="0000000001")))
     assert tree(mount_path(tmp_path, MOUNT)) == before
+
+
+class TestForcedCascadeOption:
+    """``-FBC [MU#]`` (CCI's -FMRCF): the ShadowImage pair cascaded on a TrueCopy pair's far
+    volume, or its near one with ``-l``; from FSServer, TC02's near volume is 410001:257,
+    the S-VOL of VG01 (MU#0), and its far volume 410002:512 has no ShadowImage pair."""
+
+    def test_the_near_cascaded_pair_is_split_and_waited_for(self, agent_with):
+        agent = agent_with(tc02="PAIR", up01="SMPL")
+        near = dict(group="TC02", cascade_mu="0", cascade_local=True)
+        waited = done(agent.handle(command("WaitPairEvent", statuses=["pair"], timeout=10,
+                                           **near)))
+        assert waited["pairs"] == [{"copy_group": "VG01,VOL01", "status": "PAIR"}]
+        split = done(agent.handle(command("SplitPair", **near)))
+        assert [p["copy_group"] for p in split["pairs"]] == ["VG01,VOL01"]
+        waited = done(agent.handle(command("WaitPairEvent", statuses=["ssus"], timeout=10,
+                                           **near)))
+        assert waited["pairs"][0]["status"] == "SSUS"  # seen from 257, VG01's S-VOL
+        tc = agent.ports.storage.pairdisplay(VolumeRef(serial="410001", ldev=257), "")
+        assert tc.status.value == "PAIR"
+
+    def test_a_far_volume_without_a_cascaded_pair_shows_smpl(self, agent_with):
+        agent = agent_with(tc02="PAIR", up01="SMPL")
+        waited = done(agent.handle(command("WaitPairEvent", group="TC02", cascade_mu="0",
+                                           nowait=True)))
+        assert waited["exit_code"] == 1 and waited["pairs"][0]["status"] == "SMPL"
+
+    def test_fbc_on_a_shadowimage_group_is_invmod(self, agent_with):
+        agent = agent_with(tc02="PAIR", up01="SMPL")
+        outcome = agent.handle(command("SplitPair", group="VG01", cascade_mu="0"))
+        assert outcome.type == "CommandRejected" and "[EX_INVMOD]" in outcome.payload["text"]
