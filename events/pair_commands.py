@@ -81,8 +81,8 @@ class ResyncPair(PairSelection, console=("pairresync",), concurrency=EXCLUSIVE):
 class WaitPairEvent(PairSelection, console=("pairevtwait",), concurrency=CONCURRENT):
     """``pairevtwait -g G [-d D] -s status… [-t seconds] [-nowait | -nowaits] [-FBC [MU#]]``.
 
-    Waits until every pair of the selection shows one of ``statuses`` (from this host's side,
-    or the S-VOL side with ``-ss``/``svol_side``). Result: ``{"reached": bool, "exit_code": n,
+    Waits until every pair of the selection shows one of ``statuses``, judged on the P-VOL
+    as CCI does (on the S-VOL with ``-ss``/``-nowaits``: ``svol_side``). Result: ``{"reached": bool, "exit_code": n,
     "error": CCI error name or "", "pairs": [{"copy_group", "status"}…]}``; ``exit_code`` is
     CCI's (ADR 0009): 0 reached; with ``nowait`` 1 SMPL, 2 COPY/RCPY, 3 PAIR, 4 PSUS/SSUS,
     5 PSUE; 233 ``EX_EWSTOT`` timeout, 234 ``EX_EWSUSE`` the pair was suspended (PSUE)."""

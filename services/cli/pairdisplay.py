@@ -80,8 +80,7 @@ def display_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
 
 
 PAIRDISPLAY = CciEntry(
-    name="pairdisplay", manual="pairdisplay", summary="show the pair status of a copy group "
-                                                      "(CCI pairdisplay)",
+    name="pairdisplay", manual="pairdisplay", summary="show the pair status of a copy group",
     description="show both volumes of each pair of the group (or device), this host's first, "
                 "from the\narray; --json prints the rows.",
     commands=(DisplayPairs,), request=display_request, show=display_shown,
@@ -118,8 +117,7 @@ def scan_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
 
 
 RAIDSCAN = CciEntry(
-    name="raidscan", manual="raidscan", summary="list the LDEVs of a port and their pairs "
-                                                "(CCI raidscan)",
+    name="raidscan", manual="raidscan", summary="list the LDEVs of a port and their pairs",
     description="every LDEV on the port (of one array with -s) and each pair on it, per MU#.",
     commands=(ScanPort,), request=scan_request, show=scan_shown,
     options=(opt("port", short="p", required=True, help="the port, e.g. CL1-A"),

@@ -53,7 +53,7 @@ def create_request(args: argparse.Namespace) -> CreatePair:
 
 
 PAIRCREATE = CciEntry(
-    name="paircreate", manual="paircreate", summary="create pairs (CCI paircreate)",
+    name="paircreate", manual="paircreate", summary="create pairs",
     description="pair the volumes of a group or device; the initial copy runs in the "
                 "background\n(COPY, then PAIR: wait with pairevtwait -s pair).",
     commands=(CreatePair,), request=create_request, show=shown,
@@ -71,7 +71,7 @@ def split_request(args: argparse.Namespace) -> SplitPair:
 
 
 PAIRSPLIT = CciEntry(
-    name="pairsplit", manual="pairsplit", summary="split or dissolve pairs (CCI pairsplit)",
+    name="pairsplit", manual="pairsplit", summary="split or dissolve pairs",
     description="split the pairs (PSUS; -rw: the S-VOL writable), dissolve them (-S: SMPL) or "
                 "suspend\nthem as by an error (-E: PSUE).",
     commands=(SplitPair,), request=split_request, show=shown,
@@ -90,7 +90,7 @@ def resync_request(args: argparse.Namespace) -> ResyncPair:
 
 
 PAIRRESYNC = CciEntry(
-    name="pairresync", manual="pairresync", summary="resynchronise pairs (CCI pairresync)",
+    name="pairresync", manual="pairresync", summary="resynchronise pairs",
     description="copy the differences P-VOL -> S-VOL (COPY, then PAIR), S-VOL -> P-VOL with "
                 "-restore\n(RCPY), or swap the roles first: -swaps on the S-VOL's host, -swapp "
                 "on the P-VOL's.",
@@ -128,7 +128,7 @@ def wait_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
 
 
 PAIREVTWAIT = CciEntry(
-    name="pairevtwait", manual="pairevtwait", summary="wait for a pair status (CCI pairevtwait)",
+    name="pairevtwait", manual="pairevtwait", summary="wait for a pair status",
     description="wait until every pair of the group or device shows one of the statuses; exit "
                 "0, or\n233 (EX_EWSTOT) at the timeout, 234 (EX_EWSUSE) when a pair is PSUE. "
                 "-nowait: exit\nwith the status now (1 SMPL, 2 COPY/RCPY, 3 PAIR, 4 PSUS, 5 "
@@ -137,7 +137,7 @@ PAIREVTWAIT = CciEntry(
     options=(*SELECTION,
              opt("status", short="s", nargs="+", type=str.lower, metavar="STATUS",
                  choices=("smpl", "copy", "pair", "psus", "ssus", "psue", "rcpy"),
-                 help="the statuses to wait for (this host's side)"),
+                 help="the statuses to wait for, as the P-VOL shows them"),
              opt("svol_status", short="ss", nargs="+", type=str.lower, metavar="STATUS",
                  choices=("smpl", "copy", "pair", "psus", "ssus", "psue", "rcpy"),
                  help="the statuses to wait for, as the S-VOL shows them"),
@@ -153,7 +153,7 @@ def takeover_request(args: argparse.Namespace) -> TakeOverPair:
 
 
 HORCTAKEOVER = CciEntry(
-    name="horctakeover", manual="horctakeover", summary="take over pairs (CCI horctakeover)",
+    name="horctakeover", manual="horctakeover", summary="take over pairs",
     description="on the S-VOL's host, make its volume the P-VOL of each TrueCopy/UR pair "
                 "(swap-takeover);\non the P-VOL's host nothing is done (nop-takeover).",
     commands=(TakeOverPair,), request=takeover_request, show=shown, options=SELECTION)

@@ -1,6 +1,8 @@
 """``pairevtwait``: wait until every pair of the selection shows one of the statuses asked for.
 
-The array is polled (1 ms, doubling to 20 ms between looks) through ``pairdisplay``, so a
+As CCI, the status is judged on the P-VOL (``-s``, ``-nowait``) or on the S-VOL (``-ss``,
+``-nowaits``), whichever host runs the command. The array is polled (1 ms, doubling to 10 ms
+between looks) through ``pairdisplay``, so a
 change made by any process or host is seen within one pause. Exit codes follow CCI (ADR 0009):
 0 when every pair shows a wanted status; ``EX_EWSTOT`` (233) when ``-t`` runs out first;
 ``EX_EWSUSE`` (234) when a pair is PSUE and PSUE was not asked for; with ``-nowait`` the
@@ -28,8 +30,15 @@ PROGRESS_EVERY = 1.0
 
 
 def shown(target, live: Live, svol_side: bool) -> str:
-    """The status from this host's side, or the S-VOL's side with ``-ss``/``-nowaits``."""
-    return live.shown_by(live.svol if svol_side and live.svol else target.local)
+    """The status as CCI judges it: the P-VOL's (the pair's status: PSUS, never SSUS), or the
+    S-VOL's with ``-ss``/``-nowaits`` (SSUS for a split pair), whichever host asks."""
+    return live.shown_by(live.svol) if svol_side and live.svol else live.status
+
+
+def wanted_statuses(command: WaitPairEvent) -> set[str]:
+    """The statuses asked for, named as the judged side shows them (``-s ssus`` is PSUS)."""
+    side = {"PSUS": "SSUS"} if command.svol_side else {"SSUS": "PSUS"}
+    return {side.get(s.upper(), s.upper()) for s in command.statuses}
 
 
 def judge(command: WaitPairEvent, seen: dict[str, str]) -> tuple[bool, int, str] | None:
@@ -40,7 +49,7 @@ def judge(command: WaitPairEvent, seen: dict[str, str]) -> tuple[bool, int, str]
         if len(values) != 1:
             return False, EXIT_CODES[EX_INVVOL], EX_INVVOL
         return True, NOWAIT_CODES[values.pop()], ""
-    wanted = {s.upper() for s in command.statuses}
+    wanted = wanted_statuses(command)
     if values <= wanted:
         return True, 0, ""
     if "PSUE" in values and "PSUE" not in wanted:

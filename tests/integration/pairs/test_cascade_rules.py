@@ -156,8 +156,11 @@ class TestForcedCascadeOption:
         split = done(agent.handle(command("SplitPair", **near)))
         assert [p["copy_group"] for p in split["pairs"]] == ["VG01,VOL01"]
         waited = done(agent.handle(command("WaitPairEvent", statuses=["ssus"], timeout=10,
+                                           svol_side=True, **near)))
+        assert waited["pairs"][0]["status"] == "SSUS"  # -ss: judged on VG01's S-VOL
+        waited = done(agent.handle(command("WaitPairEvent", statuses=["psus"], timeout=10,
                                            **near)))
-        assert waited["pairs"][0]["status"] == "SSUS"  # seen from 257, VG01's S-VOL
+        assert waited["pairs"][0]["status"] == "PSUS"  # -s: judged on its P-VOL
         tc = agent.ports.storage.pairdisplay(VolumeRef(serial="410001", ldev=257), "")
         assert tc.status.value == "PAIR"
 

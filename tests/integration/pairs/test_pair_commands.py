@@ -163,3 +163,16 @@ class TestRemoteSiteOperations:
         taken = done(bk_agent.handle(command("TakeOverPair", host="BKServer", group="TC01")))
         assert taken["pairs"][0]["pvol"] == "410002:512"
         assert "PairTakenOver" in new_types(bk_agent, 0)
+
+
+class TestPairevtwaitJudgesTheSideCciJudges:
+    def test_s_is_the_p_vol_status_on_either_host_and_ss_the_s_vol_status(self, fs_agent,
+                                                                        bk_agent):
+        done(fs_agent.handle(command("SplitPair", group="TC01")))
+        on_bk = dict(host="BKServer", group="TC01", timeout=5)
+        assert done(bk_agent.handle(command("WaitPairEvent", statuses=["psus"], **on_bk)))[
+            "pairs"][0]["status"] == "PSUS"
+        assert done(bk_agent.handle(command("WaitPairEvent", statuses=["ssus"],
+                                            svol_side=True, **on_bk)))["reached"]
+        assert done(fs_agent.handle(command("WaitPairEvent", group="TC01", nowait=True,
+                                            svol_side=True)))["exit_code"] == 4
