@@ -104,8 +104,8 @@ class WaitPairEvent(PairSelection, console=("pairevtwait",), concurrency=CONCURR
 
 class TakeOverPair(PairSelection, console=("horctakeover",), concurrency=EXCLUSIVE):
     """``horctakeover -g G [-d D]`` (TrueCopy/UR): run on the S-VOL's host, the S-VOL becomes
-    the P-VOL (swap-takeover); on the P-VOL's host nothing is done (nop-takeover). Result:
-    ``{"pairs": [{"copy_group", "takeover": "swap"|"nop", "status", "pvol", "svol"}]}``."""
+    the P-VOL (swap-takeover); on the P-VOL's host nothing is done (nop-takeover: the pair's
+    ``done`` is false, ``reason`` says so). Result as ``CreatePair``."""
 
     name: Literal["TakeOverPair"] = "TakeOverPair"
 

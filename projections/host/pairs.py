@@ -16,7 +16,10 @@ fold = AreaFold("pairs")
 
 
 def _status(view: HostView, copy_group: str, status: str) -> None:
-    view.copy_group(copy_group).status = status
+    """Set a copy group's status; a cascaded volume without a pair of the lab (``-FBC``,
+    named ``<volume>/MU#<n>``) is no copy group and is left out."""
+    if "/" not in copy_group:
+        view.copy_group(copy_group).status = status
 
 
 for _intent, _key in ((ev.PairCreateRequested, "create"), (ev.PairDeleteRequested, "delete"),
@@ -58,8 +61,7 @@ def wait_requested(view: HostView, event: ev.PairWaitRequested, seq: int) -> Non
 @fold.on(ev.PairWaitEnded)
 def wait_ended(view: HostView, event: ev.PairWaitEnded, seq: int) -> None:
     for copy_group, status in dict(event.statuses).items():
-        if "/" not in copy_group:  # a cascaded volume without a pair of the lab is no group
-            _status(view, copy_group, status)
+        _status(view, copy_group, status)
 
 
 @fold.on(ev.PairNoOperation)

@@ -174,3 +174,11 @@ class TestForcedCascadeOption:
         agent = agent_with(tc02="PAIR", up01="SMPL")
         outcome = agent.handle(command("SplitPair", group="VG01", cascade_mu="0"))
         assert outcome.type == "CommandRejected" and "[EX_INVMOD]" in outcome.payload["text"]
+
+
+def test_dissolving_a_far_volume_without_a_pair_leaves_the_views_copy_groups_alone(agent_with):
+    agent = agent_with(tc02="PAIR", up01="SMPL")
+    before = set(agent.view.copy_groups)
+    outcome = done(agent.handle(command("SplitPair", group="TC02", option="S", cascade_mu="0")))
+    assert outcome["pairs"][0]["done"] is False  # CCI: -S on a SMPL volume does nothing
+    assert set(agent.view.copy_groups) == before
