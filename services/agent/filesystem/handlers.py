@@ -19,6 +19,7 @@ from services import messages
 from services.agent.errors import reject
 from services.agent.filesystem import decide, workflows
 from services.agent.pairs import cascade
+from services.agent.pairs.observing import observe_groups
 from services.agent.service import AgentContext
 
 NO_LAB = messages.NO_LAB
@@ -93,6 +94,7 @@ def backup_file_system(command: BackupFileSystem, context: AgentContext) -> list
         context.record([workflows.discovered_maps(context, reason="missing-object")])
     plan = decide.plan_backup(context.view, context.envelope.workflow_id, targets, command.mode,
                               command.generation, command.comment)
+    observe_groups(context, plan.groups)  # a change behind this host's back is recorded
     cascade.check(cascade_facts(context, plan.groups), "backup")  # ShadowImage cascade rules
     recorded = workflows.run_backup(context, plan)
     return completed(command, backup_id=recorded.backup_id, generation=recorded.generation,
@@ -107,6 +109,7 @@ def restore_file_system(command: RestoreFileSystem, context: AgentContext) -> li
     plan = decide.plan_restore(context.view, context.envelope.workflow_id, command.backup_id,
                                targets_of(context, command.targets),
                                workflows.live_statuses(context), command.force)
+    observe_groups(context, plan.groups)
     cascade.check(cascade_facts(context, plan.groups), "restore")
     workflows.run_restore(context, plan)
     return completed(command, backup_id=command.backup_id, instances=list(plan.request.instances),

@@ -27,6 +27,7 @@ from services.agent.errors import reject
 from services.agent.filesystem.handlers import require_storage
 from services.agent.pairs import decide, targets as tg
 from services.agent.pairs.decide import Live, PairCall, PairPlan, cci_rejection
+from services.agent.pairs.observing import observe
 from services.agent.runner import ref
 from services.agent.service import AgentContext
 
@@ -44,37 +45,6 @@ def targets_of(command: PairSelection, context: AgentContext) -> list[tg.PairTar
     except CciError as error:
         raise cci_rejection(error) from None
     return found
-
-
-def live_of(storage, targets, recover: bool = True) -> dict[str, Live]:
-    """What the array shows of each target's pair now (SMPL when it has none), from one read
-    of the array's pair records; ``recover`` first takes over copies of dead processes (as
-    ``pairdisplay`` does)."""
-    if recover:
-        storage.recover()
-    by_volume = {}
-    for record in storage.records():
-        for volume in (record.pvol, record.svol):
-            by_volume[(str(volume), record.mu)] = record
-    found = {}
-    for target in targets:
-        record = by_volume.get((target.local, target.mu))
-        found[target.copy_group] = Live() if record is None else Live(
-            record.status.value, str(record.pvol), str(record.svol), record.svol_mode)
-    return found
-
-
-def observe(context: AgentContext, targets) -> dict[str, Live]:
-    """The live state of ``targets``; records what changed behind this host's back first."""
-    live = live_of(context.ports.storage, targets)
-    observed = decide.observations(context.view, targets, live)
-    if observed:
-        context.record(list(observed))
-        for event in observed:
-            context.progress(messages.line(messages.PAIR_CHANGED_OUTSIDE,
-                                           copy_group=event.copy_group,
-                                           previous=event.previous, status=event.status))
-    return live
 
 
 def guard(context: AgentContext, plan: PairPlan) -> list[Payload]:

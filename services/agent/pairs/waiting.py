@@ -21,7 +21,8 @@ from events.outcomes import CommandCompleted, CommandFailed
 from events.pair_commands import WaitPairEvent
 from services import messages
 from services.agent.pairs.decide import Live
-from services.agent.pairs.handlers import live_of, observe, targets_of
+from services.agent.pairs.handlers import targets_of
+from services.agent.pairs.observing import live_of, observe
 from services.agent.service import AgentContext
 
 NOWAIT_CODES = {"SMPL": 1, "COPY": 2, "RCPY": 2, "PAIR": 3, "PSUS": 4, "SSUS": 4, "PSUE": 5}

@@ -176,3 +176,18 @@ class TestPairevtwaitJudgesTheSideCciJudges:
                                             svol_side=True, **on_bk)))["reached"]
         assert done(fs_agent.handle(command("WaitPairEvent", group="TC01", nowait=True,
                                             svol_side=True)))["exit_code"] == 4
+
+
+def test_the_products_own_backup_notices_a_change_made_from_another_host(fs_agent, bk_agent):
+    from tests.fs_lab import FS_MOUNT
+
+    done(fs_agent.handle(command("BackupFileSystem", targets=[FS_MOUNT], generation="local_0")))
+    done(bk_agent.handle(command("ResyncPair", host="BKServer", group="VG01")))
+    done(bk_agent.handle(command("WaitPairEvent", host="BKServer", group="VG01",
+                                 statuses=["pair"], timeout=30)))
+    seq = fs_agent.view.seq
+    done(fs_agent.handle(command("BackupFileSystem", targets=[FS_MOUNT], generation="local_0")))
+    events = fs_agent.store.read(fs_agent.host, after_seq=seq)
+    assert events[0].type == "PairStatusObserved"
+    assert (events[0].payload["previous"], events[0].payload["status"]) == ("PSUS", "PAIR")
+    assert events[1].type == "BackupRequested"
