@@ -19,6 +19,7 @@ from events.command_base import EXCLUSIVE, QUERY, Command
 from events.data_files import DATA_FILES_COMMANDS
 from events.fs_commands import FS_COMMANDS
 from events.host_commands import HOST_COMMANDS
+from events.pair_commands import PAIR_COMMANDS
 from events.republish import RepublishEvents
 from events.tape import TAPE_COMMANDS
 from events.transfer import TRANSFER_COMMANDS
@@ -71,7 +72,8 @@ class CommandCatalogue:
 
 ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSFER_COMMANDS,
                                            *TAPE_COMMANDS, RepublishEvents, *DATA_FILES_COMMANDS,
-                                           *CLUSTER_COMMANDS)
+                                           *CLUSTER_COMMANDS,
+                                           *PAIR_COMMANDS)  # CCI pair commands (issue 11)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

@@ -76,6 +76,7 @@ class PairSplit(Payload):
     copy_group: str
     pvol_status: str  # PSUS
     svol_status: str  # SSUS
+    option: str = ""  # pairsplit: "" or "r" (S-VOL read-only), "rw" (S-VOL writable)
 
 
 class PairStepFailed(Payload):

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The embedded demo: no servers, state under $DRM_DATA_DIR (made fresh each run).
 # The single-host story of the example lab: back up, change files, back up again, list the
-# catalog, lock a generation, back up twice more (rotation skips the locked one), restore the
-# first backup and show that the files are exactly those of the first backup.
+# catalog, lock a generation, back up twice more (rotation skips the locked one), split the
+# TrueCopy pair with CCI's pairsplit (a restore needs every related copy group split), restore
+# the first backup and show that the files are exactly those of the first backup.
 set -eu
 : "${BIN:=.venv/bin}"
 rm -rf "$DRM_DATA_DIR"
@@ -38,8 +39,12 @@ note "VG01 (locked) still holds backup 1; 3 and 4 went to VG03 and VG02, superse
 step "$BIN/drmcgctl"
 step "$BIN/drmappcat"
 
-note "restore needs every related copy group split: back up to the remote generation too"
-step "$BIN/drmfsbackup" "$MP" -rc remote_0 -comment "remote"
+note "a restore needs every other copy group of the P-VOL split (PSUS) or SMPL; TC01 is PAIR"
+printf '\n\033[1m$ %s\033[0m\n' "$BIN/drmfsrestore 0000000001 -resync"
+"$BIN/drmfsrestore" 0000000001 -resync || echo "(refused, exit code $?: it names the pairsplit to run)"
+note "split the TrueCopy pair with CCI's pairsplit (through FSServer's agent), then restore"
+step "$BIN/pairsplit" -g TC01 -d VOL01
+step "$BIN/pairdisplay" -g TC01
 step "$BIN/drmfsrestore" 0000000001 -resync
 note "the files are exactly those of the first backup"
 sums > "$DATA/restored.sha256"

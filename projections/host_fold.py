@@ -28,13 +28,15 @@ from events import cluster, outcomes, transfer
 from events.base import Payload
 from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, maps, tape, workflows
+from projections.host import pairs as pairs_area
 from projections.host import transfer as transfer_area
 from projections.host.area import (AreaFold, DuplicateMutator, Mutator, Reader,
                                    stored_reader)
 from projections.host_view import HostView
 
 AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workflows.fold,
-                               tape.fold, transfer_area.fold)
+                               tape.fold, transfer_area.fold,
+                               pairs_area.fold)  # CCI pair commands (issue 11)
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,

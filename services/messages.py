@@ -133,6 +133,17 @@ NODE_BUNDLE_WRITTEN = _message(
     "DRMX5160-I", "Node {node} of virtual server {server}: its broker secret and the virtual "
                   "server's signing key (key {key_id}) were written to {directory}. Copy it to "
                   "the node; there DRM_BROKER_SECRET_FILE={secret} and DRM_KEY_DIR={keys}.")
+# CCI pair commands (issue 11): CCI's own error names and texts, in a DRMX message
+CCI_ERROR = _message("DRMX5110-E", "{text}")
+PAIR_CHANGED_OUTSIDE = _message("DRMX5111-W", "The pair {copy_group} changed outside this "
+                                              "host's commands: {previous} -> {status} "
+                                              "(recorded as observed).")
+PAIR_NO_OPERATION = _message("DRMX5112-I", "{copy_group}: {status}: {reason}; nothing was "
+                                           "done.")
+PAIR_WAIT_TIMEOUT = _message("DRMX5113-E", "[EX_EWSTOT] Timeout waiting for specified status: "
+                                           "{detail}")
+PAIR_WAIT_SUSPENDED = _message("DRMX5114-E", "[EX_EWSUSE] Pair suspended at WAIT state: "
+                                             "{detail}")
 VIEWS_UNTRUSTED = _message("DRMX9006-W", "The views of host {host} are untrusted from seq {seq} "
                                          "({reason}); see drm audit verify --host {host}")
 REPORT_NOT_CAUGHT_UP = _message("DRMX9007-I", "{holder}; the report shows the reporting store as "
@@ -184,6 +195,18 @@ NOT_A_CLUSTER_NODE = _detail("DRM-90060", "this node is not one of the virtual s
 INIT_CONF_UNREADABLE = _detail("DRM-90061", "init.conf cannot be read as text (size, encoding, "
                                             "line length)")
 USAGE = _detail("DRM-90100", "a usage error of a command's options or operands")
+
+
+def cci_text(code: str, text: str) -> str:
+    """A CCI error's text as ``DRMX5110-E`` carries it: ``[EX_INVSTP] Invalid pair status: …``
+    (``text`` is the storage error's own, which starts with the bracketed name)."""
+    return text if text.startswith(f"[{code}]") else f"[{code}] {text}"
+
+
+def pairsplit_remedy(copy_group: str) -> str:
+    """The command that splits ``copy_group`` (``G,D``): ``pairsplit -g G -d D``."""
+    group, _, device = copy_group.partition(",")
+    return f"pairsplit -g {group} -d {device}" if device else f"pairsplit -g {group}"
 
 
 def text(message_id: str, **fields: object) -> str:

@@ -31,6 +31,13 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 | DRM_INIT_CONF           | ``<data dir>/conf/init.conf``        | the manual's ``init.conf`` (CLU_* keys)|
 | DRM_KEY_DIR             | ``<data dir>/keys``                  | this machine's secret host keys (a     |
 |                         |                                      | cluster node: its node bundle's keys/) |
+| HORCMINST               | none                                 | CCI's own variable: the instance the   |
+|                         |                                      | pair commands name (``-I<n>`` wins)    |
+| HORCC_MRCF              | none (HORC: TrueCopy/UR)             | CCI's own variable: set (not empty) =  |
+|                         |                                      | MRCF, ShadowImage (``-IH``/``-IM`` win)|
+
+``HORCMINST`` and ``HORCC_MRCF`` keep CCI's names (no ``DRM_`` prefix): scripts written for
+CCI set them, and the pair commands (``paircreate`` …) read them as CCI does (ADR 0009).
 """
 from __future__ import annotations
 
@@ -42,7 +49,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 from adapters.paths import host_dir
@@ -98,6 +105,11 @@ class Settings(BaseSettings):
     node_name: str = Field(default_factory=socket.gethostname)  # the physical node (cluster)
     init_conf: Path | None = None  # the manual's init.conf (adapters.config.init_conf)
     key_dir: Path | None = None  # where this machine's secret host keys are (keys_dir)
+    # CCI's own variables (ADR 0009), read under their CCI names
+    horcminst: int | None = Field(default=None, ge=0, le=2047,
+                                  validation_alias=AliasChoices("HORCMINST", "horcminst"))
+    horcc_mrcf: str | None = Field(default=None, max_length=16,
+                                   validation_alias=AliasChoices("HORCC_MRCF", "horcc_mrcf"))
 
     @field_validator("data_dir")
     @classmethod
@@ -177,10 +189,15 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
                                               if v is not None}))
     except ValidationError as error:
         raise SettingsError("; ".join(
-            f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}"
-            for e in error.errors())) from None
+            f"{_variable(e['loc'])}: {e['msg']}" for e in error.errors())) from None
     finally:
         _ENVIRON.reset(token)
+
+
+def _variable(loc) -> str:
+    """The environment variable of a settings error's location (CCI's own keep their name)."""
+    name = ".".join(map(str, loc)).upper()
+    return name if name in ("HORCMINST", "HORCC_MRCF") else f"{ENV_PREFIX}{name}"
 
 
 def with_broker_secret(settings: Settings) -> Settings:

@@ -76,8 +76,10 @@ class StorageArray(Protocol):
     def unmount(self, mount_point: Path) -> None:
         """Remove what ``mount`` made; the data stays on the volume."""
 
-    def paircreate(self, pvol: VolumeRef, svol: VolumeRef, copy_type: CopyType, mu: str = "") -> PairRecord:
+    def paircreate(self, pvol: VolumeRef, svol: VolumeRef, copy_type: CopyType, mu: str = "", *,
+                   fence: str = "NEVER") -> PairRecord:
         """Pair two SMPL volumes; the initial copy runs in the background (COPY, then PAIR).
+        ``fence`` is the TrueCopy/UR fence level the pair keeps (NEVER, DATA, STATUS, ASYNC).
 
         Raises ``CciError`` (EX_ENQSIZ when the S-VOL is smaller, EX_INVSTP when paired).
         """
@@ -89,6 +91,9 @@ class StorageArray(Protocol):
     def pairresync(self, volume: VolumeRef, mu: str = "", *, restore: bool = False,
                    swaps: bool = False) -> PairRecord:
         """Resync a split pair: P->S (COPY), S->P with ``restore`` (RCPY), or swap roles first."""
+
+    def fail(self, volume: VolumeRef, mu: str = "", reason: str = "array failure") -> PairRecord:
+        """Suspend the pair by error (PSUE) now, stopping any copy (``pairsplit -E``)."""
 
     def pairdisplay(self, volume: VolumeRef, mu: str = "") -> PairRecord | None:
         """The pair on ``volume`` with this MU#, or None when the volume is SMPL for it."""

@@ -14,6 +14,9 @@ EX_CMDRJE = "EX_CMDRJE"  # command rejected by the array (also: injected failure
 EX_EWSTOT = "EX_EWSTOT"  # timeout waiting for the specified status
 EX_INVMUN = "EX_INVMUN"  # invalid MU# for the copy type
 EX_INVARG = "EX_INVARG"  # invalid argument
+EX_ENODEV = "EX_ENODEV"  # no such device (dev_name) in the group
+EX_INVMOD = "EX_INVMOD"  # the instance's mode (HORC/MRCF) contradicts the pair's copy type
+EX_EWSUSE = "EX_EWSUSE"  # the pair was suspended (PSUE) while pairevtwait waited
 
 MESSAGES = {
     EX_INVSTP: "Invalid pair status",
@@ -25,7 +28,18 @@ MESSAGES = {
     EX_EWSTOT: "Timeout waiting for specified status",
     EX_INVMUN: "Invalid mu# with HORC or HOMRCF",
     EX_INVARG: "Invalid argument",
+    EX_ENODEV: "No such device",
+    EX_INVMOD: "Invalid RAID command mode",
+    EX_EWSUSE: "Pair suspended at WAIT state",
 }
+
+EXIT_CODES = {
+    EX_ENQSIZ: 212, EX_ENOOBJ: 205, EX_INVMUN: 220, EX_CMDRJE: 221, EX_INVVOL: 222,
+    EX_INVSTP: 228, EX_EWSTOT: 233, EX_EWSUSE: 234, EX_ENOGRP: 239, EX_INVMOD: 241,
+    EX_ENODEV: 246, EX_INVARG: 253,
+}
+"""The exit code of a CCI command that ends with each error (the CCI reference's table of
+error codes; ADR 0009)."""
 
 
 class StorageError(Exception):

@@ -49,7 +49,7 @@ class Op(StrEnum):
     DELETE = "delete"  # pairsplit -S
     RESYNC = "resync"  # pairresync
     RESTORE = "restore"  # pairresync -restore
-    SWAP = "swap"  # pairresync -swaps
+    SWAP = "swap"  # pairresync -swaps/-swapp, horctakeover (swap-takeover)
     COPY_DONE = "copy_done"  # the background copy reached its end
     COPY_FAILED = "copy_failed"  # the background copy failed
     FAIL = "fail"  # a failure of the array on the pair
@@ -71,6 +71,7 @@ class Transition:
     status: PairStatus
     work: Work = Work.NONE
     swap: bool = False
+    sync_first: bool = False  # bring the S-VOL up to date before the swap (a swap from PAIR)
 
 
 S, C, P, PS, R, E = (PairStatus.SMPL, PairStatus.COPY, PairStatus.PAIR, PairStatus.PSUS,
@@ -93,13 +94,30 @@ def decide(copy_type: CopyType, status: PairStatus, op: Op) -> Transition:
         return Transition(P, Work.DROP_SNAPSHOT) if snap else Transition(C, Work.FORWARD_COPY)
     if op is Op.RESTORE and status is PS:
         return Transition(R, Work.REVERSE_COPY)
-    if op is Op.SWAP and status is PS and not snap:
-        return Transition(C, Work.FORWARD_COPY, swap=True)
+    if op is Op.SWAP and status in (PS, P) and not snap:
+        return Transition(C, Work.FORWARD_COPY, swap=True, sync_first=status is P)
     if op is Op.COPY_DONE and status in (C, R):
         return Transition(P)
     if op in (Op.COPY_FAILED, Op.FAIL) and status in (C, R, P, PS, E):
         return Transition(E)
     raise CciError(EX_INVSTP, f"{op.value} is not allowed on a {copy_type.value} pair in {status.value}")
+
+
+NO_OPERATION: dict[Op, tuple[frozenset[PairStatus], str]] = {
+    Op.CREATE: (frozenset({C, P}), "the volumes are paired already"),
+    Op.SPLIT: (frozenset({PS}), "the pair is split already"),
+    Op.DELETE: (frozenset({S}), "the volume is SMPL already"),
+    Op.RESYNC: (frozenset({C, P}), "the pair is being copied or paired already"),
+    Op.RESTORE: (frozenset({C, R, P}), "the pair is being copied or paired already"),
+}
+"""Statuses in which CCI accepts an operation and performs nothing ("Acceptable"/"Np" in the
+CCI reference's tables of pair status versus commands): the command ends normally."""
+
+
+def no_operation(status: PairStatus, op: Op) -> str | None:
+    """Why CCI would accept ``op`` on a pair in ``status`` and do nothing; None otherwise."""
+    statuses, reason = NO_OPERATION.get(op, (frozenset(), ""))
+    return reason if status in statuses else None
 
 
 def side_status(status: PairStatus, is_svol: bool) -> PairStatus:

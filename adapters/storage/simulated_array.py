@@ -112,7 +112,8 @@ class SimulatedStorage(Volumes):
         return ChunkPool(self.pool_dir(serial))
 
     # -- CCI operations ---------------------------------------------------------------------
-    def paircreate(self, pvol: VolumeRef, svol: VolumeRef, copy_type: CopyType, mu: str = "") -> PairRecord:
+    def paircreate(self, pvol: VolumeRef, svol: VolumeRef, copy_type: CopyType, mu: str = "", *,
+                   fence: str = "NEVER") -> PairRecord:
         copy_type = CopyType(copy_type)
         mu = normalize_mu(copy_type, mu)
         if pvol == svol:
@@ -129,7 +130,7 @@ class SimulatedStorage(Volumes):
             if any(r.svol == svol for r in self.records()):
                 raise CciError(EX_INVVOL, f"{svol} is already the S-VOL of another pair")
             record = PairRecord(pair_id=pair_id_for(pvol, copy_type, mu), copy_type=copy_type, mu=mu,
-                                pvol=pvol, svol=svol, status=PairStatus.SMPL)
+                                pvol=pvol, svol=svol, status=PairStatus.SMPL, fence=fence.upper())
             if self.faults.take_fail_next(record.pair_id):
                 record.status, record.error = PairStatus.PSUE, "injected failure"
                 self.save(record)
@@ -241,6 +242,8 @@ class SimulatedStorage(Volumes):
     # -- applying transitions (lock held) ---------------------------------------------------
     def _apply(self, record: PairRecord, op: Op) -> PairRecord:
         transition = decide(record.copy_type, record.status, op)
+        if transition.sync_first:
+            self._sync_now(record)
         if transition.swap:
             record.pvol, record.svol = record.svol, record.pvol
         record.status, record.error = transition.status, None

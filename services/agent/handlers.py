@@ -28,6 +28,9 @@ from services.agent.service import AgentContext, Handler, QueryHandler
 from services.agent.table import handler_table
 from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS, with_auto_import
 from services.agent.data_files import set_up_data_files, show_data_files
+from services.agent.pairs.display import PAIR_QUERY_HANDLERS
+from services.agent.pairs.handlers import PAIR_COMMAND_HANDLERS
+from services.agent.pairs.waiting import PAIR_WAIT_HANDLERS
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -59,6 +62,7 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     (RecoverBackupServer, recover_backup_server),
     (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
     (ActivateClusterNode, activate_cluster_node),  # a cluster node takes over
+    *PAIR_COMMAND_HANDLERS, *PAIR_WAIT_HANDLERS,  # CCI pair commands (issue 11)
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
@@ -66,4 +70,5 @@ QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     *BK_QUERY_HANDLERS,
     *REPUBLISH_QUERY_HANDLERS,  # a consumer found a gap: publish a stored range again
     (ShowDataFiles, show_data_files),  # drmfsdisplay -v
+    *PAIR_QUERY_HANDLERS,  # pairdisplay, raidscan
 ])

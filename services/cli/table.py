@@ -20,7 +20,15 @@ ENTRIES: dict[str, str] = {
     "key": "services.cli.trust:KEY",
     "agent": "services.cli.agent:AGENT",
     "lab": "services.cli.lab:LAB",
+    # CCI pair commands (issue 11)
+    "pair": "services.cli.pair_group:PAIR",
+    "paircreate": "services.cli.pairs:PAIRCREATE",
+    "pairsplit": "services.cli.pairs:PAIRSPLIT",
+    "pairresync": "services.cli.pairs:PAIRRESYNC",
+    "pairevtwait": "services.cli.pairs:PAIREVTWAIT",
     "pairdisplay": "services.cli.pairdisplay:PAIRDISPLAY",
+    "raidscan": "services.cli.pairdisplay:RAIDSCAN",
+    "horctakeover": "services.cli.pairs:HORCTAKEOVER",
     "fsbackup": "services.cli.filesystem:FSBACKUP",
     "fsrestore": "services.cli.filesystem:FSRESTORE",
     "fsdisplay": "services.cli.fsdisplay:FSDISPLAY",
@@ -54,8 +62,9 @@ def load(name: str) -> Any:
 
 
 def command_for_console(console: str) -> str | None:
-    """The ``drm`` command a console alias runs (``drmfscat`` -> ``fscat``), or None."""
+    """The ``drm`` command a console alias runs (``drmfscat`` -> ``fscat``; CCI's names run
+    the entry of the same name: ``pairsplit`` -> ``pairsplit``), or None."""
     name = console.removeprefix("drm")
-    if console.startswith("drm") and name in ENTRIES and console in load(name).console:
+    if name in ENTRIES and console in load(name).console:
         return name
     return None

@@ -84,7 +84,8 @@ def _check_status(names, statuses: Mapping[str, str], what: str) -> None:
     for name in names:
         if statuses.get(name) in REFUSED_STATUSES:
             raise reject(BAD_PAIR_STATUS, f"the copy group {name} is {statuses[name]}; {what} "
-                                          "needs it split (PSUS/SSUS): run pairsplit first")
+                                          "needs it split (PSUS/SSUS): run "
+                                          f"{messages.pairsplit_remedy(name)} first")
 
 
 def expired_entries(view: HostView, now: datetime) -> list[tape.TapeEntryDeleted]:

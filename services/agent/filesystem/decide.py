@@ -212,12 +212,14 @@ def _check_restore(view: HostView, volumes, groups, statuses: Mapping[str, str])
         if statuses.get(name) != "PSUS":
             raise reject(BAD_PAIR_STATUS, f"the copy group {name} is {statuses.get(name)}; "
                                           "a restore needs PSUS/SSUS")
-    for volume in volumes:
-        for group in pvol_groups(volume):
-            status = statuses.get(group.copy_group)
-            if group.copy_group not in names and status not in ("PSUS", "SMPL"):
-                raise reject(BAD_PAIR_STATUS, f"the related copy group {group.copy_group} is "
-                                              f"{status}; it must be PSUS or SMPL")
+    related = [g.copy_group for v in volumes for g in pvol_groups(v)
+               if g.copy_group not in names and statuses.get(g.copy_group) not in ("PSUS", "SMPL")]
+    if related:
+        related = list(dict.fromkeys(related))
+        shown = ", ".join(f"{n} is {statuses.get(n)}" for n in related)
+        remedy = " and ".join(messages.pairsplit_remedy(n) for n in related)
+        raise reject(BAD_PAIR_STATUS, f"the related copy groups must be PSUS or SMPL ({shown}): "
+                                      f"run {remedy} first")
 
 
 # -- resync, locks, delete -----------------------------------------------------------------------

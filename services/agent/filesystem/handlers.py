@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.lab.provision import mount_path
+from adapters.lab.provision import mount_path, volume
 from adapters.paths import BadName, PathOutsideRoot
 from events.base import Payload
 from events.command_base import Command
@@ -18,6 +18,8 @@ from events.outcomes import CommandCompleted
 from services import messages
 from services.agent.errors import reject
 from services.agent.filesystem import decide, workflows
+from services.agent.pairs import cascade
+from services.agent.pairs.observing import observe_groups
 from services.agent.service import AgentContext
 
 NO_LAB = messages.NO_LAB
@@ -68,6 +70,18 @@ def ensure_maps(context: AgentContext) -> None:
         context.record([workflows.discovered_maps(context, reason="missing-object")])
 
 
+def cascade_facts(context: AgentContext, groups) -> dict:
+    """The pairs the ShadowImage cascade rules look at (``pairs.cascade``), with their live
+    status."""
+    storage = context.ports.storage
+
+    def status_of(group) -> str:
+        record = storage.pairdisplay(volume(group.pvol.array, group.pvol.ldev), group.mu)
+        return "SMPL" if record is None else record.status.value
+
+    return cascade.related_pairs(context.ports.lab, groups, status_of)
+
+
 def completed(command: Command, **result) -> list[Payload]:
     return [CommandCompleted(command=command.name, result=result)]
 
@@ -80,6 +94,8 @@ def backup_file_system(command: BackupFileSystem, context: AgentContext) -> list
         context.record([workflows.discovered_maps(context, reason="missing-object")])
     plan = decide.plan_backup(context.view, context.envelope.workflow_id, targets, command.mode,
                               command.generation, command.comment)
+    observe_groups(context, plan.groups)  # a change behind this host's back is recorded
+    cascade.check(cascade_facts(context, plan.groups), "backup")  # ShadowImage cascade rules
     recorded = workflows.run_backup(context, plan)
     return completed(command, backup_id=recorded.backup_id, generation=recorded.generation,
                      copy_groups=list(recorded.copy_groups), mode=recorded.mode,
@@ -93,6 +109,8 @@ def restore_file_system(command: RestoreFileSystem, context: AgentContext) -> li
     plan = decide.plan_restore(context.view, context.envelope.workflow_id, command.backup_id,
                                targets_of(context, command.targets),
                                workflows.live_statuses(context), command.force)
+    observe_groups(context, plan.groups)
+    cascade.check(cascade_facts(context, plan.groups), "restore")
     workflows.run_restore(context, plan)
     return completed(command, backup_id=command.backup_id, instances=list(plan.request.instances),
                      copy_groups=list(plan.request.copy_groups))

@@ -6,12 +6,14 @@ import pytest
 import services.cli.main as cli
 
 MINE = {name: cli.table.ENTRIES[name] for name in ("lab", "pairdisplay")}
+# pairdisplay goes to the host's agent (embedded): the host whose side is shown first
 
 
 @pytest.fixture
 def drm(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(cli.table, "ENTRIES", MINE)
     monkeypatch.setenv("DRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DRM_HOSTNAME", "FSServer")
 
     def run(*argv):
         code = cli.main(list(argv))
@@ -40,7 +42,7 @@ def test_example_lab_init_show_and_pairdisplay(drm, tmp_path):
 def test_unknown_group_is_a_cci_like_error(drm):
     drm("lab", "init", "--example")
     code, _, err = drm("pairdisplay", "-g", "NOPE")
-    assert code == 1 and "EX_ENOGRP" in err
+    assert code == 239 and "EX_ENOGRP" in err  # CCI's exit code of EX_ENOGRP
 
 
 def test_a_second_init_is_refused_without_force(drm):

@@ -33,7 +33,7 @@ class Model:
             "delete": self.status != "SMPL",
             "resync": self.status in ("PSUS", "PSUE"),
             "restore": self.status == "PSUS",
-            "swap": self.status == "PSUS" and not snap,
+            "swap": self.status in ("PSUS", "PAIR") and not snap,  # CCI: -swaps from PAIR too
         }[op]
         if allowed and not (op == "split_rw" and self.status != "PAIR"):
             self.status = {"create": "PAIR", "split": "PSUS", "split_rw": "PSUS", "delete": "SMPL",
@@ -82,6 +82,13 @@ def test_array_agrees_with_the_reference_model(tmp_path_factory, copy_type, ops)
             storage.pairevtwait(a, mu, "PAIR", 10)
         record = storage.pairdisplay(a, mu)
         assert (record.status.value if record else "SMPL") == model.status, op
+        if ok and was_pair and op == "swap":  # the swap synced first: nothing was lost
+            storage.pairevtwait(a, mu, "PAIR", 10)
+            record = storage.pairdisplay(a, mu)
+            storage.pairsplit(a, mu)
+            assert tree_state(storage.data_dir(record.pvol)) == tree_state(storage.data_dir(record.svol))
+            storage.pairresync(a, mu)
+            storage.pairevtwait(a, mu, "PAIR", 10)
         if ok and was_pair and op in ("split", "split_rw") and copy_type != "TI":
             assert tree_state(storage.data_dir(record.pvol)) == tree_state(storage.data_dir(record.svol))
     storage.wait_idle(10)

@@ -8,7 +8,7 @@ import pytest
 
 from events import REGISTRY
 from events import filesystem as fs
-from events import cluster, tape, transfer
+from events import cluster, pairs, tape, transfer
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from events.registry import EventRegistry
 from projections.host.area import AreaFold, DuplicateMutator
@@ -94,6 +94,34 @@ def every_kind_of_event() -> list:
         fs.BackupEntryDeleted(backup_id="0000000001", reason="superseded",
                               by_backup_id="0000000004", copy_groups=(GROUP,)),
         cluster.ClusterNodeActivated(node="NodeB", virtual_server=HOST),
+        *pair_command_events(),  # CCI pair commands (issue 11)
+    ]
+
+
+PAIR_GROUP = "TC01,VOL01"
+
+
+def pair_command_events() -> list:
+    """The CCI pair commands' events (``events.pairs``) on one copy group."""
+    P = "w-pair"
+    return [
+        pairs.PairStatusObserved(copy_group=PAIR_GROUP, previous="PSUS", status="PAIR"),
+        pairs.PairDeleteRequested(workflow_id=P, copy_group=PAIR_GROUP),
+        pairs.PairDeleted(workflow_id=P, copy_group=PAIR_GROUP),
+        pairs.PairCreateRequested(workflow_id=P, copy_group=PAIR_GROUP, copy_type="SI", mu="0",
+                                  pvol="1:1", svol="1:2"),
+        pairs.PairCreated(workflow_id=P, copy_group=PAIR_GROUP, status="COPY", pvol="1:1",
+                          svol="1:2"),
+        pairs.PairWaitRequested(workflow_id=P, copy_groups=(PAIR_GROUP,), statuses=("PAIR",)),
+        pairs.PairWaitEnded(workflow_id=P, copy_groups=(PAIR_GROUP,), reached=True, exit_code=0,
+                            statuses={PAIR_GROUP: "PAIR"}),
+        pairs.PairNoOperation(workflow_id=P, copy_group=PAIR_GROUP, operation="resync",
+                              status="PAIR", reason="paired already"),
+        pairs.PairSuspendRequested(workflow_id=P, copy_group=PAIR_GROUP),
+        pairs.PairSuspended(workflow_id=P, copy_group=PAIR_GROUP),
+        pairs.PairTakeoverRequested(workflow_id=P, copy_group=PAIR_GROUP),
+        pairs.PairTakenOver(workflow_id=P, copy_group=PAIR_GROUP, takeover="swap", status="COPY",
+                            pvol="1:2", svol="1:1"),
     ]
 
 
@@ -156,6 +184,7 @@ class TestStoredAndTypedPayloads:
         assert view.catalog["0000000004"].rows[0].device == "410001:256"
         assert view.catalog["0000000004"].ended_at == T0 + timedelta(minutes=1)
         assert view.copy_group(GROUP).status == "PSUE" and view.copy_group(GROUP).mounted_at == ""
+        assert view.copy_group(PAIR_GROUP).status == "COPY"  # the takeover's outcome, last
         assert view.copy_group("VG03,VOL03").locked_by == "mount"
         assert not view.copy_group("VG02,VOL02").locked
         assert view.workflows[W].open_steps == {"import:c-2": "ImportRequested"}

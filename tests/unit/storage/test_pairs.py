@@ -2,7 +2,7 @@
 import pytest
 
 from adapters.storage.errors import CciError
-from adapters.storage.pairs import (CopyType, Op, PairStatus, Work, decide, generation_name, normalize_mu,
+from adapters.storage.pairs import (CopyType, Op, PairStatus, Work, decide, generation_name, no_operation, normalize_mu,
                                     parse_copy_type, side_status)
 
 SI, TI, TC = CopyType.SI, CopyType.TI, CopyType.TC
@@ -28,6 +28,25 @@ class TestDecide:
 
     def test_swap_swaps_roles_and_copies(self):
         assert decide(TC, PairStatus.PSUS, Op.SWAP).swap
+
+    def test_swap_from_pair_syncs_the_s_vol_first(self):
+        """CCI's pairresync -swaps (and horctakeover's swap) is accepted on a PAIR; the lazy
+        S-VOL of the simulation is brought up to date before the roles change."""
+        t = decide(TC, PairStatus.PAIR, Op.SWAP)
+        assert t.swap and t.sync_first and t.status is PairStatus.COPY
+        assert not decide(TC, PairStatus.PSUS, Op.SWAP).sync_first
+
+    @pytest.mark.parametrize("status, op", [
+        (PairStatus.PAIR, Op.RESYNC), (PairStatus.COPY, Op.RESYNC), (PairStatus.PSUS, Op.SPLIT),
+        (PairStatus.SMPL, Op.DELETE), (PairStatus.PAIR, Op.CREATE), (PairStatus.PAIR, Op.RESTORE)])
+    def test_cci_accepts_and_does_nothing_where_its_tables_say_so(self, status, op):
+        assert no_operation(status, op)
+
+    @pytest.mark.parametrize("status, op", [
+        (PairStatus.PAIR, Op.SPLIT), (PairStatus.PSUS, Op.RESYNC), (PairStatus.SMPL, Op.SPLIT),
+        (PairStatus.PSUE, Op.RESTORE), (PairStatus.SMPL, Op.RESYNC)])
+    def test_every_other_pair_is_acted_on_or_refused(self, status, op):
+        assert no_operation(status, op) is None
 
     @pytest.mark.parametrize("status, op", [
         (PairStatus.COPY, Op.SPLIT), (PairStatus.PAIR, Op.RESYNC), (PairStatus.PAIR, Op.RESTORE),
