@@ -26,6 +26,10 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 |                         |                                      | (ADR 0006); never in embedded mode     |
 | DRM_TRUSTED_KEYS        | ``<data dir>/trusted_keys.json``     | the registry of hosts' public keys     |
 |                         |                                      | (signed history, ADR 0005)             |
+| DRM_SNAPSHOT_EVERY      | 10000 (events)                       | the agent snapshots its host view when |
+|                         |                                      | this many events followed the last one;|
+|                         |                                      | 0 = no snapshots                       |
+| DRM_SNAPSHOT_MAX_BYTES  | 1 GiB                                | larger snapshot files are not read     |
 """
 from __future__ import annotations
 
@@ -55,6 +59,8 @@ ENV_COM_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
 ENV_BROKER_SECRET_FILE = "DRM_BROKER_SECRET_FILE"
 ENV_BROKER_IDENTITIES = "DRM_BROKER_IDENTITIES"
 ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
+ENV_SNAPSHOT_EVERY = "DRM_SNAPSHOT_EVERY"
+ENV_SNAPSHOT_MAX_BYTES = "DRM_SNAPSHOT_MAX_BYTES"
 
 EMBEDDED_BROKER_URL = "memory://"
 MAX_SECRET_FILE = 4096  # bytes
@@ -87,6 +93,8 @@ class Settings(BaseSettings):
     com_retry_wait: float = Field(default=10.0, ge=0)
     broker_secret_file: Path | None = None
     broker_identities: bool | None = None  # None: on when a secret file is configured
+    snapshot_every: int = Field(default=10_000, ge=0, le=1 << 40)  # events; 0 = off
+    snapshot_max_bytes: int = Field(default=1 << 30, ge=4096, le=1 << 40)
 
     @field_validator("data_dir")
     @classmethod
