@@ -114,6 +114,15 @@ class TestTaking:
             seqs.append(snapshot_now(store, data_dir))
         assert [seq for seq, _ in SnapshotFiles(data_dir, HOST).candidates()] == seqs[:0:-1]
 
+    def test_temporary_files_a_dead_writer_left_are_removed_once_stale(self, data_dir):
+        files = SnapshotFiles(data_dir, HOST)
+        files.directory.mkdir(parents=True)
+        left = files.directory / ".view-00000000000000000007.json.123.abcd.tmp"
+        left.write_bytes(b"half a snapshot")
+        mtime = left.stat().st_mtime
+        assert files.prune(2, now=mtime + 60) == [] and left.exists()
+        assert files.prune(2, now=mtime + 7200) == [left] and not left.exists()
+
     def test_nothing_is_taken_while_another_process_holds_the_command_slot(
             self, store, data_dir, tmp_path):
         append_history(store)
