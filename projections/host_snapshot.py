@@ -105,14 +105,14 @@ def read_header(data: bytes) -> SnapshotHeader:
     return header
 
 
-def decode(data: bytes) -> tuple[SnapshotHeader, HostView]:
-    """The header and the view of snapshot ``data``; ``SnapshotError`` when the body does not
-    decode to a view or is not the view its header names. The cyclic GC is paused meanwhile
-    (millions of acyclic objects)."""
+def decode(data) -> tuple[SnapshotHeader, HostView]:
+    """The header and the view of snapshot ``data`` (bytes, or a read-only mapping of the
+    file: nothing decoded refers to it); ``SnapshotError`` when the body does not decode to a
+    view or is not the view its header names. The cyclic GC is paused meanwhile (millions of
+    acyclic objects)."""
     header = read_header(data)
-    body = memoryview(data)[data.index(b"\n") + 1:]
     try:
-        with gc_paused():
+        with memoryview(data) as whole, whole[data.find(b"\n") + 1:] as body, gc_paused():
             view = _decoder().decode(body)
     except (msgspec.DecodeError, ValueError, TypeError, NotImplementedError) as error:
         raise SnapshotError(f"the view does not decode ({str(error)[:200]})") from None

@@ -109,12 +109,13 @@ class SnapshotKeeper:
             raise Unusable(f"it covers seq {seq}, past the store's head (seq {head_seq})")
         recorded = _recorded(store, host, header)
         try:
-            data = self.files.read(path, self.max_bytes)
+            with self.files.mapped(path, self.max_bytes) as data:
+                if len(data) != recorded.size_bytes:
+                    raise Unusable(f"{len(data):,} bytes, its event records "
+                                   f"{recorded.size_bytes:,}")
+                digest, decoded = _hashed_while(data, lambda: _decoded(data))
         except (OSError, FileTooLarge) as error:
             raise Unusable(str(error)) from None
-        if len(data) != recorded.size_bytes:
-            raise Unusable(f"{len(data):,} bytes, its event records {recorded.size_bytes:,}")
-        digest, decoded = _hashed_while(data, lambda: _decoded(data))
         if digest != recorded.content_sha256:
             raise Unusable("its content's SHA-256 is not the one its event records")
         if isinstance(decoded, Unusable):
@@ -203,7 +204,7 @@ def _decoded(data: bytes) -> HostView | Unusable:
         return Unusable(str(error))
 
 
-def _hashed_while(data: bytes, work: Callable[[], object]) -> tuple[str, object]:
+def _hashed_while(data, work: Callable[[], object]) -> tuple[str, object]:
     """``sha256(data)`` computed in a second thread (hashlib releases the GIL) while
     ``work()`` runs in this one; nothing ``work`` returns is used before the caller compares
     the digest."""
