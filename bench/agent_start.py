@@ -7,9 +7,9 @@ interpreter and site start), ``imports`` (the agent's modules), ``open_store`` (
 migrations check, signing key), ``load_snapshot`` (find, check against the stream, read, hash,
 decode), ``tail`` (fold the events after the snapshot), ``ready`` (open_store + load_snapshot +
 tail: from opening the store to the view ready), ``ready_cpu`` (the CPU time of that part, all
-threads: what a loaded machine stretches into more wall time), and the seqs. With ``--take``, also the cost
-of taking a snapshot after start: ``take`` (catch up, encode, hash, record the event: what
-the command path pays) and ``write`` (the file, written in the background).
+threads: what a loaded machine stretches into more wall time), and the seqs. With ``--take``,
+also the cost of taking a snapshot after start: ``take`` (catch up, encode, hash, record the
+event: what the command path pays) and ``write`` (the file, written in the background).
 """
 from __future__ import annotations
 

@@ -176,7 +176,8 @@ def measure_queries(data_dir: Path, amqp_url: str, entries: int) -> dict[str, fl
         mount_point = f"/bench/fs{(middle - 1) // PER_MOUNT_POINT:03d}"
         by_mount = [query(client, {"targets": [mount_point]}) for _ in range(20)]
         by_id = [query(client, {"backup_id": f"{middle:010d}"}) for _ in range(20)]
-        figures["drmfscat <mount point> (1,000 entries)"] = statistics.median(t for t, _ in by_mount)
+        figures["drmfscat <mount point> (1,000 entries)"] = statistics.median(
+            t for t, _ in by_mount)
         figures["drmfscat -backup_id <id>"] = statistics.median(t for t, _ in by_id)
         entries = by_mount[0][1]["entries"]
         started = time.perf_counter()

@@ -7,8 +7,8 @@ a rebuild costs no copies.
 This module is the one place where the areas of the fold are assembled (``AREAS``): each area
 is an ``AreaFold`` in ``projections.host.<area>`` whose mutators are keyed by payload model.
 ``HostFold`` raises ``DuplicateMutator`` when two areas claim one event type. Event types that
-only move the position (outcomes, exports, snapshots) are listed in ``POSITION_ONLY``; a test checks that
-every registered event type is in exactly one of the two. To add an area (SQL Server,
+only move the position (outcomes, exports, snapshots) are listed in ``POSITION_ONLY``; a test
+checks that every registered event type is in exactly one of the two. To add an area (SQL Server,
 PostgreSQL, …): write ``projections/host/<area>.py`` with its ``fold = AreaFold("<area>")``
 and its mutators, and add that ``fold`` to ``AREAS`` here.
 

@@ -127,8 +127,9 @@ class SnapshotKeeper:
         return self.every > 0 and view.seq - self.last_seq >= self.every
 
     def take(self, agent) -> int | None:
-        """Snapshot ``agent``'s view (a ``HostAgent``) if it is due; the seq covered, or ``None`` (not due, the
-        slot busy, another writer first). The file is written in the background."""
+        """Snapshot ``agent``'s view (a ``HostAgent``) if it is due; the seq covered, or
+        ``None`` (not due, the slot busy, another writer first). The file is written in the
+        background."""
         try:
             with self.slot():
                 view = agent.catch_up()
