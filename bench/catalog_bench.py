@@ -7,16 +7,23 @@
    and split intents and outcomes, BackupRecorded, CommandCompleted (7 events per backup). The
    events are appended directly to the host's store, not produced by 100,000 real backups.
 2. Rebuild: every host view folded from the stream (events/s; target >= 100,000).
-3. drmfscat: ``drm agent`` serves that host over RabbitMQ in its own process; the query for one
+3. Agent start (issue 16): from opening the store to the view ready, in a fresh process each
+   time (``bench.agent_start``), target <= 0.5 s: first without a snapshot (the full fold, then
+   the snapshot it takes: the pause on the command path and the background write), then twice
+   from the snapshot with a tail of 1 event, then twice with a tail of 9,996 events (about the
+   most a tail holds with a snapshot every 10,000 events). The interpreter's own start
+   (``python -c pass``) and the agent's imports are shown apart.
+4. drmfscat: ``drm agent`` serves that host over RabbitMQ in its own process; the query for one
    mount point and for one backup ID is timed from the client (round trip, median of 20;
    target <= 200 ms each), plus the time the CLI takes to lay out the answer.
-4. Agent overhead on a backup: real backups of the example lab through the agent, with the
+5. Agent overhead on a backup: real backups of the example lab through the agent, with the
    storage adapter timed (same protocol, wrapped): command time minus time in the array
    (median; target <= 50 ms).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import statistics
@@ -70,13 +77,15 @@ def backup_events(number: int, now: datetime) -> list:
     ]
 
 
-def write_catalog(data_dir: Path, entries: int) -> int:
+def write_catalog(data_dir: Path, entries: int, first_entry: int = 1) -> int:
+    """Append the events of backups ``first_entry..first_entry + entries - 1``; the head."""
     engine = make_engine(f"sqlite:///{data_dir / 'hosts' / HOST / 'events.db'}")
     upgrade(engine)
     store = SqlEventStore(engine)
-    seq, now = 0, datetime.now(timezone.utc)
-    for first in range(1, entries + 1, 100):
-        payloads = [p for n in range(first, min(first + 100, entries + 1))
+    seq, now = store.head(HOST)[0], datetime.now(timezone.utc)
+    last = first_entry + entries - 1
+    for first in range(first_entry, last + 1, 100):
+        payloads = [p for n in range(first, min(first + 100, last + 1))
                     for p in backup_events(n, now)]
         context = EventContext("bench@local", now, str(uuid.uuid4()))
         seq = store.append(HOST, [REGISTRY.draft(p) for p in payloads], seq, context)[-1].seq
@@ -91,6 +100,52 @@ def measure_rebuild(data_dir: Path, events: int) -> tuple[float, int]:
     elapsed = time.perf_counter() - started
     engine.dispose()
     return events / elapsed, len(view.catalog)
+
+
+def start_once(data_dir: Path, take: bool = False) -> dict:
+    """One agent start in a fresh process (``bench.agent_start``): its figures in seconds."""
+    command = [sys.executable, "-m", "bench.agent_start", str(data_dir), HOST,
+               repr(time.time())] + (["--take"] if take else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=True,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("DRM_")})
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def interpreter_start(runs: int = 5) -> list[float]:
+    found = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        found.append(time.perf_counter() - started)
+    return found
+
+
+def measure_start(data_dir: Path, entries: int) -> None:
+    bare = interpreter_start()
+    print(f"agent start: python -c pass {statistics.median(bare) * 1000:.0f} ms "
+          f"(min {min(bare) * 1000:.0f}, max {max(bare) * 1000:.0f}; not in the figures below)")
+    cold = start_once(data_dir, take=True)
+    print(f"  without a snapshot: store opened to view ready {cold['ready']:.2f} s "
+          f"(full fold of {cold['view_seq']:,} events); then the snapshot: "
+          f"{cold['take'] * 1000:.0f} ms on the command path (encode, hash, record), "
+          f"{cold['write'] * 1000:.0f} ms to write the file in the background")
+    runs = [start_once(data_dir) for _ in range(2)]
+    extra = (10_000 - 4) // 7
+    write_catalog(data_dir, extra, first_entry=entries + 1)
+    runs += [start_once(data_dir) for _ in range(2)]
+    for run in runs:
+        tail = run["view_seq"] - run["snapshot_seq"]
+        print(f"  from the snapshot of seq {run['snapshot_seq']:,}, tail {tail:,} events: "
+              f"store opened to view ready {run['ready'] * 1000:.0f} ms (CPU "
+              f"{run['ready_cpu'] * 1000:.0f} ms)  (target <= 500 ms) = "
+              f"open {run['open_store'] * 1000:.0f} + snapshot {run['load_snapshot'] * 1000:.0f}"
+              f" + tail {run['tail'] * 1000:.0f}; before it: interpreter "
+              f"{run['interpreter'] * 1000:.0f} ms, imports {run['imports'] * 1000:.0f} ms")
+    ready, cpu = [run["ready"] for run in runs], [run["ready_cpu"] for run in runs]
+    print(f"  store opened to view ready from a snapshot: {min(ready) * 1000:.0f}.."
+          f"{max(ready) * 1000:.0f} ms over {len(ready)} runs, CPU {min(cpu) * 1000:.0f}.."
+          f"{max(cpu) * 1000:.0f} ms (target <= 500 ms); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 def query(client: CommandClient, args: dict) -> tuple[float, dict]:
@@ -115,12 +170,14 @@ def measure_queries(data_dir: Path, amqp_url: str, entries: int) -> dict[str, fl
         client = CommandClient(connection, topology)
         started = time.perf_counter()
         query(client, {"backup_id": "0000000001"})  # the agent has rebuilt its view
-        figures["agent start (rebuild of the view)"] = (time.perf_counter() - started) * 1000
+        figures["agent process start to first answer (interpreter, imports, broker, view)"] = \
+            (time.perf_counter() - started) * 1000
         middle = entries // 2 + 42
         mount_point = f"/bench/fs{(middle - 1) // PER_MOUNT_POINT:03d}"
         by_mount = [query(client, {"targets": [mount_point]}) for _ in range(20)]
         by_id = [query(client, {"backup_id": f"{middle:010d}"}) for _ in range(20)]
-        figures["drmfscat <mount point> (1,000 entries)"] = statistics.median(t for t, _ in by_mount)
+        figures["drmfscat <mount point> (1,000 entries)"] = statistics.median(
+            t for t, _ in by_mount)
         figures["drmfscat -backup_id <id>"] = statistics.median(t for t, _ in by_id)
         entries = by_mount[0][1]["entries"]
         started = time.perf_counter()
@@ -152,6 +209,7 @@ def main() -> None:
         rate, entries = measure_rebuild(data_dir, events)
         assert entries == args.entries
         print(f"rebuild of the host views: {rate:,.0f} events/s  (target >= 100,000)")
+        measure_start(data_dir, args.entries)
         for name, ms in measure_queries(data_dir, amqp_url, args.entries).items():
             target = "  (target <= 200 ms)" if name.startswith("drmfscat") else ""
             print(f"{name}: {ms:.1f} ms{target}")

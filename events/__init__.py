@@ -6,6 +6,7 @@ from events import filesystem, maps, outcomes, tape  # noqa: F401  (register the
 from events import transfer  # noqa: F401,E402  (catalog export/import events)
 from events import cluster  # noqa: F401,E402  (a virtual server's active node)
 from events import pairs  # noqa: F401,E402  (CCI pair commands' events)
+from events import snapshots  # noqa: F401,E402  (the agent's host-view snapshots)
 from events.commands import CommandEnvelope
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal
 from events.registry import REGISTRY, EventRegistry, EventSchemaError

@@ -7,8 +7,8 @@ a rebuild costs no copies.
 This module is the one place where the areas of the fold are assembled (``AREAS``): each area
 is an ``AreaFold`` in ``projections.host.<area>`` whose mutators are keyed by payload model.
 ``HostFold`` raises ``DuplicateMutator`` when two areas claim one event type. Event types that
-only move the position (outcomes, exports) are listed in ``POSITION_ONLY``; a test checks that
-every registered event type is in exactly one of the two. To add an area (SQL Server,
+only move the position (outcomes, exports, snapshots) are listed in ``POSITION_ONLY``; a test
+checks that every registered event type is in exactly one of the two. To add an area (SQL Server,
 PostgreSQL, …): write ``projections/host/<area>.py`` with its ``fold = AreaFold("<area>")``
 and its mutators, and add that ``fold`` to ``AREAS`` here.
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from events import REGISTRY, EventEnvelope, EventRegistry
-from events import cluster, outcomes, transfer
+from events import cluster, outcomes, snapshots, transfer
 from events.base import Payload
 from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, maps, tape, workflows
@@ -40,7 +40,7 @@ AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workfl
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,
-    transfer.BackupExported,
+    transfer.BackupExported, snapshots.HostViewSnapshotted,
     cluster.ClusterNodeActivated,  # which node serves a virtual server: history, not state
 })
 """Registered event types that change no host state: they only move the view's position."""

@@ -7,14 +7,14 @@ from datetime import datetime
 from projections.catalog_rows import CatalogRow
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Archive:
     copy_group: str
     medium: str
     label: str
 
 
-@dataclass
+@dataclass(slots=True)
 class TapeEntry:
     """One ``drmtapecat`` record: the S-VOL data of ``source_backup_id`` on tape."""
 
@@ -43,14 +43,14 @@ class TapeEntry:
         return self.expires_at is not None and now >= self.expires_at
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TapeSettingsView:
     product: str = "NBU"
     retention_days: int = 0
     registered: bool = False  # False: the lab's defaults, drmtapeinit never ran here
 
 
-@dataclass
+@dataclass(slots=True)
 class MediaCopy:
     """A tape backup or restore that started and has not ended (recovery ends it)."""
 
@@ -61,7 +61,7 @@ class MediaCopy:
     copy_groups: tuple[str, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class BackupServerView:
     tape: dict[str, TapeEntry] = field(default_factory=dict)
     settings: TapeSettingsView | None = None

@@ -35,6 +35,10 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 |                         |                                      | pair commands name (``-I<n>`` wins)    |
 | HORCC_MRCF              | none (HORC: TrueCopy/UR)             | CCI's own variable: set (not empty) =  |
 |                         |                                      | MRCF, ShadowImage (``-IH``/``-IM`` win)|
+| DRM_SNAPSHOT_EVERY      | 10000 (events)                       | the agent snapshots its host view when |
+|                         |                                      | this many events followed the last one;|
+|                         |                                      | 0 = no snapshots                       |
+| DRM_SNAPSHOT_MAX_BYTES  | 1 GiB                                | larger snapshot files are not read     |
 
 ``HORCMINST`` and ``HORCC_MRCF`` keep CCI's names (no ``DRM_`` prefix): scripts written for
 CCI set them, and the pair commands (``paircreate`` …) read them as CCI does (ADR 0009).
@@ -70,6 +74,8 @@ ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
 ENV_NODE_NAME = "DRM_NODE_NAME"
 ENV_INIT_CONF = "DRM_INIT_CONF"
 ENV_KEY_DIR = "DRM_KEY_DIR"
+ENV_SNAPSHOT_EVERY = "DRM_SNAPSHOT_EVERY"
+ENV_SNAPSHOT_MAX_BYTES = "DRM_SNAPSHOT_MAX_BYTES"
 
 EMBEDDED_BROKER_URL = "memory://"
 MAX_SECRET_FILE = 4096  # bytes
@@ -110,6 +116,8 @@ class Settings(BaseSettings):
                                   validation_alias=AliasChoices("HORCMINST", "horcminst"))
     horcc_mrcf: str | None = Field(default=None, max_length=16,
                                    validation_alias=AliasChoices("HORCC_MRCF", "horcc_mrcf"))
+    snapshot_every: int = Field(default=10_000, ge=0, le=1 << 40)  # events; 0 = off
+    snapshot_max_bytes: int = Field(default=1 << 30, ge=4096, le=1 << 40)
 
     @field_validator("data_dir")
     @classmethod

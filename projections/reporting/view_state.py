@@ -16,21 +16,18 @@ fold might have given another view for the same events.
 """
 from __future__ import annotations
 
-import hashlib
 import sys
 import types
 import typing
 from dataclasses import fields, is_dataclass, replace
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-import events
-import projections
 from projections import host_view, tape_view
+from projections.fold_code import fold_fingerprint  # noqa: F401 - re-exported (checkpoints)
 from projections.host_view import HostView
 
 
@@ -99,15 +96,3 @@ def _decode(kind: Any, data: Any) -> Any:
     if kind in (str, int, bool, float, Any):
         return data
     raise StateError(f"a view state cannot hold a {kind!r}")
-
-
-@cache
-def fold_fingerprint() -> str:
-    """SHA-256 (first 16 hex digits) of the fold's code: every module of ``projections`` and
-    ``events``, in path order."""
-    digest = hashlib.sha256()
-    for package in (projections, events):
-        root = Path(package.__file__).parent
-        for path in sorted(root.rglob("*.py")):
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]

@@ -29,6 +29,7 @@ from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
 from services.agent.ports import AgentPorts
 from services.agent.restart import recover_at_start
 from services.agent.service import HostAgent
+from services.agent.snapshots import snapshot_keeper
 from services.agent.serving import Activity, Interrupted, interrupt_on_signals, serve
 from services.agent.transfer.peers import PeerCommands
 from services.agent.worker import AgentWorker
@@ -59,8 +60,10 @@ def agent_ports(settings: Settings, peers=None, republisher=None) -> AgentPorts:
 
 def build_agent(settings: Settings, host: str, store: SqlEventStore | None = None,
                 recover_now: bool = True, peers: PeerCommands | None = None) -> HostAgent:
-    """The agent of ``host``; with ``recover_now``, workflows a dead agent left open are ended.
-    ``peers`` sends commands to other agents (default: over ``settings.broker_url``)."""
+    """The agent of ``host``, its view loaded from its latest usable snapshot plus the events
+    after it (``services.agent.snapshots``); with ``recover_now``, workflows a dead agent left
+    open are ended. ``peers`` sends commands to other agents (default: over
+    ``settings.broker_url``)."""
     store = store or open_store(settings, host)
     topology = Topology(settings.namespace, managed=settings.identities)
     peers = peers or PeerCommands(lambda: open_connection(settings.broker_url), topology)
@@ -68,9 +71,10 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
     ports = agent_ports(settings, peers, republisher)
     slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(ports.lab, host))
     agent = HostAgent(host, store, COMMAND_HANDLERS, ports, queries=QUERY_HANDLERS,
-                      command_slot=slot)
+                      command_slot=slot, snapshots=snapshot_keeper(settings, host))
     if recover_now:
         recover_at_start(agent)
+    agent.snapshot_if_due()  # a long fold at start is saved for the next one
     return agent
 
 
@@ -97,6 +101,8 @@ def run_agent(settings: Settings, host: str, stop: threading.Event | None = None
     finally:
         stop.set()
         relay_thread.join(timeout=RELAY_GRACE)
+        if agent.snapshots is not None:
+            agent.snapshots.wait()
 
 
 AGENT_HEARTBEAT = 30  # seconds; a broker that stays silent twice as long is taken for gone

@@ -40,6 +40,7 @@ from services import messages
 from services.agent.errors import CommandFailure, CommandRejection
 from services.agent.interrupted import TAIL, interrupted_in, settle
 from services.agent.ports import AgentPorts, Clock, utc_now
+from services.agent.snapshots import SnapshotKeeper
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +86,16 @@ class HostAgent:
     def __init__(self, host: str, store: SqlEventStore,
                  handlers: Mapping[type[Command], Handler], ports: AgentPorts | None = None,
                  queries: Mapping[type[Command], QueryHandler] | None = None,
-                 command_slot: Callable[[], ContextManager] = contextlib.nullcontext) -> None:
+                 command_slot: Callable[[], ContextManager] = contextlib.nullcontext,
+                 snapshots: SnapshotKeeper | None = None) -> None:
         self.host = host
         self.store = store
         self.handlers = handlers
         self.queries = queries or {}
         self.ports = ports or AgentPorts()
         self.command_slot = command_slot
-        self.view = HostView(host)
+        self.snapshots = snapshots
+        self.view = (snapshots.load(store, host) if snapshots else None) or HostView(host)
         self.progress: Callable[[str], None] = lambda text: None
         self.catch_up()
 
@@ -103,6 +106,17 @@ class HostAgent:
     def catch_up(self) -> HostView:
         """Apply the events stored since the view's position (other writers, a restart)."""
         return rebuild(self.store, self.host, self.view)
+
+    def snapshot_if_due(self) -> None:
+        """Between commands: snapshot the view when ``snapshots.every`` events followed the
+        last snapshot (``services.agent.snapshots``). Never raises: a snapshot that fails is
+        logged and the agent goes on (the next start folds further)."""
+        if self.snapshots is None or not self.snapshots.due(self.view):
+            return
+        try:
+            self.snapshots.take(self)
+        except Exception:  # noqa: BLE001 - a cache; the command path must go on
+            log.exception("host %s: snapshot of the view failed", self.host)
 
     def handle(self, command: CommandEnvelope) -> EventEnvelope | QueryAnswer:
         """Decide and record the command; return its outcome event (or a query's answer)."""

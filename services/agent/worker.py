@@ -1,9 +1,10 @@
 """The agent's bus side: consume ``<p>.agent.<host>``, handle, reply, then ack.
 
 Ordering per command: decide → append events (store commit) → reply to ``reply_to`` → ack →
-wake the outbox relay. A crash before the ack redelivers the command; the agent then finds the
-recorded outcome and replies again without new events. A message that is not a command is
-dead-lettered (rejected without requeue) and, if it names a ``reply_to``, answered with the error.
+wake the outbox relay → snapshot the view when one is due. A crash before the ack redelivers
+the command; the agent then finds the recorded outcome and replies again without new events.
+A message that is not a command is dead-lettered (rejected without requeue) and, if it names a
+``reply_to``, answered with the error.
 
 Refused before it runs, dead-lettered and logged (ADR 0006): a command whose publisher
 (``user_id``) is not the user its principal names, when identities are on; a command whose
@@ -96,6 +97,7 @@ class AgentWorker(ConsumerProducerMixin):
         self.handled += 1
         if self.relay_wake is not None:
             self.relay_wake.set()
+        self.agent.snapshot_if_due()  # after the outcome is out: never on a command's time
 
     def _refusal(self, command, user_id: str | None) -> str | None:
         """Why ``command`` must not run, or None."""

@@ -8,7 +8,7 @@ import pytest
 
 from events import REGISTRY
 from events import filesystem as fs
-from events import cluster, pairs, tape, transfer
+from events import cluster, pairs, snapshots, tape, transfer
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from events.registry import EventRegistry
 from projections.host.area import AreaFold, DuplicateMutator
@@ -44,6 +44,9 @@ def every_kind_of_event() -> list:
         fs.PairSplit(workflow_id=W, copy_group=GROUP, pvol_status="PSUS", svol_status="SSUS"),
         _recorded("0000000001"),
         CommandCompleted(command="BackupFileSystem", result={"backup_id": "0000000001"}),
+        snapshots.HostViewSnapshotted(covers_seq=8, head_hash="0" * 64,
+                                      content_sha256="0" * 64, size_bytes=1,
+                                      format="drm-host-view", format_version=1, fold="0" * 16),
         transfer.BackupExported(backup_id="0000000001", document_sha256="0" * 64,
                                 source_event_seq=7, source_event_hash="0" * 64,
                                 file_format_version=1),
