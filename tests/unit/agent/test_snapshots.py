@@ -29,6 +29,7 @@ from tests.unit.projections.test_host_snapshot import assert_same_view
 
 HOST = "FSServer"
 EVERY = 20
+KINDS = len(every_kind_of_event())  # the events ``append_history`` appends each time
 
 
 @pytest.fixture
@@ -71,20 +72,20 @@ def assert_full_fold(agent: HostAgent) -> None:
 class TestTaking:
     def test_a_snapshot_is_due_every_n_events_and_recorded_right_after_the_seq_it_covers(
             self, store, data_dir):
-        append_history(store)  # 39 events
+        append_history(store)  # KINDS events
         agent = start(store, data_dir)
         assert agent.snapshots.due(agent.view)
         agent.snapshot_if_due()
         events = store.read(HOST)
         recorded = events[-1]
-        assert recorded.type == "HostViewSnapshotted" and recorded.seq == 40
+        assert recorded.type == "HostViewSnapshotted" and recorded.seq == KINDS + 1
         assert recorded.command_id is None and recorded.principal == f"agent@{HOST}"
         payload = recorded.payload
-        assert payload["covers_seq"] == 39 and payload["head_hash"] == events[-2].hash
-        data = SnapshotFiles(data_dir, HOST).path_of(39).read_bytes()
+        assert payload["covers_seq"] == KINDS and payload["head_hash"] == events[-2].hash
+        data = SnapshotFiles(data_dir, HOST).path_of(KINDS).read_bytes()
         assert payload["content_sha256"] == hashlib.sha256(data).hexdigest()
         assert payload["size_bytes"] == len(data)
-        assert agent.view.seq == 40 and not agent.snapshots.due(agent.view)
+        assert agent.view.seq == KINDS + 1 and not agent.snapshots.due(agent.view)
 
     def test_the_snapshot_event_changes_no_view_and_the_history_still_verifies(
             self, store, data_dir):
@@ -130,14 +131,14 @@ class TestTaking:
         agent = start(store, data_dir, slot=slot)
         with CommandSlot(tmp_path / "command.lock", RetryPolicy())():
             assert agent.snapshots.take(agent) is None
-        assert store.head(HOST)[0] == 39 and not SnapshotFiles(data_dir, HOST).candidates()
-        assert agent.snapshots.take(agent) == 39
+        assert store.head(HOST)[0] == KINDS and not SnapshotFiles(data_dir, HOST).candidates()
+        assert agent.snapshots.take(agent) == KINDS
 
     def test_with_snapshots_off_none_is_ever_due(self, store, data_dir):
         append_history(store, times=3)
         agent = start(store, data_dir, every=0)
         agent.snapshot_if_due()
-        assert store.head(HOST)[0] == 3 * 39
+        assert store.head(HOST)[0] == 3 * KINDS
 
     def test_a_file_that_cannot_be_written_leaves_the_event_and_a_full_fold_next_time(
             self, store, data_dir):
@@ -168,7 +169,7 @@ class TestLoading:
         append_history(store)
         snapshot_now(store, data_dir)
         agent = start(store, data_dir)
-        assert agent.snapshots.last_seq == 39
+        assert agent.snapshots.last_seq == KINDS
         append_history(store, times=2)
         agent.catch_up()
         assert_full_fold(agent)
@@ -247,7 +248,7 @@ class TestUnusableSnapshotsAreIgnored:
         files.write(500, host_snapshot.encode(HostView(HOST, seq=500), "0" * 64))
         with caplog.at_level(logging.WARNING, logger="services.agent.snapshots"):
             agent = start(store, data_dir)
-        assert "past the store's head (seq 39)" in caplog.text
+        assert f"past the store's head (seq {KINDS})" in caplog.text
         assert_full_fold(agent)
 
     def test_a_file_past_the_size_limit_is_not_read(self, store, data_dir, caplog):
