@@ -64,8 +64,9 @@ def test_unknown_media_and_bad_labels_are_refused(tmp_path, medium, label):
 
 def test_a_killed_write_leaves_only_a_partial_that_is_discarded(tmp_path):
     library = SimulatedTapeLibrary(tmp_path / "tape", ("TP1",))
-    partial = tmp_path / "tape" / "TP1" / ".0000000002.0.partial"
-    (partial / "data").mkdir(parents=True)
+    partial = tmp_path / "tape" / "TP1" / ".0000000002.0.tar.partial"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"half a medium")
     assert not library.exists("TP1", "0000000002.0")
     assert library.discard_partial() == ["0000000002.0"] and not partial.exists()
 
