@@ -34,6 +34,7 @@ class TapeEntry:
     expires_at: datetime | None  # None: PERMANENT
     archives: tuple[Archive, ...]
     recorded_seq: int
+    source_ended_at: datetime | None = None  # END-TIME of the source disk entry
 
     @property
     def media(self) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from adapters.tape.base import TapeError
+from adapters.tape.base import ArchiveCopy, TapeError
 from adapters.tape.tar_reader import read_archive
 from adapters.tape.tar_writer import write_archive
 
@@ -45,7 +45,8 @@ class SimulatedTapeLibrary:
     def exists(self, medium: str, label: str) -> bool:
         return self.archive_path(medium, label).is_file()
 
-    def write(self, medium: str, label: str, source: Path, progress: Progress | None = None) -> int:
+    def write(self, medium: str, label: str, source: Path,
+              progress: Progress | None = None) -> ArchiveCopy:
         final = self.archive_path(medium, label)
         if final.exists():
             raise TapeError(f"the archive {label} is already on {medium}")
@@ -65,9 +66,10 @@ class SimulatedTapeLibrary:
             if isinstance(error, TapeError):
                 raise
             raise TapeError(f"writing {label} to {medium} failed: {error}") from error
-        return stats.bytes
+        return ArchiveCopy(stats.bytes, stats.files)
 
-    def read(self, medium: str, label: str, target: Path, progress: Progress | None = None) -> int:
+    def read(self, medium: str, label: str, target: Path,
+             progress: Progress | None = None) -> ArchiveCopy:
         path = self.archive_path(medium, label)
         if not path.is_file():
             raise TapeError(f"the archive {label} is not on {medium}")
@@ -77,7 +79,7 @@ class SimulatedTapeLibrary:
             raise type(error)(f"reading {label} from {medium} refused: {error}") from error
         except OSError as error:
             raise TapeError(f"reading {label} from {medium} failed: {error}") from error
-        return manifest.bytes
+        return ArchiveCopy(manifest.bytes, manifest.files)
 
     def delete(self, medium: str, label: str) -> None:
         self.archive_path(medium, label).unlink(missing_ok=True)

@@ -1,6 +1,8 @@
 """drmmount/drmumount, tape backup and tape restore through BKServer's agent, on real files."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from tests.fs_lab import FS_MOUNT, command, fs_root, tree
 from tests.tape_lab import BK_HOST, bk_mount, hand_over
 
@@ -87,11 +89,17 @@ def test_tape_backup_then_change_then_tape_restore_gives_back_the_bytes(fs_agent
     refused(bk_agent.handle(bk("RestoreFromTape", backup_id="0000000002")), "drmmount")
     mounted = result(bk_agent.handle(bk("MountSvol", backup_id="0000000002")))
     assert mounted["mounts"][0]["read_only"] is False  # a tape entry's S-VOL: writable
+    source = bk_agent.view.catalog[bk_id]
     restored = result(bk_agent.handle(bk("RestoreFromTape", backup_id="0000000002")))
     assert restored["backup_id"] == "0000000003" and restored["superseded"] == [bk_id]
     assert tree(bk_mount(data_dir)) == original
     disk = bk_agent.view.catalog["0000000003"]
     assert (disk.original_id, disk.origin_host, disk.media) == ("0000000001", "FSServer", "DISK")
+    # START-TIME and END-TIME are the original backup's; the restore's own are in its events
+    assert (disk.started_at, disk.ended_at) == (source.started_at, source.ended_at)
+    reads = [e.payload for e in bk_agent.store.read(BK_HOST) if e.type == "TapeArchiveRead"]
+    assert [(r["label"], r["files"] > 0) for r in reads] == [("0000000002.0", True)]
+    assert datetime.fromisoformat(reads[0]["started_at"]) > source.ended_at
     assert bk_id not in bk_agent.view.catalog
     result(bk_agent.handle(bk("UnmountSvol", backup_id="0000000002")))
     # back on the file server: the S-VOL now holds the tape's data; restore it to the P-VOL

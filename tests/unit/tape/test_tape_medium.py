@@ -78,7 +78,7 @@ def test_the_library_reads_back_owners_modes_times_and_links(written, tmp_path):
     target.mkdir()
     (target / "stale").mkdir()
     (target / "stale" / "old.txt").write_text("not on the tape")
-    assert library.read("TP1", "0000000002.0", target) == 5 + SMALL + 12345 + 9 + 7
+    assert library.read("TP1", "0000000002.0", target).bytes == 5 + SMALL + 12345 + 9 + 7
     assert snapshot(target) == snapshot(source)
 
 
