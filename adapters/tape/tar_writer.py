@@ -25,6 +25,7 @@ from adapters.tape.tar_format import end_of_archive, header, manifest_member, pa
 
 SMALL = 1 << 20
 FLUSH = 4 << 20
+SYNC_EVERY = 64 << 20
 Progress = Callable[[int, int], None]
 
 
@@ -85,10 +86,27 @@ def _digest(buffer) -> str:
 
 
 class _Out:
-    """Small writes queued and written in ``FLUSH``-sized pieces; large ones go straight."""
+    """Small writes queued and written in ``FLUSH``-sized pieces; large ones go straight.
+    With ``syncer``, every ``SYNC_EVERY`` bytes an ``fdatasync`` is started in that thread (at
+    most one at a time), so the medium goes to disk while it is written and the final ``fsync``
+    of the library only waits for the tail."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, syncer: ThreadPoolExecutor | None = None) -> None:
         self.fd, self.queue, self.written = fd, bytearray(), 0
+        self.syncer, self.syncing, self.sync_requested = syncer, None, 0
+
+    def _maybe_sync(self) -> None:
+        if self.syncer is None or self.written - self.sync_requested < SYNC_EVERY:
+            return
+        if self.syncing is None or self.syncing.done():
+            if self.syncing is not None:
+                self.syncing.result()
+            self.syncing, self.sync_requested = self.syncer.submit(os.fdatasync, self.fd), \
+                self.written
+
+    def wait_synced(self) -> None:
+        if self.syncing is not None:
+            self.syncing.result()
 
     def add(self, data) -> None:
         self.queue += data
@@ -101,6 +119,7 @@ class _Out:
             view = view[os.write(self.fd, view):]
         self.written += len(self.queue)
         self.queue = bytearray()
+        self._maybe_sync()
 
     def copy_from(self, fd: int, size: int) -> None:
         """``size`` bytes of ``fd`` (from its start) after whatever is queued."""
@@ -117,15 +136,19 @@ class _Out:
                 raise TapeError("a file shrank while it was written to tape")
             done += n
         self.written += size
+        self._maybe_sync()
 
 
 def write_archive(source: Path, fd: int, label: str, progress: Progress | None = None,
-                  mtime: int = 0) -> WriteStats:
-    """Write the archive of ``source`` on ``fd`` (a new, empty medium file)."""
+                  mtime: int = 0, sync_early: bool = True) -> WriteStats:
+    """Write the archive of ``source`` on ``fd`` (a new, empty medium file); with
+    ``sync_early``, its data is pushed to disk while it is written (the caller still fsyncs)."""
     members = scan(Path(source))
     total = sum(m.st.st_size for m in members if m.kind == "f")
-    out, listed, done = _Out(fd), [], 0
-    with ThreadPoolExecutor(1, thread_name_prefix="tape-hash") as hasher:
+    listed, done = [], 0
+    with ThreadPoolExecutor(1, thread_name_prefix="tape-hash") as hasher, \
+            ThreadPoolExecutor(1, thread_name_prefix="tape-sync") as syncer:
+        out = _Out(fd, syncer if sync_early else None)
         for member in members:
             if member.kind == "f":
                 digest = _write_file(out, os.path.join(source, member.rel), member, hasher)
@@ -136,9 +159,10 @@ def write_archive(source: Path, fd: int, label: str, progress: Progress | None =
             else:
                 out.add(header(member.rel, member.kind, member.st, link=member.link))
                 listed.append((member.rel, member.kind, 0, member.link))
-    out.add(manifest_member(label, listed, mtime))
-    out.add(end_of_archive(out.written + len(out.queue)))
-    out.flush()
+        out.add(manifest_member(label, listed, mtime))
+        out.add(end_of_archive(out.written + len(out.queue)))
+        out.flush()
+        out.wait_synced()
     return WriteStats(sum(m.kind == "f" for m in members), total, out.written)
 
 
