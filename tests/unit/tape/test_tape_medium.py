@@ -28,6 +28,7 @@ def rich_tree(root: Path) -> Path:
     (root / "d" / "e" / "empty").write_bytes(b"")
     (root / ("long-" + "n" * 150)).write_bytes(b"long name")
     (root / "é ü").write_bytes(b"unicode")
+    (root / os.fsdecode(b"latin1-\xe9")).write_bytes(b"")  # a name that is not UTF-8
     os.symlink("d/a.txt", root / "link")
     os.symlink("/nowhere/at/all", root / "dangling")
     os.link(root / "d" / "a.txt", root / "hard")
