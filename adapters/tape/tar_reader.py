@@ -5,7 +5,8 @@ Before the target is touched, the manifest is found at the end of the medium
 the target left as it was. Then the target is emptied and the members are streamed in order
 from a read-only mapping of the medium: each must be the manifest's next entry (name, kind,
 size, link target); each file's BLAKE3 hash is computed by a helper thread from the mapping
-while the same bytes are written, and must equal the manifest's; anything else stops the read
+while the kernel copies the same bytes (checked a few files later, at the latest at the end),
+and must equal the manifest's; anything else stops the read
 with ``DamagedMedium`` naming the member. Members are created without following any link: a
 member's parent must be a directory this read created. Owners (when running as root), modes
 and mtimes are set as recorded, directories' last.
@@ -16,6 +17,7 @@ import mmap
 import os
 import shutil
 import tarfile
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from adapters.tape.tar_format import (BLOCK, MANIFEST_MAX, MANIFEST_NAME, RECORD
                                       padding, parse_manifest)
 
 SMALL = 1 << 20
+PENDING = 64  # large files copied whose hash is not yet checked, at most
 Progress = Callable[[int, int], None]
 _MAGIC = b"ustar\x0000"
 _ZERO_BLOCK = bytes(BLOCK)
@@ -148,6 +151,11 @@ def _member(block: bytes, kind: bytes, pax: dict, data: int, size: int) -> Membe
     return Member(name, _TYPES[kind], mode & 0o7777, uid, gid, size, mtime_ns, link, data)
 
 
+def _check(name: str, expected: str, found: str) -> None:
+    if found != expected:
+        raise DamagedMedium(f"the data of {name!r} differs from the manifest (hash mismatch)")
+
+
 def _agrees(member: Member, entry: ManifestEntry) -> bool:
     return (member.name, member.kind, member.size) == (entry.name, entry.kind, entry.size) \
         and (entry.kind == "f" or member.link == entry.check)
@@ -171,6 +179,7 @@ class _Restore:
         self.files: set[str] = set()
         self.as_root = os.geteuid() == 0
         self.done = 0
+        self.pending: deque = deque()  # (name, expected hash, future of its hash)
 
     def path(self, member: Member) -> str:
         parent = member.name.rpartition("/")[0]
@@ -202,6 +211,7 @@ class _Restore:
                     raise DamagedMedium(f"{member.name}: a hard link to a file not yet read")
                 os.link(os.path.join(self.target, member.link), self.path(member),
                         follow_symlinks=False)
+        self.settle()
         missing = next(entries, None)
         if missing is not None:
             raise DamagedMedium(f"the member {missing.name!r} of the manifest is not on the "
@@ -211,40 +221,45 @@ class _Restore:
                             self.dirs[name], follow=True)
 
     def file(self, member: Member, entry: ManifestEntry, hasher: ThreadPoolExecutor) -> None:
+        """Write one file; a small one is checked at once, a large one's hash is computed by
+        the helper from the mapping while the kernel copies it, and checked by ``settle``."""
         fd = os.open(self.path(member), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                      | os.O_CLOEXEC, 0o600)
-        data = self.view[member.data:member.data + member.size]
         try:
-            digest = self.copy(fd, data, member, hasher)
-            if digest != entry.check:
-                raise DamagedMedium(f"the data of {member.name!r} differs from the manifest "
-                                    "(hash mismatch)")
+            if member.size <= SMALL:
+                with self.view[member.data:member.data + member.size] as data:
+                    done = 0
+                    while done < member.size:
+                        done += os.write(fd, data[done:])
+                    _check(member.name, entry.check, blake3.blake3(data).hexdigest())
+            else:
+                self.pending.append((member.name, entry.check, hasher.submit(
+                    self.hash_range, member.data, member.size)))
+                self.copy(fd, member)
+                self.settle(keep=PENDING)
             self.attributes(fd, member, follow=True)
         finally:
-            data.release()
             os.close(fd)
         self.files.add(member.name)
         self.done += member.size
 
-    def copy(self, fd: int, data: memoryview, member: Member,
-             hasher: ThreadPoolExecutor) -> str:
-        """Write ``data`` (the member's bytes) on ``fd``; its hash, computed meanwhile."""
-        if member.size <= SMALL:
-            done = 0
-            while done < member.size:
-                done += os.write(fd, data[done:])
+    def hash_range(self, start: int, size: int) -> str:
+        with self.view[start:start + size] as data:
             return blake3.blake3(data).hexdigest()
-        hashing = hasher.submit(lambda: blake3.blake3(data).hexdigest())
-        try:
-            done = 0
-            while done < member.size:
-                n = os.copy_file_range(self.fd, fd, member.size - done, member.data + done)
-                if n == 0:
-                    raise DamagedMedium(f"the medium ends inside {member.name!r}")
-                done += n
-        finally:
-            digest = hashing.result()
-        return digest
+
+    def settle(self, keep: int = 0) -> None:
+        """Check the hashes computed meanwhile, until at most ``keep`` are outstanding."""
+        while len(self.pending) > keep:
+            name, expected, hashing = self.pending.popleft()
+            _check(name, expected, hashing.result())
+
+    def copy(self, fd: int, member: Member) -> None:
+        done = 0
+        while done < member.size:
+            n = os.copy_file_range(self.fd, fd, member.size - done, member.data + done)
+            if n == 0:
+                raise DamagedMedium(f"the medium ends inside {member.name!r}")
+            done += n
 
     def attributes(self, path, member: Member, follow: bool) -> None:
         if self.as_root:

@@ -2,10 +2,12 @@
 
 Each file is read once: a small one (``SMALL`` bytes or less) into memory, hashed and queued
 behind its header (queued bytes go out in ``FLUSH``-sized writes); a large one is mapped, its
-BLAKE3 hash computed by a helper thread from the mapping while the kernel copies the same pages onto
-the medium (``copy_file_range``; both release the GIL, so hashing and writing overlap on two
-cores). The tree is scanned first (its total size drives the progress reports), in name order,
-without following symbolic links; a file whose size changed since the scan, or a special file
+BLAKE3 hash computed by a helper thread from the mapping while the kernel copies the same pages
+onto the medium (``copy_file_range``; both release the GIL, so hashing and writing overlap on two
+cores). The writer does not wait for a hash before the next file (the helper works through a
+queue of at most ``PENDING`` mappings, so it seldom has to be woken); the hashes are collected
+for the manifest at the end. The tree is scanned first (its total size drives the progress
+reports), in name order, without following symbolic links; a file whose size changed since the scan, or a special file
 (device, FIFO, socket), is refused with a ``TapeError``.
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import mmap
 import os
 import stat
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +29,7 @@ from adapters.tape.tar_format import end_of_archive, header, manifest_member, pa
 SMALL = 1 << 20
 FLUSH = 4 << 20
 SYNC_EVERY = 64 << 20
+PENDING = 64  # large files mapped and not yet hashed, at most
 Progress = Callable[[int, int], None]
 
 
@@ -145,20 +149,27 @@ def write_archive(source: Path, fd: int, label: str, progress: Progress | None =
     ``sync_early``, its data is pushed to disk while it is written (the caller still fsyncs)."""
     members = scan(Path(source))
     total = sum(m.st.st_size for m in members if m.kind == "f")
-    listed, done = [], 0
+    listed, done, pending = [], 0, deque()
     with ThreadPoolExecutor(1, thread_name_prefix="tape-hash") as hasher, \
             ThreadPoolExecutor(1, thread_name_prefix="tape-sync") as syncer:
         out = _Out(fd, syncer if sync_early else None)
         for member in members:
             if member.kind == "f":
                 digest = _write_file(out, os.path.join(source, member.rel), member, hasher)
-                listed.append((member.rel, "f", member.st.st_size, digest))
+                listed.append([member.rel, "f", member.st.st_size, digest])
+                if not isinstance(digest, str):
+                    pending.append(digest)
+                    if len(pending) > PENDING:
+                        pending.popleft().result()
                 done += member.st.st_size
                 if progress is not None:
                     progress(done, total)
             else:
                 out.add(header(member.rel, member.kind, member.st, link=member.link))
-                listed.append((member.rel, member.kind, 0, member.link))
+                listed.append([member.rel, member.kind, 0, member.link])
+        for entry in listed:  # the hashes of large files, computed meanwhile
+            if not isinstance(entry[3], str):
+                entry[3] = entry[3].result()
         out.add(manifest_member(label, listed, mtime))
         out.add(end_of_archive(out.written + len(out.queue)))
         out.flush()
@@ -166,7 +177,15 @@ def write_archive(source: Path, fd: int, label: str, progress: Progress | None =
     return WriteStats(sum(m.kind == "f" for m in members), total, out.written)
 
 
-def _write_file(out: _Out, path: str, member: Member, hasher: ThreadPoolExecutor) -> str:
+def _hash_and_unmap(mapped: mmap.mmap) -> str:
+    try:
+        return _digest(mapped)
+    finally:
+        mapped.close()
+
+
+def _write_file(out: _Out, path: str, member: Member, hasher: ThreadPoolExecutor):
+    """Write one file's member; its hash, or for a large file the future of its hash."""
     size = member.st.st_size
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
@@ -188,13 +207,9 @@ def _write_file(out: _Out, path: str, member: Member, hasher: ThreadPoolExecutor
             out.add(data)
             out.add(bytes(padding(size)))
             return _digest(data)
-        with mmap.mmap(fd, size, prot=mmap.PROT_READ) as mapped:
-            hashing = hasher.submit(_digest, mapped)
-            try:
-                out.copy_from(fd, size)
-            finally:
-                digest = hashing.result()
+        hashing = hasher.submit(_hash_and_unmap, mmap.mmap(fd, size, prot=mmap.PROT_READ))
+        out.copy_from(fd, size)
         out.add(bytes(padding(size)))
-        return digest
+        return hashing
     finally:
         os.close(fd)
