@@ -60,6 +60,7 @@ class TapeArchive(Payload):
     medium: str
     label: str
     bytes: int = 0
+    manifest_hash: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")  # BLAKE3 of its manifest
 
 
 class MediaCopyRequested(Payload):

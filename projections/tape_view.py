@@ -12,6 +12,7 @@ class Archive:
     copy_group: str
     medium: str
     label: str
+    manifest_hash: str = ""  # "" for an archive recorded before it was kept
 
 
 @dataclass

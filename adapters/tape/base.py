@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 PRODUCTS = ("NBU", "BEWS")  # drmtapeinit: NetBackup, Backup Exec
+Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
 
 class TapeError(Exception):
@@ -29,6 +30,7 @@ class ArchiveCopy:
 
     bytes: int
     files: int
+    manifest_hash: str = ""  # BLAKE3 of the manifest's bytes (the catalog keeps it)
 
 
 class TapeSettings(BaseModel):
@@ -44,14 +46,17 @@ class TapeLibrary(Protocol):
     def media(self) -> tuple[str, ...]:
         """The media IDs of the library (``TP0001`` …), in slot order."""
 
-    def write(self, medium: str, label: str, source: Path) -> ArchiveCopy:
+    def write(self, medium: str, label: str, source: Path,
+              progress: Progress | None = None) -> ArchiveCopy:
         """Copy the tree under ``source`` to ``medium`` as archive ``label``. The archive
         appears only when complete (on stable storage); an existing one is refused."""
 
-    def read(self, medium: str, label: str, target: Path) -> ArchiveCopy:
+    def read(self, medium: str, label: str, target: Path, progress: Progress | None = None,
+             manifest_hash: str = "") -> ArchiveCopy:
         """Make the tree under ``target`` exactly the archive's (files not in it are removed),
         every file checked against the manifest. ``TapeError`` when the archive does not exist,
-        the medium is truncated (``target`` then untouched) or differs from its manifest."""
+        the medium is truncated or its manifest is not ``manifest_hash`` (when given; in both
+        cases ``target`` is untouched), or the medium differs from its manifest."""
 
     def delete(self, medium: str, label: str) -> None:
         """Forget the archive (no error when it is already gone)."""

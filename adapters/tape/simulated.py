@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
-
-from adapters.tape.base import ArchiveCopy, TapeError
+from adapters.tape.base import ArchiveCopy, Progress, TapeError
 from adapters.tape.tar_reader import read_archive
 from adapters.tape.tar_writer import write_archive
 
 DEFAULT_MEDIA = ("MEDIA1",)
 SUFFIX = ".tar"
 PARTIAL = ".partial"
-Progress = Callable[[int, int], None]
 
 
 class SimulatedTapeLibrary:
@@ -66,20 +63,21 @@ class SimulatedTapeLibrary:
             if isinstance(error, TapeError):
                 raise
             raise TapeError(f"writing {label} to {medium} failed: {error}") from error
-        return ArchiveCopy(stats.bytes, stats.files)
+        return ArchiveCopy(stats.bytes, stats.files, stats.manifest_hash)
 
-    def read(self, medium: str, label: str, target: Path,
-             progress: Progress | None = None) -> ArchiveCopy:
+    def read(self, medium: str, label: str, target: Path, progress: Progress | None = None,
+             manifest_hash: str = "") -> ArchiveCopy:
         path = self.archive_path(medium, label)
         if not path.is_file():
             raise TapeError(f"the archive {label} is not on {medium}")
         try:
-            manifest = read_archive(path, Path(target).resolve(), label, progress)
+            manifest = read_archive(path, Path(target).resolve(), label, progress,
+                                    manifest_hash)
         except TapeError as error:
             raise type(error)(f"reading {label} from {medium} refused: {error}") from error
         except OSError as error:
             raise TapeError(f"reading {label} from {medium} failed: {error}") from error
-        return ArchiveCopy(manifest.bytes, manifest.files)
+        return ArchiveCopy(manifest.bytes, manifest.files, manifest.digest)
 
     def delete(self, medium: str, label: str) -> None:
         self.archive_path(medium, label).unlink(missing_ok=True)

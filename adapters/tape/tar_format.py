@@ -23,6 +23,8 @@ import stat
 import tarfile
 from dataclasses import dataclass
 
+import blake3
+
 from adapters.tape.base import TapeError
 
 BLOCK = 512
@@ -54,6 +56,7 @@ class ManifestEntry:
 class Manifest:
     label: str
     entries: tuple[ManifestEntry, ...]
+    digest: str = ""  # BLAKE3 of the manifest's bytes
 
     @property
     def bytes(self) -> int:
@@ -96,12 +99,13 @@ def manifest_bytes(label: str, entries: list[tuple[str, str, int, str]]) -> byte
                                                                          "surrogateescape")
 
 
-def manifest_member(label: str, entries: list[tuple[str, str, int, str]], mtime: int) -> bytes:
-    """The manifest member, the end-of-archive blocks excluded."""
+def manifest_member(label: str, entries: list, mtime: int) -> tuple[bytes, str]:
+    """The manifest member (the end-of-archive blocks excluded) and the manifest's hash."""
     data = manifest_bytes(label, entries)
     info = tarfile.TarInfo(MANIFEST_NAME)
     info.size, info.mtime, info.mode = len(data), mtime, 0o444
-    return info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict") + data + bytes(padding(len(data)))
+    member = info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict") + data + bytes(padding(len(data)))
+    return member, blake3.blake3(data).hexdigest()
 
 
 def end_of_archive(written: int) -> bytes:
@@ -144,7 +148,7 @@ def parse_manifest(data: bytes, label: str | None = None) -> Manifest:
         raise DamagedMedium("the manifest does not start with the root directory")
     if len({e.name for e in entries}) != len(entries):
         raise DamagedMedium("the manifest names a member twice")
-    return Manifest(found, entries)
+    return Manifest(found, entries, blake3.blake3(data).hexdigest())
 
 
 def _entry(item: object) -> ManifestEntry:

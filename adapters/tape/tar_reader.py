@@ -270,14 +270,18 @@ class _Restore:
 
 
 def read_archive(medium_path: Path, target: Path, label: str | None = None,
-                 progress: Progress | None = None) -> Manifest:
-    """Make ``target`` (an existing directory) hold exactly the archive; its manifest back."""
+                 progress: Progress | None = None, manifest_hash: str = "") -> Manifest:
+    """Make ``target`` (an existing directory) hold exactly the archive; its manifest back.
+    With ``manifest_hash``, the medium's manifest must be that one (the catalog's record)."""
     with open(medium_path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size == 0:
             raise DamagedMedium("the medium is empty")
         with mmap.mmap(handle.fileno(), size, prot=mmap.PROT_READ) as medium:
             stop, manifest = locate_manifest(medium, label)
+            if manifest_hash and manifest.digest != manifest_hash:
+                raise DamagedMedium("the manifest on the medium is not the one the tape catalog "
+                                    "recorded for this archive")
             empty_directory(target)
             restore = _Restore(medium, handle.fileno(), target, progress)
             try:

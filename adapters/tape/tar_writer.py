@@ -46,6 +46,7 @@ class WriteStats:
     files: int
     bytes: int  # file data
     medium_bytes: int  # the whole medium, headers and manifest included
+    manifest_hash: str  # BLAKE3 of the manifest's bytes
 
 
 def scan(root: Path) -> list[Member]:
@@ -170,11 +171,12 @@ def write_archive(source: Path, fd: int, label: str, progress: Progress | None =
         for entry in listed:  # the hashes of large files, computed meanwhile
             if not isinstance(entry[3], str):
                 entry[3] = entry[3].result()
-        out.add(manifest_member(label, listed, mtime))
+        member, manifest_hash = manifest_member(label, listed, mtime)
+        out.add(member)
         out.add(end_of_archive(out.written + len(out.queue)))
         out.flush()
         out.wait_synced()
-    return WriteStats(sum(m.kind == "f" for m in members), total, out.written)
+    return WriteStats(sum(m.kind == "f" for m in members), total, out.written, manifest_hash)
 
 
 def _hash_and_unmap(mapped: mmap.mmap) -> str:

@@ -44,7 +44,8 @@ def media_copy_aborted(view: HostView, event: tape.MediaCopyAborted, seq: int) -
 @fold.on(tape.TapeBackupRecorded)
 def tape_recorded(view: HostView, event: tape.TapeBackupRecorded, seq: int) -> None:
     view.next_backup_number = max(view.next_backup_number, int(event.backup_id) + 1)
-    archives = tuple(Archive(a["copy_group"], a["medium"], a["label"])
+    archives = tuple(Archive(a["copy_group"], a["medium"], a["label"],
+                             a.get("manifest_hash", ""))
                      for a in map(item_fields, event.archives))
     view.backup_server.tape[event.backup_id] = TapeEntry(
         event.backup_id, event.original_id, event.origin_host, event.source_backup_id,

@@ -223,7 +223,7 @@ class StepRunner:
         progress = _Progress(self.context, f"{planned.medium} -> {planned.copy_group}")
         return self._tape_step(f"read {planned.label}", planned, tape.TapeArchiveRead,
                                lambda: lib.read(planned.medium, planned.label, planned.target,
-                                                progress))
+                                                progress, planned.manifest_hash))
 
     def _tape_step(self, name: str, planned, outcome, call) -> ArchiveCopy:
         started = self.context.clock()

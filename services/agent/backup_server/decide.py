@@ -212,7 +212,7 @@ def write_steps(view: HostView, request: tape.MediaCopyRequested,
 def read_steps(view: HostView, entry: TapeEntry) -> tuple[ReadTape, ...]:
     """The plan of a tape restore: each archive read back onto its copy group's S-VOL."""
     return tuple(ReadTape(a.copy_group, a.medium, a.label,
-                          Path(view.copy_groups[a.copy_group].mounted_at))
+                          Path(view.copy_groups[a.copy_group].mounted_at), a.manifest_hash)
                  for a in entry.archives)
 
 

@@ -100,7 +100,8 @@ def run_media_backup(context, request, entry) -> tape.TapeBackupRecorded:
         for step in steps:
             copy = runner.run(step)
             written.append(tape.TapeArchive(copy_group=step.copy_group, medium=step.medium,
-                                            label=step.label, bytes=copy.bytes))
+                                            label=step.label, bytes=copy.bytes,
+                                            manifest_hash=copy.manifest_hash))
     except StepFailed as failure:
         error = failure.error
         for archive in written:

@@ -75,6 +75,7 @@ def test_tape_backup_then_change_then_tape_restore_gives_back_the_bytes(fs_agent
     assert taped["backup_id"] == "0000000002" and taped["original_id"] == "0000000001"
     entry = bk_agent.view.tape["0000000002"]
     assert entry.snapshot_at == bk_agent.view.catalog[bk_id].started_at
+    assert len(entry.archives[0].manifest_hash) == 64  # checked again by the restore
     assert entry.origin_host == "FSServer" and entry.media == ("TP0002",)
     assert (entry.expires_at - entry.recorded_at).days == 30  # the lab's retention
     result(bk_agent.handle(bk("UnmountSvol", backup_id=bk_id)))

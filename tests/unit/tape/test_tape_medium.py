@@ -197,3 +197,25 @@ def test_a_member_written_through_a_symlink_is_refused(tmp_path):
     with pytest.raises(DamagedMedium, match="its directory is not earlier"):
         library.read("TP1", "L", tmp_path / "svol")
     assert list(outside.iterdir()) == []
+
+
+def test_a_medium_swapped_for_another_is_refused_by_the_catalogs_manifest_hash(tmp_path):
+    """The catalog keeps each archive's manifest hash: a whole, valid medium of the same label
+    that is not the one written (an older tape, another library's) is refused untouched."""
+    first, other = tmp_path / "a", tmp_path / "b"
+    for root, text in ((first, "the backup"), (other, "another backup")):
+        root.mkdir()
+        (root / "f.txt").write_text(text)
+    library = SimulatedTapeLibrary(tmp_path / "tape", ("TP1",))
+    kept = library.write("TP1", "L", first).manifest_hash
+    elsewhere = SimulatedTapeLibrary(tmp_path / "tape2", ("TP1",))
+    assert elsewhere.write("TP1", "L", other).manifest_hash != kept
+    shutil.copyfile(elsewhere.archive_path("TP1", "L"), library.archive_path("TP1", "L"))
+    target = tmp_path / "svol"
+    target.mkdir()
+    (target / "keep.txt").write_text("as it was")
+    with pytest.raises(DamagedMedium, match="not the one the tape catalog recorded"):
+        library.read("TP1", "L", target, manifest_hash=kept)
+    assert [p.name for p in target.iterdir()] == ["keep.txt"]
+    assert library.read("TP1", "L", target).manifest_hash != kept  # without the record: read
+    assert (target / "f.txt").read_text() == "another backup"
