@@ -8,8 +8,8 @@ and ``tar -xpf`` without the product. Its members, in order:
   hard links (a second name of a file already written); uid and gid numeric (no user names),
   modes, and mtimes to the nanosecond (a pax ``mtime`` record when not a whole second);
 - ``MANIFEST_NAME``: the manifest (JSON, ``parse_manifest``): the label and every member above
-  in the same order with its kind, size and BLAKE3 hash (files; ``b3sum`` checks them) or link target (links); plain
-  ustar, so ``locate_manifest`` finds it from the end of the medium;
+  in the same order with its kind, size and BLAKE3 hash (files; ``b3sum`` checks them) or link
+  target (links); plain ustar, so ``locate_manifest`` finds it from the end of the medium;
 - two zero blocks, padded with zeros to a multiple of ``RECORD`` (tar's 10 KiB record).
 
 A medium missing its tail (no end blocks, no manifest) is truncated; one whose manifest does

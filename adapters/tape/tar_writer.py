@@ -7,8 +7,8 @@ onto the medium (``copy_file_range``; both release the GIL, so hashing and writi
 cores). The writer does not wait for a hash before the next file (the helper works through a
 queue of at most ``PENDING`` mappings, so it seldom has to be woken); the hashes are collected
 for the manifest at the end. The tree is scanned first (its total size drives the progress
-reports), in name order, without following symbolic links; a file whose size changed since the scan, or a special file
-(device, FIFO, socket), is refused with a ``TapeError``.
+reports), in name order, without following symbolic links; a file whose size changed since the
+scan, or a special file (device, FIFO, socket), is refused with a ``TapeError``.
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ a failed mount unmounts what it mounted, unlocks what it locked and ends the com
 Media copies: ``MediaCopyRequested`` before the first byte, ``TapeArchiveWritten`` or
 ``TapeArchiveRead`` (with the copy's own times) after each archive, ``TapeBackupRecorded`` (tape
 backup) or ``BackupRecorded`` (tape restore: the original backup's START-TIME and END-TIME)
-after the last one; a failure records ``MediaCopyAborted`` and removes the archives it wrote. Long copies report progress through ``context.progress``.
+after the last one; a failure records ``MediaCopyAborted`` and removes the archives it wrote.
+Long copies report progress through ``context.progress``.
 """
 from __future__ import annotations
 

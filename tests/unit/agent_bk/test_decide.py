@@ -40,8 +40,8 @@ def a_tape(backup_id="0000000002", groups=(VG1,), expires=T0 + timedelta(days=30
         backup_id=backup_id, original_id="0000000001", origin_host="FSServer",
         source_backup_id="0000000001", mode="ONLINE", instances=("/fs1",), rows=(),
         generation="local_0", copy_groups=groups, snapshot_at=T0,
-        source_ended_at=T0 + timedelta(minutes=3), recorded_at=T0, expires_at=expires, archives=(tape.TapeArchive(copy_group=VG1, medium="TP0001",
-                                                        label=f"{backup_id}.0"),))
+        source_ended_at=T0 + timedelta(minutes=3), recorded_at=T0, expires_at=expires,
+        archives=(tape.TapeArchive(copy_group=VG1, medium="TP0001", label=f"{backup_id}.0"),))
 
 
 def rejection(call, *args, **kwargs) -> CommandRejection:

@@ -33,7 +33,8 @@ def test_write_then_read_gives_the_tree_back_exactly(tmp_path):
     source = a_tree(tmp_path / "src")
     library = SimulatedTapeLibrary(tmp_path / "tape", ("TP1", "TP2"))
     written = library.write("TP2", "0000000002.0", source)
-    assert written.bytes == 5 + (3 << 20) and written.files == 2 and library.exists("TP2", "0000000002.0")
+    assert written.bytes == 5 + (3 << 20) and written.files == 2
+    assert library.exists("TP2", "0000000002.0")
     target = tmp_path / "svol"
     target.mkdir()
     (target / "stale.txt").write_text("not on the tape")
