@@ -66,7 +66,8 @@ def locate_manifest(medium, label: str | None = None) -> tuple[int, Manifest]:
     while True:
         found = medium.rfind(_MAGIC, low, at)
         if found < 0:
-            raise DamagedMedium("the medium is truncated: no manifest at its end")
+            raise DamagedMedium("the medium is truncated or damaged: no valid manifest at its "
+                                "end")
         at, start = found, found - 257
         if start < 0 or start % BLOCK:
             continue

@@ -109,3 +109,29 @@ def test_tape_backup_then_change_then_tape_restore_gives_back_the_bytes(fs_agent
                                        generation=generation)))
     result(fs_agent.handle(command("RestoreFileSystem", backup_id="0000000002")))
     assert tree(root) == original
+
+
+def test_drmmediarestore_refuses_a_truncated_or_altered_medium(fs_agent, bk_agent, data_dir):
+    """The agent's answer names what is wrong (DRM-10042); a truncated medium leaves the S-VOL
+    as it was; no disk entry is recorded for a refused restore."""
+    bk_id = first_backup(fs_agent, bk_agent)
+    result(bk_agent.handle(bk("MountSvol", backup_id=bk_id)))
+    tape_id = result(bk_agent.handle(bk("BackupToTape", backup_id=bk_id)))["backup_id"]
+    result(bk_agent.handle(bk("UnmountSvol", backup_id=bk_id)))
+    archive = bk_agent.view.tape[tape_id].archives[0]
+    medium = bk_agent.ports.tape.archive_path(archive.medium, archive.label)
+    whole = medium.read_bytes()
+    result(bk_agent.handle(bk("MountSvol", backup_id=tape_id)))
+    before = tree(bk_mount(data_dir))
+    medium.write_bytes(whole[:len(whole) // 2])
+    text = refused(bk_agent.handle(bk("RestoreFromTape", backup_id=tape_id)), "DRM-10042")
+    assert "truncated" in text and tree(bk_mount(data_dir)) == before
+    biggest = max((p for p in bk_mount(data_dir).rglob("*") if p.is_file()),
+                  key=lambda p: p.stat().st_size)
+    data = bytearray(whole)
+    data[data.index(biggest.read_bytes()[:512]) + 100] ^= 0x01  # one bit of one file's data
+    medium.write_bytes(bytes(data))
+    text = refused(bk_agent.handle(bk("RestoreFromTape", backup_id=tape_id)), "DRM-10042")
+    assert f"{biggest.name}' differs from the manifest (hash mismatch)" in text
+    assert all(e.media == "DISK" and e.backup_id != "0000000004"
+               for e in bk_agent.view.catalog.values())
