@@ -16,7 +16,6 @@ from adapters.tape.tar_writer import SMALL
 
 TAR = shutil.which("tar")
 needs_tar = pytest.mark.skipif(TAR is None, reason="no tar command on this machine")
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="owners can be given only as root")
 
 
 def rich_tree(root: Path) -> Path:
