@@ -11,6 +11,7 @@ recovery) and that nothing reads. A read checks the medium against its manifest
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from adapters.tape.base import ArchiveCopy, Progress, TapeError
 from adapters.tape.tar_reader import read_archive
@@ -52,7 +53,8 @@ class SimulatedTapeLibrary:
         try:
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
             try:
-                stats = write_archive(Path(source).resolve(), fd, label, progress)
+                stats = write_archive(Path(source).resolve(), fd, label, progress,
+                                      mtime=int(time.time()))
                 os.fsync(fd)
             finally:
                 os.close(fd)
