@@ -7,7 +7,10 @@ Events (past tense, on the backup server's stream):
 - ``MediaCopyRequested`` opens a tape backup or restore (it carries the new backup ID);
   ``MediaCopyAborted`` ends one that failed; a tape backup ends with ``TapeBackupRecorded`` (a
   tape-catalog entry), a tape restore with ``BackupRecorded`` (a new disk entry, same
-  ORIGINAL-ID) after the superseded disk entries were deleted with the request.
+  ORIGINAL-ID, and the original backup's START-TIME and END-TIME, as the manual shows) after
+  the superseded disk entries were deleted with the request. Each archive written or read
+  records its outcome (``TapeArchiveWritten``, ``TapeArchiveRead``) with the copy's own start
+  and end times, bytes and files.
 - ``TapeEntryDeleted`` (reason ``expired`` | ``deleted``), ``TapeSettingsRegistered``.
 
 Commands and queries are declared as ``events.fs_commands`` declares its own.
@@ -57,6 +60,7 @@ class TapeArchive(Payload):
     medium: str
     label: str
     bytes: int = 0
+    manifest_hash: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")  # BLAKE3 of its manifest
 
 
 class MediaCopyRequested(Payload):
@@ -88,10 +92,31 @@ class TapeBackupRecorded(Payload):
     copy_groups: tuple[str, ...]
     comment: str = ""
     snapshot_at: datetime  # START-TIME of the source disk entry
+    source_ended_at: datetime | None = None  # its END-TIME (a restored entry keeps both)
     recorded_at: datetime
     expires_at: datetime | None = None  # None: PERMANENT (retention 0)
     archives: tuple[TapeArchive, ...]
     workflow_id: str = ""
+
+
+class _ArchiveCopied(Payload):
+    workflow_id: str
+    copy_group: str
+    medium: str
+    label: str
+    bytes: int = Field(ge=0)
+    files: int = Field(ge=0)
+    started_at: datetime
+    ended_at: datetime
+
+
+class TapeArchiveWritten(_ArchiveCopied):
+    """One archive of a tape backup is complete on its medium (manifest written, synced)."""
+
+
+class TapeArchiveRead(_ArchiveCopied):
+    """One archive of a tape restore is on its S-VOL, every file checked against the
+    manifest."""
 
 
 class TapeEntryDeleted(Payload):
@@ -105,7 +130,8 @@ class TapeSettingsRegistered(Payload):
 
 
 for _model in (SvolMountRequested, SvolMounted, SvolUnmounted, MediaCopyRequested,
-               MediaCopyAborted, TapeBackupRecorded, TapeEntryDeleted, TapeSettingsRegistered):
+               MediaCopyAborted, TapeArchiveWritten, TapeArchiveRead, TapeBackupRecorded,
+               TapeEntryDeleted, TapeSettingsRegistered):
     REGISTRY.register(_model.__name__, _model)
 
 

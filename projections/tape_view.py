@@ -12,6 +12,7 @@ class Archive:
     copy_group: str
     medium: str
     label: str
+    manifest_hash: str = ""  # "" for an archive recorded before it was kept
 
 
 @dataclass(slots=True)
@@ -34,6 +35,7 @@ class TapeEntry:
     expires_at: datetime | None  # None: PERMANENT
     archives: tuple[Archive, ...]
     recorded_seq: int
+    source_ended_at: datetime | None = None  # END-TIME of the source disk entry
 
     @property
     def media(self) -> tuple[str, ...]:

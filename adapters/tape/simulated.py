@@ -1,26 +1,25 @@
 """A simulated tape library holding real bytes under the data directory.
 
-Layout: ``<data_dir>/tape/<library>/<medium>/<label>/`` holds one archive: ``data/`` (the tree,
-with modes, mtimes and symbolic links) and ``manifest.json`` (files, bytes, when). A write goes
-to ``<medium>/.<label>.partial`` and is renamed into place only when complete, so a killed
-write leaves only a ``.partial`` directory that ``discard_partial`` removes (agent recovery).
-Copies use ``adapters.storage.copier.sync_tree`` (in-kernel ``copy_file_range``, a few threads),
-which also makes a restore exact: files not in the archive are removed from the target.
+Layout: ``<data_dir>/tape/<library>/<medium>/<label>.tar`` is one archive: one tar stream
+(``adapters.tape.tar_format``: ``tar -tvf`` lists it, ``tar -xpf`` extracts it) ending with its
+manifest. A write goes to ``<medium>/.<label>.tar.partial``, is flushed to disk (``fsync``) and
+only then renamed into place (and the medium directory synced), so an archive is complete or
+absent: a killed write leaves only a ``.partial`` file that ``discard_partial`` removes (agent
+recovery) and that nothing reads. A read checks the medium against its manifest
+(``adapters.tape.tar_reader``) and makes the target exactly the archive's tree.
 """
 from __future__ import annotations
 
-import json
 import os
-import shutil
-from datetime import datetime, timezone
+import time
 from pathlib import Path
-from typing import Callable
-
-from adapters.storage.copier import sync_tree
-from adapters.tape.base import TapeError
+from adapters.tape.base import ArchiveCopy, Progress, TapeError
+from adapters.tape.tar_reader import read_archive
+from adapters.tape.tar_writer import write_archive
 
 DEFAULT_MEDIA = ("MEDIA1",)
-Progress = Callable[[int, int], None]
+SUFFIX = ".tar"
+PARTIAL = ".partial"
 
 
 class SimulatedTapeLibrary:
@@ -32,55 +31,74 @@ class SimulatedTapeLibrary:
     def media(self) -> tuple[str, ...]:
         return self._media
 
-    def _archive(self, medium: str, label: str) -> Path:
+    def archive_path(self, medium: str, label: str) -> Path:
+        """The file of archive ``label`` on ``medium`` (``TapeError`` for a bad name)."""
         if medium not in self._media:
             raise TapeError(f"the medium {medium} is not in the library")
-        if not label or "/" in label or label.startswith("."):
+        if not label or "/" in label or "\x00" in label or label.startswith(".") \
+                or len(label) > 200:
             raise TapeError(f"bad archive label {label!r}")
-        return self.root / medium / label
+        return self.root / medium / f"{label}{SUFFIX}"
 
     def exists(self, medium: str, label: str) -> bool:
-        return (self._archive(medium, label) / "manifest.json").is_file()
+        return self.archive_path(medium, label).is_file()
 
-    def write(self, medium: str, label: str, source: Path, progress: Progress | None = None) -> int:
-        final = self._archive(medium, label)
+    def write(self, medium: str, label: str, source: Path,
+              progress: Progress | None = None) -> ArchiveCopy:
+        final = self.archive_path(medium, label)
         if final.exists():
             raise TapeError(f"the archive {label} is already on {medium}")
-        partial = final.with_name(f".{label}.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        (partial / "data").mkdir(parents=True)
+        partial = final.with_name(f".{final.name}{PARTIAL}")
+        final.parent.mkdir(parents=True, exist_ok=True)
         try:
-            stats = sync_tree(Path(source).resolve(), partial / "data", progress=progress)
-        except OSError as error:
-            shutil.rmtree(partial, ignore_errors=True)
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+            try:
+                stats = write_archive(Path(source).resolve(), fd, label, progress,
+                                      mtime=int(time.time()))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.rename(partial, final)
+            _sync_directory(final.parent)
+        except (OSError, TapeError) as error:
+            partial.unlink(missing_ok=True)
+            if isinstance(error, TapeError):
+                raise
             raise TapeError(f"writing {label} to {medium} failed: {error}") from error
-        manifest = {"label": label, "medium": medium, "files": stats.files_copied,
-                    "bytes": stats.bytes_written,
-                    "written_at": datetime.now(timezone.utc).isoformat()}
-        (partial / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-        os.replace(partial, final)
-        return stats.bytes_written
+        return ArchiveCopy(stats.bytes, stats.files, stats.manifest_hash)
 
-    def read(self, medium: str, label: str, target: Path, progress: Progress | None = None) -> int:
-        if not self.exists(medium, label):
+    def read(self, medium: str, label: str, target: Path, progress: Progress | None = None,
+             manifest_hash: str = "") -> ArchiveCopy:
+        path = self.archive_path(medium, label)
+        if not path.is_file():
             raise TapeError(f"the archive {label} is not on {medium}")
         try:
-            stats = sync_tree(self._archive(medium, label) / "data", Path(target).resolve(),
-                              progress=progress)
+            manifest = read_archive(path, Path(target).resolve(), label, progress,
+                                    manifest_hash)
+        except TapeError as error:
+            raise type(error)(f"reading {label} from {medium} refused: {error}") from error
         except OSError as error:
             raise TapeError(f"reading {label} from {medium} failed: {error}") from error
-        return stats.bytes_written
+        return ArchiveCopy(manifest.bytes, manifest.files, manifest.digest)
 
     def delete(self, medium: str, label: str) -> None:
-        shutil.rmtree(self._archive(medium, label), ignore_errors=True)
+        self.archive_path(medium, label).unlink(missing_ok=True)
 
     def discard_partial(self) -> list[str]:
         found = []
         for medium in self._media:
-            for partial in sorted((self.root / medium).glob(".*.partial")):
-                shutil.rmtree(partial, ignore_errors=True)
-                found.append(partial.name[1:-len(".partial")])
+            for partial in sorted((self.root / medium).glob(f".*{SUFFIX}{PARTIAL}")):
+                partial.unlink(missing_ok=True)
+                found.append(partial.name[1:-len(SUFFIX + PARTIAL)])
         return found
+
+
+def _sync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def open_library(data_dir: Path, lab) -> SimulatedTapeLibrary:

@@ -44,15 +44,23 @@ def media_copy_aborted(view: HostView, event: tape.MediaCopyAborted, seq: int) -
 @fold.on(tape.TapeBackupRecorded)
 def tape_recorded(view: HostView, event: tape.TapeBackupRecorded, seq: int) -> None:
     view.next_backup_number = max(view.next_backup_number, int(event.backup_id) + 1)
-    archives = tuple(Archive(a["copy_group"], a["medium"], a["label"])
+    archives = tuple(Archive(a["copy_group"], a["medium"], a["label"],
+                             a.get("manifest_hash", ""))
                      for a in map(item_fields, event.archives))
     view.backup_server.tape[event.backup_id] = TapeEntry(
         event.backup_id, event.original_id, event.origin_host, event.source_backup_id,
         event.object_type, event.mode, tuple(event.instances), catalog_rows(event.rows),
         event.generation, tuple(event.copy_groups), event.comment, parse_time(event.snapshot_at),
-        parse_time(event.recorded_at), parse_time(event.expires_at), archives, seq)
+        parse_time(event.recorded_at), parse_time(event.expires_at), archives, seq,
+        parse_time(getattr(event, "source_ended_at", None)))  # absent from older events
     if event.workflow_id:
         view.backup_server.media_copies.pop(event.workflow_id, None)
+
+
+@fold.on(tape.TapeArchiveWritten)
+@fold.on(tape.TapeArchiveRead)
+def archive_copied(view: HostView, event, seq: int) -> None:
+    """An archive's outcome within a media copy: the copy stays open until its entry."""
 
 
 @fold.on(tape.TapeEntryDeleted)

@@ -68,10 +68,14 @@ class WriteTape:
 
 @dataclass(frozen=True)
 class ReadTape:
+    """Read one archive back; its manifest must be the one recorded (``manifest_hash``,
+    when the catalog has it)."""
+
     copy_group: str
     medium: str
     label: str
     target: Path
+    manifest_hash: str = ""
 
 
 @dataclass(frozen=True)

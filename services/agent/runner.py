@@ -17,7 +17,7 @@ from typing import Callable, Sequence, TypeVar
 
 from adapters.storage.base import VolumeRef
 from adapters.storage.errors import EX_EWSTOT, CciError, StorageError
-from adapters.tape import TapeError
+from adapters.tape import ArchiveCopy, TapeError
 from events import CommandEnvelope, filesystem as fs, tape
 from events.base import Payload
 from events.maps import CopyGroupMap
@@ -209,19 +209,28 @@ class StepRunner:
         return mounted
 
     # -- tape ------------------------------------------------------------------------------------
-    def write_tape(self, planned: WriteTape) -> int:
+    def write_tape(self, planned: WriteTape) -> ArchiveCopy:
+        """The archive of one copy group; ``TapeArchiveWritten`` once it is on the medium."""
         lib = self.context.ports.tape
         progress = _Progress(self.context, f"{planned.copy_group} -> {planned.medium}")
-        return self.step(f"write {planned.label}", [], lambda: lib.write(
-            planned.medium, planned.label, planned.source, progress), lambda _: [],
-            errors=(TapeError, OSError))
+        return self._tape_step(f"write {planned.label}", planned, tape.TapeArchiveWritten,
+                               lambda: lib.write(planned.medium, planned.label, planned.source,
+                                                 progress))
 
-    def read_tape(self, planned: ReadTape) -> int:
+    def read_tape(self, planned: ReadTape) -> ArchiveCopy:
+        """One archive back onto its S-VOL; ``TapeArchiveRead`` once every file is checked."""
         lib = self.context.ports.tape
         progress = _Progress(self.context, f"{planned.medium} -> {planned.copy_group}")
-        return self.step(f"read {planned.label}", [], lambda: lib.read(
-            planned.medium, planned.label, planned.target, progress), lambda _: [],
-            errors=(TapeError, OSError))
+        return self._tape_step(f"read {planned.label}", planned, tape.TapeArchiveRead,
+                               lambda: lib.read(planned.medium, planned.label, planned.target,
+                                                progress, planned.manifest_hash))
+
+    def _tape_step(self, name: str, planned, outcome, call) -> ArchiveCopy:
+        started = self.context.clock()
+        return self.step(name, [], call, lambda copy: [outcome(
+            workflow_id=self.workflow_id, copy_group=planned.copy_group,
+            medium=planned.medium, label=planned.label, bytes=copy.bytes, files=copy.files,
+            started_at=started, ended_at=self.context.clock())], errors=(TapeError, OSError))
 
     # -- peers -----------------------------------------------------------------------------------
     def send_to_peer(self, planned: SendToPeer) -> bool:

@@ -28,10 +28,10 @@ VG1 = "VG01,VOL01"
 SVOL = VolumeRef(serial="410001", ldev=257)
 # first command on BKServer: maps built, then lock + intent (one append), mounted, outcome
 MOUNT_EVENTS = 5
-# media backup: request, recorded, outcome
-BACKUP_EVENTS = 3
-# media restore: request + superseded entry (one append), recorded, outcome
-RESTORE_EVENTS = 4
+# media backup: request, archive written, recorded, outcome
+BACKUP_EVENTS = 4
+# media restore: request + superseded entry (one append), archive read, recorded, outcome
+RESTORE_EVENTS = 5
 
 
 def run_child(data_dir: Path, kill_after: int, name: str, args: dict, command_id: str = ""):
@@ -132,3 +132,34 @@ def test_every_kill_point_is_recovered(tmp_path, stage, name, args, events):
             follow = ("UnmountSvol", {"backup_id": "0000000001"})
         ok(again.handle(command(follow[0], host=BK_HOST, **follow[1])))  # the host works on
         check_sound(data_dir, original)
+
+
+def test_a_kill_in_the_middle_of_a_medium_write_leaves_no_entry_and_no_medium(tmp_path):
+    """SIGKILL while the archive's bytes are going onto the medium (not between events): the
+    half medium is never taken for an archive, no tape entry exists, recovery removes the
+    partial file, and the same backup then writes a whole medium ``tar`` can list."""
+    original = prepare(tmp_path, "backup")
+    svol = bk(tmp_path).ports.storage.volume_path(SVOL)
+    (svol / "bulk.bin").write_bytes(os.urandom(6 << 20))  # past the first flush of the stream
+    killed = str(uuid.uuid4())
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.run([sys.executable, "-m", "tests.crash.tape_write_child", str(tmp_path),
+                            killed], cwd=REPO, env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert child.returncode == -9, child.stdout + child.stderr
+    media = tmp_path / "tape" / "LIB01" / "TP0002"
+    partial = media / ".0000000002.0.tar.partial"
+    assert partial.stat().st_size >= 1 << 20 and not (media / "0000000002.0.tar").exists()
+    stored = bk(tmp_path)  # recovery at start: the media copy is ended, the partial removed
+    assert stored.view.tape == {} and stored.view.backup_server.media_copies == {}
+    assert not partial.exists() and list(media.iterdir()) == []
+    types = [e.type for e in stored.store.read(BK_HOST) if e.command_id == killed]
+    assert "TapeArchiveWritten" not in types and "TapeBackupRecorded" not in types
+    check_sound(tmp_path, original)
+    redeliver(stored, "BackupToTape", {"backup_id": "0000000001"}, killed)
+    again = ok(stored.handle(command("BackupToTape", host=BK_HOST, backup_id="0000000001")))
+    archive = stored.view.tape[again["backup_id"]].archives[0]
+    medium = open_library(tmp_path, stored.ports.lab).archive_path(archive.medium, archive.label)
+    listing = subprocess.run(["tar", "-tf", str(medium)], check=True, capture_output=True,
+                             text=True).stdout.split()
+    assert "bulk.bin" in listing and listing[-1] == ".drm-tape-manifest.json"

@@ -10,6 +10,14 @@ from pathlib import Path
 from tests.e2e.fs_story import backup, mount_point, tree
 
 ASSIGNED = re.compile(r"Backup ID = (\d{10})$", re.M)
+TIMES = re.compile(r"^START-TIME: ?(.+?) END-TIME: ?(.+?)$", re.M)
+
+
+def times_of(catalog: str, backup_id: str) -> tuple[str, str]:
+    """START-TIME and END-TIME of ``backup_id`` in a ``drmfscat`` listing."""
+    record = catalog[catalog.index(f"BACKUP-ID: {backup_id}"):]
+    found = TIMES.search(record)
+    return found.group(1), found.group(2)
 
 
 def bk_run(cli, program: str, *args: str, check: bool = True):
@@ -34,6 +42,7 @@ def test_tape_backup_and_tape_restore_on_the_backup_server(embedded_cli, tmp_pat
     imported = bk_run(cli, "drmdbimport", "-f", str(export))
     assert "Imported backup ID = 0000000001" in imported.stdout
     svol = data / "hosts" / "BKServer" / "mnt" / "vg01"
+    first = times_of(bk_run(cli, "drmfscat", str(mount_point(cli))).stdout, "0000000001")
 
     assert framed(bk_run(cli, "drmmount", "0000000001"), "drmmount") == [
         f"KAVX0400-I Mounting will now start. Mount point = {svol}",
@@ -68,6 +77,7 @@ def test_tape_backup_and_tape_restore_on_the_backup_server(embedded_cli, tmp_pat
     catalog = bk_run(cli, "drmfscat", str(mount_point(cli))).stdout
     assert "BACKUP-ID: 0000000003" in catalog and "ORIGINAL-ID: 0000000001" in catalog
     assert "BACKUP-ID: 0000000001 " not in catalog  # superseded on VG01
+    assert times_of(catalog, "0000000003") == first  # the original backup's times (manual)
 
     missing = bk_run(cli, "drmmediarestore", "0000000009", check=False)
     assert missing.returncode == 1 and "KAVX0024-E" in missing.stderr

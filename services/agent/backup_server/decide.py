@@ -17,11 +17,12 @@ Rules (spec 04 §3.5, §10.3, §10.9, §19 rules 5, 6, 8, 15; spec 08 §1.6, §1
 - ``drmmediabackup``: a disk entry whose every copy group is mounted, none PAIR/COPY/RCPY and
   none in another media copy; it makes a tape entry with the next backup ID, the ORIGINAL-ID
   and origin host kept, SNAPSHOT TIME = the disk entry's START-TIME, EXPIRATION TIME = record
-  time + retention days (retention 0: ``PERMANENT``);
+  time + retention days (retention 0: ``PERMANENT``); the disk entry's END-TIME is kept too;
 - ``drmmediarestore``: a live tape entry (an expired or deleted one is refused) whose copy
   groups are mounted by its own backup ID (``drmmount <tape-ID>``); the disk entries on those
   copy groups are deleted (superseded) with the request, before any byte is written, so a
-  killed restore leaves no entry lying about its S-VOL; the new disk entry gets the next ID;
+  killed restore leaves no entry lying about its S-VOL; the new disk entry gets the next ID
+  and the original backup's START-TIME and END-TIME (as ``drmfscat`` shows them after it);
 - expired tape entries are purged (``TapeEntryDeleted(reason="expired")``) by ``drmmount``, as
   the manual says; ``drmtapecat`` (a query) leaves them out of its answer.
 """
@@ -212,7 +213,7 @@ def write_steps(view: HostView, request: tape.MediaCopyRequested,
 def read_steps(view: HostView, entry: TapeEntry) -> tuple[ReadTape, ...]:
     """The plan of a tape restore: each archive read back onto its copy group's S-VOL."""
     return tuple(ReadTape(a.copy_group, a.medium, a.label,
-                          Path(view.copy_groups[a.copy_group].mounted_at))
+                          Path(view.copy_groups[a.copy_group].mounted_at), a.manifest_hash)
                  for a in entry.archives)
 
 
@@ -225,7 +226,8 @@ def tape_recorded(entry: CatalogEntry, request: tape.MediaCopyRequested, archive
         object_type=entry.object_type, mode=entry.mode, instances=entry.instances,
         rows=tuple(fs.ObjectRow(**r._asdict()) for r in entry.rows),
         generation=entry.generation, copy_groups=entry.copy_groups, comment=entry.comment,
-        snapshot_at=entry.started_at, recorded_at=now, expires_at=expires,
+        snapshot_at=entry.started_at, source_ended_at=entry.ended_at, recorded_at=now,
+        expires_at=expires,
         archives=tuple(archives), workflow_id=request.workflow_id)
 
 
@@ -251,14 +253,20 @@ def plan_media_restore(view: HostView, workflow_id: str, backup_id: str,
     return request, superseded, entry
 
 
-def restored_entry(entry: TapeEntry, request: tape.MediaCopyRequested, started: datetime,
-                   ended: datetime) -> fs.BackupRecorded:
+def restored_entry(entry: TapeEntry, request: tape.MediaCopyRequested) -> fs.BackupRecorded:
+    """The disk entry of a tape restore: a new backup ID, the ORIGINAL-ID, and the original
+    backup's START-TIME and END-TIME (spec 05/06: ``drmsqlcat``/``drmexgcat`` after
+    ``drmmediarestore`` show the date of the backup, not of the restore; the restore's own
+    times are in its ``TapeArchiveRead`` events). A tape entry recorded before END-TIME was
+    kept shows its START-TIME for both."""
+    ended = entry.source_ended_at or entry.snapshot_at
     return fs.BackupRecorded(
         backup_id=request.backup_id, original_id=entry.original_id,
         origin_host=entry.origin_host, mode=entry.mode, object_type=entry.object_type,
         instances=entry.instances, rows=tuple(fs.ObjectRow(**r._asdict()) for r in entry.rows),
-        generation=entry.generation, copy_groups=entry.copy_groups, started_at=started,
-        ended_at=ended, comment=entry.comment, media="DISK", workflow_id=request.workflow_id)
+        generation=entry.generation, copy_groups=entry.copy_groups,
+        started_at=entry.snapshot_at, ended_at=ended, comment=entry.comment, media="DISK",
+        workflow_id=request.workflow_id)
 
 
 # -- tape catalog ----------------------------------------------------------------------------------

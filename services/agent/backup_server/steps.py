@@ -2,9 +2,11 @@
 
 Mounts: ``SvolMountRequested`` is recorded before the array call and ``SvolMounted`` after it;
 a failed mount unmounts what it mounted, unlocks what it locked and ends the command failed.
-Media copies: ``MediaCopyRequested`` before the first byte, ``TapeBackupRecorded`` (tape backup)
-or ``BackupRecorded`` (tape restore) after the last one; a failure records ``MediaCopyAborted``
-and removes the archives it wrote. Long copies report progress through ``context.progress``.
+Media copies: ``MediaCopyRequested`` before the first byte, ``TapeArchiveWritten`` or
+``TapeArchiveRead`` (with the copy's own times) after each archive, ``TapeBackupRecorded`` (tape
+backup) or ``BackupRecorded`` (tape restore: the original backup's START-TIME and END-TIME)
+after the last one; a failure records ``MediaCopyAborted`` and removes the archives it wrote.
+Long copies report progress through ``context.progress``.
 """
 from __future__ import annotations
 
@@ -97,9 +99,10 @@ def run_media_backup(context, request, entry) -> tape.TapeBackupRecorded:
     runner, written = StepRunner(context, request.workflow_id), []
     try:
         for step in steps:
-            size = runner.run(step)
+            copy = runner.run(step)
             written.append(tape.TapeArchive(copy_group=step.copy_group, medium=step.medium,
-                                            label=step.label, bytes=size))
+                                            label=step.label, bytes=copy.bytes,
+                                            manifest_hash=copy.manifest_hash))
     except StepFailed as failure:
         error = failure.error
         for archive in written:
@@ -114,7 +117,6 @@ def run_media_backup(context, request, entry) -> tape.TapeBackupRecorded:
 
 def run_media_restore(context, request, superseded, entry) -> fs.BackupRecorded:
     library(context)  # refuses a host without one before anything is recorded
-    started = context.clock()
     context.record([request, *superseded])
     runner = StepRunner(context, request.workflow_id)
     try:
@@ -125,6 +127,6 @@ def run_media_restore(context, request, superseded, entry) -> fs.BackupRecorded:
         context.record([tape.MediaCopyAborted(workflow_id=request.workflow_id,
                                               backup_id=request.backup_id, reason=str(error))])
         raise failed(MEDIA_FAILED, f"tape restore of {entry.backup_id} failed: {error}") from error
-    recorded = decide.restored_entry(entry, request, started, context.clock())
+    recorded = decide.restored_entry(entry, request)
     context.record([recorded])
     return recorded

@@ -2,6 +2,7 @@
 mount or media copy leaves no lying state."""
 from __future__ import annotations
 
+import tarfile
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -34,8 +35,8 @@ def test_tapecat_filters_and_delete(fs_agent, bk_agent, data_dir):
     assert listed(bk_agent, hostname="FSServer", instance=FS_MOUNT) == [tape_id]
     assert listed(bk_agent, hostname="DBServer") == []
     assert listed(bk_agent, object_type="MSSQL") == []
-    archive = data_dir / "tape" / "LIB01" / "TP0002" / f"{tape_id}.0"
-    assert (archive / "manifest.json").is_file()
+    archive = data_dir / "tape" / "LIB01" / "TP0002" / f"{tape_id}.0.tar"
+    assert tarfile.is_tarfile(archive)
     result(bk_agent.handle(bk("DeleteTapeEntries", backup_id=tape_id)))
     assert listed(bk_agent) == [] and not archive.exists()
     refused(bk_agent.handle(bk("MountSvol", backup_id=tape_id)), "does not exist")
@@ -71,9 +72,9 @@ def test_a_killed_media_copy_and_mount_are_ended_at_the_next_start(fs_agent, bk_
     record(bk_agent, tape.MediaCopyRequested(workflow_id="dead", kind="backup",
                                              source_backup_id=bk_id, backup_id="0000000002",
                                              copy_groups=(VG1,)))
-    partial = data_dir / "tape" / "LIB01" / "TP0002" / ".0000000002.0.partial"
-    partial.mkdir(parents=True)
-    (partial / "half").write_bytes(b"x")
+    partial = data_dir / "tape" / "LIB01" / "TP0002" / ".0000000002.0.tar.partial"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"half a medium")
     refused(bk_agent.handle(bk("BackupToTape", backup_id=bk_id)), "DRM-10035")
     # and a second mount whose outcome was never recorded (nothing got mounted)
     record(bk_agent, tape.SvolMountRequested(workflow_id="dead2", copy_group="VG02,VOL02",

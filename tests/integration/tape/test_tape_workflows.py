@@ -1,6 +1,8 @@
 """drmmount/drmumount, tape backup and tape restore through BKServer's agent, on real files."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from tests.fs_lab import FS_MOUNT, command, fs_root, tree
 from tests.tape_lab import BK_HOST, bk_mount, hand_over
 
@@ -73,6 +75,7 @@ def test_tape_backup_then_change_then_tape_restore_gives_back_the_bytes(fs_agent
     assert taped["backup_id"] == "0000000002" and taped["original_id"] == "0000000001"
     entry = bk_agent.view.tape["0000000002"]
     assert entry.snapshot_at == bk_agent.view.catalog[bk_id].started_at
+    assert len(entry.archives[0].manifest_hash) == 64  # checked again by the restore
     assert entry.origin_host == "FSServer" and entry.media == ("TP0002",)
     assert (entry.expires_at - entry.recorded_at).days == 30  # the lab's retention
     result(bk_agent.handle(bk("UnmountSvol", backup_id=bk_id)))
@@ -87,11 +90,17 @@ def test_tape_backup_then_change_then_tape_restore_gives_back_the_bytes(fs_agent
     refused(bk_agent.handle(bk("RestoreFromTape", backup_id="0000000002")), "drmmount")
     mounted = result(bk_agent.handle(bk("MountSvol", backup_id="0000000002")))
     assert mounted["mounts"][0]["read_only"] is False  # a tape entry's S-VOL: writable
+    source = bk_agent.view.catalog[bk_id]
     restored = result(bk_agent.handle(bk("RestoreFromTape", backup_id="0000000002")))
     assert restored["backup_id"] == "0000000003" and restored["superseded"] == [bk_id]
     assert tree(bk_mount(data_dir)) == original
     disk = bk_agent.view.catalog["0000000003"]
     assert (disk.original_id, disk.origin_host, disk.media) == ("0000000001", "FSServer", "DISK")
+    # START-TIME and END-TIME are the original backup's; the restore's own are in its events
+    assert (disk.started_at, disk.ended_at) == (source.started_at, source.ended_at)
+    reads = [e.payload for e in bk_agent.store.read(BK_HOST) if e.type == "TapeArchiveRead"]
+    assert [(r["label"], r["files"] > 0) for r in reads] == [("0000000002.0", True)]
+    assert datetime.fromisoformat(reads[0]["started_at"]) > source.ended_at
     assert bk_id not in bk_agent.view.catalog
     result(bk_agent.handle(bk("UnmountSvol", backup_id="0000000002")))
     # back on the file server: the S-VOL now holds the tape's data; restore it to the P-VOL
@@ -100,3 +109,29 @@ def test_tape_backup_then_change_then_tape_restore_gives_back_the_bytes(fs_agent
                                        generation=generation)))
     result(fs_agent.handle(command("RestoreFileSystem", backup_id="0000000002")))
     assert tree(root) == original
+
+
+def test_drmmediarestore_refuses_a_truncated_or_altered_medium(fs_agent, bk_agent, data_dir):
+    """The agent's answer names what is wrong (DRM-10042); a truncated medium leaves the S-VOL
+    as it was; no disk entry is recorded for a refused restore."""
+    bk_id = first_backup(fs_agent, bk_agent)
+    result(bk_agent.handle(bk("MountSvol", backup_id=bk_id)))
+    tape_id = result(bk_agent.handle(bk("BackupToTape", backup_id=bk_id)))["backup_id"]
+    result(bk_agent.handle(bk("UnmountSvol", backup_id=bk_id)))
+    archive = bk_agent.view.tape[tape_id].archives[0]
+    medium = bk_agent.ports.tape.archive_path(archive.medium, archive.label)
+    whole = medium.read_bytes()
+    result(bk_agent.handle(bk("MountSvol", backup_id=tape_id)))
+    before = tree(bk_mount(data_dir))
+    medium.write_bytes(whole[:len(whole) // 2])
+    text = refused(bk_agent.handle(bk("RestoreFromTape", backup_id=tape_id)), "DRM-10042")
+    assert "truncated" in text and tree(bk_mount(data_dir)) == before
+    biggest = max((p for p in bk_mount(data_dir).rglob("*") if p.is_file()),
+                  key=lambda p: p.stat().st_size)
+    data = bytearray(whole)
+    data[data.index(biggest.read_bytes()[:512]) + 100] ^= 0x01  # one bit of one file's data
+    medium.write_bytes(bytes(data))
+    text = refused(bk_agent.handle(bk("RestoreFromTape", backup_id=tape_id)), "DRM-10042")
+    assert f"{biggest.name}' differs from the manifest (hash mismatch)" in text
+    assert all(e.media == "DISK" and e.backup_id != "0000000004"
+               for e in bk_agent.view.catalog.values())

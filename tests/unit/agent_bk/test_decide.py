@@ -39,9 +39,9 @@ def a_tape(backup_id="0000000002", groups=(VG1,), expires=T0 + timedelta(days=30
     return tape.TapeBackupRecorded(
         backup_id=backup_id, original_id="0000000001", origin_host="FSServer",
         source_backup_id="0000000001", mode="ONLINE", instances=("/fs1",), rows=(),
-        generation="local_0", copy_groups=groups, snapshot_at=T0, recorded_at=T0,
-        expires_at=expires, archives=(tape.TapeArchive(copy_group=VG1, medium="TP0001",
-                                                        label=f"{backup_id}.0"),))
+        generation="local_0", copy_groups=groups, snapshot_at=T0,
+        source_ended_at=T0 + timedelta(minutes=3), recorded_at=T0, expires_at=expires,
+        archives=(tape.TapeArchive(copy_group=VG1, medium="TP0001", label=f"{backup_id}.0"),))
 
 
 def rejection(call, *args, **kwargs) -> CommandRejection:
@@ -186,9 +186,18 @@ class TestMediaRestore:
         assert superseded == [fs.BackupEntryDeleted(backup_id="0000000001", reason="superseded",
                                                     by_backup_id="0000000003",
                                                     copy_groups=(VG1,))]
-        disk = decide.restored_entry(entry, request, NOW, NOW)
+        disk = decide.restored_entry(entry, request)
         assert (disk.backup_id, disk.original_id, disk.media) == ("0000000003", "0000000001",
                                                                   "DISK")
+        # the manual: the restored entry shows the original backup's START-TIME and END-TIME
+        assert (disk.started_at, disk.ended_at) == (T0, T0 + timedelta(minutes=3))
+
+    def test_a_tape_entry_without_end_time_gives_its_start_time_for_both(self):
+        old = a_tape().model_copy(update={"source_ended_at": None})
+        view = bk_view(old, *mounted(backup_id="0000000002"))
+        request, _, entry = decide.plan_media_restore(view, "w", "0000000002", SPLIT, NOW)
+        disk = decide.restored_entry(entry, request)
+        assert (disk.started_at, disk.ended_at) == (T0, T0)
 
     def test_an_expired_or_deleted_tape_entry_is_refused(self):
         expired = bk_view(a_tape(expires=T0), *mounted(backup_id="0000000002"))

@@ -33,7 +33,8 @@ def test_write_then_read_gives_the_tree_back_exactly(tmp_path):
     source = a_tree(tmp_path / "src")
     library = SimulatedTapeLibrary(tmp_path / "tape", ("TP1", "TP2"))
     written = library.write("TP2", "0000000002.0", source)
-    assert written == 5 + (3 << 20) and library.exists("TP2", "0000000002.0")
+    assert written.bytes == 5 + (3 << 20) and written.files == 2
+    assert library.exists("TP2", "0000000002.0")
     target = tmp_path / "svol"
     target.mkdir()
     (target / "stale.txt").write_text("not on the tape")
@@ -64,8 +65,9 @@ def test_unknown_media_and_bad_labels_are_refused(tmp_path, medium, label):
 
 def test_a_killed_write_leaves_only_a_partial_that_is_discarded(tmp_path):
     library = SimulatedTapeLibrary(tmp_path / "tape", ("TP1",))
-    partial = tmp_path / "tape" / "TP1" / ".0000000002.0.partial"
-    (partial / "data").mkdir(parents=True)
+    partial = tmp_path / "tape" / "TP1" / ".0000000002.0.tar.partial"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"half a medium")
     assert not library.exists("TP1", "0000000002.0")
     assert library.discard_partial() == ["0000000002.0"] and not partial.exists()
 
