@@ -27,18 +27,18 @@ from events import REGISTRY, EventEnvelope, EventRegistry
 from events import outcomes, transfer
 from events.base import Payload
 from adapters.gc_pause import gc_paused
-from projections.host import catalog, copy_groups, maps, tape, workflows
+from projections.host import catalog, copy_groups, devices, maps, tape, workflows
 from projections.host import transfer as transfer_area
 from projections.host.area import (AreaFold, DuplicateMutator, Mutator, Reader,
                                    stored_reader)
 from projections.host_view import HostView
 
 AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workflows.fold,
-                               tape.fold, transfer_area.fold)
+                               tape.fold, transfer_area.fold, devices.fold)
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,
-    transfer.BackupExported,
+    transfer.BackupExported, *devices.POSITION_ONLY,
 })
 """Registered event types that change no host state: they only move the view's position."""
 

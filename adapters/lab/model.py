@@ -82,6 +82,9 @@ class Host(_Frozen):
     mount_roots: tuple[PathText, ...] = Field(default=(), max_length=64)
     com_retry_time: int | None = Field(default=None, ge=0, le=3600)  # init.conf COM_RETRY_TIME
     com_retry_wait: float | None = Field(default=None, ge=0, le=3600)  # COM_RETRY_WAIT, seconds
+    # DEFAULT.dat DEVICE_DETACH: ENABLE = dynamic recognition (drmmount reveals a concealed
+    # S-VOL, drmumount conceals it again); DISABLE = a concealed S-VOL stays hidden
+    device_detach: Literal["ENABLE", "DISABLE"] = "DISABLE"
 
 
 class Volume(_Frozen):

@@ -27,6 +27,7 @@ from services.agent.service import AgentContext, Handler, QueryHandler
 from services.agent.table import handler_table
 from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS, with_auto_import
 from services.agent.data_files import set_up_data_files, show_data_files
+from services.agent.devices.handlers import DEVICE_COMMAND_HANDLERS, DEVICE_QUERY_HANDLERS
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -50,6 +51,7 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     *BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
     (RecoverBackupServer, recover_backup_server),
     (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
+    *DEVICE_COMMAND_HANDLERS,  # drmdevctl -detach / -attach
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
@@ -57,4 +59,5 @@ QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     *BK_QUERY_HANDLERS,
     *REPUBLISH_QUERY_HANDLERS,  # a consumer found a gap: publish a stored range again
     (ShowDataFiles, show_data_files),  # drmfsdisplay -v
+    *DEVICE_QUERY_HANDLERS,  # drmdevctl (no option)
 ])

@@ -8,7 +8,7 @@ import pytest
 
 from events import REGISTRY
 from events import filesystem as fs
-from events import tape, transfer
+from events import devices, tape, transfer
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from events.registry import EventRegistry
 from projections.host.area import AreaFold, DuplicateMutator
@@ -93,6 +93,26 @@ def every_kind_of_event() -> list:
                   source_event_hash="0" * 64, document_sha256="0" * 64),
         fs.BackupEntryDeleted(backup_id="0000000001", reason="superseded",
                               by_backup_id="0000000004", copy_groups=(GROUP,)),
+        *device_events(),
+    ]
+
+
+def device_events() -> list:
+    """The backup server's devices: concealed, revealed by a mount, guarded, changed."""
+    return [
+        devices.SvolsConcealed(copy_groups=(GROUP, "VG02,VOL02"),
+                               devices=("410001:257", "410001:258"), by="drmdevctl"),
+        devices.SvolsRevealed(copy_groups=(GROUP,), devices=("410001:257",), by="mount",
+                              backup_id="0000000004"),
+        devices.SvolIdentityOverridden(copy_group=GROUP, backup_id="0000000004",
+                                       recorded="410001:256", current="410001:300"),
+        devices.ReadOnlyMountGuarded(copy_group=GROUP, mount_point="/bk/m1",
+                                     device="410001:257", guard="bind", enforced=True,
+                                     entries=12),
+        devices.MountDefinitionUpdated(file="/bk/conf/vm/CG_MP.conf", backup_id="0000000004",
+                                       copy_groups=(GROUP,), mount_points=("/bk/m1",)),
+        devices.ReadOnlyMountChanged(copy_group=GROUP, mount_point="/bk/m1",
+                                     device="410001:257", total=1, paths=("x (added)",)),
     ]
 
 

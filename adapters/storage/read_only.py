@@ -1,0 +1,283 @@
+"""Read-only mounts that refuse writes, and the digest that finds a change anyway.
+
+A read-only mount of an S-VOL is a link to the volume's read-only view ``<serial>/ro/<ldev>``
+(``adapters.storage.volumes``). What makes that view refuse writes depends on what the process
+may do; ``ReadOnlyGuards`` picks the strongest guard available when the first read-only mount
+of a volume is made, and undoes it when the last one goes:
+
+- ``bind``: the LDEV's directory is bind-mounted read-only on the view (``mount(2)`` with
+  ``MS_BIND`` then ``MS_REMOUNT|MS_RDONLY``; needs CAP_SYS_ADMIN, e.g. root outside an
+  unprivileged container). The kernel refuses every write through the mount point with EROFS,
+  whoever writes, root included. The array itself still writes the LDEV's own directory (a
+  resync), as a real array writes an S-VOL whatever a host has mounted.
+- ``modes``: where the process may not mount, the view is a symbolic link to the LDEV's
+  directory and every write bit in that tree is removed; the exact modes are saved first and put
+  back when the last read-only mount goes. Refuses the writes of every user without
+  CAP_DAC_OVERRIDE, the agent's own user included when it is not root. Root ignores mode bits,
+  and nothing else on an ordinary host refuses root's writes without a privilege that root in a
+  default container lacks too (``chattr +i`` needs CAP_LINUX_IMMUTABLE and a file system that
+  supports it; FUSE needs a setuid helper and /dev/fuse). Such a mount is reported
+  ``enforced=False``: the digest is then what protects the backup.
+- ``none``: only the digest (``DRM_READ_ONLY_GUARD=none``).
+
+Whatever the guard, a digest of the tree (``tree_digest``) is taken once the guard is in place
+and compared when the last read-only mount goes: ``release`` returns the changes, so that
+``drmumount`` can report any write that got through (or that the array made meanwhile).
+
+State per volume: ``<serial>/ro/.<ldev>.guard.json`` (guard, mount points, saved modes,
+digest), written before each change it describes, under a flock, so a crash at any point
+leaves a state ``release`` can finish from.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.storage import tree_digest
+from adapters.storage.metadata import file_lock, read_json, write_json_atomic
+from adapters.storage.tree_digest import Changes, Digest
+
+GUARDS = ("auto", "bind", "modes", "none")
+WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+CAP_DAC_OVERRIDE, CAP_SYS_ADMIN = 1, 21
+MS_RDONLY, MS_REMOUNT, MS_BIND = 1, 32, 4096
+MNT_DETACH = 2
+
+
+@dataclass(frozen=True)
+class GuardInfo:
+    """How a volume's read-only view refuses writes: ``guard`` (bind|modes|none) and whether
+    that refuses this process's own user (``enforced``); ``entries`` digested."""
+
+    guard: str
+    enforced: bool
+    entries: int
+    partial: bool = False
+
+
+# -- what the process may do ----------------------------------------------------------------------
+def effective_capabilities() -> int | None:
+    """The process's effective capability set (Linux), None where it cannot be read."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("CapEff:"):
+                    return int(line.split()[1], 16)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def has_capability(bit: int) -> bool:
+    caps = effective_capabilities()
+    if caps is None:
+        return os.geteuid() == 0
+    return bool(caps >> bit & 1)
+
+
+def _libc():
+    return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+def bind_read_only(source: Path, target: Path) -> None:
+    """Bind ``source`` on ``target`` read-only; OSError (EPERM without CAP_SYS_ADMIN)."""
+    if not sys.platform.startswith("linux"):
+        raise OSError(errno.ENOSYS, "bind mounts need Linux")
+    libc = _libc()
+    src, dst = os.fsencode(source), os.fsencode(target)
+    if libc.mount(src, dst, None, MS_BIND, None) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"bind mount of {source}: {os.strerror(code)}")
+    if libc.mount(None, dst, None, MS_BIND | MS_REMOUNT | MS_RDONLY, None) != 0:
+        code = ctypes.get_errno()
+        libc.umount2(dst, MNT_DETACH)
+        raise OSError(code, f"read-only remount of {target}: {os.strerror(code)}")
+
+
+def unbind(target: Path) -> None:
+    """Detach every mount on ``target`` (lazily: a process inside keeps it until it leaves);
+    nothing when none is there. (``os.path.ismount`` cannot see a bind mount from the same
+    file system, so ``umount2`` itself is asked: EINVAL means "not a mount point".)"""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = _libc()
+    while libc.umount2(os.fsencode(target), MNT_DETACH) == 0:
+        pass
+    code = ctypes.get_errno()
+    if code not in (errno.EINVAL, errno.ENOENT, errno.EPERM, errno.ENOTDIR):
+        raise OSError(code, f"unmount of {target}: {os.strerror(code)}")
+
+
+def mounts_under(root: Path) -> list[Path]:
+    """Mount points at or below ``root`` (``/proc/self/mountinfo``), deepest first."""
+    base = os.path.realpath(root)
+    found = []
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                point = line.split()[4].replace("\\040", " ").replace("\\011", "\t") \
+                    .replace("\\012", "\n").replace("\\134", "\\")
+                if point == base or point.startswith(base + os.sep):
+                    found.append(Path(point))
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: len(p.parts), reverse=True)
+
+
+# -- modes ----------------------------------------------------------------------------------------
+def _walk(root: Path):
+    """``(relative path, path, lstat)`` of ``root`` and everything below it."""
+    yield ".", root, os.lstat(root)
+    pending = [(root, "")]
+    while pending:
+        directory, prefix = pending.pop()
+        with os.scandir(directory) as listing:
+            for item in listing:
+                info = item.stat(follow_symlinks=False)
+                yield f"{prefix}{item.name}", Path(item.path), info
+                if stat.S_ISDIR(info.st_mode):
+                    pending.append((Path(item.path), f"{prefix}{item.name}/"))
+
+
+def saved_modes(root: Path) -> dict[str, int]:
+    return {rel: stat.S_IMODE(info.st_mode) for rel, _, info in _walk(root)
+            if not stat.S_ISLNK(info.st_mode)}
+
+
+def strip_write_bits(root: Path) -> None:
+    for _, path, info in _walk(root):
+        if not stat.S_ISLNK(info.st_mode) and info.st_mode & WRITE_BITS:
+            os.chmod(path, stat.S_IMODE(info.st_mode) & ~WRITE_BITS)
+
+
+def restore_modes(root: Path, modes: dict[str, int]) -> None:
+    """Put back the saved modes (parents after children do not matter: chmod needs no write
+    permission on the parent). Entries created or removed meanwhile are left as they are."""
+    for rel, mode in modes.items():
+        path = root if rel == "." else root / rel
+        try:
+            if not path.is_symlink():
+                os.chmod(path, mode)
+        except FileNotFoundError:
+            pass
+
+
+# -- the guards ----------------------------------------------------------------------------------
+class ReadOnlyGuards:
+    """The read-only views of the volumes under one arrays root (see the module docstring)."""
+
+    def __init__(self, choice: str = "auto") -> None:
+        if choice not in GUARDS:
+            raise ValueError(f"read-only guard {choice!r}: use one of {', '.join(GUARDS)}")
+        self.choice = choice
+
+    @staticmethod
+    def state_file(view: Path) -> Path:
+        return view.with_name(f".{view.name}.guard.json")
+
+    def info(self, view: Path) -> GuardInfo | None:
+        state = read_json(self.state_file(view))
+        if not state or not state.get("mount_points"):
+            return None
+        digest = state.get("digest") or {}
+        return GuardInfo(state["guard"], state["enforced"], len(digest.get("entries", {})),
+                         bool(digest.get("partial")))
+
+    def protect(self, data_dir: Path, view: Path, mount_point: Path) -> GuardInfo:
+        """Make ``view`` show ``data_dir`` and refuse writes (the first read-only mount of the
+        volume chooses the guard and takes the digest); ``mount_point`` is counted in."""
+        state_file = self.state_file(view)
+        with file_lock(view.with_name(f".{view.name}.guard.lock")):
+            state = read_json(state_file) or {}
+            points = _live(state.get("mount_points", []), view)
+            if points:
+                if str(mount_point) not in points:
+                    state["mount_points"] = points + [str(mount_point)]
+                    write_json_atomic(state_file, state)
+                return self.info(view)
+            self._finish(data_dir, view, state)  # a crash left a guard without mounts
+            guard = self._set_up(data_dir, view, state_file)
+            digest = tree_digest.take(data_dir)
+            state = read_json(state_file)
+            state.update(mount_points=[str(mount_point)], digest=digest.to_json())
+            write_json_atomic(state_file, state)
+            return GuardInfo(guard, state["enforced"], len(digest.entries), digest.partial)
+
+    def release(self, data_dir: Path, view: Path, mount_point: Path) -> Changes | None:
+        """Count ``mount_point`` out; when it was the last, compare the digest, undo the
+        guard and return the changes (None while other read-only mounts remain)."""
+        state_file = self.state_file(view)
+        with file_lock(view.with_name(f".{view.name}.guard.lock")):
+            state = read_json(state_file) or {}
+            points = [p for p in _live(state.get("mount_points", []), view)
+                      if p != str(mount_point)]
+            if points:
+                state["mount_points"] = points
+                write_json_atomic(state_file, state)
+                return None
+            changes = Changes()
+            if state.get("digest") and data_dir.is_dir():
+                changes = tree_digest.compare(Digest.from_json(state["digest"]),
+                                              tree_digest.take(data_dir))
+            self._finish(data_dir, view, state)
+            return changes
+
+    def _set_up(self, data_dir: Path, view: Path, state_file: Path) -> str:
+        view.parent.mkdir(parents=True, exist_ok=True)
+        dac = has_capability(CAP_DAC_OVERRIDE)
+        if self.choice in ("auto", "bind"):
+            _make_dir(view)
+            write_json_atomic(state_file, {"guard": "bind", "enforced": True})
+            try:
+                bind_read_only(data_dir, view)
+                return "bind"
+            except OSError:
+                if self.choice == "bind":
+                    os.rmdir(view)
+                    state_file.unlink(missing_ok=True)
+                    raise
+        _make_link(view, data_dir)
+        if self.choice == "none":
+            write_json_atomic(state_file, {"guard": "none", "enforced": False})
+            return "none"
+        write_json_atomic(state_file, {"guard": "modes", "enforced": not dac,
+                                       "modes": saved_modes(data_dir)})
+        strip_write_bits(data_dir)
+        return "modes"
+
+    def _finish(self, data_dir: Path, view: Path, state: dict) -> None:
+        """Undo whatever guard ``state`` describes and forget it."""
+        if view.is_dir() and not view.is_symlink():
+            unbind(view)
+        if state.get("modes") and data_dir.is_dir():
+            restore_modes(data_dir, state["modes"])
+        self.state_file(view).unlink(missing_ok=True)
+
+
+def _live(points: list[str], view: Path) -> list[str]:
+    """The mount points that still link to ``view`` (a link removed by hand, or by a crash
+    between its removal and the state's update, no longer counts)."""
+    return [p for p in points if os.path.islink(p) and Path(os.readlink(p)) == view]
+
+
+def _make_dir(view: Path) -> None:
+    if view.is_symlink():
+        view.unlink()
+    view.mkdir(exist_ok=True)
+
+
+def _make_link(view: Path, data_dir: Path) -> None:
+    if view.is_dir() and not view.is_symlink():
+        unbind(view)
+        view.rmdir()
+    if not view.is_symlink():
+        tmp = view.with_name(f".{view.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        os.symlink(os.path.relpath(data_dir, view.parent), tmp, target_is_directory=True)
+        os.replace(tmp, view)
