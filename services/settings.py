@@ -26,6 +26,10 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 |                         |                                      | (ADR 0006); never in embedded mode     |
 | DRM_TRUSTED_KEYS        | ``<data dir>/trusted_keys.json``     | the registry of hosts' public keys     |
 |                         |                                      | (signed history, ADR 0005)             |
+| DRM_READ_ONLY_GUARD     | ``auto``                             | how a read-only S-VOL mount refuses    |
+|                         |                                      | writes: auto (bind where the agent may |
+|                         |                                      | mount, else modes), bind, modes, none  |
+|                         |                                      | (``adapters.storage.read_only``)       |
 """
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ import os
 import socket
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Mapping
+from typing import Literal, Mapping
 from urllib.parse import quote
 
 from pydantic import Field, ValidationError, field_validator
@@ -55,6 +59,7 @@ ENV_COM_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
 ENV_BROKER_SECRET_FILE = "DRM_BROKER_SECRET_FILE"
 ENV_BROKER_IDENTITIES = "DRM_BROKER_IDENTITIES"
 ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
+ENV_READ_ONLY_GUARD = "DRM_READ_ONLY_GUARD"
 
 EMBEDDED_BROKER_URL = "memory://"
 MAX_SECRET_FILE = 4096  # bytes
@@ -87,6 +92,7 @@ class Settings(BaseSettings):
     com_retry_wait: float = Field(default=10.0, ge=0)
     broker_secret_file: Path | None = None
     broker_identities: bool | None = None  # None: on when a secret file is configured
+    read_only_guard: Literal["auto", "bind", "modes", "none"] = "auto"
 
     @field_validator("data_dir")
     @classmethod

@@ -45,8 +45,8 @@ def stored_lab(data_dir: Path) -> Lab | None:
     return None if data is None else Lab.model_validate(data)
 
 
-def open_storage(data_dir: Path) -> SimulatedStorage:
-    return SimulatedStorage(arrays_root(data_dir))
+def open_storage(data_dir: Path, read_only_guard: str = "auto") -> SimulatedStorage:
+    return SimulatedStorage(arrays_root(data_dir), read_only_guard=read_only_guard)
 
 
 def remove_lab(data_dir: Path) -> None:

@@ -13,7 +13,7 @@ from events.devices import SvolsRevealed
 from services import messages
 from services.agent.backup_server import decide, steps
 from services.agent.devices import decide as devices_decide, handlers as devices
-from services.agent.errors import reject
+from services.agent.errors import CommandFailure, reject
 from services.agent.filesystem.handlers import absolute, completed, confined_mount_point, \
     ensure_maps, require_storage
 from services.agent.service import AgentContext
@@ -39,7 +39,11 @@ def mount(context: AgentContext, backup_id: str | None, copy_group: str | None,
                                context.clock(), devices.defined_mount_points(context, definition))
     first = devices_decide.before_mount(context.view, events, devices.device_detach(context),
                                         force)
-    mounted = steps.run_mount(context, [*first, *events])
+    try:
+        mounted = steps.run_mount(context, [*first, *events])
+    except CommandFailure:
+        context.record(devices_decide.conceal_again(first))  # what the mount revealed
+        raise
     guards = devices.record_guards(context, mounted)
     result = {"backup_id": backup_id or "",
               "mounts": [{"copy_group": m.copy_group, "mount_point": m.mount_point,

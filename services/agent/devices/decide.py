@@ -106,6 +106,13 @@ def identity_overrides(view: HostView, backup_id: str, names, force: bool) -> li
     return overrides
 
 
+def conceal_again(first: list) -> list[devices.SvolsConcealed]:
+    """A mount that failed hides again the S-VOLs it revealed (``before_mount``'s events)."""
+    return [devices.SvolsConcealed(copy_groups=e.copy_groups, devices=e.devices, by="unmount",
+                                   backup_id=e.backup_id)
+            for e in first if isinstance(e, devices.SvolsRevealed)]
+
+
 def after_unmount(view: HostView, unmounted: list[tape.SvolUnmounted], device_detach: str,
                   backup_id: str = "") -> list[devices.SvolsConcealed]:
     """Under dynamic recognition, the S-VOLs an unmount took down are concealed again."""
