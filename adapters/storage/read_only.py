@@ -24,9 +24,9 @@ Whatever the guard, a digest of the tree (``tree_digest``) is taken once the gua
 and compared when the last read-only mount goes: ``release`` returns the changes, so that
 ``drmumount`` can report any write that got through (or that the array made meanwhile).
 
-State per volume: ``<serial>/ro/.<ldev>.guard.json`` (guard, mount points, saved modes,
-digest), written before each change it describes, under a flock, so a crash at any point
-leaves a state ``release`` can finish from.
+State per volume, beside its view (``ReadOnlyGuards``): the guard, the saved modes and the
+digest, each written before the change it describes, under a flock, so a crash at any point
+leaves a state the next mount or unmount finishes from.
 """
 from __future__ import annotations
 
@@ -36,8 +36,11 @@ import errno
 import os
 import stat
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 from adapters.storage import tree_digest
 from adapters.storage.metadata import file_lock, read_json, write_json_atomic
@@ -150,10 +153,14 @@ def saved_modes(root: Path) -> dict[str, int]:
             if not stat.S_ISLNK(info.st_mode)}
 
 
-def strip_write_bits(root: Path) -> None:
-    for _, path, info in _walk(root):
-        if not stat.S_ISLNK(info.st_mode) and info.st_mode & WRITE_BITS:
-            os.chmod(path, stat.S_IMODE(info.st_mode) & ~WRITE_BITS)
+def strip_write_bits(root: Path, modes: dict[str, int]) -> None:
+    """Remove the write bits of the entries ``modes`` (from ``saved_modes``) lists."""
+    for rel, mode in modes.items():
+        if mode & WRITE_BITS:
+            try:
+                os.chmod(root if rel == "." else root / rel, mode & ~WRITE_BITS)
+            except FileNotFoundError:
+                pass
 
 
 def restore_modes(root: Path, modes: dict[str, int]) -> None:
@@ -169,8 +176,33 @@ def restore_modes(root: Path, modes: dict[str, int]) -> None:
 
 
 # -- the guards ----------------------------------------------------------------------------------
+def _write_big(path: Path, data) -> None:
+    """A large JSON document (digest, modes), atomically (fsync'ed: a crash keeps either)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps(data))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_big(path: Path):
+    try:
+        return orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
 class ReadOnlyGuards:
-    """The read-only views of the volumes under one arrays root (see the module docstring)."""
+    """The read-only views of the volumes under one arrays root (see the module docstring).
+
+    Per view ``<serial>/ro/<ldev>``, beside it: ``.<ldev>.guard.json`` (guard, enforced, mount
+    points, entries digested), ``.<ldev>.modes.json`` (the saved modes, ``modes`` guard) and
+    ``.<ldev>.digest.json``; ``.<ldev>.guard.lock`` serialises mounts and unmounts."""
 
     def __init__(self, choice: str = "auto") -> None:
         if choice not in GUARDS:
@@ -178,22 +210,21 @@ class ReadOnlyGuards:
         self.choice = choice
 
     @staticmethod
-    def state_file(view: Path) -> Path:
-        return view.with_name(f".{view.name}.guard.json")
+    def _file(view: Path, kind: str) -> Path:
+        return view.with_name(f".{view.name}.{kind}")
 
     def info(self, view: Path) -> GuardInfo | None:
-        state = read_json(self.state_file(view))
+        state = read_json(self._file(view, "guard.json"))
         if not state or not state.get("mount_points"):
             return None
-        digest = state.get("digest") or {}
-        return GuardInfo(state["guard"], state["enforced"], len(digest.get("entries", {})),
-                         bool(digest.get("partial")))
+        return GuardInfo(state["guard"], state["enforced"], state.get("entries", 0),
+                         bool(state.get("partial")))
 
     def protect(self, data_dir: Path, view: Path, mount_point: Path) -> GuardInfo:
         """Make ``view`` show ``data_dir`` and refuse writes (the first read-only mount of the
         volume chooses the guard and takes the digest); ``mount_point`` is counted in."""
-        state_file = self.state_file(view)
-        with file_lock(view.with_name(f".{view.name}.guard.lock")):
+        state_file = self._file(view, "guard.json")
+        with file_lock(self._file(view, "guard.lock")):
             state = read_json(state_file) or {}
             points = _live(state.get("mount_points", []), view)
             if points:
@@ -201,19 +232,21 @@ class ReadOnlyGuards:
                     state["mount_points"] = points + [str(mount_point)]
                     write_json_atomic(state_file, state)
                 return self.info(view)
-            self._finish(data_dir, view, state)  # a crash left a guard without mounts
-            guard = self._set_up(data_dir, view, state_file)
+            self._finish(data_dir, view)  # a crash left a guard without mounts
+            state = self._set_up(data_dir, view)
             digest = tree_digest.take(data_dir)
-            state = read_json(state_file)
-            state.update(mount_points=[str(mount_point)], digest=digest.to_json())
+            _write_big(self._file(view, "digest.json"), digest.to_json())
+            state.update(mount_points=[str(mount_point)], entries=len(digest.entries),
+                         partial=digest.partial)
             write_json_atomic(state_file, state)
-            return GuardInfo(guard, state["enforced"], len(digest.entries), digest.partial)
+            return GuardInfo(state["guard"], state["enforced"], len(digest.entries),
+                             digest.partial)
 
     def release(self, data_dir: Path, view: Path, mount_point: Path) -> Changes | None:
         """Count ``mount_point`` out; when it was the last, compare the digest, undo the
         guard and return the changes (None while other read-only mounts remain)."""
-        state_file = self.state_file(view)
-        with file_lock(view.with_name(f".{view.name}.guard.lock")):
+        state_file = self._file(view, "guard.json")
+        with file_lock(self._file(view, "guard.lock")):
             state = read_json(state_file) or {}
             points = [p for p in _live(state.get("mount_points", []), view)
                       if p != str(mount_point)]
@@ -222,21 +255,24 @@ class ReadOnlyGuards:
                 write_json_atomic(state_file, state)
                 return None
             changes = Changes()
-            if state.get("digest") and data_dir.is_dir():
-                changes = tree_digest.compare(Digest.from_json(state["digest"]),
+            before = _read_big(self._file(view, "digest.json"))
+            if before is not None and data_dir.is_dir():
+                changes = tree_digest.compare(Digest.from_json(before),
                                               tree_digest.take(data_dir))
-            self._finish(data_dir, view, state)
+            self._finish(data_dir, view)
             return changes
 
-    def _set_up(self, data_dir: Path, view: Path, state_file: Path) -> str:
+    def _set_up(self, data_dir: Path, view: Path) -> dict:
+        """Put the guard in place; its state (written before each step it describes)."""
         view.parent.mkdir(parents=True, exist_ok=True)
-        dac = has_capability(CAP_DAC_OVERRIDE)
+        state_file = self._file(view, "guard.json")
         if self.choice in ("auto", "bind"):
             _make_dir(view)
-            write_json_atomic(state_file, {"guard": "bind", "enforced": True})
+            state = {"guard": "bind", "enforced": True}
+            write_json_atomic(state_file, state)
             try:
                 bind_read_only(data_dir, view)
-                return "bind"
+                return state
             except OSError:
                 if self.choice == "bind":
                     os.rmdir(view)
@@ -244,20 +280,27 @@ class ReadOnlyGuards:
                     raise
         _make_link(view, data_dir)
         if self.choice == "none":
-            write_json_atomic(state_file, {"guard": "none", "enforced": False})
-            return "none"
-        write_json_atomic(state_file, {"guard": "modes", "enforced": not dac,
-                                       "modes": saved_modes(data_dir)})
-        strip_write_bits(data_dir)
-        return "modes"
+            state = {"guard": "none", "enforced": False}
+            write_json_atomic(state_file, state)
+            return state
+        state = {"guard": "modes", "enforced": not has_capability(CAP_DAC_OVERRIDE)}
+        modes = saved_modes(data_dir)
+        _write_big(self._file(view, "modes.json"), modes)
+        write_json_atomic(state_file, state)
+        strip_write_bits(data_dir, modes)
+        return state
 
-    def _finish(self, data_dir: Path, view: Path, state: dict) -> None:
-        """Undo whatever guard ``state`` describes and forget it."""
+    def _finish(self, data_dir: Path, view: Path) -> None:
+        """Undo whatever guard the files beside ``view`` describe, and forget it."""
         if view.is_dir() and not view.is_symlink():
             unbind(view)
-        if state.get("modes") and data_dir.is_dir():
-            restore_modes(data_dir, state["modes"])
-        self.state_file(view).unlink(missing_ok=True)
+        modes_file = self._file(view, "modes.json")
+        modes = _read_big(modes_file)
+        if modes and data_dir.is_dir():
+            restore_modes(data_dir, modes)
+        for kind in ("guard.json", "digest.json"):
+            self._file(view, kind).unlink(missing_ok=True)
+        modes_file.unlink(missing_ok=True)
 
 
 def _live(points: list[str], view: Path) -> list[str]:

@@ -46,8 +46,7 @@ class Digest:
 
     @classmethod
     def from_json(cls, data: dict) -> "Digest":
-        return cls({path: tuple(value) for path, value in data["entries"].items()},
-                   bool(data.get("partial")))
+        return cls(data["entries"], bool(data.get("partial")))  # lists: compare takes either
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def compare(before: Digest, after: Digest) -> Changes:
         if now is None:
             if not after.partial:
                 found.append(f"{path} (removed)")
-        elif tuple(now) != tuple(entry):
+        elif list(now) != list(entry):
             found.append(f"{path} (modified)")
     if not before.partial:
         found += [f"{path} (added)" for path in after.entries if path not in before.entries]
