@@ -68,9 +68,10 @@ class MountDefinitionUpdated(Payload):
 
 class SvolIdentityOverridden(Payload):
     copy_group: str
-    backup_id: str
-    recorded: str  # the P-VOL the entry recorded, "<serial>:<ldev>"
-    current: str  # the P-VOL of the copy group now
+    backup_id: str = ""
+    side: Literal["P-VOL", "S-VOL"] = "P-VOL"
+    recorded: str  # P-VOL: the entry's (at backup); S-VOL: the dictionary map's
+    current: str  # P-VOL: the map's now; S-VOL: the one the array pairs with the P-VOL now
 
 
 for _model in (SvolsConcealed, SvolsRevealed, ReadOnlyMountGuarded, ReadOnlyMountChanged,

@@ -34,6 +34,7 @@ class SvolMountRequested(Payload):
     mount_point: str
     backup_id: str = ""  # "" for a mount by -copy_group
     writable: bool = False  # a tape entry's S-VOL is mounted writable (drmmediarestore)
+    device: str = ""  # drmmount -force: the S-VOL the array pairs now, not the map's
 
 
 class SvolMounted(Payload):

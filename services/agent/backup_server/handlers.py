@@ -37,8 +37,9 @@ def mount(context: AgentContext, backup_id: str | None, copy_group: str | None,
     events = decide.plan_mount(context.view, context.envelope.workflow_id, backup_id,
                                copy_group, mount_pt, steps.svol_statuses(context),
                                context.clock(), devices.defined_mount_points(context, definition))
-    first = devices_decide.before_mount(context.view, events, devices.device_detach(context),
-                                        force)
+    first, events = devices_decide.before_mount(context.view, events,
+                                                devices.device_detach(context), force,
+                                                devices.live_partners(context))
     try:
         mounted = steps.run_mount(context, [*first, *events])
     except CommandFailure:

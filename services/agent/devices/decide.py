@@ -12,11 +12,12 @@ secondary volume dynamic recognition"):
   unmount conceals it again (``SvolsConcealed(by="unmount")``); with ``DISABLE`` (the default)
   the OS cannot see the device, so the mount is refused (``KAVX0006-E``, ``DRM-10090``) and
   nothing changes.
-- ``-force``: a mount by backup ID checks, per copy group, the P-VOL the entry recorded at
-  backup (its rows' DEVICE) against the copy group's P-VOL now (the dictionary map); a
+- ``-force``: a mount checks, per copy group, the P-VOL the entry recorded at backup (its
+  rows' DEVICE; mounts by backup ID) against the copy group's P-VOL now (the dictionary map),
+  and the map's S-VOL against the volume the array pairs with that P-VOL on its MU# now. A
   difference (a replaced volume, a changed LDEV or serial number) refuses the mount
-  (``DRM-10091``) unless ``-force`` is given, which mounts by copy group name alone and records
-  ``SvolIdentityOverridden``.
+  (``DRM-10091``) unless ``-force`` is given, which mounts by copy group name alone (the S-VOL
+  the array pairs now) and records ``SvolIdentityOverridden``.
 - Mount points with ``CG_MP.conf`` (Tables 3-41, 3-42): by backup ID, ``-mount_pt`` and the
   file's ``FS`` combine as ``<mount_pt>/<FS without its root>``, the file alone gives ``FS``;
   by ``-copy_group`` the file wins over ``-mount_pt``. A copy group the file does not define
@@ -64,14 +65,18 @@ def plan_reveal(view: HostView) -> list[devices.SvolsRevealed]:
 
 
 # -- before a mount --------------------------------------------------------------------------------
-def before_mount(view: HostView, events: list, device_detach: str, force: bool) -> list:
-    """What a mount planned as ``events`` (``plan_mount``'s) must record first: the reveals of
-    its concealed S-VOLs and the identity overrides of ``-force``. Raises ``CommandRejection``
-    when a concealed S-VOL cannot be revealed or a volume differs without ``-force``."""
+def before_mount(view: HostView, events: list, device_detach: str, force: bool,
+                 partners: Mapping[str, str] | None = None) -> tuple[list, list]:
+    """``(first, events)``: what a mount planned as ``events`` (``plan_mount``'s) must record
+    first (the reveals of its concealed S-VOLs, the identity overrides of ``-force``), and the
+    events with each overridden S-VOL's intent naming the device the array pairs now.
+    ``partners``: copy group -> the volume the array pairs with its P-VOL on its MU# now.
+    Raises ``CommandRejection`` when a concealed S-VOL cannot be revealed or a volume differs
+    without ``-force``."""
     requests = [e for e in events if isinstance(e, tape.SvolMountRequested)]
     names = [r.copy_group for r in requests]
     backup_id = requests[0].backup_id if requests else ""
-    first: list = identity_overrides(view, backup_id, names, force)
+    first: list = identity_overrides(view, backup_id, names, force, partners or {})
     hidden = [n for n in names if n in view.devices.concealed]
     if hidden and device_detach != ENABLE:
         raise reject(CONCEALED, f"the S-VOL {view.devices.concealed[hidden[0]]} of {hidden[0]} "
@@ -82,28 +87,40 @@ def before_mount(view: HostView, events: list, device_detach: str, force: bool) 
         first.append(devices.SvolsRevealed(
             copy_groups=tuple(hidden), devices=tuple(view.devices.concealed[n] for n in hidden),
             by="mount", backup_id=backup_id))
-    return first
+    moved = {e.copy_group: e.current for e in first
+             if isinstance(e, devices.SvolIdentityOverridden) and e.side == "S-VOL"}
+    events = [e.model_copy(update={"device": moved[e.copy_group]})
+              if isinstance(e, tape.SvolMountRequested) and e.copy_group in moved else e
+              for e in events]
+    return first, events
 
 
-def identity_overrides(view: HostView, backup_id: str, names, force: bool) -> list:
+def identity_overrides(view: HostView, backup_id: str, names, force: bool,
+                       partners: Mapping[str, str]) -> list:
+    """The P-VOL the entry recorded at backup against the map's now, and the map's S-VOL
+    against the one the array pairs now: each difference refuses, or with ``-force`` is
+    recorded."""
     entry = view.catalog.get(backup_id) or view.tape.get(backup_id) if backup_id else None
-    if entry is None:
-        return []
     known = svol_groups(view)
-    overrides = []
+    found = []
     for name in names:
-        recorded = {row.device for row in entry.rows if row.copy_group == name}
-        current = known[name][0].pvol
-        if recorded and current not in recorded:
-            was = sorted(recorded)[0]
-            if not force:
-                raise reject(IDENTITY_CHANGED, f"the copy group {name} was backed up from "
-                                               f"{was} and is now on {current} (a volume was "
-                                               "replaced or renumbered): drmmount -force mounts "
-                                               "it by copy group name; nothing was mounted")
-            overrides.append(devices.SvolIdentityOverridden(
-                copy_group=name, backup_id=backup_id, recorded=was, current=current))
-    return overrides
+        group = known[name][0]
+        recorded = sorted({row.device for row in entry.rows if row.copy_group == name}) \
+            if entry is not None else []
+        if recorded and group.pvol not in recorded:
+            found.append(("P-VOL", name, recorded[0], group.pvol))
+        live = partners.get(name)
+        if live and live != group.svol:
+            found.append(("S-VOL", name, group.svol, live))
+    if found and not force:
+        side, name, was, now = found[0]
+        raise reject(IDENTITY_CHANGED, f"the {side} of the copy group {name} was {was} and is "
+                                       f"now {now} (a volume was replaced or renumbered): "
+                                       "drmmount -force mounts it by copy group name; nothing "
+                                       "was mounted")
+    return [devices.SvolIdentityOverridden(copy_group=name, backup_id=backup_id, side=side,
+                                           recorded=was, current=now)
+            for side, name, was, now in found]
 
 
 def conceal_again(first: list) -> list[devices.SvolsConcealed]:

@@ -79,6 +79,18 @@ def show_devices(command: ShowDevices, context: AgentContext) -> dict:
     return {"devices": rows, "device_detach": device_detach(context)}
 
 
+def live_partners(context: AgentContext) -> dict[str, str]:
+    """Copy group -> the volume the array pairs with its P-VOL on its MU# now (where a pair
+    exists), to tell a replaced S-VOL (``drmmount -force``)."""
+    storage, found = context.ports.storage, {}
+    for name, (group, _) in svol_groups(context.view).items():
+        pvol = ref(group.pvol)
+        record = storage.pairdisplay(pvol, group.mu)
+        if record is not None:
+            found[name] = str(record.svol if record.pvol == pvol else record.pvol)
+    return found
+
+
 # -- CG_MP.conf ------------------------------------------------------------------------------------
 def definition_file(context: AgentContext) -> Path | None:
     data_dir = context.ports.data_dir
@@ -118,10 +130,10 @@ def update_definition(context: AgentContext, definition: MountDefinition | None,
     view = context.view
     entry = view.catalog.get(backup_id)
     when = entry.started_at if entry is not None else view.tape[backup_id].snapshot_at
-    known = svol_groups(view)
-    mounts = [(m.copy_group, FileSystemDef(known[m.copy_group][0].svol,
-                                           Path(known[m.copy_group][1]).name or "-",
-                                           m.mount_point)) for m in mounted]
+    known, storage = svol_groups(view), context.ports.storage
+    mounts = [(m.copy_group, FileSystemDef(
+        str(storage.mounted_volume(Path(m.mount_point)) or known[m.copy_group][0].svol),
+        Path(known[m.copy_group][1]).name or "-", m.mount_point)) for m in mounted]
     updated = (definition or MountDefinition()).with_mounts(backup_id, datetime_text(when),
                                                             mounts)
     path = definition_file(context)
@@ -152,8 +164,9 @@ def record_guards(context: AgentContext, mounted: list[tape.SvolMounted]) -> lis
     known, storage = svol_groups(context.view), context.ports.storage
     events = []
     for m in mounted:
-        device = known[m.copy_group][0].svol
-        info = storage.read_only_guard(ref(device)) if m.read_only else None
+        volume = storage.mounted_volume(Path(m.mount_point)) if m.read_only else None
+        device = str(volume) if volume is not None else known[m.copy_group][0].svol
+        info = storage.read_only_guard(volume) if volume is not None else None
         if info is not None:
             events.append(devices.ReadOnlyMountGuarded(
                 copy_group=m.copy_group, mount_point=m.mount_point, device=device,

@@ -13,7 +13,7 @@ from adapters.storage.read_only import mounts_under
 from events import REGISTRY, EventContext
 from events.filesystem import BackupRecorded
 from services.agent.bootstrap import build_agent
-from tests.fs_lab import FS_MOUNT, command, settings_for
+from tests.fs_lab import FS_MOUNT, command, fs_root, settings_for, tree
 from tests.tape_lab import BK_HOST, bk_mount, hand_over
 
 VG1, VG2 = "VG01,VOL01", "VG02,VOL02"
@@ -244,6 +244,28 @@ def test_a_mount_of_volumes_that_changed_since_the_backup_needs_force(fs_agent, 
     [overridden] = [p for k, p in recorded_since(bk_agent, seq) if k == "SvolIdentityOverridden"]
     assert (overridden["recorded"], overridden["current"]) == ("410001:300", "410001:256")
     assert bk_mount(data_dir).is_symlink()
+    result(bk_agent.handle(bk("UnmountSvol", backup_id=bk_id)))
+
+
+def test_an_svol_replaced_on_the_array_needs_force_which_mounts_the_new_one(fs_agent, bk_agent,
+                                                                          data_dir):
+    bk_id = backed_up(fs_agent, bk_agent)
+    storage = open_storage(data_dir)
+    pvol, new_svol = volume("410001", 256), volume("410001", 300)
+    storage.pairsplit(pvol, "0", simplex=True)  # the operator replaces VG01's S-VOL
+    storage.create_ldev(new_svol, 64 << 20)
+    storage.paircreate(pvol, new_svol, "SI", "0")
+    storage.pairevtwait(pvol, "0", "PAIR", 30)
+    storage.pairsplit(pvol, "0")
+    seq = bk_agent.view.seq
+    text = refused(bk_agent.handle(bk("MountSvol", backup_id=bk_id)), "DRM-10091")
+    assert "S-VOL of the copy group VG01,VOL01 was 410001:257 and is now 410001:300" in text
+    assert recorded_since(bk_agent, seq) == []
+    mounted = result(bk_agent.handle(bk("MountSvol", backup_id=bk_id, force=True)))
+    [overridden] = [p for k, p in recorded_since(bk_agent, seq) if k == "SvolIdentityOverridden"]
+    assert (overridden["side"], overridden["current"]) == ("S-VOL", "410001:300")
+    assert storage.mounted_volume(Path(mounted["mounts"][0]["mount_point"])) == new_svol
+    assert tree(bk_mount(data_dir)) == tree(fs_root(data_dir))
     result(bk_agent.handle(bk("UnmountSvol", backup_id=bk_id)))
 
 

@@ -43,7 +43,8 @@ def test_a_concealed_svol_is_revealed_by_the_mount_only_with_dynamic_recognition
     view = bk_view(recorded("0000000001", [VG1]), concealed(VG1))
     with pytest.raises(CommandRejection, match="DRM-10090"):
         decide.before_mount(view, planned(view), "DISABLE", False)
-    [revealed] = decide.before_mount(view, planned(view), "ENABLE", False)
+    [revealed], events = decide.before_mount(view, planned(view), "ENABLE", False)
+    assert events == planned(view)
     assert (revealed.copy_groups, revealed.by, revealed.backup_id) == \
         ((VG1,), "mount", "0000000001")
     assert decide.conceal_again([revealed])[0].copy_groups == (VG1,)
@@ -74,3 +75,16 @@ def test_the_definitions_mount_point_is_that_of_the_copy_groups_own_svol():
                                          (VG2, FileSystemDef("410001:999", "vg02", "/bk/Y"))])
     assert decide.defined_points(bk_view(), definition) == {VG1: "/bk/X"}
     assert decide.defined_points(bk_view(), None) == {}
+
+
+def test_a_replaced_svol_needs_force_which_mounts_the_one_the_array_pairs_now():
+    view = bk_view(recorded("0000000001", [VG1]))
+    partners = {VG1: "410001:300"}
+    with pytest.raises(CommandRejection, match="DRM-10091.*S-VOL of the copy group"):
+        decide.before_mount(view, planned(view), "DISABLE", False, partners)
+    [overridden], events = decide.before_mount(view, planned(view), "DISABLE", True, partners)
+    assert (overridden.side, overridden.recorded, overridden.current) == \
+        ("S-VOL", "410001:257", "410001:300")
+    assert [e.device for e in events if isinstance(e, tape.SvolMountRequested)] == ["410001:300"]
+    assert decide.before_mount(view, planned(view), "DISABLE", False,
+                               {VG1: "410001:257"}) == ([], planned(view))
