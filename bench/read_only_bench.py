@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from adapters.storage.base import VolumeRef
-from adapters.storage.read_only import CAP_SYS_ADMIN, has_capability
+from adapters.storage.kernel_mounts import CAP_SYS_ADMIN, has_capability
 from adapters.storage.simulated_array import SimulatedStorage
 
 MIB = 1 << 20

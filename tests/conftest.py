@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from adapters.storage.read_only import mounts_under, unbind
+from adapters.storage.kernel_mounts import mounts_under, unbind
 from tests.broker import BrokerNamespace
 from tests.services import (answers, docker_available, scratch_database,
                             sqlalchemy_postgres_url, unavailable)

@@ -13,7 +13,7 @@ from adapters.lab.model import Lab
 from adapters.paths import confine
 from adapters.storage.base import VolumeRef
 from adapters.storage.metadata import read_json, write_json_atomic
-from adapters.storage.read_only import mounts_under, unbind
+from adapters.storage.kernel_mounts import mounts_under, unbind
 from adapters.storage.simulated_array import SimulatedStorage
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.lab.provision import open_storage, volume
-from adapters.storage.read_only import mounts_under
+from adapters.storage.kernel_mounts import mounts_under
 from tests.e2e.fs_story import backup, mount_point
 from tests.e2e.transfer_story import BK, load_split_lab, run
 

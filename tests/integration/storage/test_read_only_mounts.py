@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.storage.read_only import (CAP_DAC_OVERRIDE, CAP_SYS_ADMIN, has_capability,
-                                        mounts_under)
+from adapters.storage.kernel_mounts import (CAP_DAC_OVERRIDE, CAP_SYS_ADMIN, has_capability,
+                                            mounts_under)
 from adapters.storage.simulated_array import SimulatedStorage
 from tests.integration.storage.conftest import Lab2
 from tests.unit.storage.trees import tree_state, write_tree

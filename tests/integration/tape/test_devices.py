@@ -9,7 +9,7 @@ import pytest
 from adapters.lab.example import example_toml
 from adapters.lab.loader import load_lab
 from adapters.lab.provision import mount_path, open_storage, provision, volume
-from adapters.storage.read_only import mounts_under
+from adapters.storage.kernel_mounts import mounts_under
 from events import REGISTRY, EventContext
 from events.filesystem import BackupRecorded
 from services.agent.bootstrap import build_agent
