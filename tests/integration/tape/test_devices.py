@@ -2,6 +2,7 @@
 mounts that refuse writes and report changes, CG_MP.conf, -force, drmfscat's devices."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from adapters.lab.loader import load_lab
 from adapters.lab.provision import mount_path, open_storage, provision, volume
 from adapters.storage.kernel_mounts import mounts_under
 from events import REGISTRY, EventContext
-from events.filesystem import BackupRecorded
+from events.filesystem import BackupRecorded, CopyGroupLocked
+from events.tape import SvolMountRequested
 from services.agent.bootstrap import build_agent
 from tests.fs_lab import FS_MOUNT, command, fs_root, settings_for, tree
 from tests.tape_lab import BK_HOST, bk_mount, hand_over
@@ -267,6 +269,33 @@ def test_an_svol_replaced_on_the_array_needs_force_which_mounts_the_new_one(fs_a
     assert storage.mounted_volume(Path(mounted["mounts"][0]["mount_point"])) == new_svol
     assert tree(bk_mount(data_dir)) == tree(fs_root(data_dir))
     result(bk_agent.handle(bk("UnmountSvol", backup_id=bk_id)))
+
+
+def test_a_forced_mount_killed_before_its_outcome_is_rolled_forward_on_the_new_svol(
+        fs_agent, bk_agent, data_dir):
+    bk_id = backed_up(fs_agent, bk_agent)
+    storage = open_storage(data_dir)
+    pvol, new_svol = volume("410001", 256), volume("410001", 300)
+    storage.pairsplit(pvol, "0", simplex=True)
+    storage.create_ldev(new_svol, 64 << 20)
+    storage.paircreate(pvol, new_svol, "SI", "0")
+    storage.pairevtwait(pvol, "0", "PAIR", 30)
+    storage.pairsplit(pvol, "0")
+    refused(bk_agent.handle(bk("MountSvol", backup_id=bk_id)), "DRM-10091")  # maps built
+    point = bk_mount(data_dir)
+    # what drmmount -force had done when it was killed: its intents recorded, the S-VOL mounted
+    intents = [CopyGroupLocked(copy_group=VG1, by="mount", backup_id=bk_id),
+               SvolMountRequested(workflow_id="w-killed", copy_group=VG1, mount_point=str(point),
+                                  backup_id=bk_id, device="410001:300")]
+    context = EventContext(principal="tester@lab", occurred_at=datetime.now(timezone.utc))
+    bk_agent.store.append(BK_HOST, [REGISTRY.draft(e) for e in intents], bk_agent.view.seq,
+                          context)
+    storage.mount(new_svol, point)
+    again = build_agent(settings_for(data_dir), BK_HOST)  # recovery runs at start
+    assert again.view.copy_groups[VG1].mounted_at == str(point)  # rolled forward, not lied
+    assert again.view.devices.guards[VG1].guard in ("bind", "modes", "none")
+    result(again.handle(bk("UnmountSvol", backup_id=bk_id)))
+    assert not point.is_symlink()
 
 
 def test_force_changes_nothing_for_volumes_that_match(fs_agent, bk_agent):
