@@ -17,6 +17,7 @@ from pydantic import Field
 from events.cluster import CLUSTER_COMMANDS
 from events.command_base import EXCLUSIVE, QUERY, Command
 from events.data_files import DATA_FILES_COMMANDS
+from events.devices import DEVICE_COMMANDS
 from events.fs_commands import FS_COMMANDS
 from events.host_commands import HOST_COMMANDS
 from events.pair_commands import PAIR_COMMANDS
@@ -73,7 +74,8 @@ class CommandCatalogue:
 ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSFER_COMMANDS,
                                            *TAPE_COMMANDS, RepublishEvents, *DATA_FILES_COMMANDS,
                                            *CLUSTER_COMMANDS,
-                                           *PAIR_COMMANDS)  # CCI pair commands (issue 11)
+                                           *PAIR_COMMANDS,  # CCI pair commands (issue 11)
+                                           *DEVICE_COMMANDS)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

@@ -37,6 +37,7 @@ class SvolMountRequested(Payload):
     mount_point: str
     backup_id: str = ""  # "" for a mount by -copy_group
     writable: bool = False  # a tape entry's S-VOL is mounted writable (drmmediarestore)
+    device: str = ""  # drmmount -force: the S-VOL the array pairs now, not the map's
 
 
 class SvolMounted(Payload):
@@ -137,12 +138,16 @@ for _model in (SvolMountRequested, SvolMounted, SvolUnmounted, MediaCopyRequeste
 
 # -- commands ------------------------------------------------------------------------------------
 class MountSvol(Command, console=("drmmount",), concurrency=EXCLUSIVE):
-    """``drmmount { backup-ID | -copy_group CG } [-mount_pt path]``: exactly one target."""
+    """``drmmount { backup-ID | -copy_group CG } [-mount_pt path] [-conf] [-force]``: exactly
+    one target; ``conf`` (backup ID only) records the mounts in ``CG_MP.conf``, ``force``
+    mounts despite volumes that differ from the backup's (``events.devices``)."""
 
     name: Literal["MountSvol"] = "MountSvol"
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
     copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
     mount_point: PathText | None = None
+    conf: bool = False
+    force: bool = False
 
 
 class UnmountSvol(Command, console=("drmumount",), concurrency=EXCLUSIVE):

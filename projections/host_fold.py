@@ -27,7 +27,7 @@ from events import REGISTRY, EventEnvelope, EventRegistry
 from events import cluster, outcomes, snapshots, transfer
 from events.base import Payload
 from adapters.gc_pause import gc_paused
-from projections.host import catalog, copy_groups, maps, tape, workflows
+from projections.host import catalog, copy_groups, devices, maps, tape, workflows
 from projections.host import pairs as pairs_area
 from projections.host import transfer as transfer_area
 from projections.host.area import (AreaFold, DuplicateMutator, Mutator, Reader,
@@ -35,12 +35,12 @@ from projections.host.area import (AreaFold, DuplicateMutator, Mutator, Reader,
 from projections.host_view import HostView
 
 AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workflows.fold,
-                               tape.fold, transfer_area.fold,
+                               tape.fold, transfer_area.fold, devices.fold,
                                pairs_area.fold)  # CCI pair commands (issue 11)
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,
-    transfer.BackupExported, snapshots.HostViewSnapshotted,
+    transfer.BackupExported, snapshots.HostViewSnapshotted, *devices.POSITION_ONLY,
     cluster.ClusterNodeActivated,  # which node serves a virtual server: history, not state
 })
 """Registered event types that change no host state: they only move the view's position."""

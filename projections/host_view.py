@@ -14,6 +14,7 @@ from datetime import datetime
 
 from events.maps import VolumeMap
 from projections.catalog_rows import CatalogRow
+from projections.device_view import DeviceView
 from projections.tape_view import BackupServerView
 
 BACKUP_ID_DIGITS = 10
@@ -87,6 +88,7 @@ class HostView:
     maps_refreshed_seq: int = 0
     workflows: dict[str, Workflow] = field(default_factory=dict)
     backup_server: BackupServerView = field(default_factory=BackupServerView)  # tape, mounts
+    devices: DeviceView = field(default_factory=DeviceView)  # concealed S-VOLs, mount guards
 
     @property
     def next_backup_id(self) -> str:

@@ -98,6 +98,7 @@ FILE_IMPORTED = _message("KAVX0418-I", "Backup information from the specified fi
                                        "imported into the backup catalog.")
 ENTRY_DELETED = _message("KAVX0424-I", "The backup information corresponding to the "
                                        "specified backup ID has been deleted.")
+DEFINITION_UPDATED = _message("KAVX0443-I", "The copy group mount definition file was updated.")
 EXPORT_START = _message("KAVX5156-I", "The backup catalog will now be exported.")
 EXPORTED = _message("KAVX5157-I", "The backup catalog was exported.")
 IMPORT_START = _message("KAVX5158-I", "The backup catalog will now be imported.")
@@ -144,6 +145,13 @@ PAIR_WAIT_TIMEOUT = _message("DRMX5113-E", "[EX_EWSTOT] Timeout waiting for spec
                                            "{detail}")
 PAIR_WAIT_SUSPENDED = _message("DRMX5114-E", "[EX_EWSUSE] Pair suspended at WAIT state: "
                                              "{detail}")
+# devices of the backup server (drmdevctl, read-only mounts): DRMX049x
+READ_ONLY_CHANGED = _message("DRMX0490-W", "The S-VOL was changed while it was mounted "
+                                           "read-only: {total} entries differ from the mount "
+                                           "({paths}).")
+READ_ONLY_UNGUARDED = _message("DRMX0491-W", "The S-VOL is mounted read-only, but this host "
+                                             "cannot refuse writes by {user} ({guard}): "
+                                             "drmumount reports any change.")
 VIEWS_UNTRUSTED = _message("DRMX9006-W", "The views of host {host} are untrusted from seq {seq} "
                                          "({reason}); see drm audit verify --host {host}")
 REPORT_NOT_CAUGHT_UP = _message("DRMX9007-I", "{holder}; the report shows the reporting store as "
@@ -180,6 +188,12 @@ EXPORT_ALTERED = _detail("DRM-10072", "an export file's body does not match its 
 EXPORT_FILE_PROBLEM = _detail("DRM-10073", "an export file cannot be read or written")
 EXPORT_NOT_SIGNED = _detail("DRM-10074", "an export file is not signed by its source host under "
                                         "a trusted key (unsigned, edited, or re-attributed)")
+CONCEALED = _detail("DRM-10090", "an S-VOL is concealed from this host (drmdevctl -detach) "
+                                 "and dynamic recognition is off")
+IDENTITY_CHANGED = _detail("DRM-10091", "a copy group's volumes differ from those recorded at "
+                                        "backup (drmmount -force)")
+MOUNT_DEFINITION_BAD = _detail("DRM-10092", "the copy group mount definition file (CG_MP.conf) "
+                                            "cannot be used")
 UNKNOWN_COMMAND = _detail("DRM-90001", "the agent has no handler for the command")
 WRONG_HOST = _detail("DRM-90002", "the command was addressed to another host")
 AGENT_TIMEOUT = _detail("DRM-90003", "no agent answered in time (the command stays queued)")

@@ -42,6 +42,10 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 
 ``HORCMINST`` and ``HORCC_MRCF`` keep CCI's names (no ``DRM_`` prefix): scripts written for
 CCI set them, and the pair commands (``paircreate`` …) read them as CCI does (ADR 0009).
+| DRM_READ_ONLY_GUARD     | ``auto``                             | how a read-only S-VOL mount refuses    |
+|                         |                                      | writes: auto (bind where the agent may |
+|                         |                                      | mount, else modes), bind, modes, none  |
+|                         |                                      | (``adapters.storage.read_only``)       |
 """
 from __future__ import annotations
 
@@ -50,7 +54,7 @@ import os
 import socket
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Mapping
+from typing import Literal, Mapping
 from urllib.parse import quote
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -76,6 +80,7 @@ ENV_INIT_CONF = "DRM_INIT_CONF"
 ENV_KEY_DIR = "DRM_KEY_DIR"
 ENV_SNAPSHOT_EVERY = "DRM_SNAPSHOT_EVERY"
 ENV_SNAPSHOT_MAX_BYTES = "DRM_SNAPSHOT_MAX_BYTES"
+ENV_READ_ONLY_GUARD = "DRM_READ_ONLY_GUARD"
 
 EMBEDDED_BROKER_URL = "memory://"
 MAX_SECRET_FILE = 4096  # bytes
@@ -118,6 +123,7 @@ class Settings(BaseSettings):
                                    validation_alias=AliasChoices("HORCC_MRCF", "horcc_mrcf"))
     snapshot_every: int = Field(default=10_000, ge=0, le=1 << 40)  # events; 0 = off
     snapshot_max_bytes: int = Field(default=1 << 30, ge=4096, le=1 << 40)
+    read_only_guard: Literal["auto", "bind", "modes", "none"] = "auto"
 
     @field_validator("data_dir")
     @classmethod

@@ -7,10 +7,35 @@ from urllib.parse import urlparse
 
 import pytest
 
+from adapters.storage.kernel_mounts import mounts_under, unbind
 from tests.broker import BrokerNamespace
 from tests.services import (answers, docker_available, scratch_database,
                             sqlalchemy_postgres_url, unavailable)
 from tests.tcp_proxy import TcpProxy
+
+
+def _unbind_all(root) -> None:
+    for point in mounts_under(root):
+        unbind(point)
+
+
+@pytest.fixture(autouse=True)
+def read_only_views_unbound(request):
+    """The read-only bind mounts a test left (a read-only S-VOL mount it never unmounted, in
+    this process or an agent it started) are detached after it, so tmp directories can be
+    removed and the host's mount table does not grow (``adapters.storage.read_only``)."""
+    tmp_path = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames \
+        else None
+    yield
+    if tmp_path is not None:
+        _unbind_all(tmp_path)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def read_only_views_unbound_at_the_end(tmp_path_factory):
+    """Also those of fixtures shared by several tests, at the end of the session."""
+    yield
+    _unbind_all(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")

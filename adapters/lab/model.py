@@ -84,6 +84,9 @@ class Host(_Frozen):
     com_retry_wait: float | None = Field(default=None, ge=0, le=3600)  # COM_RETRY_WAIT, seconds
     # a cluster's virtual server: the physical nodes its agent runs on (active and standby)
     nodes: tuple[HostName, ...] = Field(default=(), max_length=16)
+    # DEFAULT.dat DEVICE_DETACH: ENABLE = dynamic recognition (drmmount reveals a concealed
+    # S-VOL, drmumount conceals it again); DISABLE = a concealed S-VOL stays hidden
+    device_detach: Literal["ENABLE", "DISABLE"] = "DISABLE"
 
 
 class Volume(_Frozen):

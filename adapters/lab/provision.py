@@ -13,6 +13,7 @@ from adapters.lab.model import Lab
 from adapters.paths import confine
 from adapters.storage.base import VolumeRef
 from adapters.storage.metadata import read_json, write_json_atomic
+from adapters.storage.kernel_mounts import mounts_under, unbind
 from adapters.storage.simulated_array import SimulatedStorage
 
 
@@ -45,8 +46,8 @@ def stored_lab(data_dir: Path) -> Lab | None:
     return None if data is None else Lab.model_validate(data)
 
 
-def open_storage(data_dir: Path) -> SimulatedStorage:
-    return SimulatedStorage(arrays_root(data_dir))
+def open_storage(data_dir: Path, read_only_guard: str = "auto") -> SimulatedStorage:
+    return SimulatedStorage(arrays_root(data_dir), read_only_guard=read_only_guard)
 
 
 def remove_lab(data_dir: Path) -> None:
@@ -57,6 +58,8 @@ def remove_lab(data_dir: Path) -> None:
             point = mount_path(data_dir, mount.path, host.mount_roots)
             if point.is_symlink():
                 point.unlink()
+    for view in mounts_under(arrays_root(data_dir)):  # read-only views (bind guard)
+        unbind(view)
     for path in (lab_dir(data_dir), arrays_root(data_dir)):
         shutil.rmtree(path, ignore_errors=True)
 

@@ -73,8 +73,14 @@ class StorageArray(Protocol):
     def write_protected(self, volume: VolumeRef) -> bool:
         """True for an S-VOL the host must not write: paired, copying, or split without -rw."""
 
-    def unmount(self, mount_point: Path) -> None:
-        """Remove what ``mount`` made; the data stays on the volume."""
+    def unmount(self, mount_point: Path):
+        """Remove what ``mount`` made; the data stays on the volume. For the last read-only
+        mount of a volume, returns what changed in it while mounted (``tree_digest.Changes``,
+        false when nothing did); None otherwise."""
+
+    def read_only_guard(self, volume: VolumeRef):
+        """How ``volume``'s read-only view refuses writes (``read_only.GuardInfo``) while it is
+        mounted read-only, else None."""
 
     def paircreate(self, pvol: VolumeRef, svol: VolumeRef, copy_type: CopyType, mu: str = "", *,
                    fence: str = "NEVER") -> PairRecord:

@@ -54,8 +54,9 @@ def pair_id_for(pvol: VolumeRef, copy_type: CopyType, mu: str) -> str:
 class SimulatedStorage(Volumes):
     """The arrays under ``root``; implements ``adapters.storage.base.StorageArray``."""
 
-    def __init__(self, root: Path, *, orphan_policy: str = "resume", faults: FaultInjector | None = None) -> None:
-        super().__init__(Path(root))
+    def __init__(self, root: Path, *, orphan_policy: str = "resume", faults: FaultInjector | None = None,
+                 read_only_guard: str = "auto") -> None:
+        super().__init__(Path(root), read_only_guard)
         self.root.mkdir(parents=True, exist_ok=True)
         self.pairs_dir = self.root / "pairs"
         self.pairs_dir.mkdir(exist_ok=True)
@@ -217,11 +218,11 @@ class SimulatedStorage(Volumes):
 
         ``read_only=None`` mounts read-only exactly when the volume is write-protected;
         ``read_only=False`` on a write-protected volume is refused (EX_INVVOL) and mounts
-        nothing. A read-only mount is a link to the volume's read-only view: programs of the
-        agent check ``mount_mode``/``write_protected`` before writing, but without root the
-        simulation cannot stop a process from writing through the link. What it does
-        guarantee: such writes never reach the P-VOL, and the next resync finds them (the
-        S-VOL's signatures no longer match the baseline) and overwrites them.
+        nothing. A read-only mount is a link to the volume's read-only view, which refuses
+        writes (``adapters.storage.read_only``: a read-only bind mount, else write bits removed;
+        ``read_only_guard`` says which and whether it binds this process's own user). Writes
+        that get through anyway (root without CAP_SYS_ADMIN) never reach the P-VOL, show in
+        what ``unmount`` returns, and the next resync overwrites them.
         """
         protected = self.write_protected(volume)
         if read_only is False and protected:

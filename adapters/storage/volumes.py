@@ -8,9 +8,11 @@ Layout under the arrays root::
 
 A mount is a symbolic link at the mount point pointing at the LDEV's directory; unmount
 removes the link. Any program then reads and writes the volume with ordinary file I/O. A
-read-only mount links to ``<root>/<serial>/ro/<id>`` (itself a link to the LDEV's directory),
-so every process can tell the mode from the link alone (``mount_mode``); see
-``SimulatedStorage.mount`` for what read-only does and does not guarantee.
+read-only mount links to ``<root>/<serial>/ro/<id>``, the volume's read-only view, so every
+process can tell the mode from the link alone (``mount_mode``). The view refuses writes: a
+read-only bind mount of the LDEV's directory where the process may mount, else the tree's
+write bits removed (``read_only.ReadOnlyGuards``); a digest taken when the first read-only
+mount is made is compared when the last one goes, and ``unmount`` returns what changed.
 """
 from __future__ import annotations
 
@@ -20,11 +22,14 @@ from pathlib import Path
 from adapters.storage.base import VolumeRef
 from adapters.storage.errors import EX_ENOOBJ, EX_INVVOL, CciError
 from adapters.storage.metadata import file_lock, read_json, write_json_atomic
+from adapters.storage.read_only import GuardInfo, ReadOnlyGuards
+from adapters.storage.tree_digest import Changes
 
 
 class Volumes:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, read_only_guard: str = "auto") -> None:
         self.root = root
+        self.guards = ReadOnlyGuards(read_only_guard)
 
     def _array_file(self, serial: str) -> Path:
         return self.root / str(serial) / "array.json"
@@ -68,18 +73,16 @@ class Volumes:
         return self.root / str(serial) / "pool"
 
     def ro_view(self, volume: VolumeRef) -> Path:
-        """The read-only view of a volume: a link ``<serial>/ro/<ldev>`` -> ``../ldev/<ldev>``."""
-        view = self.root / str(volume.serial) / "ro" / str(volume.ldev)
-        if not view.is_symlink():
-            view.parent.mkdir(parents=True, exist_ok=True)
-            tmp = view.with_name(f".{volume.ldev}.{os.getpid()}.tmp")
-            tmp.unlink(missing_ok=True)
-            os.symlink(Path("..") / "ldev" / str(volume.ldev), tmp, target_is_directory=True)
-            os.replace(tmp, view)
-        return view
+        """The read-only view of a volume, ``<serial>/ro/<ldev>`` (set up by its guard)."""
+        return self.root / str(volume.serial) / "ro" / str(volume.ldev)
+
+    def read_only_guard(self, volume: VolumeRef) -> GuardInfo | None:
+        """How the volume's read-only view refuses writes, while it is mounted read-only."""
+        return self.guards.info(self.ro_view(volume))
 
     def mount(self, volume: VolumeRef, mount_point: Path, read_only: bool = False) -> None:
-        """Link ``mount_point`` to the volume (or, ``read_only``, to its read-only view)."""
+        """Link ``mount_point`` to the volume (or, ``read_only``, to its guarded read-only
+        view); the same volume already there in the other mode is switched atomically."""
         self.ldev_info(volume)
         target = self.ro_view(volume) if read_only else self.data_dir(volume)
         if mount_point.is_symlink():
@@ -87,16 +90,23 @@ class Volumes:
                 return
             if self.mounted_volume(mount_point) != volume:
                 raise CciError(EX_INVVOL, f"{mount_point} already has another volume mounted")
+            was_read_only = self.mount_mode(mount_point) == "ro"
+            if read_only:
+                self.guards.protect(self.data_dir(volume), target, mount_point)
             tmp = mount_point.with_name(f".{mount_point.name}.{os.getpid()}.tmp")  # same volume,
             tmp.unlink(missing_ok=True)  # other mode: switch the link atomically
             os.symlink(target, tmp, target_is_directory=True)
             os.replace(tmp, mount_point)
+            if was_read_only and not read_only:
+                self.guards.release(self.data_dir(volume), self.ro_view(volume), mount_point)
             return
         if mount_point.exists():
             if not mount_point.is_dir() or any(mount_point.iterdir()):
                 raise CciError(EX_INVVOL, f"mount point {mount_point} is not an empty directory")
             mount_point.rmdir()
         mount_point.parent.mkdir(parents=True, exist_ok=True)
+        if read_only:
+            self.guards.protect(self.data_dir(volume), target, mount_point)
         os.symlink(target, mount_point, target_is_directory=True)
 
     def mount_mode(self, mount_point: Path) -> str | None:
@@ -105,10 +115,18 @@ class Volumes:
             return None
         return "ro" if Path(os.readlink(mount_point)).parent.name == "ro" else "rw"
 
-    def unmount(self, mount_point: Path) -> None:
+    def unmount(self, mount_point: Path) -> Changes | None:
+        """Remove the link; for the last read-only mount of a volume, undo its guard and
+        return what changed in it since it was mounted (``Changes``, false when nothing did);
+        None for a writable mount or while other read-only mounts of the volume remain."""
         if not mount_point.is_symlink():
             raise CciError(EX_INVVOL, f"nothing is mounted at {mount_point}")
+        volume = self.mounted_volume(mount_point)
+        read_only = self.mount_mode(mount_point) == "ro"
         mount_point.unlink()
+        if volume is None or not read_only:
+            return None
+        return self.guards.release(self.data_dir(volume), self.ro_view(volume), mount_point)
 
     def mounted_volume(self, mount_point: Path) -> VolumeRef | None:
         """The volume mounted at ``mount_point``, if one of these arrays' volumes is."""

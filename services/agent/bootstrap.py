@@ -52,7 +52,8 @@ def agent_ports(settings: Settings, peers=None, republisher=None) -> AgentPorts:
     """The typed ports of an agent: the lab, its arrays and its tape library when a lab is
     loaded in the data directory (else None), the host's facts, the peers and republisher."""
     lab = stored_lab(settings.data_dir)
-    storage = open_storage(settings.data_dir) if lab is not None else None
+    storage = open_storage(settings.data_dir, settings.read_only_guard) if lab is not None \
+        else None
     return AgentPorts(storage=storage, tape=open_library(settings.data_dir, lab), peers=peers,
                       republisher=republisher, host_facts=LocalHostFacts(), lab=lab,
                       data_dir=settings.data_dir, settings=settings)

@@ -31,6 +31,7 @@ from services.agent.data_files import set_up_data_files, show_data_files
 from services.agent.pairs.display import PAIR_QUERY_HANDLERS
 from services.agent.pairs.handlers import PAIR_COMMAND_HANDLERS
 from services.agent.pairs.waiting import PAIR_WAIT_HANDLERS
+from services.agent.devices.handlers import DEVICE_COMMAND_HANDLERS, DEVICE_QUERY_HANDLERS
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -63,6 +64,7 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
     (ActivateClusterNode, activate_cluster_node),  # a cluster node takes over
     *PAIR_COMMAND_HANDLERS, *PAIR_WAIT_HANDLERS,  # CCI pair commands (issue 11)
+    *DEVICE_COMMAND_HANDLERS,  # drmdevctl -detach / -attach
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
@@ -71,4 +73,5 @@ QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     *REPUBLISH_QUERY_HANDLERS,  # a consumer found a gap: publish a stored range again
     (ShowDataFiles, show_data_files),  # drmfsdisplay -v
     *PAIR_QUERY_HANDLERS,  # pairdisplay, raidscan
+    *DEVICE_QUERY_HANDLERS,  # drmdevctl (no option)
 ])

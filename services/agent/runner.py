@@ -196,7 +196,8 @@ class StepRunner:
         def call() -> bool:
             if request.writable:
                 self.storage.pairsplit(ref(group.pvol), group.mu, read_write=True)
-            return self.storage.mount(ref(group.svol), Path(request.mount_point),
+            return self.storage.mount(ref(request.device or group.svol),
+                                      Path(request.mount_point),
                                       read_only=False if request.writable else None)
 
         read_only = self.step(f"mount {request.copy_group}", [], call, lambda _: [],

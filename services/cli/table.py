@@ -48,6 +48,7 @@ ENTRIES: dict[str, str] = {
     "dbimport": "services.cli.transfer:DBIMPORT",
     "lineage": "services.cli.lineage:LINEAGE",
     "dbsetup": "services.cli.dbsetup:DBSETUP",
+    "devctl": "services.cli.devices:DEVCTL",
 }
 
 

@@ -7,7 +7,7 @@ import argparse
 
 from events.tape import BackupToTape, MountSvol, RestoreFromTape, UnmountSvol
 from services.cli import catalog_layouts, tape_layouts as layout
-from services.cli.entries import AgentEntry, Shown, arg, opt, usage_error
+from services.cli.entries import AgentEntry, Shown, arg, flag, opt, usage_error
 from services.cli.filesystem_args import build, check_backup_id, check_copy_group
 
 
@@ -28,13 +28,20 @@ def target(args: argparse.Namespace, command: str) -> dict:
 def mount_request(args: argparse.Namespace) -> MountSvol:
     if args.mount_pt is not None and (not args.mount_pt.strip() or " " in args.mount_pt):
         raise usage_error("-mount_pt must be a directory name without spaces")
-    return build(MountSvol, mount_point=args.mount_pt, **target(args, "drmmount"))
+    if args.conf and args.copy_group is not None:
+        raise usage_error("-conf records the mounts of a backup ID: give a backup ID, not "
+                          "-copy_group")
+    return build(MountSvol, mount_point=args.mount_pt, conf=args.conf, force=args.force,
+                 **target(args, "drmmount"))
 
 
 def mount_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
     [outcome] = outcomes
-    lines = [line for m in outcome.payload["result"]["mounts"]
-             for line in layout.mounting(m["mount_point"])]
+    result = outcome.payload["result"]
+    lines = [line for m in result["mounts"] for line in layout.mounting(m["mount_point"])]
+    lines += [layout.unguarded(g) for g in result.get("guards", ()) if not g["enforced"]]
+    if result.get("definition_file"):
+        lines.append(layout.definition_updated(result["definition_file"]))
     return Shown(lines, outcome.to_wire())
 
 
@@ -42,18 +49,24 @@ MOUNT = AgentEntry(
     name="mount", manual="drmmount", summary="mount S-VOLs on the backup server",
     description="mount the S-VOLs of a backup (locking its copy groups) or of one copy group. "
                 "A tape\nentry's S-VOLs are mounted writable, to prepare drmmediarestore. A "
-                "copy group in\nPAIR is refused. Expired tape entries are purged first.",
+                "copy group in\nPAIR is refused. Expired tape entries are purged first. A "
+                "read-only mount refuses\nwrites; drmumount reports any change made to it.",
     commands=(MountSvol,), request=mount_request, show=mount_shown,
     options=(*target_options("mount"),
              opt("mount_pt", help="mount point: for several S-VOLs, a directory under which "
-                                  "each gets its own (default: the S-VOL's mount point)")),
-    deferred=("conf", "force"))
+                                  "each gets its own (default: CG_MP.conf, else the S-VOL's "
+                                  "mount point)"),
+             flag("conf", "record the mounts of the backup ID in the copy group mount "
+                          "definition file (CG_MP.conf)"),
+             flag("force", "mount by copy group name even if the volumes differ from those "
+                           "recorded at backup (after a volume replacement)")))
 
 
 def umount_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
     [outcome] = outcomes
-    lines = [line for m in outcome.payload["result"]["unmounts"]
-             for line in layout.unmounting(m["mount_point"])]
+    result = outcome.payload["result"]
+    lines = [line for m in result["unmounts"] for line in layout.unmounting(m["mount_point"])]
+    lines += [layout.changed(c) for c in result.get("changed", ())]
     return Shown(lines, outcome.to_wire())
 
 

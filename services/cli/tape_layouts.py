@@ -24,6 +24,22 @@ def unmounting(mount_point: str) -> list[str]:
             messages.line(messages.UNMOUNT_END, where)]
 
 
+def unguarded(guard: Mapping[str, Any]) -> str:
+    who = "root" if guard["guard"] == "modes" else "any user"
+    return messages.line(messages.READ_ONLY_UNGUARDED, f"Mount point = {guard['mount_point']}",
+                         user=who, guard=f"guard {guard['guard']}")
+
+
+def changed(change: Mapping[str, Any]) -> str:
+    shown = ", ".join(change["paths"][:5]) + (", ..." if change["total"] > 5 else "")
+    return messages.line(messages.READ_ONLY_CHANGED, f"Mount point = {change['mount_point']}",
+                         total=change["total"], paths=shown)
+
+
+def definition_updated(path: str) -> str:
+    return messages.line(messages.DEFINITION_UPDATED, f"File name = {path}")
+
+
 def media_backup(source: str) -> list[str]:
     where = f"Source = {source}"
     return [messages.line(messages.MEDIA_BACKUP_START, where),

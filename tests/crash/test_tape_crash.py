@@ -26,8 +26,9 @@ from tests.tape_lab import BK_HOST, hand_over
 REPO = Path(__file__).resolve().parents[2]
 VG1 = "VG01,VOL01"
 SVOL = VolumeRef(serial="410001", ldev=257)
-# first command on BKServer: maps built, then lock + intent (one append), mounted, outcome
-MOUNT_EVENTS = 5
+# first command on BKServer: maps built, then lock + intent (one append), mounted, how the
+# read-only mount is guarded, outcome
+MOUNT_EVENTS = 6
 # media backup: request, archive written, recorded, outcome
 BACKUP_EVENTS = 4
 # media restore: request + superseded entry (one append), archive read, recorded, outcome

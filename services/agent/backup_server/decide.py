@@ -96,8 +96,10 @@ def expired_entries(view: HostView, now: datetime) -> list[tape.TapeEntryDeleted
 
 # -- mount -----------------------------------------------------------------------------------------
 def plan_mount(view: HostView, workflow_id: str, backup_id: str | None, copy_group: str | None,
-               mount_pt: str | None, statuses: Mapping[str, str], now: datetime) -> list:
-    """``[*expired purges, *locks, *SvolMountRequested]``; the steps mount in that order."""
+               mount_pt: str | None, statuses: Mapping[str, str], now: datetime,
+               defined: Mapping[str, str] | None = None) -> list:
+    """``[*expired purges, *locks, *SvolMountRequested]``; the steps mount in that order.
+    ``defined``: copy group -> the mount point ``CG_MP.conf`` gives it (``mount_point_for``)."""
     if bool(backup_id) == bool(copy_group):
         raise reject(messages.BAD_COMMAND, "give exactly one of a backup ID and -copy_group")
     kind, names = entry_groups(view, backup_id, now) if backup_id else ("", (copy_group,))
@@ -113,7 +115,8 @@ def plan_mount(view: HostView, workflow_id: str, backup_id: str | None, copy_gro
     events: list = expired_entries(view, now)
     requests = []
     for name in names:
-        point = mount_point_for(known[name][1], mount_pt, len(names))
+        point = mount_point_for(known[name][1], mount_pt, len(names),
+                                (defined or {}).get(name), by_copy_group=bool(copy_group))
         requests.append(tape.SvolMountRequested(workflow_id=workflow_id, copy_group=name,
                                                 mount_point=point, backup_id=backup_id or "",
                                                 writable=kind == "tape"))
@@ -132,7 +135,17 @@ def mount_steps(events) -> tuple[MountSvol, ...]:
     return tuple(MountSvol(e) for e in events if isinstance(e, tape.SvolMountRequested))
 
 
-def mount_point_for(own: str, mount_pt: str | None, count: int) -> str:
+def mount_point_for(own: str, mount_pt: str | None, count: int, defined: str | None = None,
+                    by_copy_group: bool = False) -> str:
+    """Without ``CG_MP.conf`` (``defined`` None): the rule of the module docstring. With it
+    (spec 03 Tables 3-41, 3-42): by backup ID, ``-mount_pt`` and the file's ``FS`` combine as
+    ``<mount_pt>/<FS without its root>`` (the manual's ``W:\\mnt`` + ``D:\\mnt`` ->
+    ``W:\\mnt\\D\\mnt``) and the file alone gives ``FS``; by ``-copy_group`` the file wins."""
+    if defined and (by_copy_group or not mount_pt):
+        return defined
+    if defined:
+        path = PurePath(defined)
+        return str(PurePath(mount_pt) / path.relative_to(path.anchor))
     if not mount_pt:
         return own
     return mount_pt if count == 1 else str(PurePath(mount_pt) / PurePath(own).name)

@@ -9,7 +9,11 @@ from events.base import Payload
 from events.tape import (BackupToTape, DeleteTapeEntries, ListTapeCatalog, MountSvol,
                          RegisterTapeSettings, RestoreFromTape, ShowTapeSettings,
                          TapeEntryDeleted, TapeSettingsRegistered, UnmountSvol)
+from events.devices import SvolsRevealed
+from services import messages
 from services.agent.backup_server import decide, steps
+from services.agent.devices import decide as devices_decide, handlers as devices
+from services.agent.errors import CommandFailure, reject
 from services.agent.filesystem.handlers import absolute, completed, confined_mount_point, \
     ensure_maps, require_storage
 from services.agent.service import AgentContext
@@ -21,35 +25,59 @@ def _ready(context: AgentContext) -> None:
 
 
 def mount(context: AgentContext, backup_id: str | None, copy_group: str | None,
-          mount_point: str | None) -> dict:
+          mount_point: str | None, conf: bool = False, force: bool = False) -> dict:
     """``drmmount``'s work, shared with ``drmdbimport -auto_mount``: decide the mounts of a
-    backup ID or a copy group, run them; the result as the command reports it."""
+    backup ID or a copy group (``CG_MP.conf``, concealed S-VOLs and ``-force`` as
+    ``services.agent.devices`` decides), run them; the result as the command reports it."""
     _ready(context)
+    if conf and not backup_id:
+        raise reject(messages.BAD_COMMAND, "-conf needs a backup ID (not -copy_group)")
     mount_pt = confined_mount_point(context, mount_point) if mount_point else None
+    definition = devices.read_definition(context)
     events = decide.plan_mount(context.view, context.envelope.workflow_id, backup_id,
                                copy_group, mount_pt, steps.svol_statuses(context),
-                               context.clock())
-    mounted = steps.run_mount(context, events)
-    return {"backup_id": backup_id or "",
-            "mounts": [{"copy_group": m.copy_group, "mount_point": m.mount_point,
-                        "read_only": m.read_only} for m in mounted],
-            "purged": [e.backup_id for e in events if isinstance(e, TapeEntryDeleted)]}
+                               context.clock(), devices.defined_mount_points(context, definition))
+    first, events = devices_decide.before_mount(context.view, events,
+                                                devices.device_detach(context), force,
+                                                devices.live_partners(context))
+    try:
+        mounted = steps.run_mount(context, [*first, *events])
+    except CommandFailure:
+        context.record(devices_decide.conceal_again(first))  # what the mount revealed
+        raise
+    guards = devices.record_guards(context, mounted)
+    result = {"backup_id": backup_id or "",
+              "mounts": [{"copy_group": m.copy_group, "mount_point": m.mount_point,
+                          "read_only": m.read_only} for m in mounted],
+              "purged": [e.backup_id for e in events if isinstance(e, TapeEntryDeleted)],
+              "guards": guards, "revealed": [n for e in first if isinstance(e, SvolsRevealed)
+                                             for n in e.copy_groups]}
+    if conf:
+        result["definition_file"] = devices.update_definition(context, definition, backup_id,
+                                                              mounted)
+    return result
 
 
 def mount_svol(command: MountSvol, context: AgentContext) -> list[Payload]:
     return completed(command, **mount(context, command.backup_id, command.copy_group,
-                                      command.mount_point))
+                                      command.mount_point, command.conf, command.force))
 
 
 def unmount_svol(command: UnmountSvol, context: AgentContext) -> list[Payload]:
     require_storage(context)
     unmounts, unlocks = decide.plan_unmount(context.view, context.envelope.workflow_id, command.backup_id,
                                             command.copy_group)
-    steps.run_unmount(context, unmounts, unlocks)
+    found = steps.run_unmount(context, unmounts, unlocks)
+    changed = devices.record_changes(context, found)
+    concealed = devices_decide.after_unmount(context.view, unmounts,
+                                             devices.device_detach(context),
+                                             command.backup_id or "")
+    context.record(concealed)
     return completed(command, backup_id=command.backup_id or "",
                      unmounts=[{"copy_group": u.copy_group, "mount_point": u.mount_point}
                                for u in unmounts],
-                     unlocked=[u.copy_group for u in unlocks])
+                     unlocked=[u.copy_group for u in unlocks], changed=changed,
+                     concealed=[n for e in concealed for n in e.copy_groups])
 
 
 def backup_to_tape(command: BackupToTape, context: AgentContext) -> list[Payload]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from events import CommandEnvelope, filesystem as fs, tape
 from events.outcomes import CommandCompleted
 from services.agent.backup_server import decide, steps
+from services.agent.devices.handlers import live_partners, record_guards
 from services.agent.runner import ref
 
 
@@ -48,12 +49,15 @@ def _settle_mount(context, name: str, point: str) -> dict:
     storage = context.ports.storage
     group = decide.svol_groups(context.view).get(name)
     state = context.view.copy_groups.get(name)
-    mounted = group is not None and storage.mounted_volume(Path(point)) == ref(group[0].svol)
+    # the map's S-VOL, or (drmmount -force) the one the array pairs with the P-VOL now
+    expected = {group[0].svol, live_partners(context).get(name)} if group is not None else set()
+    mounted = str(storage.mounted_volume(Path(point))) in expected
     if mounted:
-        context.record([tape.SvolMounted(workflow_id="recovery", copy_group=name,
-                                         mount_point=point,
-                                         backup_id=state.lock_backup_id if state else "",
-                                         read_only=storage.mount_mode(Path(point)) == "ro")])
+        event = tape.SvolMounted(workflow_id="recovery", copy_group=name, mount_point=point,
+                                 backup_id=state.lock_backup_id if state else "",
+                                 read_only=storage.mount_mode(Path(point)) == "ro")
+        context.record([event])
+        record_guards(context, [event])  # how the rolled-forward read-only mount is guarded
         return {"copy_group": name, "ended": "mounted"}
     events: list = [tape.SvolUnmounted(workflow_id="recovery", copy_group=name, mount_point=point)]
     if state is not None and state.locked_by == "mount":

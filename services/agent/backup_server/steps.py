@@ -79,15 +79,18 @@ def undo_mount(context, requests, done) -> None:
     context.record(closing)
 
 
-def run_unmount(context, unmounts, unlocks) -> None:
-    storage = context.ports.storage
+def run_unmount(context, unmounts, unlocks) -> list:
+    """Unmount each; ``(SvolUnmounted, what storage.unmount returned)`` pairs (the changes
+    found in a read-only S-VOL, ``services.agent.devices``)."""
+    storage, found = context.ports.storage, []
     for event in unmounts:
         try:
-            storage.unmount(Path(event.mount_point))
+            found.append((event, storage.unmount(Path(event.mount_point))))
         except CciError:
             pass  # unmounted by hand already (spec 04 §3.5): the state follows the fact
         context.record([event])
     context.record(list(unlocks))
+    return found
 
 
 # -- media copies ----------------------------------------------------------------------------------

@@ -11,7 +11,19 @@ from services.agent.filesystem.handlers import targets_of
 from services.agent.service import AgentContext
 
 
-def entry_dict(entry: CatalogEntry) -> dict:
+def own_devices(view: HostView) -> dict[str, str]:
+    """Copy group -> the device of its volume as this host's dictionary map names it: the
+    P-VOL on a file server, the S-VOL on a backup server (``drmfscat``'s DEVICE column shows
+    the host's own device, as the manual's backup-server examples do)."""
+    found: dict[str, str] = {}
+    for volume in view.volumes.values():
+        for group in volume.copy_groups:
+            found.setdefault(group.copy_group, volume.device)
+    return found
+
+
+def entry_dict(entry: CatalogEntry, devices: dict[str, str] | None = None) -> dict:
+    devices = devices or {}
     return {
         "backup_id": entry.backup_id, "original_id": entry.original_id,
         "origin_host": entry.origin_host, "mode": entry.mode, "object_type": entry.object_type,
@@ -19,7 +31,8 @@ def entry_dict(entry: CatalogEntry) -> dict:
         "copy_groups": list(entry.copy_groups), "started_at": entry.started_at.isoformat(),
         "ended_at": entry.ended_at.isoformat(), "comment": entry.comment, "media": entry.media,
         "rows": [{"kind": r.kind, "file": r.file, "file_system": r.file_system,
-                  "disk_group": r.disk_group, "device": r.device, "copy_group": r.copy_group}
+                  "disk_group": r.disk_group, "device": devices.get(r.copy_group, r.device),
+                  "copy_group": r.copy_group}
                  for r in entry.rows],
     }
 
@@ -30,8 +43,8 @@ def select_entries(view: HostView, targets=(), backup_id=None, comment=None) -> 
         candidates = [view.catalog[backup_id]] if backup_id in view.catalog else []
     else:
         candidates = sorted(view.catalog.values(), key=lambda e: e.backup_id)
-    wanted = set(targets)
-    return [entry_dict(e) for e in candidates
+    wanted, devices = set(targets), own_devices(view)
+    return [entry_dict(e, devices) for e in candidates
             if (not wanted or wanted & set(e.instances))
             and (comment is None or e.comment == comment)]
 

@@ -7,6 +7,7 @@ from adapters.storage.base import VolumeRef
 from adapters.storage.copier import CHUNK
 from adapters.storage.errors import CciError
 from adapters.storage.pairs import CopyType, PairStatus
+from adapters.storage.simulated_array import SimulatedStorage
 from tests.unit.storage.trees import assert_same_tree, tree_state, write_tree
 
 SAMPLE = {"docs/readme.txt": b"hello", "data/big.bin": os.urandom(2 * CHUNK + 3)}
@@ -36,15 +37,21 @@ def test_plain_split_gives_a_read_only_mount_and_refuses_a_writable_one(lab2, tm
 
 
 def test_writes_through_a_read_only_mount_never_reach_the_pvol_and_resync_undoes_them(lab2, tmp_path):
-    storage, svol = lab2.storage, lab2.locals[0]
+    """With no guard (``read_only_guard="none"``) a write gets through to the S-VOL only: the
+    unmount reports it, and the next resync overwrites it."""
+    storage = SimulatedStorage(lab2.storage.root, read_only_guard="none")
+    svol = lab2.locals[0]
     paired(lab2, svol)
     storage.pairsplit(lab2.p, "0")
     before = tree_state(lab2.path(lab2.p))
     point = tmp_path / "vol"
     storage.mount(svol, point)
-    (point / "docs" / "readme.txt").write_bytes(b"forbidden write")  # root is not stopped
+    (point / "docs" / "readme.txt").write_bytes(b"forbidden write")  # nothing refuses it
     (point / "intruder").write_bytes(b"x")
     assert tree_state(lab2.path(lab2.p)) == before
+    changes = storage.unmount(point)
+    assert changes.paths == (". (modified)", "docs/readme.txt (modified)", "intruder (added)")
+    assert changes.total == 3 and not changes.partial
     storage.pairresync(lab2.p, "0")
     storage.pairevtwait(lab2.p, "0", "PAIR", 10)
     assert_same_tree(lab2.path(lab2.p), lab2.path(svol))

@@ -16,8 +16,7 @@ USAGE_ERRORS = [
     (["mount", "12"], "the backup ID '12' is invalid"),
     (["mount", "-copy_group", "VG01"], "the copy group 'VG01' is invalid"),
     (["mount", ID, "-mount_pt", "has space"], "-mount_pt must be a directory name without"),
-    (["mount", ID, "-conf"], "the option -conf is not supported yet"),
-    (["mount", ID, "--force"], "the option -force is not supported yet"),
+    (["mount", "-copy_group", "VG01,VOL01", "-conf"], "-conf records the mounts of a backup ID"),
     (["umount"], "drmumount needs exactly one of a backup ID and -copy_group"),
     (["umount", "x"], "the backup ID 'x' is invalid"),
     (["mediabackup", "1"], "the backup ID '1' is invalid"),
@@ -61,7 +60,8 @@ def test_drmmount_by_backup_id_prints_a_mounting_pair_per_s_vol(run):
     ran = run(["mount", ID, "-mount_pt", "/bk", "--host", "BKServer"], runner)
     assert ran.code == 0
     assert runner.calls == [("MountSvol", "BKServer",
-                             {"backup_id": ID, "copy_group": None, "mount_point": "/bk"})]
+                             {"backup_id": ID, "copy_group": None, "mount_point": "/bk",
+                              "conf": False, "force": False})]
     assert ran.lines == ["KAVX0001-I The drmmount command will now start.",
                          "KAVX0400-I Mounting will now start. Mount point = /bk/X",
                          "KAVX0401-I Mounting has finished. Mount point = /bk/X",

@@ -8,7 +8,7 @@ import pytest
 
 from events import REGISTRY
 from events import filesystem as fs
-from events import cluster, pairs, snapshots, tape, transfer
+from events import cluster, devices, pairs, snapshots, tape, transfer
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from events.registry import EventRegistry
 from projections.host.area import AreaFold, DuplicateMutator
@@ -103,6 +103,7 @@ def every_kind_of_event() -> list:
                               by_backup_id="0000000004", copy_groups=(GROUP,)),
         cluster.ClusterNodeActivated(node="NodeB", virtual_server=HOST),
         *pair_command_events(),  # CCI pair commands (issue 11)
+        *device_events(),
     ]
 
 
@@ -130,6 +131,25 @@ def pair_command_events() -> list:
         pairs.PairTakeoverRequested(workflow_id=P, copy_group=PAIR_GROUP),
         pairs.PairTakenOver(workflow_id=P, copy_group=PAIR_GROUP, takeover="swap", status="COPY",
                             pvol="1:2", svol="1:1"),
+    ]
+
+
+def device_events() -> list:
+    """The backup server's devices: concealed, revealed by a mount, guarded, changed."""
+    return [
+        devices.SvolsConcealed(copy_groups=(GROUP, "VG02,VOL02"),
+                               devices=("410001:257", "410001:258"), by="drmdevctl"),
+        devices.SvolsRevealed(copy_groups=(GROUP,), devices=("410001:257",), by="mount",
+                              backup_id="0000000004"),
+        devices.SvolIdentityOverridden(copy_group=GROUP, backup_id="0000000004",
+                                       recorded="410001:256", current="410001:300"),
+        devices.ReadOnlyMountGuarded(copy_group=GROUP, mount_point="/bk/m1",
+                                     device="410001:257", guard="bind", enforced=True,
+                                     entries=12),
+        devices.MountDefinitionUpdated(file="/bk/conf/vm/CG_MP.conf", backup_id="0000000004",
+                                       copy_groups=(GROUP,), mount_points=("/bk/m1",)),
+        devices.ReadOnlyMountChanged(copy_group=GROUP, mount_point="/bk/m1",
+                                     device="410001:257", total=1, paths=("x (added)",)),
     ]
 
 
