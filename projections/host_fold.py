@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from events import REGISTRY, EventEnvelope, EventRegistry
-from events import cluster, outcomes, transfer
+from events import cluster, definitions, outcomes, transfer
 from events.base import Payload
 from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, maps, tape, workflows
@@ -40,6 +40,7 @@ POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,
     transfer.BackupExported,
     cluster.ClusterNodeActivated,  # which node serves a virtual server: history, not state
+    definitions.DefinitionChecked,  # a check tool passed a definition file: history
 })
 """Registered event types that change no host state: they only move the view's position."""
 

@@ -29,7 +29,6 @@ here (the manual's ``C:\\FTP_ROOT`` is a Windows path); the caller confines them
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +36,9 @@ from adapters.config.lines import (ConfigError, ConfigText, Problem, decode_conf
                                    numbered_lines, read_config, shown, split_entries,
                                    unprintable_problem)
 from events.names import BadName, check
+from events.operation_ids import (  # noqa: F401 - the grammar, re-exported for callers
+    OPERATION_ID_MAX, BadOperationId, check_operation_id, operation_key)
 
-OPERATION_ID_MAX = 64
 OPERATION_FILE_LIMIT = 16 << 10  # bytes
 OPERATION_LINE_LIMIT = 4096  # characters: TARGET_NAME= and 1024 characters fit
 OPERATION_LINES_LIMIT = 200
@@ -50,33 +50,6 @@ DEFAULT_FTP_SUB_DIR = "HPtM"
 OBJECTS = ("FILESYSTEM", "MSSQL", "MSEXCHANGE")
 KEYS = ("BACKUP_OBJECT", "DB_SERVER_NAME", "INSTANCE_NAME", "TARGET_NAME", "FTP_HOME_DIR",
         "FTP_SUB_DIR", "SET_DRM_HOSTNAME")
-_OPERATION_ID = re.compile(r"[A-Za-z0-9!#$%&'()+_\-^@,.]{1,64}")
-
-
-class BadOperationId(ValueError):
-    """An operation ID against the manual's grammar; the message says why."""
-
-
-def check_operation_id(value: object) -> str:
-    """``value`` if it is an operation ID (module docstring), else ``BadOperationId``."""
-    if not isinstance(value, str):
-        raise BadOperationId("the operation ID must be text")
-    if len(value) > OPERATION_ID_MAX:
-        raise BadOperationId(f"the operation ID {shown(value)} is longer than "
-                             f"{OPERATION_ID_MAX} characters")
-    if not _OPERATION_ID.fullmatch(value):
-        raise BadOperationId(f"the operation ID {shown(value)} may hold only letters, digits "
-                             f"and ! # $ % & ' ( ) + _ - ^ @ , .")
-    if value.startswith("-"):
-        raise BadOperationId(f"the operation ID {shown(value)} must not start with -")
-    if value in (".", ".."):
-        raise BadOperationId(f"the operation ID {shown(value)} is not allowed")
-    return value
-
-
-def operation_key(operation_id: str) -> str:
-    """The case-insensitive identity of an operation ID (two spellings, one operation)."""
-    return check_operation_id(operation_id).casefold()
 
 
 def operation_file_name(operation_id: str) -> str:

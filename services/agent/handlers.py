@@ -28,6 +28,7 @@ from services.agent.service import AgentContext, Handler, QueryHandler
 from services.agent.table import handler_table
 from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS, with_auto_import
 from services.agent.data_files import set_up_data_files, show_data_files
+from services.agent.definitions import DEFINITION_COMMAND_HANDLERS
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -59,6 +60,7 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     (RecoverBackupServer, recover_backup_server),
     (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
     (ActivateClusterNode, activate_cluster_node),  # a cluster node takes over
+    *DEFINITION_COMMAND_HANDLERS,  # EX_DRM_*_DEF_CHECK: the check tools
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([

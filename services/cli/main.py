@@ -42,7 +42,7 @@ def build_parser(names: Sequence[str] | None = None) -> CliParser:
 def run(argv: Sequence[str], **overrides: Any) -> int:
     """Parse and run one command line; every failure is reported here and exits 1.
     ``overrides`` go to the command's run function (tests pass ``connect``)."""
-    argv = list(argv)
+    argv = extended_alias(list(argv))
     as_json = "--json" in argv
     args = None
     try:
@@ -72,6 +72,17 @@ def run(argv: Sequence[str], **overrides: Any) -> int:
         unexpected = CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.INTERNAL_ERROR, f"{type(error).__name__}: {str(error)[:300]}"))
         return report(unexpected, as_json, None)
+
+
+def extended_alias(argv: list[str]) -> list[str]:
+    """``drm ex fs-def-check …``, ``drm ex fs_def_check …`` and ``drm ex EX_DRM_FS_DEF_CHECK …``
+    are ``drm EX_DRM_FS_DEF_CHECK …``."""
+    if len(argv) >= 2 and argv[0] == "ex" and not argv[1].startswith("-"):
+        name = argv[1].upper().replace("-", "_")
+        name = name if name.startswith("EX_DRM_") else f"EX_DRM_{name}"
+        if name in table.ENTRIES:
+            return [name, *argv[2:]]
+    return argv
 
 
 def refuse_undecodable(argv: Sequence[str]) -> None:

@@ -40,6 +40,9 @@ ENTRIES: dict[str, str] = {
     "dbimport": "services.cli.transfer:DBIMPORT",
     "lineage": "services.cli.lineage:LINEAGE",
     "dbsetup": "services.cli.dbsetup:DBSETUP",
+    "EX_DRM_FS_DEF_CHECK": "services.cli.ex_def_check:FS_DEF_CHECK",
+    "EX_DRM_CG_DEF_CHECK": "services.cli.ex_def_check:CG_DEF_CHECK",
+    "EX_DRM_HOST_DEF_CHECK": "services.cli.ex_def_check:HOST_DEF_CHECK",
 }
 
 
@@ -55,6 +58,8 @@ def load(name: str) -> Any:
 
 def command_for_console(console: str) -> str | None:
     """The ``drm`` command a console alias runs (``drmfscat`` -> ``fscat``), or None."""
+    if console.startswith("EX_DRM_") and console in ENTRIES:
+        return console
     name = console.removeprefix("drm")
     if console.startswith("drm") and name in ENTRIES and console in load(name).console:
         return name

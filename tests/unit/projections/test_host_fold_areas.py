@@ -8,7 +8,7 @@ import pytest
 
 from events import REGISTRY
 from events import filesystem as fs
-from events import cluster, tape, transfer
+from events import cluster, definitions, tape, transfer
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from events.registry import EventRegistry
 from projections.host.area import AreaFold, DuplicateMutator
@@ -94,6 +94,7 @@ def every_kind_of_event() -> list:
         fs.BackupEntryDeleted(backup_id="0000000001", reason="superseded",
                               by_backup_id="0000000004", copy_groups=(GROUP,)),
         cluster.ClusterNodeActivated(node="NodeB", virtual_server=HOST),
+        definitions.DefinitionChecked(kind="host", file="host.dat", digest="0" * 64, side="db"),
     ]
 
 
