@@ -4,7 +4,7 @@ One record per printed line, as the manual's mail example shows them::
 
     2005/10/08 19:22:32(00003896) drmexgbackup -mode vss
     2005/10/08 19:22:32(00003896) KAVX0001-I The drmexgbackup command will now start.
-    2005/10/08 19:22:33(00003896) KAVX0256-I A connection to … will now be established.
+    2005/10/08 19:24:44(00003896) KAVX0006-E An error that stopped processing occurred. …
     Host name = 10.106.136.125
 
 ``YYYY/MM/DD hh:mm:ss(<8-digit process id>) <text>``; the first record of a command is its

@@ -2,7 +2,7 @@
 
 One line per record, the manual's nine items separated by `` |``::
 
-    2003/07/31 20:15:11.560 |START |operation1 |FSServer_A |M: |EX_DRM_FS_BACKUP |KAVX0450-I The …
+    2003/07/31 20:15:11.560 |START |operation1 |FSServer_A |M: |EX_DRM_FS_BACKUP |<ID> The …
 
 time stamp to the millisecond, log type (``START``, ``END``, ``INFO``, ``WARNING``, ``ERROR``,
 ``DEBUG``, padded to 6), operation ID, server name, instance (``-`` when none), the extended
