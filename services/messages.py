@@ -137,6 +137,8 @@ VIEWS_UNTRUSTED = _message("DRMX9006-W", "The views of host {host} are untrusted
                                          "({reason}); see drm audit verify --host {host}")
 DEFINITION_VALID = _message("DRMX0610-I", "The definition file is valid: {file}")
 TEMP_DIRECTORY_READY = _message("DRMX0611-I", "Temporary directory = {directory}")
+OPERATOR_LOG_FAILED = _message("DRMX0612-W", "The operator log could not be written: {problem}")
+MAIL_NOT_SENT = _message("DRMX0613-W", "The notification mail could not be sent: {problem}")
 REPORT_NOT_CAUGHT_UP = _message("DRMX9007-I", "{holder}; the report shows the reporting store as "
                                               "that consumer keeps it, without catching up here")
 

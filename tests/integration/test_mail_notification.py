@@ -91,3 +91,34 @@ def test_a_server_that_does_not_answer_is_reported_not_raised():
     problem = send(conf, notification(conf, failed=True, hostname="h", drm_hostname=None,
                                       lines=[]), timeout=5)
     assert problem and "Error" in problem
+
+
+def test_drmfsbackup_that_fails_mails_its_output_log_records(smtp_server, tmp_path, monkeypatch,
+                                                             capsys):
+    from services.cli.main import run as run_cli
+    from tests.unit.cli.fakes import FakeRunner, rejected
+
+    inbox, port = smtp_server
+    for key in ("DRM_BROKER_URL", "DRM_DATABASE_URL", "DRM_NAMESPACE", "DRM_INIT_CONF"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DRM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DRM_HOSTNAME", "FSServer")
+    monkeypatch.setenv("DRM_NODE_NAME", "flora1")
+    conf = tmp_path / "hosts" / "FSServer" / "conf"
+    conf.mkdir(parents=True)
+    (conf / "mail.conf").write_text(f"MAIL_SEND=ERROR\nSMTP_SERVER=127.0.0.1\n"
+                                    f"SMTP_PORT={port}\nTO=ops@example.com\n")
+    runner = FakeRunner(rejected("BackupFileSystem", "KAVX0006-E", "it failed"))
+    assert run_cli(["fsbackup", "/mnt/fs1"], connect=runner.connect()) == 1
+    [mail] = inbox.messages
+    body = mail.get_payload(decode=True).decode().splitlines()
+    assert mail["Subject"] == "Protection Manager Error"
+    assert body[1] == "Hostname=flora1 DRM_HOSTNAME=FSServer"
+    assert body[2].endswith(") drmfsbackup /mnt/fs1")
+    assert body[3].endswith(") KAVX0001-I The drmfsbackup command will now start.")
+    assert any(line.endswith(") KAVX0006-E it failed") for line in body)
+    runner = FakeRunner(rejected("BackupFileSystem", "KAVX0006-E", "again"))
+    (conf / "mail.conf").write_text("MAIL_SEND=NO\n")
+    run_cli(["fsbackup", "/mnt/fs1"], connect=runner.connect())
+    assert len(inbox.messages) == 1
+    capsys.readouterr()
