@@ -53,24 +53,33 @@ class TraceLog:
 
     def record(self, log_type: str, message_id: str, text: str) -> bool:
         """Append one record if ``LOGLEVEL`` lets its type through; True when written."""
-        if log_type not in TYPES:
-            raise ValueError(f"not a trace type: {log_type!r}")
-        if not self.wants(log_type):
-            return False
+        return self.records([(log_type, message_id, text)]) == 1
+
+    def records(self, items: list[tuple[str, str, str]]) -> int:
+        """Append the ``(type, message ID, text)`` records ``LOGLEVEL`` lets through, under one
+        lock; the number written."""
+        for log_type, _, _ in items:
+            if log_type not in TYPES:
+                raise ValueError(f"not a trace type: {log_type!r}")
+        wanted = [item for item in items if self.wants(item[0])]
+        if not wanted:
+            return 0
         when = self.clock()
+        stamp = f"{when:%Y/%m/%d} {when:%H:%M:%S}.{when.microsecond // 1000:03d}"
+        thread = threading.get_ident() % 100_000_000
         with locked(self._state):
             current, number = self._read_state()
-            body = (f"{when:%Y/%m/%d} {when:%H:%M:%S}.{when.microsecond // 1000:03d} "
-                    f"{self.application} {self.pid} {threading.get_ident() % 100_000_000} "
-                    f"{message_id or '-'} {log_type} "
-                    f"{' '.join(mask_secrets(text).splitlines())[:4096]}")
-            data = f"{number + 1:010d} {body}\n".encode("utf-8", "backslashreplace")
-            if size_of(self.path(current)) + len(data) > self.max_bytes:
-                current = current % self.files + 1
-                self.path(current).write_bytes(b"")
-            append(self.path(current), data)
-            self._state.write_text(f"{current} {number + 1}\n")
-        return True
+            for log_type, message_id, text in wanted:
+                number += 1
+                body = (f"{stamp} {self.application} {self.pid} {thread} {message_id or '-'} "
+                        f"{log_type} {' '.join(mask_secrets(text).splitlines())[:4096]}")
+                data = f"{number:010d} {body}\n".encode("utf-8", "backslashreplace")
+                if size_of(self.path(current)) + len(data) > self.max_bytes:
+                    current = current % self.files + 1
+                    self.path(current).write_bytes(b"")
+                append(self.path(current), data)
+            self._state.write_text(f"{current} {number}\n")
+        return len(wanted)
 
     def _read_state(self) -> tuple[int, int]:
         try:

@@ -110,10 +110,9 @@ class OperatorSession:
             trace = TraceLog(layout.log, conf.loglevel, conf.pp_logfile_num, manual)
         except InitConfError:
             trace = TraceLog(layout.log, application=manual)
-        for line in lines:
-            found = _MESSAGE.search(line)
-            if found:
-                trace.record(TRACE_TYPES.get(found.group(2), "IF"), found.group(1), line)
+        found = [(m, line) for line in lines if (m := _MESSAGE.search(line))]
+        trace.records([(TRACE_TYPES.get(m.group(2), "IF"), m.group(1), line)
+                       for m, line in found])
         if manual in BACKUP_COMMANDS:
             self._mail(layout, settings, host, code, written, output)
 
