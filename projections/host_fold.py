@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from events import REGISTRY, EventEnvelope, EventRegistry
-from events import cluster, outcomes, snapshots, transfer
+from events import cluster, definitions, outcomes, snapshots, transfer
 from events.base import Payload
 from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, devices, maps, tape, workflows
@@ -42,6 +42,8 @@ POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,
     transfer.BackupExported, snapshots.HostViewSnapshotted, *devices.POSITION_ONLY,
     cluster.ClusterNodeActivated,  # which node serves a virtual server: history, not state
+    definitions.DefinitionChecked,  # a check tool passed a definition file: history
+    definitions.ConfigurationUsed,  # the configuration files a pair command ran under
 })
 """Registered event types that change no host state: they only move the view's position."""
 

@@ -154,6 +154,10 @@ READ_ONLY_UNGUARDED = _message("DRMX0491-W", "The S-VOL is mounted read-only, bu
                                              "drmumount reports any change.")
 VIEWS_UNTRUSTED = _message("DRMX9006-W", "The views of host {host} are untrusted from seq {seq} "
                                          "({reason}); see drm audit verify --host {host}")
+DEFINITION_VALID = _message("DRMX0610-I", "The definition file is valid: {file}")
+TEMP_DIRECTORY_READY = _message("DRMX0611-I", "Temporary directory = {directory}")
+OPERATOR_LOG_FAILED = _message("DRMX0612-W", "The operator log could not be written: {problem}")
+MAIL_NOT_SENT = _message("DRMX0613-W", "The notification mail could not be sent: {problem}")
 REPORT_NOT_CAUGHT_UP = _message("DRMX9007-I", "{holder}; the report shows the reporting store as "
                                               "that consumer keeps it, without catching up here")
 
@@ -208,6 +212,12 @@ NOT_A_CLUSTER_NODE = _detail("DRM-90060", "this node is not one of the virtual s
                                           "nodes (the lab's nodes)")
 INIT_CONF_UNREADABLE = _detail("DRM-90061", "init.conf cannot be read as text (size, encoding, "
                                             "line length)")
+# -- automation files (issue 12): definition files, configuration files, operator logs, mail --
+DEFINITION_INVALID = _detail("DRM-10610", "a definition file of the extended commands (operation "
+                                          "definition, host.dat, copy-group list) breaks the "
+                                          "manual's rules; the text names file, line and key")
+CONFIG_INVALID = _detail("DRM-10611", "a configuration file (init.conf, DEFAULT.dat, a copy "
+                                      "parameter file, mail.conf) cannot be used")
 USAGE = _detail("DRM-90100", "a usage error of a command's options or operands")
 
 

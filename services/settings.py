@@ -39,13 +39,15 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 |                         |                                      | this many events followed the last one;|
 |                         |                                      | 0 = no snapshots                       |
 | DRM_SNAPSHOT_MAX_BYTES  | 1 GiB                                | larger snapshot files are not read     |
-
-``HORCMINST`` and ``HORCC_MRCF`` keep CCI's names (no ``DRM_`` prefix): scripts written for
-CCI set them, and the pair commands (``paircreate`` …) read them as CCI does (ADR 0009).
 | DRM_READ_ONLY_GUARD     | ``auto``                             | how a read-only S-VOL mount refuses    |
 |                         |                                      | writes: auto (bind where the agent may |
 |                         |                                      | mount, else modes), bind, modes, none  |
 |                         |                                      | (``adapters.storage.read_only``)       |
+| DRM_COPY_SIZE           | none (DEFAULT.dat's COPY_SIZE, else  | the manual's copy pace variable, 1-15: |
+|                         | CCI's default)                       | below -copy_size, above COPY_SIZE      |
+
+``HORCMINST`` and ``HORCC_MRCF`` keep CCI's names (no ``DRM_`` prefix): scripts written for
+CCI set them, and the pair commands (``paircreate`` …) read them as CCI does (ADR 0009).
 """
 from __future__ import annotations
 
@@ -81,6 +83,7 @@ ENV_KEY_DIR = "DRM_KEY_DIR"
 ENV_SNAPSHOT_EVERY = "DRM_SNAPSHOT_EVERY"
 ENV_SNAPSHOT_MAX_BYTES = "DRM_SNAPSHOT_MAX_BYTES"
 ENV_READ_ONLY_GUARD = "DRM_READ_ONLY_GUARD"
+ENV_COPY_SIZE = "DRM_COPY_SIZE"  # the manual's own variable (spec 02 §4.6)
 
 EMBEDDED_BROKER_URL = "memory://"
 MAX_SECRET_FILE = 4096  # bytes
@@ -124,6 +127,7 @@ class Settings(BaseSettings):
     snapshot_every: int = Field(default=10_000, ge=0, le=1 << 40)  # events; 0 = off
     snapshot_max_bytes: int = Field(default=1 << 30, ge=4096, le=1 << 40)
     read_only_guard: Literal["auto", "bind", "modes", "none"] = "auto"
+    copy_size: int | None = Field(default=None, ge=1, le=15)  # DRM_COPY_SIZE (copy pace)
 
     @field_validator("data_dir")
     @classmethod

@@ -32,6 +32,7 @@ from services.agent.pairs.display import PAIR_QUERY_HANDLERS
 from services.agent.pairs.handlers import PAIR_COMMAND_HANDLERS
 from services.agent.pairs.waiting import PAIR_WAIT_HANDLERS
 from services.agent.devices.handlers import DEVICE_COMMAND_HANDLERS, DEVICE_QUERY_HANDLERS
+from services.agent.definitions import DEFINITION_COMMAND_HANDLERS
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -65,6 +66,7 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     (ActivateClusterNode, activate_cluster_node),  # a cluster node takes over
     *PAIR_COMMAND_HANDLERS, *PAIR_WAIT_HANDLERS,  # CCI pair commands (issue 11)
     *DEVICE_COMMAND_HANDLERS,  # drmdevctl -detach / -attach
+    *DEFINITION_COMMAND_HANDLERS,  # EX_DRM_*_DEF_CHECK: the check tools
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([

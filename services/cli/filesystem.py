@@ -17,6 +17,8 @@ from services.cli.transfer import auto_import_shown
 
 DEFAULT_REMOTE_GENERATION = "remote_0"  # bare -rc: spec 08 §1.8 [INFERRED]
 TARGET_HELP = "a mount point, or a target list file (one mount point per line, # comments)"
+PF_OPTION = opt("pf", help="a copy parameter file of the host's conf/raid (pair-status "
+                           "retries for this run)")
 
 
 # -- drmfsbackup ---------------------------------------------------------------------------------
@@ -28,7 +30,8 @@ def backup_request(args: argparse.Namespace) -> BackupFileSystem:
                           "are not supported yet)")
     return build(BackupFileSystem, targets=expand_target(args.target), mode=args.mode,
                  generation=args.rc, comment=args.comment, backup_server=args.s,
-                 auto_import=args.auto_import, auto_mount=args.auto_mount)
+                 auto_import=args.auto_import, auto_mount=args.auto_mount,
+                 copy_parameters=args.pf)
 
 
 def backup_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
@@ -66,8 +69,9 @@ FSBACKUP = AgentEntry(
                             "agent and import it there (KAVX5159-I)"),
         opt("auto_mount", nargs="?", const="", default=None, metavar="MOUNT_POINT",
             help="with -auto_import: mount the imported entry's S-VOL on the backup server "
-                 "(at this mount point, else the one its dictionary map gives)")),
-    deferred=("script", "svol_check", "pf", "vf"))
+                 "(at this mount point, else the one its dictionary map gives)"),
+        PF_OPTION),
+    deferred=("script", "svol_check", "vf"))
 
 
 # -- drmfsrestore --------------------------------------------------------------------------------
@@ -83,7 +87,7 @@ def restore_request(args: argparse.Namespace) -> RestoreFileSystem:
     elif args.target_file is not None:
         targets = read_target_file(Path(args.target_file))
     return build(RestoreFileSystem, backup_id=args.backup_id, targets=targets,
-                 force=args.force)
+                 force=args.force, copy_parameters=args.pf)
 
 
 FSRESTORE = AgentEntry(
@@ -100,5 +104,6 @@ FSRESTORE = AgentEntry(
         opt("file", short="f", dest="target_file",
             help="restore only the mount points of this target list file"),
         flag("force", "restore even if the P-VOL no longer matches what was recorded at "
-                      "backup")),
-    deferred=("nochk_host", "pf"))
+                      "backup"),
+        PF_OPTION),
+    deferred=("nochk_host",))

@@ -49,6 +49,9 @@ ENTRIES: dict[str, str] = {
     "lineage": "services.cli.lineage:LINEAGE",
     "dbsetup": "services.cli.dbsetup:DBSETUP",
     "devctl": "services.cli.devices:DEVCTL",
+    "EX_DRM_FS_DEF_CHECK": "services.cli.ex_def_check:FS_DEF_CHECK",
+    "EX_DRM_CG_DEF_CHECK": "services.cli.ex_def_check:CG_DEF_CHECK",
+    "EX_DRM_HOST_DEF_CHECK": "services.cli.ex_def_check:HOST_DEF_CHECK",
 }
 
 
@@ -63,8 +66,11 @@ def load(name: str) -> Any:
 
 
 def command_for_console(console: str) -> str | None:
-    """The ``drm`` command a console alias runs (``drmfscat`` -> ``fscat``; CCI's names run
-    the entry of the same name: ``pairsplit`` -> ``pairsplit``), or None."""
+    """The ``drm`` command a console alias runs (``drmfscat`` -> ``fscat``; CCI's names and
+    the extended commands run the entry of the same name: ``pairsplit`` -> ``pairsplit``),
+    or None."""
+    if console.startswith("EX_DRM_") and console in ENTRIES:
+        return console
     name = console.removeprefix("drm")
     if name in ENTRIES and console in load(name).console:
         return name

@@ -8,7 +8,7 @@ import pytest
 
 from events import REGISTRY
 from events import filesystem as fs
-from events import cluster, devices, pairs, snapshots, tape, transfer
+from events import cluster, definitions, devices, pairs, snapshots, tape, transfer
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from events.registry import EventRegistry
 from projections.host.area import AreaFold, DuplicateMutator
@@ -104,6 +104,9 @@ def every_kind_of_event() -> list:
         cluster.ClusterNodeActivated(node="NodeB", virtual_server=HOST),
         *pair_command_events(),  # CCI pair commands (issue 11)
         *device_events(),
+        definitions.DefinitionChecked(kind="host", file="host.dat", digest="0" * 64, side="db"),
+        definitions.ConfigurationUsed(command="ResyncCopyGroups", retry_time=120,
+                                      retry_wait_10ms=500),
     ]
 
 
