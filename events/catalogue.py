@@ -16,6 +16,7 @@ from pydantic import Field
 
 from events.command_base import EXCLUSIVE, QUERY, Command
 from events.data_files import DATA_FILES_COMMANDS
+from events.extended import EXTENDED_COMMANDS
 from events.fs_commands import FS_COMMANDS
 from events.host_commands import HOST_COMMANDS
 from events.republish import RepublishEvents
@@ -69,7 +70,8 @@ class CommandCatalogue:
 
 
 ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSFER_COMMANDS,
-                                           *TAPE_COMMANDS, RepublishEvents, *DATA_FILES_COMMANDS)
+                                           *TAPE_COMMANDS, RepublishEvents, *DATA_FILES_COMMANDS,
+                                           *EXTENDED_COMMANDS)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

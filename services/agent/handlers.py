@@ -27,6 +27,8 @@ from services.agent.service import AgentContext, Handler, QueryHandler
 from services.agent.table import handler_table
 from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS, with_auto_import
 from services.agent.data_files import set_up_data_files, show_data_files
+from services.agent.extended.handlers import EXTENDED_COMMAND_HANDLERS
+from services.agent.extended.scripts import with_user_script
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -43,13 +45,14 @@ def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
 
 COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     (HostInfo, host_info),
-    (BackupFileSystem, with_auto_import(backup_file_system)),
+    (BackupFileSystem, with_user_script(with_auto_import(backup_file_system))),
     *FS_COMMAND_HANDLERS,
     (RecoverWorkflows, recover_workflows),
     *TRANSFER_COMMAND_HANDLERS,
     *BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
     (RecoverBackupServer, recover_backup_server),
     (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
+    *EXTENDED_COMMAND_HANDLERS,  # EX_DRM_BACKUPID_SET, the FTP transfers' record
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([

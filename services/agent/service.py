@@ -33,6 +33,7 @@ from adapters.event_store.store import ConcurrencyError
 from events import REGISTRY, CommandEnvelope, EventContext, EventEnvelope
 from events.base import Payload
 from events.command_base import EXCLUSIVE, Command
+from events.extended import OperationCommandStarted
 from events.outcomes import OUTCOME_TYPES, CommandCompleted, CommandFailed, CommandRejected
 from projections.host_fold import apply, rebuild
 from projections.host_view import HostView
@@ -188,6 +189,11 @@ class HostAgent:
         handler = self.handlers.get(type(command.command))
         if handler is None:
             return [_rejected(name, messages.UNKNOWN_COMMAND, f"unknown command {name!r}")]
+        if command.operation is not None:
+            tag = command.operation
+            recorder([OperationCommandStarted(
+                operation_id=tag.operation_id, operation_key=tag.key,
+                extended_command=tag.extended_command, command=name)])
         try:
             payloads = list(handler(command.command, self.context_for(command, recorder)))
         except CommandFailure as failure:

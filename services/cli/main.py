@@ -42,7 +42,7 @@ def build_parser(names: Sequence[str] | None = None) -> CliParser:
 def run(argv: Sequence[str], **overrides: Any) -> int:
     """Parse and run one command line; every failure is reported here and exits 1.
     ``overrides`` go to the command's run function (tests pass ``connect``)."""
-    argv = list(argv)
+    argv = extended_alias(list(argv))
     as_json = "--json" in argv
     args = None
     try:
@@ -54,6 +54,7 @@ def run(argv: Sequence[str], **overrides: Any) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return FAILURE
+        args.raw_argv = argv[1:]  # the options as given (extended commands log them, masked)
         return int(args.func(args, **overrides) or 0)
     except CliError as error:
         return report(error, as_json, getattr(args, "cli_usage", None))
@@ -72,6 +73,16 @@ def run(argv: Sequence[str], **overrides: Any) -> int:
         unexpected = CliError(messages.PROCESSING_ERROR, messages.error_text(
             messages.INTERNAL_ERROR, f"{type(error).__name__}: {str(error)[:300]}"))
         return report(unexpected, as_json, None)
+
+
+def extended_alias(argv: list[str]) -> list[str]:
+    """``drm ex fs_backup …`` and ``drm ex EX_DRM_FS_BACKUP …`` are ``drm EX_DRM_FS_BACKUP …``."""
+    if len(argv) >= 2 and argv[0] == "ex" and not argv[1].startswith("-"):
+        name = argv[1].upper()
+        name = name if name.startswith("EX_DRM_") else f"EX_DRM_{name}"
+        if name in table.ENTRIES:
+            return [name, *argv[2:]]
+    return argv
 
 
 def refuse_undecodable(argv: Sequence[str]) -> None:

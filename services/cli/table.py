@@ -40,6 +40,13 @@ ENTRIES: dict[str, str] = {
     "dbimport": "services.cli.transfer:DBIMPORT",
     "lineage": "services.cli.lineage:LINEAGE",
     "dbsetup": "services.cli.dbsetup:DBSETUP",
+    "ex": "services.cli.extended.group:EX",
+    **{name: f"services.cli.extended.{module}:{name}" for module, names in (
+        ("filesystem", ("EX_DRM_FS_BACKUP", "EX_DRM_FS_RESTORE", "EX_DRM_BACKUPID_SET",
+                        "EX_DRM_RESYNC", "EX_DRM_DB_EXPORT", "EX_DRM_DB_IMPORT")),
+        ("ftp", ("EX_DRM_FTP_PUT", "EX_DRM_FTP_GET")),
+        ("tape", ("EX_DRM_CACHE_PURGE", "EX_DRM_MOUNT", "EX_DRM_UMOUNT", "EX_DRM_TAPE_BACKUP",
+                  "EX_DRM_TAPE_RESTORE"))) for name in names},
 }
 
 
@@ -55,6 +62,8 @@ def load(name: str) -> Any:
 
 def command_for_console(console: str) -> str | None:
     """The ``drm`` command a console alias runs (``drmfscat`` -> ``fscat``), or None."""
+    if console.startswith("EX_DRM_") and console in ENTRIES:
+        return console
     name = console.removeprefix("drm")
     if console.startswith("drm") and name in ENTRIES and console in load(name).console:
         return name

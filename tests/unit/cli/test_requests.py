@@ -11,7 +11,7 @@ from tests.unit.cli.fakes import FakeRunner, a_reply, completed
 
 MP = "/mnt/fs1"
 ID = "0000000003"
-NO_AUTO_IMPORT = {"backup_server": None, "auto_import": False, "auto_mount": None}
+NO_AUTO_IMPORT = {"backup_server": None, "auto_import": False, "auto_mount": None, "script": None}
 
 
 def sent(run, argv, *answers):

@@ -35,12 +35,13 @@ def test_a_command_whose_wire_name_is_not_its_class_name_is_refused():
 def test_every_command_carries_its_facts():
     for command_type in CATALOGUE:
         assert command_type.wire_name() == command_type.__name__
-        assert command_type.concurrency in (EXCLUSIVE, QUERY) or command_type.__name__ == "HostInfo"
+        assert command_type.concurrency in (EXCLUSIVE, QUERY) or command_type.__name__ in (
+            "HostInfo", "RunRemoteScriptCommand")  # a remote script may run drmmount there
         assert set(command_type.roles) <= {"FS", "DB", "BK"} and command_type.roles
 
 
 def test_class_keywords_declare_the_facts_once():
-    assert BackupFileSystem.console == ("drmfsbackup",)
+    assert BackupFileSystem.console == ("drmfsbackup", "EX_DRM_FS_BACKUP")
     assert BackupFileSystem.concurrency is EXCLUSIVE
     assert BackupFileSystem(targets=("/mnt/fs1",)).arguments()["targets"] == ["/mnt/fs1"]
 
