@@ -3,7 +3,9 @@ run (``ports.scripts`` here, ``ports.remote_scripts`` for ``LOCATION=REMOTE``), 
 ``UserScriptCommandEnded`` with the return value, the timeout and whether it stops the section.
 
 The command's environment is the agent's, with its ``ENV=`` entries applied (an empty value
-deletes the variable; ``%`` is never expanded) and the ``DRMENV_*`` values on top.
+deletes the variable; ``%`` is never expanded), the ``DRMENV_*`` values on top and
+``product_environment`` (a ``drmmount`` in a ``REMOTE`` command mounts on the backup server,
+as it would run there, through that host's store: the agent is busy waiting for the command).
 """
 from __future__ import annotations
 
@@ -26,6 +28,14 @@ def command_environment(base: dict[str, str], entries, drmenv) -> dict[str, str]
     return env
 
 
+def product_environment(host: str) -> dict[str, str]:
+    """What a product command in a script command needs to act on ``host`` as if run there:
+    its name, and the embedded mode, so that it works on the host's store beside the agent
+    (serialized with it by the command slot) instead of queueing behind the command that is
+    waiting for it."""
+    return {"DRM_HOSTNAME": host, "DRM_BROKER_URL": "memory://"}
+
+
 def run_script_command(runner, planned) -> ScriptResult:
     """See the module docstring; the runner raises ``StepFailed`` when it could not run."""
     from services.settings import child_environment
@@ -38,6 +48,7 @@ def run_script_command(runner, planned) -> ScriptResult:
             if context.ports.scripts is None:
                 raise ScriptError("this agent has no script runner")
             env = command_environment(child_environment(), command.env, planned.drmenv)
+            env.update(product_environment(context.host))
             return context.ports.scripts.run(command.argv, env, command.timeout)
         if context.ports.remote_scripts is None:
             raise ScriptError("this agent cannot reach other agents")

@@ -45,6 +45,7 @@ from services.agent.ports import AgentPorts, Clock, utc_now
 log = logging.getLogger(__name__)
 
 OUTCOMES = (CommandCompleted, CommandFailed, CommandRejected)
+CONFLICT_RETRIES = 20
 
 __all__ = ["AgentContext", "AgentPorts", "Clock", "CommandFailure", "CommandRejection",
            "Handler", "HostAgent", "QueryAnswer", "QueryHandler", "utc_now"]
@@ -122,6 +123,7 @@ class HostAgent:
             with slot:
                 self.catch_up()
                 recorder = _Recorder.of_command(self, command, len(prior))
+                recorder.catch_up_on_conflict = not exclusive
                 settled = settle(prior, self.view) if prior else None
                 if settled is not None:  # interrupted by a crash: never run twice
                     log.info("command %s was interrupted; replying with its recovered outcome",
@@ -231,6 +233,7 @@ class _Recorder:
         self.agent, self.count = agent, first_index
         self.command_id, self.principal = command_id, principal
         self.correlation_id, self.causation_id = correlation_id, causation_id
+        self.catch_up_on_conflict = False  # set for commands that hold no command slot
 
     @classmethod
     def of_command(cls, agent: HostAgent, command: CommandEnvelope,
@@ -251,8 +254,15 @@ class _Recorder:
         context = EventContext(principal=self.principal, occurred_at=agent.clock(),
                                command_id=self.command_id, correlation_id=self.correlation_id,
                                causation_id=self.causation_id)
-        stored = agent.store.append(agent.host, [REGISTRY.draft(p) for p in payloads],
-                                    agent.view.seq, context, first_index=self.count)
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                stored = agent.store.append(agent.host, [REGISTRY.draft(p) for p in payloads],
+                                            agent.view.seq, context, first_index=self.count)
+                break
+            except ConcurrencyError:  # a concurrent command's facts go after other writers'
+                if not self.catch_up_on_conflict or attempt == CONFLICT_RETRIES - 1:
+                    raise
+                agent.catch_up()
         self.count += len(stored)
         for envelope in stored:
             apply(agent.view, envelope)
