@@ -28,7 +28,7 @@ fuzz: $(STAMP)
 	@bash infra/test-services.sh
 	DRM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -k "fuzz or any or random or mutated" \
 		tests/unit/reporting tests/unit/events tests/unit/trust tests/unit/cli \
-		tests/unit/messaging tests/integration/reporting
+		tests/unit/messaging tests/unit/config tests/integration/reporting
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -148,6 +148,12 @@ class KeyStore:
                 self._save(keys)
         return self._load(host, current.key_id)
 
+    def key_file(self, host: str) -> Path | None:
+        """The secret key file of ``host``'s current key, when this machine has it."""
+        current = self.trusted().current(host)
+        path = self._path(host, current.key_id) if current is not None else None
+        return path if path is not None and path.exists() else None
+
     def rotate(self, host: str) -> tuple[str | None, str]:
         """A new key for ``host``; the old one is retired now (it still verifies what it signed
         before) and its secret file removed. Returns ``(old key id, new key id)``."""

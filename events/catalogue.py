@@ -14,9 +14,11 @@ from typing import Annotated, Iterable, Iterator, Union
 
 from pydantic import Field
 
+from events.cluster import CLUSTER_COMMANDS
 from events.command_base import EXCLUSIVE, QUERY, Command
 from events.data_files import DATA_FILES_COMMANDS
 from events.extended import EXTENDED_COMMANDS
+from events.definitions import DEFINITION_COMMANDS
 from events.fs_commands import FS_COMMANDS
 from events.host_commands import HOST_COMMANDS
 from events.republish import RepublishEvents
@@ -71,7 +73,8 @@ class CommandCatalogue:
 
 ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSFER_COMMANDS,
                                            *TAPE_COMMANDS, RepublishEvents, *DATA_FILES_COMMANDS,
-                                           *EXTENDED_COMMANDS)
+                                           *EXTENDED_COMMANDS, *CLUSTER_COMMANDS,
+                                           *DEFINITION_COMMANDS)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

@@ -6,7 +6,7 @@ definition file and runs basic commands. Each basic command it sends carries an
 first event of that command: every event of the command shares its ``command_id``, so "the
 whole operation across hosts" is the set of commands tagged with the operation ID (plus the
 commands they caused, by ``correlation_id``). Operation IDs are case-insensitive: the tag keeps
-the ID as given and ``key`` (lower case) compares them.
+the ID as given and ``key`` (``events.operation_ids.operation_key``) compares them.
 
 Events:
 - ``OperationCommandStarted``: a basic command ran on behalf of an extended command;
@@ -21,44 +21,19 @@ an operation tag; ``RunRemoteScriptCommand`` (concurrent: the command it runs ma
 """
 from __future__ import annotations
 
-import re
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from events.base import Payload
 from events.command_base import CONCURRENT, EXCLUSIVE, Command
 from events.fs_commands import BACKUP_ID_PATTERN
 from events.names import HostName
+from events.operation_ids import OperationId, operation_key
 from events.registry import REGISTRY
 from events.user_script import MAX_COMMANDS, EnvName, EnvValue, ScriptCommand
 
-MAX_OPERATION_ID = 64
-_OPERATION_ID = re.compile(r"[A-Za-z0-9!#$%&'()+_\-^@,.]{1,64}")
 EXTENDED_NAME_PATTERN = r"^EX_DRM_[A-Z_]{2,40}$"
-
-
-class BadOperationId(ValueError):
-    """An operation ID outside the manual's rules (spec 08 §1.4)."""
-
-
-def check_operation_id(value: object) -> str:
-    """``value`` when it is an operation ID: at most 64 ASCII characters of the manual's set,
-    not starting with ``-``, not ``.`` (nor ``..``, which would name a parent directory)."""
-    if not isinstance(value, str):
-        raise BadOperationId("an operation ID is text")
-    if not _OPERATION_ID.fullmatch(value):
-        shown = value if len(value) <= 70 else value[:67] + "..."
-        raise BadOperationId(
-            f"the operation ID {shown!r} is invalid: at most {MAX_OPERATION_ID} characters of "
-            f"A-Z a-z 0-9 and ! # $ % & ' ( ) + _ - ^ @ , .")
-    if value.startswith("-") or value in (".", ".."):
-        raise BadOperationId(f"the operation ID {value!r} is invalid: it may not start with "
-                             f"'-' nor be '.' or '..'")
-    return value
-
-
-OperationId = Annotated[str, AfterValidator(check_operation_id)]
 
 
 class OperationTag(BaseModel):
@@ -71,13 +46,13 @@ class OperationTag(BaseModel):
 
     @property
     def key(self) -> str:
-        return self.operation_id.lower()
+        return operation_key(self.operation_id)
 
 
 # -- events --------------------------------------------------------------------------------------
 class OperationCommandStarted(Payload):
     operation_id: str
-    operation_key: str  # the ID in lower case: IDs differing only in case are one operation
+    operation_key: str  # casefolded: IDs differing only in case are one operation
     extended_command: str
     command: str
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from events import REGISTRY, EventEnvelope, EventRegistry
-from events import extended, outcomes, transfer, user_script
+from events import cluster, definitions, extended, outcomes, transfer, user_script
 from events.base import Payload
 from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, maps, tape, workflows
@@ -38,9 +38,12 @@ AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workfl
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,
-    transfer.BackupExported, extended.OperationCommandStarted, extended.OperationBackupIdSet,
+    transfer.BackupExported,
+    extended.OperationCommandStarted, extended.OperationBackupIdSet,
     extended.ExportFileTransferred, user_script.UserScriptCommandStarted,
     user_script.UserScriptCommandEnded,
+    cluster.ClusterNodeActivated,  # which node serves a virtual server: history, not state
+    definitions.DefinitionChecked,  # a check tool passed a definition file: history
 })
 """Registered event types that change no host state: they only move the view's position."""
 

@@ -141,8 +141,16 @@ CREDENTIALS_EXIST = _message("DRMX5107-E", "Credentials already exist in {direct
                                            "to replace them.")
 CREDENTIALS_UNWRITABLE = _message("DRMX5108-E", "The credentials could not be written to "
                                                 "{directory}: {problem}")
+NODE_BUNDLE_WRITTEN = _message(
+    "DRMX5160-I", "Node {node} of virtual server {server}: its broker secret and the virtual "
+                  "server's signing key (key {key_id}) were written to {directory}. Copy it to "
+                  "the node; there DRM_BROKER_SECRET_FILE={secret} and DRM_KEY_DIR={keys}.")
 VIEWS_UNTRUSTED = _message("DRMX9006-W", "The views of host {host} are untrusted from seq {seq} "
                                          "({reason}); see drm audit verify --host {host}")
+DEFINITION_VALID = _message("DRMX0610-I", "The definition file is valid: {file}")
+TEMP_DIRECTORY_READY = _message("DRMX0611-I", "Temporary directory = {directory}")
+OPERATOR_LOG_FAILED = _message("DRMX0612-W", "The operator log could not be written: {problem}")
+MAIL_NOT_SENT = _message("DRMX0613-W", "The notification mail could not be sent: {problem}")
 REPORT_NOT_CAUGHT_UP = _message("DRMX9007-I", "{holder}; the report shows the reporting store as "
                                               "that consumer keeps it, without catching up here")
 
@@ -196,6 +204,16 @@ SCRIPT_FAILED = _detail("DRM-10604", "a user script command ended beyond its END
                                      "out, and stopped the command")
 REMOTE_REFUSED = _detail("DRM-10605", "a LOCATION=REMOTE user script command was refused by the "
                                       "backup server's agent")
+NOT_A_CLUSTER_NODE = _detail("DRM-90060", "this node is not one of the virtual server's cluster "
+                                          "nodes (the lab's nodes)")
+INIT_CONF_UNREADABLE = _detail("DRM-90061", "init.conf cannot be read as text (size, encoding, "
+                                            "line length)")
+# -- automation files (issue 12): definition files, configuration files, operator logs, mail --
+DEFINITION_INVALID = _detail("DRM-10610", "a definition file of the extended commands (operation "
+                                          "definition, host.dat, copy-group list) breaks the "
+                                          "manual's rules; the text names file, line and key")
+CONFIG_INVALID = _detail("DRM-10611", "a configuration file (init.conf, DEFAULT.dat, a copy "
+                                      "parameter file, mail.conf) cannot be used")
 USAGE = _detail("DRM-90100", "a usage error of a command's options or operands")
 
 

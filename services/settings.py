@@ -26,6 +26,11 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 |                         |                                      | (ADR 0006); never in embedded mode     |
 | DRM_TRUSTED_KEYS        | ``<data dir>/trusted_keys.json``     | the registry of hosts' public keys     |
 |                         |                                      | (signed history, ADR 0005)             |
+| DRM_NODE_NAME           | this machine's host name             | the physical node an agent runs on     |
+|                         |                                      | (cluster: one of the virtual server's) |
+| DRM_INIT_CONF           | ``<data dir>/conf/init.conf``        | the manual's ``init.conf`` (CLU_* keys)|
+| DRM_KEY_DIR             | ``<data dir>/keys``                  | this machine's secret host keys (a     |
+|                         |                                      | cluster node: its node bundle's keys/) |
 """
 from __future__ import annotations
 
@@ -55,6 +60,9 @@ ENV_COM_RETRY_WAIT = "DRM_COM_RETRY_WAIT"
 ENV_BROKER_SECRET_FILE = "DRM_BROKER_SECRET_FILE"
 ENV_BROKER_IDENTITIES = "DRM_BROKER_IDENTITIES"
 ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
+ENV_NODE_NAME = "DRM_NODE_NAME"
+ENV_INIT_CONF = "DRM_INIT_CONF"
+ENV_KEY_DIR = "DRM_KEY_DIR"
 
 EMBEDDED_BROKER_URL = "memory://"
 MAX_SECRET_FILE = 4096  # bytes
@@ -90,6 +98,9 @@ class Settings(BaseSettings):
     # EX_DRM_FTP_PUT/_GET: where each -server name listens, {"BKServer": "127.0.0.1:2121"};
     # a name not listed is dialled as itself on port 21
     ftp_addresses: dict[str, str] = Field(default_factory=dict)
+    node_name: str = Field(default_factory=socket.gethostname)  # the physical node (cluster)
+    init_conf: Path | None = None  # the manual's init.conf (adapters.config.init_conf)
+    key_dir: Path | None = None  # where this machine's secret host keys are (keys_dir)
 
     @field_validator("data_dir")
     @classmethod
@@ -131,9 +142,15 @@ class Settings(BaseSettings):
         return self.trusted_keys or self.data_dir / "trusted_keys.json"
 
     @property
+    def init_conf_file(self) -> Path:
+        """The manual's ``init.conf`` (``DRM_INIT_CONF``, else ``<data dir>/conf/init.conf``)."""
+        return self.init_conf or self.data_dir / "conf" / "init.conf"
+
+    @property
     def keys_dir(self) -> Path:
-        """Where this machine keeps its hosts' secret keys (``<data dir>/keys/<host>/``)."""
-        return self.data_dir / "keys"
+        """Where this machine keeps its hosts' secret keys (``<keys dir>/<host>/``):
+        ``DRM_KEY_DIR``, else ``<data dir>/keys``."""
+        return self.key_dir or self.data_dir / "keys"
 
     def report_database_url_or_default(self) -> str:
         """The reporting database: its own URL, else the event store's, else ``report.db``."""

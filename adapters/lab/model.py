@@ -82,6 +82,8 @@ class Host(_Frozen):
     mount_roots: tuple[PathText, ...] = Field(default=(), max_length=64)
     com_retry_time: int | None = Field(default=None, ge=0, le=3600)  # init.conf COM_RETRY_TIME
     com_retry_wait: float | None = Field(default=None, ge=0, le=3600)  # COM_RETRY_WAIT, seconds
+    # a cluster's virtual server: the physical nodes its agent runs on (active and standby)
+    nodes: tuple[HostName, ...] = Field(default=(), max_length=16)
 
 
 class Volume(_Frozen):
@@ -143,6 +145,9 @@ def check_lab(lab: Lab) -> list[Problem]:
     problems: list[Problem] = []
     _dupes(problems, [h.name for h in lab.hosts], "hosts", "name", "host")
     _dupes(problems, [a.serial for a in lab.arrays], "arrays", "serial", "array")
+    for h, host in enumerate(lab.hosts):
+        problems.extend((("hosts", h, "nodes"), f"virtual server {host.name}: {text}")
+                        for text in _node_problems(host))
     for i, array in enumerate(lab.arrays):
         _dupes(problems, [l.id for l in array.ldevs], f"arrays[{i}].ldevs", "id", f"LDEV of array {array.serial}")
     for h, host in enumerate(lab.hosts):
@@ -163,6 +168,19 @@ def check_lab(lab: Lab) -> list[Problem]:
             problems.append((("copy_groups", i, "mu"), f"copy group {cg.name}: P-VOL already paired on MU#{cg.mu or '-'} by {seen_mus[mu_key]}"))
         seen_mus.setdefault(mu_key, cg.name)
     return problems
+
+
+def _node_problems(host: Host) -> list[str]:
+    """A virtual server needs two or more distinct nodes, none of them named as itself."""
+    if not host.nodes:
+        return []
+    out = [] if len(host.nodes) >= 2 else ["a cluster has at least two nodes"]
+    folded = [node.lower() for node in host.nodes]
+    if len(set(folded)) != len(folded):
+        out.append("a node is named twice")
+    if host.name.lower() in folded:
+        out.append("a node cannot carry the virtual server's own name")
+    return out
 
 
 def _check_group(lab: Lab, cg: CopyGroup) -> list[tuple[tuple, str]]:

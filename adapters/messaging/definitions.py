@@ -128,15 +128,15 @@ def write_credentials(directory: Path, definitions: dict,
     secrets_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(secrets_dir, 0o700)
     written = [directory / "definitions.json"]
-    _write_private(written[0], json.dumps(definitions, indent=2) + "\n")
+    write_private(written[0], json.dumps(definitions, indent=2) + "\n")
     for user, password in passwords.items():
         path = secrets_dir / f"{user}.json"
-        _write_private(path, json.dumps(secret_document(user, password)) + "\n")
+        write_private(path, json.dumps(secret_document(user, password)) + "\n")
         written.append(path)
     return written
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     """Create (or replace) ``path`` readable by its owner alone, never briefly wider."""
     path.unlink(missing_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

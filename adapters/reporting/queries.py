@@ -70,8 +70,8 @@ class ReportQueries:
 
     def operation_commands(self, operation_id: str) -> list[str]:
         """The ids of the commands tagged with ``operation_id`` (``OperationCommandStarted``,
-        compared in lower case as the manual's IDs are), on every host."""
-        key = operation_id.lower()
+        compared casefolded, as the manual's IDs are not case-sensitive), on every host."""
+        key = operation_id.casefold()
         query = select(E.c.command_id, E.c.payload).where(E.c.type == "OperationCommandStarted")
         with self.engine.connect() as conn:
             return [row.command_id for row in conn.execute(query)

@@ -12,6 +12,7 @@ inside ``with_auto_import``, which adds the export and the import for ``-auto_im
 from __future__ import annotations
 
 from events.base import Payload
+from events.cluster import ActivateClusterNode, ClusterNodeActivated
 from events.fs_commands import BackupFileSystem, RecoverWorkflows
 from events.host_commands import HostInfo
 from events.outcomes import CommandCompleted
@@ -29,6 +30,7 @@ from services.agent.transfer.handlers import TRANSFER_COMMAND_HANDLERS, with_aut
 from services.agent.data_files import set_up_data_files, show_data_files
 from services.agent.extended.handlers import EXTENDED_COMMAND_HANDLERS
 from services.agent.extended.scripts import with_user_script
+from services.agent.definitions import DEFINITION_COMMAND_HANDLERS
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -43,6 +45,13 @@ def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
     return [CommandCompleted(command=command.name, result=result)]
 
 
+def activate_cluster_node(command: ActivateClusterNode, context: AgentContext) -> list[Payload]:
+    """A node of the virtual server became its active node (``services.agent.cluster``)."""
+    result = {"node": command.node, "virtual_server": context.host}
+    return [ClusterNodeActivated(node=command.node, virtual_server=context.host),
+            CommandCompleted(command=command.name, result=result)]
+
+
 COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     (HostInfo, host_info),
     (BackupFileSystem, with_user_script(with_auto_import(backup_file_system))),
@@ -53,6 +62,8 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     (RecoverBackupServer, recover_backup_server),
     (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
     *EXTENDED_COMMAND_HANDLERS,  # EX_DRM_BACKUPID_SET, the FTP transfers' record
+    (ActivateClusterNode, activate_cluster_node),  # a cluster node takes over
+    *DEFINITION_COMMAND_HANDLERS,  # EX_DRM_*_DEF_CHECK: the check tools
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([

@@ -70,8 +70,9 @@ def interrupt_on_signals(stop: threading.Event, activity: Activity) -> Iterator[
 
 def serve(worker: AgentWorker, connect: Callable[[], Connection], stop: threading.Event,
           ready: threading.Event | None = None, activity: Activity | None = None,
-          max_backoff: float = 5.0) -> int:
-    """Consume until ``stop``; return how many times the connection was lost."""
+          max_backoff: float = 5.0, on_lost: Callable[[], None] = lambda: None) -> int:
+    """Consume until ``stop``; return how many times the connection was lost. ``on_lost`` is
+    called as soon as a connection is lost (a cluster node gives up its active role there)."""
     backoff, losses, activity = 0.2, 0, activity or Activity()
     while not stop.is_set():
         connection = connect()
@@ -84,6 +85,7 @@ def serve(worker: AgentWorker, connect: Callable[[], Connection], stop: threadin
             log.warning("agent %s: broker connection lost (%s: %s); reconnecting in %.1fs",
                         worker.agent.host, type(error).__name__, error, backoff)
             _drop(connection)
+            on_lost()
             stop.wait(backoff)
             backoff = min(backoff * 2, max_backoff)
             continue

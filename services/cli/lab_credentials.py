@@ -6,6 +6,12 @@ the topology, for ``rabbitmqctl import_definitions`` or the management API) and
 ``drm-cli-<name>`` for every CLI machine (default: every lab host), ``drm-report-<name>`` for
 every reporting consumer (default: ``report``). A component reads its own file through
 ``DRM_BROKER_SECRET_FILE``.
+
+A cluster's virtual server (a lab host with ``nodes``) is one identity whatever node serves it:
+for each of its nodes a bundle ``DIR/nodes/<node>/`` holds the virtual server's agent secret
+(``secrets/drm-agent-<server>.json``) and its signing key (``keys/<server>/<key id>.pem``,
+created and registered here when the server has none), both mode 0600; on the node,
+``DRM_BROKER_SECRET_FILE`` and ``DRM_KEY_DIR`` point into it.
 """
 from __future__ import annotations
 
@@ -13,11 +19,16 @@ import argparse
 from pathlib import Path
 
 from adapters.lab.provision import stored_lab
+import json
+import os
+
 from adapters.messaging.definitions import (Principals, broker_definitions, new_secrets,
-                                            write_credentials)
+                                            secret_document, write_credentials, write_private)
+from adapters.messaging.identities import agent_user
 from services import messages
 from services.cli.errors import CliError
 from services.settings import load_settings
+from services.trust import key_store
 
 
 def register(commands) -> None:
@@ -50,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     definitions = broker_definitions(settings.namespace, args.vhost, principals, passwords)
     try:
         write_credentials(directory, definitions, passwords)
+        bundles = [line for server in lab.hosts if server.nodes
+                   for line in _node_bundles(settings, directory, server, passwords)]
     except OSError as error:
         raise CliError(messages.CREDENTIALS_UNWRITABLE, messages.text(
             messages.CREDENTIALS_UNWRITABLE, directory=directory, problem=error)) from None
@@ -57,4 +70,31 @@ def run(args: argparse.Namespace) -> int:
                         users=len(passwords), agents=len(principals.hosts),
                         clis=len(principals.clis), reporters=len(principals.reporters),
                         vhost=args.vhost))
+    for line in bundles:
+        print(line)
     return 0
+
+
+def _node_bundles(settings, directory: Path, server, passwords: dict[str, str]) -> list[str]:
+    """Write the bundle of every node of virtual server ``server``; return the lines to print."""
+    keys = key_store(settings)
+    keys.signer(server.name)  # created and registered when the server has no key yet
+    key_file = keys.key_file(server.name)
+    if key_file is None:
+        raise OSError(f"the signing key of {server.name} is registered but its key file is "
+                      f"not in {settings.keys_dir}")
+    user = agent_user(server.name)
+    lines = []
+    for node in server.nodes:
+        bundle = directory / "nodes" / node
+        secret = bundle / "secrets" / f"{user}.json"
+        key = bundle / "keys" / server.name / key_file.name
+        for folder in (bundle, secret.parent, key.parent.parent, key.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        write_private(secret, json.dumps(secret_document(user, passwords[user])) + "\n")
+        write_private(key, key_file.read_text(encoding="ascii"))
+        lines.append(messages.line(messages.NODE_BUNDLE_WRITTEN, node=node, server=server.name,
+                                   key_id=key_file.stem, directory=bundle, secret=secret,
+                                   keys=key.parent.parent))
+    return lines

@@ -19,6 +19,7 @@ from services import messages
 from services.cli import table
 from services.cli.entries import CliParser, usage_error
 from services.cli.errors import FAILURE, CliError, report
+from services.cli.operator_log import OperatorSession
 
 
 
@@ -41,8 +42,18 @@ def build_parser(names: Sequence[str] | None = None) -> CliParser:
 
 def run(argv: Sequence[str], **overrides: Any) -> int:
     """Parse and run one command line; every failure is reported here and exits 1.
-    ``overrides`` go to the command's run function (tests pass ``connect``)."""
+    ``overrides`` go to the command's run function (tests pass ``connect``). What a manual
+    command prints also goes to the operator logs, and a backup command may send mail
+    (``services.cli.operator_log``)."""
     argv = extended_alias(list(argv))
+    session = OperatorSession(argv)
+    with session:
+        code = _run(argv, session, **overrides)
+    session.finish(code)
+    return code
+
+
+def _run(argv: list[str], session: OperatorSession, **overrides: Any) -> int:
     as_json = "--json" in argv
     args = None
     try:
@@ -55,6 +66,7 @@ def run(argv: Sequence[str], **overrides: Any) -> int:
             parser.print_help()
             return FAILURE
         args.raw_argv = argv[1:]  # the options as given (extended commands log them, masked)
+        session.args = args
         return int(args.func(args, **overrides) or 0)
     except CliError as error:
         return report(error, as_json, getattr(args, "cli_usage", None))
@@ -76,9 +88,10 @@ def run(argv: Sequence[str], **overrides: Any) -> int:
 
 
 def extended_alias(argv: list[str]) -> list[str]:
-    """``drm ex fs_backup …`` and ``drm ex EX_DRM_FS_BACKUP …`` are ``drm EX_DRM_FS_BACKUP …``."""
+    """``drm ex fs-def-check …``, ``drm ex fs_def_check …`` and ``drm ex EX_DRM_FS_DEF_CHECK …``
+    are ``drm EX_DRM_FS_DEF_CHECK …``."""
     if len(argv) >= 2 and argv[0] == "ex" and not argv[1].startswith("-"):
-        name = argv[1].upper()
+        name = argv[1].upper().replace("-", "_")
         name = name if name.startswith("EX_DRM_") else f"EX_DRM_{name}"
         if name in table.ENTRIES:
             return [name, *argv[2:]]

@@ -47,6 +47,9 @@ ENTRIES: dict[str, str] = {
         ("ftp", ("EX_DRM_FTP_PUT", "EX_DRM_FTP_GET")),
         ("tape", ("EX_DRM_CACHE_PURGE", "EX_DRM_MOUNT", "EX_DRM_UMOUNT", "EX_DRM_TAPE_BACKUP",
                   "EX_DRM_TAPE_RESTORE"))) for name in names},
+    "EX_DRM_FS_DEF_CHECK": "services.cli.ex_def_check:FS_DEF_CHECK",
+    "EX_DRM_CG_DEF_CHECK": "services.cli.ex_def_check:CG_DEF_CHECK",
+    "EX_DRM_HOST_DEF_CHECK": "services.cli.ex_def_check:HOST_DEF_CHECK",
 }
 
 

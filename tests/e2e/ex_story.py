@@ -122,7 +122,8 @@ def write_files(root: Path, files: dict[str, bytes]) -> None:
 
 
 def set_up(cli: Cli, tmp: Path) -> None:
-    """Load the manual's lab, write its files on E, define Operation_A on both hosts."""
+    """Load the manual's lab, write its files on E, define Operation_A on both hosts and check
+    it there (which creates the temporary directories), as the manual prepares it."""
     lab = tmp / "manual-lab.toml"
     lab.write_text(LAB)
     cli.run("lab", "init", str(lab), check=True)
@@ -132,6 +133,9 @@ def set_up(cli: Cli, tmp: Path) -> None:
         conf = data_dir(cli) / "hosts" / host / "script" / "conf"
         conf.mkdir(parents=True, exist_ok=True)
         (conf / f"_{OPERATION}.dat").write_text(definition)
+    ftp_root(cli).mkdir(parents=True, exist_ok=True)
+    cli.run(OPERATION, "-db", program="EX_DRM_FS_DEF_CHECK", check=True)
+    cli.run(OPERATION, "-bk", "--host", "BKServer", program="EX_DRM_FS_DEF_CHECK", check=True)
 
 
 def ex(cli: Cli, name: str, *args: str, host: str = "FSServer", check: bool = True):

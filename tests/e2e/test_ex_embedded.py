@@ -7,6 +7,7 @@ import json
 
 from tests.e2e.ex_story import (OPERATION, backup_id_file, data_dir, ex, mount_point, set_up,
                                 svol, svol_ldev, temp_dir, tree, write_files)
+from services.cli import main
 from tests.ftp_server import ftp_server
 
 
@@ -99,24 +100,50 @@ def test_worked_example_b_tape_backup_and_restore_through_the_backup_server(embe
         assert '"password"' not in stream and ":password" not in stream
 
 
-def test_a_bad_definition_file_is_named_and_nothing_is_sent(embedded_cli, tmp_path):
+EVERY_EXTENDED = {"FS_BACKUP": (), "FS_RESTORE": ("-resync",), "RESYNC": (),
+                  "BACKUPID_SET": ("-backup_id", "0000000001"), "DB_EXPORT": (), "DB_IMPORT": (),
+                  "FTP_PUT": ("-server", "BKServer", "-user", "u", "-password", "p"),
+                  "FTP_GET": ("-server", "BKServer", "-user", "u", "-password", "p"),
+                  "CACHE_PURGE": (), "MOUNT": (), "UMOUNT": (), "TAPE_BACKUP": (),
+                  "TAPE_RESTORE": ("-backup_id", "0000000002")}
+
+
+def stream_length(cli) -> int:
+    return len(cli.run("log", "--host", "FSServer", "--json", check=True).stdout.splitlines())
+
+
+def test_every_extended_command_refuses_a_bad_definition_file_naming_it_and_sends_nothing(
+        embedded_cli, tmp_path, monkeypatch, capsys):
     cli = embedded_cli
     set_up(cli, tmp_path)
+    for name, value in cli.env.items():
+        if name.startswith("DRM_"):
+            monkeypatch.setenv(name, value)
     conf = data_dir(cli) / "hosts" / "FSServer" / "script" / "conf"
     (conf / "_Bad.dat").write_text("BACKUP_OBJECT=FILESYSTEM\nFTP_SUB_DIR=..\n")
-    result = cli.run("Bad", program="EX_DRM_FS_BACKUP")
-    assert result.returncode == 1 and "DRM-10601" in result.stderr
-    assert "missing" in result.stderr and "_Bad.dat" in result.stderr
+    (conf / "_Unchecked.dat").write_text((conf / f"_{OPERATION}.dat").read_text())
+    before = stream_length(cli)
+    for name, options in EVERY_EXTENDED.items():  # in this process: the same code, faster
+        assert main.run([f"EX_DRM_{name}", "Bad", *options]) == 1
+        bad = capsys.readouterr()
+        assert "DRM-10610" in bad.err, (name, bad.err)
+        assert "_Bad.dat" in bad.err and "SET_DRM_HOSTNAME" in bad.err, name
+        assert bad.out == "", name  # refused before KAVX0450-I: nothing ran
+    unchecked = cli.run("Unchecked", program="EX_DRM_FS_BACKUP")
+    assert "DRM-10601" in unchecked.stderr and "EX_DRM_FS_DEF_CHECK Unchecked -db" in \
+        unchecked.stderr
     missing = cli.run("NoSuchOperation", program="EX_DRM_FS_BACKUP")
-    assert missing.returncode == 1 and "_NoSuchOperation.dat does not exist" in missing.stderr
-    bad_id = cli.run("-x", program="EX_DRM_FS_RESTORE")
-    assert bad_id.returncode == 1
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    assert cli.run("-x", program="EX_DRM_FS_RESTORE").returncode == 1
     no_bid = cli.run(OPERATION, "-resync", program="EX_DRM_FS_RESTORE")
     assert no_bid.returncode == 1 and "backup ID file" in no_bid.stderr
-    assert "KAVX0451-I" in no_bid.stdout
-    log = cli.run("--host", "FSServer", program="drm") if False else None
-    assert not (data_dir(cli) / "hosts" / "FSServer" / "events.db").exists() or \
-        "BackupRequested" not in cli.run("log", "--host", "FSServer").stdout
+    assert no_bid.stdout.splitlines() == [
+        "KAVX0450-I The EX_DRM_FS_RESTORE command will now start.",
+        "KAVX0451-I The EX_DRM_FS_RESTORE command will now end."]
+    assert stream_length(cli) == before
+    log = (data_dir(cli) / "hosts" / "FSServer" / "script" / "log" / "drm_script.log")
+    records = log.read_text().splitlines()
+    assert [r.split("|")[1].strip() for r in records[-3:]] == ["START", "ERROR", "END"]
 
 
 def test_drm_ex_runs_an_extended_command_by_its_short_or_manual_name(embedded_cli, tmp_path):

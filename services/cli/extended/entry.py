@@ -58,7 +58,7 @@ class ExtendedEntry:
         return parser
 
     def prepare(self, args: argparse.Namespace, settings, host: str) -> Operation:
-        return load_operation(settings.data_dir, host, args.operation_id)
+        return load_operation(settings.data_dir, host, args.operation_id, settings.init_conf)
 
     def run(self, args: argparse.Namespace, connect=None) -> int:
         from services.cli.extended.script_log import script_logger

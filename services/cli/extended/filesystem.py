@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from adapters.paths import host_dir
 from events.export_document import encode_document, read_document
 from events.extended import SetOperationBackupId
 from events.fs_commands import BackupFileSystem, ResyncCopyGroups, RestoreFileSystem
@@ -41,19 +40,12 @@ def shown(lines: list[str], **data) -> Shown:
 
 
 def targets_of(operation: Operation) -> tuple[str, ...]:
-    """``INSTANCE_NAME``: a mount point directory list file of the host's ``conf/fs`` (by
-    name), else a mount point."""
-    name = operation.definition.instance_name
-    listed = host_dir_of(operation) / "conf" / "fs" / name
-    if "/" not in name and listed.is_file():
-        return read_target_file(listed)
-    return (name.rstrip("/") or name,)
-
-
-def host_dir_of(operation: Operation) -> Path:
-    from services.settings import load_settings
-
-    return host_dir(load_settings().data_dir, operation.host)
+    """``INSTANCE_NAME``: a mount point, or the name of a mount point directory list file in
+    the host's ``conf/fs``."""
+    definition = operation.definition
+    if definition.instance_is_list_file:
+        return read_target_file(operation.layout.fs_lists / definition.instance_name)
+    return (definition.instance_name.rstrip("/") or definition.instance_name,)
 
 
 # -- EX_DRM_FS_BACKUP ------------------------------------------------------------------------------

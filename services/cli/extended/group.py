@@ -9,7 +9,8 @@ from services.cli.entries import CliParser, LocalEntry
 NAMES = ("EX_DRM_FS_BACKUP", "EX_DRM_FS_RESTORE", "EX_DRM_BACKUPID_SET", "EX_DRM_RESYNC",
          "EX_DRM_DB_EXPORT", "EX_DRM_DB_IMPORT", "EX_DRM_FTP_PUT", "EX_DRM_FTP_GET",
          "EX_DRM_CACHE_PURGE", "EX_DRM_MOUNT", "EX_DRM_UMOUNT", "EX_DRM_TAPE_BACKUP",
-         "EX_DRM_TAPE_RESTORE")
+         "EX_DRM_TAPE_RESTORE", "EX_DRM_FS_DEF_CHECK", "EX_DRM_CG_DEF_CHECK",
+         "EX_DRM_HOST_DEF_CHECK")
 
 
 def register(subparsers) -> None:

@@ -1,18 +1,12 @@
-"""An operation's files on one host: its definition, its temporary directory, its backup ID
-file and its export file (spec 03 §4.6–§4.10, spec 04 §10.8).
+"""An operation's files on one host, as an extended command uses them: its definition, its
+temporary directory, its backup ID file and its export file (spec 03 §4.6–§4.10, spec 04
+§10.8), in the layout of ``adapters.config.layout``.
 
-Layout under the host's directory ``<data dir>/hosts/<host>/``:
-
-    script/conf/_<operation-ID>.dat          the operation definition file
-    script/conf/host.dat                     HOST_ROLE (DB|BK), MSG_OUTPUT, MAX_LOG_LINES
-    script_work/<operation-ID>/DB/           temporary directory of a file/database server
-    <FTP_HOME_DIR>/<FTP_SUB_DIR>/<operation-ID>/BK/   temporary directory of a backup server
-    <temporary directory>/<operation-ID>.bid  the backup ID file (10 digits and a newline)
-    <temporary directory>/<operation-ID>.drm  the export file (backup information file)
-
-``FTP_HOME_DIR`` relative is relative to the host's directory. Operation IDs are
-case-insensitive: the definition file is found whatever the case of the ID given. The host's
-role comes from ``host.dat`` when it names one, else from the lab (``BK`` or not).
+The definition file and ``host.dat`` are read with ``adapters.config`` (problems named by file,
+line and key: ``DRM-10610``). The host's role is ``host.dat``'s ``HOST_ROLE`` (the lab's role
+when the host has no ``host.dat``): ``DB`` uses ``script_work/<op>/DB``, ``BK`` uses
+``<FTP_HOME_DIR>/<FTP_SUB_DIR>/<op>/BK``. The temporary directory must exist: the check tool
+(``EX_DRM_FS_DEF_CHECK <op> -db|-bk``) creates it, as the manual's does.
 """
 from __future__ import annotations
 
@@ -20,13 +14,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.files import LIST_FILE_LIMIT, read_text_limited
-from adapters.paths import BadName, PathOutsideRoot, confine, host_dir
-from events.extended import BadOperationId, check_operation_id
+from adapters.config.host_dat import HostSettings, load_host_dat
+from adapters.config.init_conf import InitConfError, load_init_conf
+from adapters.config.layout import (HostLayout, backup_id_file, bk_temp_dirs, db_temp_dir,
+                                    export_file, host_layout, init_conf_path)
+from adapters.config.lines import ConfigError
+from adapters.config.operation_file import OperationDefinition, load_operation_file
+from adapters.files import read_text_limited
+from adapters.paths import BadName, PathOutsideRoot
+from events.operation_ids import BadOperationId
 from services import messages
 from services.cli.errors import CliError
-from services.cli.extended.definition import (DefinitionError, OperationDefinition,
-                                              parse_definition, parse_host_settings)
 
 BID_LIMIT = 64
 
@@ -36,24 +34,9 @@ def operation_error(text: str) -> CliError:
                     messages.error_text(messages.OPERATION_PROBLEM, text))
 
 
-def conf_dir(data_dir: Path, host: str) -> Path:
-    return host_dir(data_dir, host) / "script" / "conf"
-
-
-def find_definition(data_dir: Path, host: str, operation_id: str) -> Path:
-    """The definition file of ``operation_id`` (any case) in the host's ``script/conf``."""
-    try:
-        check_operation_id(operation_id)
-    except BadOperationId as error:
-        raise operation_error(str(error)) from None
-    folder = conf_dir(data_dir, host)
-    wanted = f"_{operation_id}.dat".lower()
-    matches = sorted(p for p in folder.glob("_*.dat") if p.name.lower() == wanted) \
-        if folder.is_dir() else []
-    if not matches:
-        raise operation_error(f"the operation definition file _{operation_id}.dat does not "
-                              f"exist in {folder}")
-    return matches[0]
+def definition_error(text: str) -> CliError:
+    return CliError(messages.PROCESSING_ERROR,
+                    messages.error_text(messages.DEFINITION_INVALID, text))
 
 
 @dataclass(frozen=True)
@@ -65,33 +48,33 @@ class Operation:
     role: str  # "DB" or "BK"
     definition: OperationDefinition
     temp_dir: Path
-    msg_output: str = "NORMAL"
+    layout: HostLayout
+    settings: HostSettings
+
+    @property
+    def msg_output(self) -> str:
+        return self.settings.msg_output
 
     @property
     def bid_file(self) -> Path:
-        return self.temp_dir / f"{self.operation_id}.bid"
+        return backup_id_file(self.temp_dir, self.operation_id)
 
     @property
     def export_file(self) -> Path:
-        return self.temp_dir / f"{self.operation_id}.drm"
+        return export_file(self.temp_dir, self.operation_id)
 
     @property
     def target_host(self) -> str:
-        """The host the basic commands go to: the definition's server on a clustered file
-        server (``SET_DRM_HOSTNAME=1``), else this host."""
+        """The host the basic commands go to: on a clustered file server
+        (``SET_DRM_HOSTNAME=1``) the definition's virtual server, else this host."""
         if self.role == "DB" and self.definition.set_drm_hostname:
             return self.definition.db_server_name
         return self.host
 
-    def ftp_dir(self, host_root: Path) -> Path:
-        """``<FTP_HOME_DIR>/<FTP_SUB_DIR>/<op>`` on a backup server."""
-        home = Path(self.definition.ftp_home_dir)
-        home = home if home.is_absolute() else host_root / home
-        return home / self.definition.ftp_sub_dir / self.operation_id
-
     def remote_ftp_path(self) -> str:
-        """Where the export file lies relative to the FTP root of the backup server."""
-        return f"{self.definition.ftp_sub_dir}/{self.operation_id}/BK/{self.operation_id}.drm"
+        """Where the export file lies under the backup server's FTP root."""
+        op = self.operation_id
+        return f"{self.definition.ftp_sub_dir}/{op}/BK/{op}.drm"
 
     # -- the backup ID file ----------------------------------------------------------------------
     def read_backup_id(self) -> str:
@@ -114,12 +97,21 @@ def write_whole(path: Path, data: bytes) -> None:
     """Write ``data`` whole or not at all (a temporary file renamed over ``path``)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_bytes(data)
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise operation_error(f"{path} cannot be written: {error.strerror}") from None
+
+
+def host_settings(layout: HostLayout, data_dir: Path, host: str) -> HostSettings:
+    """``host.dat``; without one, the manual's defaults with the lab's role for the host."""
+    try:
+        return load_host_dat(layout.host_dat)
+    except FileNotFoundError:
+        return HostSettings(host_role=lab_role(data_dir, host))
+    except ConfigError as error:
+        raise definition_error("; ".join(str(p) for p in error.problems)) from None
 
 
 def lab_role(data_dir: Path, host: str) -> str:
@@ -130,49 +122,43 @@ def lab_role(data_dir: Path, host: str) -> str:
     return "BK" if entry is not None and entry.role == "BK" else "DB"
 
 
-def load_operation(data_dir: Path, host: str, operation_id: str) -> Operation:
-    """The operation ``operation_id`` on ``host``: definition read and checked, temporary
-    directory located (and created, as the manual's check tools do); errors name the file."""
-    path = find_definition(data_dir, host, operation_id)
+def load_operation(data_dir: Path, host: str, operation_id: str,
+                   init_conf: Path | None = None) -> Operation:
+    """The operation ``operation_id`` on ``host`` (see the module docstring)."""
+    layout = host_layout(data_dir, host)
     try:
-        text = read_text_limited(path, LIST_FILE_LIMIT, "the operation definition file")
-        definition = parse_definition(text, path.name)
-    except DefinitionError as error:
-        raise operation_error(str(error)) from None
-    except (OSError, ValueError) as error:
-        raise operation_error(f"{path} cannot be read: {error}") from None
-    root = host_dir(data_dir, host)
-    settings = host_settings(conf_dir(data_dir, host) / "host.dat")
-    role = settings.get("HOST_ROLE") or lab_role(data_dir, host)
-    operation = Operation(path.stem[1:], host, role, definition, root,
-                          settings.get("MSG_OUTPUT") or "NORMAL")
+        definition = load_operation_file(layout.script_conf, operation_id)
+    except BadOperationId as error:
+        raise definition_error(str(error)) from None
+    except FileNotFoundError:
+        raise definition_error(f"{layout.script_conf / f'_{operation_id}.dat'}: the operation "
+                               f"definition file does not exist") from None
+    except ConfigError as error:
+        raise definition_error("; ".join(str(p) for p in error.problems)) from None
+    if definition.backup_object != "FILESYSTEM":
+        raise definition_error(f"{definition.file}: BACKUP_OBJECT: {definition.backup_object} "
+                               f"operations are not served by these commands (FILESYSTEM)")
+    settings = host_settings(layout, data_dir, host)
     try:
-        if role == "BK":
-            home = Path(definition.ftp_home_dir)
-            base = home if home.is_absolute() else confine(home, [root], "FTP_HOME_DIR")
-            temp = confine(Path(definition.ftp_sub_dir) / operation.operation_id / "BK", [base],
-                           "the temporary directory")
-        else:
-            temp = confine(Path("script_work") / operation.operation_id / "DB", [root],
-                           "the temporary directory")
-    except (BadName, PathOutsideRoot) as error:
-        raise operation_error(str(error)) from None
-    try:
-        temp.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise operation_error(f"the temporary directory {temp} cannot be created: "
-                              f"{error.strerror}") from None
-    return Operation(operation.operation_id, host, role, definition, temp, operation.msg_output)
+        temp = (bk_temp_dirs(definition, [data_dir])[0] if settings.host_role == "BK" else
+                db_temp_dir(layout, definition, _cluster_path(definition, layout, data_dir,
+                                                              init_conf), [data_dir]))
+    except (BadName, PathOutsideRoot, ValueError) as error:
+        raise definition_error(f"{definition.file}: {error}") from None
+    if not temp.is_dir():
+        side = "bk" if settings.host_role == "BK" else "db"
+        raise operation_error(f"the temporary directory {temp} does not exist (run "
+                              f"EX_DRM_FS_DEF_CHECK {definition.operation_id} -{side})")
+    return Operation(definition.operation_id, host, settings.host_role, definition, temp,
+                     layout, settings)
 
 
-def host_settings(path: Path) -> dict[str, str]:
-    """``host.dat``'s values (empty when the file is absent)."""
-    if not path.is_file():
-        return {}
+def _cluster_path(definition: OperationDefinition, layout: HostLayout, data_dir: Path,
+                  init_conf: Path | None) -> str | None:
+    if not definition.set_drm_hostname:
+        return None
     try:
-        return parse_host_settings(read_text_limited(path, LIST_FILE_LIMIT, "host.dat"),
-                                   path.name)
-    except DefinitionError as error:
-        raise operation_error(str(error)) from None
-    except (OSError, ValueError) as error:
-        raise operation_error(f"{path} cannot be read: {error}") from None
+        conf = load_init_conf(init_conf_path(init_conf, layout, data_dir))
+    except InitConfError as error:
+        raise ValueError(str(error)) from None
+    return conf.db_path_for(definition.db_server_name)

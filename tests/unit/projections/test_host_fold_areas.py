@@ -8,7 +8,7 @@ import pytest
 
 from events import REGISTRY
 from events import filesystem as fs
-from events import extended, tape, transfer, user_script
+from events import cluster, definitions, extended, tape, transfer, user_script
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from events.registry import EventRegistry
 from projections.host.area import AreaFold, DuplicateMutator
@@ -111,6 +111,8 @@ def every_kind_of_event() -> list:
                   source_event_hash="0" * 64, document_sha256="0" * 64),
         fs.BackupEntryDeleted(backup_id="0000000001", reason="superseded",
                               by_backup_id="0000000004", copy_groups=(GROUP,)),
+        cluster.ClusterNodeActivated(node="NodeB", virtual_server=HOST),
+        definitions.DefinitionChecked(kind="host", file="host.dat", digest="0" * 64, side="db"),
     ]
 
 

@@ -1,0 +1,1 @@
+"""Configuration files of the manual (init.conf, …), read with limits."""

@@ -1,0 +1,1 @@
+"""Mail notification of backup commands (``mail.conf``), with the standard library's smtplib."""

@@ -1,0 +1,72 @@
+"""The check tools of the extended commands' definition files (spec 03 §4.4, §4.6, §4.11;
+spec 08 §2.20): commands and the event they record.
+
+- ``CheckOperationDefinition`` (``EX_DRM_FS_DEF_CHECK <operation-ID> {-db | -bk}``): checks the
+  operation definition file ``_<operation-ID>.dat`` of the host and creates the operation's
+  temporary directories (``-db``: ``script_work/<op>/DB``; ``-bk``:
+  ``<FTP_HOME_DIR>/<FTP_SUB_DIR>/<op>/BK`` and ``AP``).
+- ``CheckCopyGroupList`` (``EX_DRM_CG_DEF_CHECK <operation-ID> -cg_file <file>``, the options
+  [INFERRED]: the manual defers them to its CLI reference): checks a copy-group list file
+  against the host's copy groups.
+- ``CheckHostSettings`` (``EX_DRM_HOST_DEF_CHECK {-db | -bk} -f <file>``): checks a host
+  environment settings file and that its ``HOST_ROLE`` is the side asked for.
+
+Each records ``DefinitionChecked`` (the file, its SHA-256 and what was created) when the file
+passes; a file with problems is refused (``CommandRejected`` naming file, line and key) and
+nothing is created. The checks run on the host's agent, against the host's own files, one at a
+time with the host's other exclusive commands (extended commands never run in parallel on one
+server, spec 03 §4.5).
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from events.base import Payload
+from events.command_base import EXCLUSIVE, Command
+from events.names import MAX_PATH
+from events.operation_ids import OperationId
+from events.registry import REGISTRY
+
+Side = Literal["db", "bk"]
+MAX_CREATED = 8
+DIGEST_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class CheckOperationDefinition(Command, console=("EX_DRM_FS_DEF_CHECK",),
+                               concurrency=EXCLUSIVE):
+    name: Literal["CheckOperationDefinition"] = "CheckOperationDefinition"
+    operation_id: OperationId
+    side: Side
+    backup_object: Literal["FILESYSTEM"] = "FILESYSTEM"  # the object type the tool checks
+
+
+class CheckCopyGroupList(Command, console=("EX_DRM_CG_DEF_CHECK",), concurrency=EXCLUSIVE):
+    name: Literal["CheckCopyGroupList"] = "CheckCopyGroupList"
+    operation_id: OperationId
+    file: str = Field(min_length=1, max_length=MAX_PATH)
+
+
+class CheckHostSettings(Command, console=("EX_DRM_HOST_DEF_CHECK",), concurrency=EXCLUSIVE):
+    name: Literal["CheckHostSettings"] = "CheckHostSettings"
+    side: Side
+    file: str = Field(min_length=1, max_length=MAX_PATH)
+
+
+DEFINITION_COMMANDS = (CheckOperationDefinition, CheckCopyGroupList, CheckHostSettings)
+
+
+class DefinitionChecked(Payload):
+    """A definition file passed its check tool; ``digest`` is the SHA-256 of its bytes, so an
+    audit can tell which version was checked; ``created`` the directories the tool made."""
+
+    kind: Literal["operation", "copy_group_list", "host"]
+    file: str = Field(max_length=MAX_PATH)
+    digest: str = Field(pattern=DIGEST_PATTERN)
+    side: Side | None = None
+    operation_id: str | None = Field(default=None, max_length=64)
+    created: tuple[str, ...] = Field(default=(), max_length=MAX_CREATED)
+
+
+REGISTRY.register("DefinitionChecked", DefinitionChecked)
