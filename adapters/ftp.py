@@ -41,7 +41,7 @@ class FtpClient:
             ftp.set_pasv(True)
             ftp.voidcmd("TYPE I")
         except (ftplib.Error, OSError, EOFError) as error:
-            _close(ftp)
+            ftp.close()
             raise FtpError(f"cannot log on to {self.host}:{self.port} as {self.user}: "
                            f"{_reply(error)}") from None
         return ftp
