@@ -121,7 +121,7 @@ def write_files(root: Path, files: dict[str, bytes]) -> None:
         (root / name).write_bytes(data)
 
 
-def set_up(cli: Cli, tmp: Path) -> None:
+def set_up(cli: Cli, tmp: Path, check: bool = True) -> None:
     """Load the manual's lab, write its files on E, define Operation_A on both hosts and check
     it there (which creates the temporary directories), as the manual prepares it."""
     lab = tmp / "manual-lab.toml"
@@ -134,6 +134,11 @@ def set_up(cli: Cli, tmp: Path) -> None:
         conf.mkdir(parents=True, exist_ok=True)
         (conf / f"_{OPERATION}.dat").write_text(definition)
     ftp_root(cli).mkdir(parents=True, exist_ok=True)
+    if check:
+        check_definitions(cli)
+
+
+def check_definitions(cli: Cli) -> None:
     cli.run(OPERATION, "-db", program="EX_DRM_FS_DEF_CHECK", check=True)
     cli.run(OPERATION, "-bk", "--host", "BKServer", program="EX_DRM_FS_DEF_CHECK", check=True)
 
