@@ -13,7 +13,9 @@ Events:
 - ``OperationBackupIdSet``: ``EX_DRM_BACKUPID_SET`` checked a backup ID against the catalog
   before writing the operation's backup ID file;
 - ``ExportFileTransferred``: ``EX_DRM_FTP_PUT``/``EX_DRM_FTP_GET`` moved the operation's export
-  file (never the password: the user name only).
+  file (never the password: the user name only), with its size and SHA-256 (hashed while it
+  streams, for files up to ``adapters.ftp.HASH_LIMIT``: every export file; a larger file is not
+  an export document, and is recorded with its size only).
 
 Commands: ``SetOperationBackupId`` and ``RecordFileTransfer`` (exclusive), only ever sent with
 an operation tag; ``RunRemoteScriptCommand`` (concurrent: the command it runs may itself run
@@ -72,7 +74,7 @@ class ExportFileTransferred(Payload):
     remote_path: str
     file_name: str
     bytes: int = Field(ge=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")  # None: not hashed
 
 
 for _model in (OperationCommandStarted, OperationBackupIdSet, ExportFileTransferred):

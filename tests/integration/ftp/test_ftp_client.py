@@ -56,3 +56,17 @@ def test_no_server_listening_is_an_error(tmp_path):
     local.write_bytes(b"x")
     with pytest.raises(FtpError, match="cannot log on"):
         FtpClient("127.0.0.1", 1, "admin", SECRET, timeout=2).put(local, "x.drm")
+
+
+def test_a_file_beyond_the_hash_limit_is_moved_whole_and_recorded_by_size(server, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr("adapters.ftp.HASH_LIMIT", 1 << 20)
+    _, host, port = server
+    local = tmp_path / "big.drm"
+    local.write_bytes(b"z" * (3 << 20))
+    moved = FtpClient(host, port, "admin", SECRET).put(local, "big.drm")
+    assert moved.bytes == 3 << 20 and moved.sha256 is None
+    small = tmp_path / "small.drm"
+    small.write_bytes(b"z" * 10)
+    assert FtpClient(host, port, "admin", SECRET).put(small, "s.drm").sha256 == \
+        hashlib.sha256(b"z" * 10).hexdigest()
