@@ -101,7 +101,7 @@ class RecordFileTransfer(Command, console=("EX_DRM_FTP_PUT", "EX_DRM_FTP_GET"),
     remote_path: str = Field(min_length=1, max_length=1024, pattern=r"^[^\x00-\x1f\x7f]+$")
     file_name: str = Field(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f/]+$")
     bytes: int = Field(ge=0, le=1 << 50)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")  # None: not hashed
 
 
 
