@@ -14,7 +14,7 @@ MANUAL = b"""LOCAL_BACKUP=YES
 #Pre-processing section
 [PRE_PROC]
 [CMD]
-CMDLINE=/tmp/stop_app.sh
+CMDLINE=/opt/app/stop_app.sh
 ENV=VAL=ApplicationName
 TIMEOUT=60
 END_CODE=100
@@ -24,13 +24,13 @@ CMDLINE="/opt/drm/bin/drmmount" -copy_group vg01,vol01
 LOCATION=REMOTE
 [POST_PROC]
 [CMD]
-CMDLINE=/tmp/tapebackup.sh
+CMDLINE=/opt/app/tapebackup.sh
 TIMEOUT=NOWAIT
 END_CODE=TERMINATE_NZ
 LOCATION=REMOTE
 PARENT_STAT=NORMAL
 [CMD]
-CMDLINE=/tmp/recovery.sh
+CMDLINE=/opt/app/recovery.sh
 TIMEOUT=60
 END_CODE=IGNORE
 PARENT_STAT=ERROR
@@ -40,7 +40,7 @@ PARENT_STAT=ERROR
 def test_the_manuals_script_parses_with_its_values_and_defaults():
     script = parse_script(MANUAL)
     stop, mount = script.pre
-    assert stop.argv == ("/tmp/stop_app.sh",) and stop.env == (("VAL", "ApplicationName"),)
+    assert stop.argv == ("/opt/app/stop_app.sh",) and stop.env == (("VAL", "ApplicationName"),)
     assert (stop.timeout, stop.end_code, stop.location) == (60, 100, "LOCAL")
     assert mount.argv == ("/opt/drm/bin/drmmount", "-copy_group", "vg01,vol01")
     assert (mount.timeout, mount.end_code, mount.parent_stat) == (600, "TERMINATE_NZ", "NORMAL")
