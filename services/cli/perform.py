@@ -182,6 +182,8 @@ def perform_operation(entry: OperationPerformable, args: argparse.Namespace,
         if framing:
             print(end)
         return code
+    for kind, text in getattr(entry, "records", lambda shown: [])(shown):
+        log(operation, kind, text)
     if args.json:
         emit_json(shown.data)
     else:

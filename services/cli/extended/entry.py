@@ -30,6 +30,8 @@ class ExtendedEntry:
     steps: Steps
     options: tuple[Arg | Opt, ...] = ()
     timeout: float = 3600.0
+    # drm_script.log records beyond START/END (the user script's commands), from what it shows
+    records: Callable[[Shown], list[tuple[str, str]]] = lambda shown: []
 
     @property
     def manual(self) -> str:

@@ -62,11 +62,27 @@ def fs_backup(args: argparse.Namespace, operation: Operation, agent) -> Shown:
     return shown(detail(operation, "drmfsbackup", wrapped(result, lines)), **data)
 
 
+def script_records(shown: Shown) -> list[tuple[str, str]]:
+    """``drm_script.log``'s records of the user script's commands (spec 07 §1.4: a command
+    other than the product's started, ended normally, or failed)."""
+    script = shown.data.get("backup", {}).get("payload", {}).get("result", {}).get("script")
+    records = []
+    for section in ((script or {}).get("pre"), (script or {}).get("post")):
+        for command in (section or {}).get("commands", ()):
+            where = f"Host name = {command['host']} Command line = {command['cmdline']}"
+            records.append(("INFO", messages.line(messages.SCRIPT_COMMAND_START, where)))
+            code = command.get("return_code")
+            ended = messages.line(messages.SCRIPT_COMMAND_END,
+                                  f"End code = {'-' if code is None else code}")
+            records.append(("INFO" if code == 0 else "ERROR", ended))
+    return records
+
+
 EX_DRM_FS_BACKUP = ExtendedEntry(
     name="EX_DRM_FS_BACKUP", summary="back up the operation's file system P-VOL -> S-VOL",
     description="run drmfsbackup for the operation's INSTANCE_NAME and write the new backup "
                 "ID to\nthe operation's backup ID file (<temporary directory>/<op>.bid).",
-    commands=(BackupFileSystem,), steps=fs_backup,
+    commands=(BackupFileSystem,), steps=fs_backup, records=script_records,
     options=(
         opt("mode", choices=("online", "cold", "vss"), default="online",
             help="online (default) or cold; vss is not supported"),
