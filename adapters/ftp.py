@@ -105,7 +105,7 @@ class _Digest:
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.pending = None
 
-    def update_while(self, block: bytes, io) -> None:
+    def update_while(self, block, io) -> None:
         self.finish()
         if self.size + len(block) <= HASH_LIMIT:
             self.pending = self.pool.submit(self.sha.update, block)
@@ -124,16 +124,16 @@ class _Digest:
         return Moved(self.size, self.sha.hexdigest() if self.size <= HASH_LIMIT else None)
 
 
-def _receive(conn) -> bytes:
-    """Up to ``BLOCK`` bytes, as many as arrive (b"" at the end of the transfer)."""
-    buffer = bytearray(BLOCK)
-    view, filled = memoryview(buffer), 0
+def _receive(conn) -> memoryview:
+    """Up to ``BLOCK`` bytes, as many as arrive (empty at the end of the transfer), in a
+    buffer of their own (the previous one may still be hashed)."""
+    view, filled = memoryview(bytearray(BLOCK)), 0
     while filled < BLOCK:
         count = conn.recv_into(view[filled:])
         if not count:
             break
         filled += count
-    return bytes(view[:filled])
+    return view[:filled]
 
 
 def _make_dirs(ftp: ftplib.FTP, folder: PurePosixPath) -> None:
