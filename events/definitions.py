@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from events.base import Payload
 from events.command_base import EXCLUSIVE, Command
@@ -70,3 +70,34 @@ class DefinitionChecked(Payload):
 
 
 REGISTRY.register("DefinitionChecked", DefinitionChecked)
+
+MAX_CONFIG_FILES = 8
+MAX_CONFIG_WARNINGS = 20
+WARNING_MAX = 512
+
+
+class FileDigest(BaseModel):
+    """A configuration file a command read: its name and the SHA-256 of its bytes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str = Field(min_length=1, max_length=MAX_PATH)
+    digest: str = Field(pattern=DIGEST_PATTERN)
+
+
+class ConfigurationUsed(Payload):
+    """The configuration a pair command (``drmfsbackup``, ``drmfsrestore``, ``drmresync``) ran
+    under, recorded before its first step when it read any: the files (``conf/raid/DEFAULT.dat``,
+    a ``-pf`` copy parameter file, a ``-cg_file`` copy-group list) with their hashes, the copy
+    pace it chose (``-copy_size`` > ``DRM_COPY_SIZE`` > ``COPY_SIZE``; None: CCI's default) and
+    its pair-status wait (checks after the first, 0 = for ever; interval in 10 ms)."""
+
+    command: str = Field(max_length=128)
+    files: tuple[FileDigest, ...] = Field(default=(), max_length=MAX_CONFIG_FILES)
+    copy_pace: int | None = Field(default=None, ge=1, le=15)
+    retry_time: int = Field(ge=0, le=3600)
+    retry_wait_10ms: int = Field(ge=0, le=360000)
+    warnings: tuple[str, ...] = Field(default=(), max_length=MAX_CONFIG_WARNINGS)
+
+
+REGISTRY.register("ConfigurationUsed", ConfigurationUsed)

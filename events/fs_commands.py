@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from events.command_base import APPLICATION_SERVERS, EXCLUSIVE, QUERY, Command
+from events.definitions import FileDigest
 from events.user_script import UserScript
 from events.names import (COPY_GROUP_PATTERN, GENERATION_PATTERN, MAX_TARGETS, CommentText,
                           HostName, OptionalPathText, PathText)
@@ -35,6 +36,7 @@ class BackupFileSystem(Command, console=("drmfsbackup", "EX_DRM_FS_BACKUP"),
     backup_server: HostName | None = None
     auto_import: bool = False
     auto_mount: OptionalPathText | None = None
+    copy_parameters: PathText | None = None  # -pf: a file of the host's conf/raid
     # -script <file>: parsed by the CLI; [PRE_PROC] before, [POST_PROC] after the backup
     script: UserScript | None = None
 
@@ -56,6 +58,7 @@ class RestoreFileSystem(Command, console=("drmfsrestore", "EX_DRM_FS_RESTORE"),
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
     targets: Targets = ()  # empty: every instance of the entry
     force: bool = False
+    copy_parameters: PathText | None = None  # -pf: a file of the host's conf/raid
 
 
 class ResyncCopyGroups(Command, console=("drmresync", "EX_DRM_RESYNC"),
@@ -65,6 +68,9 @@ class ResyncCopyGroups(Command, console=("drmresync", "EX_DRM_RESYNC"),
     name: Literal["ResyncCopyGroups"] = "ResyncCopyGroups"
     backup_id: str | None = Field(default=None, pattern=BACKUP_ID_PATTERN)
     copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
+    copy_size: int | None = Field(default=None, ge=1, le=15)  # -copy_size: the copy pace
+    copy_parameters: PathText | None = None  # -pf: a file of the host's conf/raid
+    copy_group_list: FileDigest | None = None  # -cg_file: the list the copy group came from
 
 
 class SetCopyGroupLock(Command, console=("drmcgctl",), concurrency=EXCLUSIVE):

@@ -44,6 +44,7 @@ POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     user_script.UserScriptCommandEnded,
     cluster.ClusterNodeActivated,  # which node serves a virtual server: history, not state
     definitions.DefinitionChecked,  # a check tool passed a definition file: history
+    definitions.ConfigurationUsed,  # the configuration files a pair command ran under
 })
 """Registered event types that change no host state: they only move the view's position."""
 

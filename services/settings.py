@@ -31,6 +31,8 @@ a value that does not parse raises ``SettingsError`` naming the variable.
 | DRM_INIT_CONF           | ``<data dir>/conf/init.conf``        | the manual's ``init.conf`` (CLU_* keys)|
 | DRM_KEY_DIR             | ``<data dir>/keys``                  | this machine's secret host keys (a     |
 |                         |                                      | cluster node: its node bundle's keys/) |
+| DRM_COPY_SIZE           | none (DEFAULT.dat's COPY_SIZE, else  | the manual's copy pace variable, 1-15: |
+|                         | CCI's default)                       | below -copy_size, above COPY_SIZE      |
 """
 from __future__ import annotations
 
@@ -63,6 +65,7 @@ ENV_TRUSTED_KEYS = "DRM_TRUSTED_KEYS"
 ENV_NODE_NAME = "DRM_NODE_NAME"
 ENV_INIT_CONF = "DRM_INIT_CONF"
 ENV_KEY_DIR = "DRM_KEY_DIR"
+ENV_COPY_SIZE = "DRM_COPY_SIZE"  # the manual's own variable (spec 02 §4.6)
 
 EMBEDDED_BROKER_URL = "memory://"
 MAX_SECRET_FILE = 4096  # bytes
@@ -101,6 +104,7 @@ class Settings(BaseSettings):
     node_name: str = Field(default_factory=socket.gethostname)  # the physical node (cluster)
     init_conf: Path | None = None  # the manual's init.conf (adapters.config.init_conf)
     key_dir: Path | None = None  # where this machine's secret host keys are (keys_dir)
+    copy_size: int | None = Field(default=None, ge=1, le=15)  # DRM_COPY_SIZE (copy pace)
 
     @field_validator("data_dir")
     @classmethod

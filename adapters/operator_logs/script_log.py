@@ -76,3 +76,16 @@ class ScriptLog:
             self.fallback.write([line])
         self.written.append(line)
         return line
+
+
+def host_script_log(script_log: Path, host_dat: Path, output_log: Path) -> ScriptLog:
+    """The ``drm_script.log`` writer of a host: ``MAX_LOG_LINES`` from its ``host.dat`` (the
+    manual's 1000 when there is none), falling back to its ``drm_output.log``. A ``host.dat``
+    that breaks the rules raises ``ConfigError`` (an extended command refuses to run)."""
+    from adapters.config.host_dat import load_host_dat
+
+    try:
+        max_lines = load_host_dat(host_dat).max_log_lines
+    except FileNotFoundError:
+        max_lines = MAX_LOG_LINES_MIN
+    return ScriptLog(script_log, max_lines, fallback=OutputLog(output_log))

@@ -52,7 +52,11 @@ def live_status(storage, group: CopyGroupMap) -> str:
 class StepRunner:
     """The effectful steps of one workflow (``workflow_id``) on one host."""
 
-    def __init__(self, context, workflow_id: str, timeout: float = COPY_TIMEOUT) -> None:
+    def __init__(self, context, workflow_id: str, timeout: float | None = None) -> None:
+        """``timeout``: seconds a pair operation may take; by default the command's pair wait
+        (``DEFAULT.dat``, ``services.agent.configuration``), else ``COPY_TIMEOUT``."""
+        if timeout is None:
+            timeout = getattr(context, "pair_wait_timeout", None) or COPY_TIMEOUT
         self.context, self.workflow_id, self.timeout = context, workflow_id, timeout
         self.storage = context.ports.storage
 

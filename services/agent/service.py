@@ -74,6 +74,7 @@ class AgentContext:
     envelope: CommandEnvelope
     record: Callable[[list[Payload]], list[EventEnvelope]] = field(repr=False)
     progress: Callable[[str], None] = field(default=lambda text: None, repr=False)
+    pair_wait_timeout: float | None = None  # DEFAULT.dat's pair wait (agent.configuration)
 
     def clock(self):
         return self.ports.clock()

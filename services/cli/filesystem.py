@@ -19,6 +19,8 @@ from services.cli.user_script import read_script
 
 DEFAULT_REMOTE_GENERATION = "remote_0"  # bare -rc: spec 08 §1.8 [INFERRED]
 TARGET_HELP = "a mount point, or a target list file (one mount point per line, # comments)"
+PF_OPTION = opt("pf", help="a copy parameter file of the host's conf/raid (pair-status "
+                           "retries for this run)")
 
 
 # -- drmfsbackup ---------------------------------------------------------------------------------
@@ -39,7 +41,8 @@ def backup_command(args: argparse.Namespace, targets: tuple[str, ...]) -> Backup
                           "<backup-server>")
     return build(BackupFileSystem, targets=targets, mode=args.mode, generation=args.rc,
                  comment=args.comment, backup_server=args.s, auto_import=args.auto_import,
-                 auto_mount=args.auto_mount, script=script)
+                 auto_mount=args.auto_mount, script=script,
+                 copy_parameters=getattr(args, "pf", None))
 
 
 def backup_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
@@ -83,9 +86,10 @@ FSBACKUP = AgentEntry(
         opt("auto_mount", nargs="?", const="", default=None, metavar="MOUNT_POINT",
             help="with -auto_import: mount the imported entry's S-VOL on the backup server "
                  "(at this mount point, else the one its dictionary map gives)"),
+        PF_OPTION,
         opt("script", metavar="USER_SCRIPT_FILE",
             help="run the user script's [PRE_PROC] before and [POST_PROC] after the backup")),
-    deferred=("svol_check", "pf", "vf"))
+    deferred=("svol_check", "vf"))
 
 
 # -- drmfsrestore --------------------------------------------------------------------------------
@@ -101,7 +105,7 @@ def restore_request(args: argparse.Namespace) -> RestoreFileSystem:
     elif args.target_file is not None:
         targets = read_target_file(Path(args.target_file))
     return build(RestoreFileSystem, backup_id=args.backup_id, targets=targets,
-                 force=args.force)
+                 force=args.force, copy_parameters=args.pf)
 
 
 FSRESTORE = AgentEntry(
@@ -118,5 +122,6 @@ FSRESTORE = AgentEntry(
         opt("file", short="f", dest="target_file",
             help="restore only the mount points of this target list file"),
         flag("force", "restore even if the P-VOL no longer matches what was recorded at "
-                      "backup")),
-    deferred=("nochk_host", "pf"))
+                      "backup"),
+        PF_OPTION),
+    deferred=("nochk_host",))

@@ -94,9 +94,12 @@ class OperatorSession:
         from adapters.operator_logs.trace_log import TraceLog
         from services.settings import load_settings
 
-        settings = load_settings()
-        host = getattr(self.args, "host", None) or settings.hostname
-        layout = host_layout(settings.data_dir, host)
+        try:
+            settings = load_settings()
+            host = getattr(self.args, "host", None) or settings.hostname
+            layout = host_layout(settings.data_dir, host)
+        except ValueError:  # bad settings or host name: the command has said so already
+            return
         if not layout.root.is_dir():  # an unknown host: nothing is created for it
             return
         lines = self.printed()

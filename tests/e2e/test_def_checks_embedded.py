@@ -50,6 +50,14 @@ def test_the_check_tools_on_the_example_lab(embedded_cli):
     assert unknown.returncode == 1 and "VG09,VOL09: not a copy group" in unknown.stderr
 
     conf = data / "hosts" / "FSServer" / "script" / "conf"
+    mount = data / "hosts" / "FSServer" / "mnt" / "fs1"
+    (conf / "_Mounted.dat").write_text(definition(data, "FSServer").replace(
+        "INSTANCE_NAME=mp.txt", f"INSTANCE_NAME={mount}"))
+    cli.run("Mounted", "-db", program="EX_DRM_FS_DEF_CHECK", check=True)
+    (conf / "_Elsewhere.dat").write_text(definition(data, "FSServer").replace(
+        "INSTANCE_NAME=mp.txt", f"INSTANCE_NAME={mount}x"))
+    elsewhere = cli.run("Elsewhere", "-db", program="EX_DRM_FS_DEF_CHECK")
+    assert elsewhere.returncode == 1 and "is not a mount point of this host" in elsewhere.stderr
     (conf / "_Bad.dat").write_text(definition(data, "FSServer").replace("FTP_SUB_DIR=script",
                                                                         "FTP_SUB_DIR=.."))
     bad = cli.run("Bad", "-db", program="EX_DRM_FS_DEF_CHECK")

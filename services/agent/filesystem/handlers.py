@@ -18,6 +18,7 @@ from events.outcomes import CommandCompleted
 from services import messages
 from services.agent.errors import reject
 from services.agent.filesystem import decide, workflows
+from services.agent.configuration import use_configuration
 from services.agent.service import AgentContext
 
 NO_LAB = messages.NO_LAB
@@ -75,11 +76,14 @@ def completed(command: Command, **result) -> list[Payload]:
 # -- commands ------------------------------------------------------------------------------------
 def backup_file_system(command: BackupFileSystem, context: AgentContext) -> list[Payload]:
     require_storage(context)
+    configuration = use_configuration(command, context, "split")
     targets = targets_of(context, command.targets)
     if decide.missing_targets(context.view, targets):
         context.record([workflows.discovered_maps(context, reason="missing-object")])
     plan = decide.plan_backup(context.view, context.envelope.workflow_id, targets, command.mode,
                               command.generation, command.comment)
+    if configuration:
+        context.record(configuration)
     recorded = workflows.run_backup(context, plan)
     return completed(command, backup_id=recorded.backup_id, generation=recorded.generation,
                      copy_groups=list(recorded.copy_groups), mode=recorded.mode,
@@ -89,10 +93,13 @@ def backup_file_system(command: BackupFileSystem, context: AgentContext) -> list
 
 def restore_file_system(command: RestoreFileSystem, context: AgentContext) -> list[Payload]:
     require_storage(context)
+    configuration = use_configuration(command, context, "restore")
     decide.entry_of(context.view, command.backup_id)
     plan = decide.plan_restore(context.view, context.envelope.workflow_id, command.backup_id,
                                targets_of(context, command.targets),
                                workflows.live_statuses(context), command.force)
+    if configuration:
+        context.record(configuration)
     workflows.run_restore(context, plan)
     return completed(command, backup_id=command.backup_id, instances=list(plan.request.instances),
                      copy_groups=list(plan.request.copy_groups))
@@ -101,7 +108,10 @@ def restore_file_system(command: RestoreFileSystem, context: AgentContext) -> li
 def resync_copy_groups(command: ResyncCopyGroups, context: AgentContext) -> list[Payload]:
     require_storage(context)
     ensure_maps(context)
+    configuration = use_configuration(command, context, "resync")
     names, deleted = decide.plan_resync(context.view, command.backup_id, command.copy_group)
+    if configuration:
+        context.record(configuration)
     done = workflows.run_resync(context, context.envelope.workflow_id, names, deleted)
     return completed(command, copy_groups=done, deleted=[d.backup_id for d in deleted])
 

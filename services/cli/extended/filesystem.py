@@ -21,7 +21,9 @@ from services.cli import catalog_layouts as layout
 from services.cli.entries import Shown, flag, opt, usage_error
 from services.cli.extended.entry import ExtendedEntry
 from services.cli.extended.operation import Operation, operation_error, write_whole
-from services.cli.filesystem import DEFAULT_REMOTE_GENERATION, backup_command
+from events.definitions import FileDigest
+from services.cli.copy_groups import read_cg_file
+from services.cli.filesystem import DEFAULT_REMOTE_GENERATION, PF_OPTION, backup_command
 from services.cli.script_layouts import wrapped
 from services.cli.filesystem_args import (build, check_backup_id, check_copy_group,
                                           read_target_file, split_targets)
@@ -94,7 +96,8 @@ EX_DRM_FS_BACKUP = ExtendedEntry(
             help="the backup server (auto-import, LOCATION=REMOTE script commands)"),
         flag("auto_import", "import the catalog entry on the -s server after the backup"),
         opt("auto_mount", nargs="?", const="", default=None, metavar="MOUNT_POINT",
-            help="with -auto_import: mount the imported entry's S-VOL there")))
+            help="with -auto_import: mount the imported entry's S-VOL there"),
+        PF_OPTION))
 
 
 # -- EX_DRM_FS_RESTORE -----------------------------------------------------------------------------
@@ -110,7 +113,7 @@ def fs_restore(args: argparse.Namespace, operation: Operation, agent) -> Shown:
         targets = read_target_file(Path(args.target_file))
     backup_id = operation.read_backup_id()
     outcome = agent.ask(build(RestoreFileSystem, backup_id=backup_id, targets=targets,
-                              force=args.force))
+                              force=args.force, copy_parameters=args.pf))
     return shown(detail(operation, "drmfsrestore", []), backup_id=backup_id,
                  restore=outcome.to_wire())
 
@@ -123,7 +126,7 @@ EX_DRM_FS_RESTORE = ExtendedEntry(
              opt("target", help="restore only these mount points (comma-separated)"),
              opt("file", short="f", dest="target_file", help="a target list file"),
              flag("force", "restore even if the P-VOL changed since the backup"),
-             flag("nochk_host", "accepted; the host name is not checked here")))
+             flag("nochk_host", "accepted; the host name is not checked here"), PF_OPTION))
 
 
 # -- EX_DRM_BACKUPID_SET ---------------------------------------------------------------------------
@@ -146,26 +149,17 @@ EX_DRM_BACKUPID_SET = ExtendedEntry(
 
 
 # -- EX_DRM_RESYNC ---------------------------------------------------------------------------------
-def copy_groups_of(args: argparse.Namespace) -> tuple[str, ...] | None:
-    """``-cg`` or ``-cg_file`` (one ``group,device`` per line, ``#`` comments), else None."""
+def copy_groups_of(args: argparse.Namespace) -> tuple[tuple[str, ...], FileDigest | None]:
+    """``-cg`` or ``-cg_file`` (a copy-group list file, read as ``drmresync -cg_file``
+    reads it), else nothing: the copy groups and the list file's digest."""
     if args.cg is not None and args.cg_file is not None:
         raise usage_error("-cg and -cg_file cannot be given together")
     if args.cg is not None:
-        return (check_copy_group(args.cg),)
+        return (check_copy_group(args.cg),), None
     if args.cg_file is None:
-        return None
-    from adapters.files import LIST_FILE_LIMIT, read_text_limited
-
-    try:
-        text = read_text_limited(Path(args.cg_file), LIST_FILE_LIMIT, "the copy-group list file")
-    except (OSError, ValueError) as error:
-        raise operation_error(f"the copy-group list file {args.cg_file} cannot be read: "
-                              f"{error}") from None
-    groups = tuple(check_copy_group(line) for line in text.splitlines()
-                   if line and not line.startswith("#"))
-    if not groups:
-        raise operation_error(f"the copy-group list file {args.cg_file} names no copy group")
-    return groups
+        return (), None
+    listed = read_cg_file(Path(args.cg_file))
+    return tuple(listed.copy_groups), FileDigest(file=listed.file, digest=listed.digest)
 
 
 def copy_size(value: str) -> int:
@@ -175,9 +169,11 @@ def copy_size(value: str) -> int:
 
 
 def resync(args: argparse.Namespace, operation: Operation, agent) -> Shown:
-    groups = copy_groups_of(args)
-    commands = ([build(ResyncCopyGroups, copy_group=g) for g in groups] if groups else
-                [build(ResyncCopyGroups, backup_id=operation.read_backup_id())])
+    groups, listed = copy_groups_of(args)
+    pace = {"copy_size": args.copy_size, "copy_parameters": args.pf}
+    commands = ([build(ResyncCopyGroups, copy_group=g, copy_group_list=listed, **pace)
+                 for g in groups] if groups else
+                [build(ResyncCopyGroups, backup_id=operation.read_backup_id(), **pace)])
     outcomes = [agent.ask(command).to_wire() for command in commands]
     return shown(detail(operation, "drmresync", []), resyncs=outcomes)
 
@@ -189,8 +185,9 @@ EX_DRM_RESYNC = ExtendedEntry(
     commands=(ResyncCopyGroups,), steps=resync,
     options=(opt("cg", metavar="COPY_GROUP", help="the copy group, as <group>,<device>"),
              opt("cg_file", metavar="FILE", help="a copy-group list file"),
-             opt("copy_size", type=copy_size, help="copy pace 1-15 (checked; the simulated "
-                                                   "array copies at one pace)")))
+             opt("copy_size", type=copy_size, metavar="1-15",
+                 help="copy pace of this resync (before DRM_COPY_SIZE and DEFAULT.dat)"),
+             PF_OPTION))
 
 
 # -- EX_DRM_DB_EXPORT / EX_DRM_DB_IMPORT -----------------------------------------------------------

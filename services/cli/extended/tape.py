@@ -83,7 +83,7 @@ EX_DRM_UMOUNT = ExtendedEntry(
 
 # -- EX_DRM_CACHE_PURGE ----------------------------------------------------------------------------
 def cache_purge(args: argparse.Namespace, operation: Operation, agent) -> Shown:
-    groups = copy_groups_of(args)
+    groups, _ = copy_groups_of(args)
     keys = ([{"copy_group": g} for g in groups] if groups else
             [{"backup_id": operation.read_backup_id()}])
     lines, data = [], []

@@ -1,6 +1,7 @@
 """What each command line sends: the contract's command name, host and arguments."""
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from tests.unit.cli.fakes import FakeRunner, a_reply, completed
 
 MP = "/mnt/fs1"
 ID = "0000000003"
-NO_AUTO_IMPORT = {"backup_server": None, "auto_import": False, "auto_mount": None, "script": None}
+NO_PACE = {"copy_size": None, "copy_parameters": None, "copy_group_list": None}
+NO_AUTO_IMPORT = {"backup_server": None, "auto_import": False, "auto_mount": None,
+                  "copy_parameters": None, "script": None}
 
 
 def sent(run, argv, *answers):
@@ -54,7 +57,8 @@ def test_restore_of_some_mount_points_with_force(run):
     calls = sent(run, ["fsrestore", ID, "-resync", "-target", "/mnt/a,/mnt/b", "-force"],
                  completed("RestoreFileSystem"))
     assert calls == [("RestoreFileSystem", "FSServer",
-                      {"backup_id": ID, "targets": ["/mnt/a", "/mnt/b"], "force": True})]
+                      {"backup_id": ID, "targets": ["/mnt/a", "/mnt/b"], "force": True,
+                       "copy_parameters": None})]
 
 
 def test_restore_targets_from_a_file_and_whole_backup_by_default(run, tmp_path):
@@ -64,12 +68,14 @@ def test_restore_targets_from_a_file_and_whole_backup_by_default(run, tmp_path):
                  completed("RestoreFileSystem"))
     assert calls[0][2]["targets"] == ["/mnt/a"]
     calls = sent(run, ["fsrestore", ID, "-resync"], completed("RestoreFileSystem"))
-    assert calls[0][2] == {"backup_id": ID, "targets": [], "force": False}
+    assert calls[0][2] == {"backup_id": ID, "targets": [], "force": False,
+                           "copy_parameters": None}
 
 
 @pytest.mark.parametrize("argv, expected", [
-    (["resync", "-backup_id", ID], {"backup_id": ID, "copy_group": None}),
-    (["resync", "--copy_group", "VG01,VOL01"], {"backup_id": None, "copy_group": "VG01,VOL01"}),
+    (["resync", "-backup_id", ID], {"backup_id": ID, "copy_group": None, **NO_PACE}),
+    (["resync", "--copy_group", "VG01,VOL01"], {"backup_id": None, "copy_group": "VG01,VOL01",
+                                                **NO_PACE}),
 ])
 def test_resync_by_backup_or_copy_group(run, argv, expected):
     assert sent(run, argv, completed("ResyncCopyGroups")) == [
@@ -132,3 +138,24 @@ def test_a_relative_mount_point_that_exists_here_is_sent_absolute(run, tmp_path,
     assert calls[0][2]["targets"] == [str(tmp_path / "mnt" / "fs1")]
     calls = sent(run, ["fsbackup", "E:"], completed("BackupFileSystem", backup_id=ID))
     assert calls[0][2]["targets"] == ["E:"]
+
+
+def test_resync_of_a_copy_group_list_file_with_pace_and_copy_parameters(run, tmp_path):
+    listed = tmp_path / "CG01.txt"
+    listed.write_text("# generation 1\nVG01,VOL01\nVG02,VOL02\n")
+    runner = FakeRunner(completed("ResyncCopyGroups"), completed("ResyncCopyGroups"))
+    ran = run(["resync", "-cg_file", str(listed), "-copy_size", "7", "-pf", "remote.dat"], runner)
+    assert ran.code == 0
+    digest = hashlib.sha256(listed.read_bytes()).hexdigest()
+    assert [call[2] for call in runner.calls] == [
+        {"backup_id": None, "copy_group": group, "copy_size": 7, "copy_parameters": "remote.dat",
+         "copy_group_list": {"file": str(listed), "digest": digest}}
+        for group in ("VG01,VOL01", "VG02,VOL02")]
+
+
+def test_a_bad_copy_group_list_file_sends_nothing(run, tmp_path):
+    listed = tmp_path / "CG01.txt"
+    listed.write_text("VG01,VOL01\n VG02,VOL02\n")
+    runner = FakeRunner()
+    ran = run(["resync", "-cg_file", str(listed)], runner)
+    assert ran.code == 1 and runner.calls == [] and "CG01.txt line 2" in ran.err

@@ -113,6 +113,8 @@ def every_kind_of_event() -> list:
                               by_backup_id="0000000004", copy_groups=(GROUP,)),
         cluster.ClusterNodeActivated(node="NodeB", virtual_server=HOST),
         definitions.DefinitionChecked(kind="host", file="host.dat", digest="0" * 64, side="db"),
+        definitions.ConfigurationUsed(command="ResyncCopyGroups", retry_time=120,
+                                      retry_wait_10ms=500),
     ]
 
 
