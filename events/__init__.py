@@ -4,6 +4,7 @@ No I/O here. Importing this package registers every event type in ``REGISTRY``.
 """
 from events import filesystem, maps, outcomes, tape  # noqa: F401  (register their event types)
 from events import transfer  # noqa: F401,E402  (catalog export/import events)
+from events import extended, user_script  # noqa: F401,E402  (extended commands, scripts)
 from events import cluster  # noqa: F401,E402  (a virtual server's active node)
 from events import pairs  # noqa: F401,E402  (CCI pair commands' events)
 from events import snapshots  # noqa: F401,E402  (the agent's host-view snapshots)

@@ -18,6 +18,7 @@ from events.cluster import CLUSTER_COMMANDS
 from events.command_base import EXCLUSIVE, QUERY, Command
 from events.data_files import DATA_FILES_COMMANDS
 from events.devices import DEVICE_COMMANDS
+from events.extended import EXTENDED_COMMANDS
 from events.definitions import DEFINITION_COMMANDS
 from events.fs_commands import FS_COMMANDS
 from events.host_commands import HOST_COMMANDS
@@ -76,7 +77,8 @@ ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSF
                                            *TAPE_COMMANDS, RepublishEvents, *DATA_FILES_COMMANDS,
                                            *CLUSTER_COMMANDS,
                                            *PAIR_COMMANDS,  # CCI pair commands (issue 11)
-                                           *DEVICE_COMMANDS, *DEFINITION_COMMANDS)
+                                           *DEVICE_COMMANDS, *DEFINITION_COMMANDS,
+                                           *EXTENDED_COMMANDS)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

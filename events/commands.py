@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from events.catalogue import AnyCommand
 from events.command_base import Command
 from events.envelope import UUID_PATTERN
+from events.extended import OperationTag
 from events.limits import Host, Principal, ReplyTo
 
 
@@ -28,6 +29,8 @@ class CommandEnvelope(BaseModel):
     reply_to: ReplyTo | None = None
     correlation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
     causation_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+    # sent by an extended command (EX_DRM_*): recorded first as OperationCommandStarted
+    operation: OperationTag | None = None
 
     @property
     def name(self) -> str:

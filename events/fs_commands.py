@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 
 from events.command_base import APPLICATION_SERVERS, EXCLUSIVE, QUERY, Command
 from events.definitions import FileDigest
+from events.user_script import UserScript
 from events.names import (COPY_GROUP_PATTERN, GENERATION_PATTERN, MAX_TARGETS, CommentText,
                           HostName, OptionalPathText, PathText)
 
@@ -20,7 +21,8 @@ BACKUP_ID_PATTERN = r"^\d{10}$"
 Targets = Annotated[tuple[PathText, ...], Field(max_length=MAX_TARGETS)]
 
 
-class BackupFileSystem(Command, console=("drmfsbackup",), concurrency=EXCLUSIVE,
+class BackupFileSystem(Command, console=("drmfsbackup", "EX_DRM_FS_BACKUP"),
+                       concurrency=EXCLUSIVE,
                        roles=APPLICATION_SERVERS):
     """``drmfsbackup``: ``targets`` are mount points (a target list file is expanded by the CLI)."""
 
@@ -35,6 +37,8 @@ class BackupFileSystem(Command, console=("drmfsbackup",), concurrency=EXCLUSIVE,
     auto_import: bool = False
     auto_mount: OptionalPathText | None = None
     copy_parameters: PathText | None = None  # -pf: a file of the host's conf/raid
+    # -script <file>: parsed by the CLI; [PRE_PROC] before, [POST_PROC] after the backup
+    script: UserScript | None = None
 
     @model_validator(mode="after")
     def _auto_import_needs_a_server(self):
@@ -45,7 +49,8 @@ class BackupFileSystem(Command, console=("drmfsbackup",), concurrency=EXCLUSIVE,
         return self
 
 
-class RestoreFileSystem(Command, console=("drmfsrestore",), concurrency=EXCLUSIVE,
+class RestoreFileSystem(Command, console=("drmfsrestore", "EX_DRM_FS_RESTORE"),
+                        concurrency=EXCLUSIVE,
                         roles=APPLICATION_SERVERS):
     """``drmfsrestore <backup-ID> -resync [-target mp,… | -f file] [-force]``."""
 
@@ -56,7 +61,8 @@ class RestoreFileSystem(Command, console=("drmfsrestore",), concurrency=EXCLUSIV
     copy_parameters: PathText | None = None  # -pf: a file of the host's conf/raid
 
 
-class ResyncCopyGroups(Command, console=("drmresync",), concurrency=EXCLUSIVE):
+class ResyncCopyGroups(Command, console=("drmresync", "EX_DRM_RESYNC"),
+                       concurrency=EXCLUSIVE):
     """``drmresync { -backup_id ID | -copy_group CG }``: exactly one of the two."""
 
     name: Literal["ResyncCopyGroups"] = "ResyncCopyGroups"

@@ -137,7 +137,9 @@ for _model in (SvolMountRequested, SvolMounted, SvolUnmounted, MediaCopyRequeste
 
 
 # -- commands ------------------------------------------------------------------------------------
-class MountSvol(Command, console=("drmmount",), concurrency=EXCLUSIVE):
+class MountSvol(Command, console=("drmmount", "EX_DRM_MOUNT", "EX_DRM_CACHE_PURGE",
+                                  "EX_DRM_TAPE_BACKUP", "EX_DRM_TAPE_RESTORE"),
+                concurrency=EXCLUSIVE):
     """``drmmount { backup-ID | -copy_group CG } [-mount_pt path] [-conf] [-force]``: exactly
     one target; ``conf`` (backup ID only) records the mounts in ``CG_MP.conf``, ``force``
     mounts despite volumes that differ from the backup's (``events.devices``)."""
@@ -150,7 +152,9 @@ class MountSvol(Command, console=("drmmount",), concurrency=EXCLUSIVE):
     force: bool = False
 
 
-class UnmountSvol(Command, console=("drmumount",), concurrency=EXCLUSIVE):
+class UnmountSvol(Command, console=("drmumount", "EX_DRM_UMOUNT", "EX_DRM_CACHE_PURGE",
+                                    "EX_DRM_TAPE_BACKUP", "EX_DRM_TAPE_RESTORE"),
+                  concurrency=EXCLUSIVE):
     """``drmumount { backup-ID | -copy_group CG }``."""
 
     name: Literal["UnmountSvol"] = "UnmountSvol"
@@ -158,16 +162,16 @@ class UnmountSvol(Command, console=("drmumount",), concurrency=EXCLUSIVE):
     copy_group: str | None = Field(default=None, pattern=COPY_GROUP_PATTERN)
 
 
-class BackupToTape(Command, console=("drmmediabackup",), concurrency=EXCLUSIVE,
-                   roles=BACKUP_SERVER):
+class BackupToTape(Command, console=("drmmediabackup", "EX_DRM_TAPE_BACKUP"),
+                   concurrency=EXCLUSIVE, roles=BACKUP_SERVER):
     """``drmmediabackup <disk-backup-ID>``."""
 
     name: Literal["BackupToTape"] = "BackupToTape"
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
 
 
-class RestoreFromTape(Command, console=("drmmediarestore",), concurrency=EXCLUSIVE,
-                      roles=BACKUP_SERVER):
+class RestoreFromTape(Command, console=("drmmediarestore", "EX_DRM_TAPE_RESTORE"),
+                      concurrency=EXCLUSIVE, roles=BACKUP_SERVER):
     """``drmmediarestore <tape-backup-ID>``."""
 
     name: Literal["RestoreFromTape"] = "RestoreFromTape"

@@ -75,14 +75,14 @@ for _model in (BackupExported, BackupImported, ImportRequested, ImportSent):
     REGISTRY.register(_model.__name__, _model)
 
 
-class ExportBackup(Command, console=("drmdbexport",), concurrency=EXCLUSIVE):
+class ExportBackup(Command, console=("drmdbexport", "EX_DRM_DB_EXPORT"), concurrency=EXCLUSIVE):
     """``drmdbexport <backup-ID> -f <file>`` (the CLI writes the file)."""
 
     name: Literal["ExportBackup"] = "ExportBackup"
     backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
 
 
-class ImportBackup(Command, console=("drmdbimport",), concurrency=EXCLUSIVE):
+class ImportBackup(Command, console=("drmdbimport", "EX_DRM_DB_IMPORT"), concurrency=EXCLUSIVE):
     """``drmdbimport -f <file>`` (the CLI reads the file) and the auto-import command."""
 
     name: Literal["ImportBackup"] = "ImportBackup"

@@ -121,3 +121,68 @@ step "$BIN/drm" lineage 0000000001 --host FSServer
 step "$BIN/drm" lineage "$AUTO_ID" --host BKServer
 step "$BIN/drm" verify --host BKServer
 # ==== END OF BACKUP-SERVER TRANSFER BLOCK ====================================================
+
+# ==== EXTENDED-COMMAND BLOCK (issue 12): EX_DRM_* with a user script and FTP ================
+# Operation_A is defined on FSServer and BKServer and checked (which creates the temporary
+# directories); EX_DRM_FS_BACKUP runs a user script around the backup ([PRE_PROC] here, a
+# LOCATION=REMOTE command on BKServer through its agent, [POST_PROC] with DRMENV_*), writes the
+# backup ID file; EX_DRM_DB_EXPORT / EX_DRM_FTP_PUT (a real FTP server, pyftpdlib) /
+# EX_DRM_DB_IMPORT carry the entry to BKServer; drm audit log --operation shows it all.
+note "EX: define Operation_A on both hosts and check it (the check creates the temporary directories)"
+FTPROOT="$DATA/hosts/BKServer/ftp_root"
+mkdir -p "$FTPROOT" "$DATA/hosts/FSServer/script/conf" "$DATA/hosts/BKServer/script/conf"
+for H in FSServer BKServer; do
+  printf 'BACKUP_OBJECT=FILESYSTEM\nDB_SERVER_NAME=FSServer\nINSTANCE_NAME=%s\nTARGET_NAME=\nFTP_HOME_DIR=%s\nFTP_SUB_DIR=script\nSET_DRM_HOSTNAME=0\n' \
+    "$MP" "$FTPROOT" > "$DATA/hosts/$H/script/conf/_Operation_A.dat"
+done
+printf 'HOST_ROLE=DB\nMAX_LOG_LINES=1000\nMSG_OUTPUT=DETAIL\n' > "$DATA/hosts/FSServer/script/conf/host.dat"
+step cat "$DATA/hosts/FSServer/script/conf/_Operation_A.dat"
+step "$BIN/EX_DRM_FS_DEF_CHECK" Operation_A -db
+step "$BIN/EX_DRM_FS_DEF_CHECK" Operation_A -bk --host BKServer
+note "EX: a user script (the manual's format; its batch files as shell scripts)"
+SCRIPTS="$DATA/scripts"
+mkdir -p "$SCRIPTS"
+printf '#!/bin/sh\necho "stop $VAL ($DRMENV_CMD_STAT)" >> "%s/app.log"\n' "$SCRIPTS" > "$SCRIPTS/stop_app.sh"
+printf '#!/bin/sh\necho "restart $VAL after backup $DRMENV_L_BACKUPID ($DRMENV_COMMENT)" >> "%s/app.log"\n' "$SCRIPTS" > "$SCRIPTS/restart_app.sh"
+printf '#!/bin/sh\nhostname_seen=$DRM_HOSTNAME\necho "on $hostname_seen: $DRMENV_COMMENT" > "%s/remote.out"\n' "$SCRIPTS" > "$SCRIPTS/on_bk.sh"
+chmod +x "$SCRIPTS"/*.sh
+cat > "$SCRIPTS/script.txt" <<SCRIPT
+LOCAL_BACKUP=YES
+[PRE_PROC]
+[CMD]
+CMDLINE=$SCRIPTS/stop_app.sh
+ENV=VAL=ApplicationName
+TIMEOUT=60
+END_CODE=100
+[CMD]
+CMDLINE=$SCRIPTS/on_bk.sh
+LOCATION=REMOTE
+[POST_PROC]
+[CMD]
+CMDLINE=$SCRIPTS/restart_app.sh
+ENV=VAL=ApplicationName
+TIMEOUT=60
+SCRIPT
+step cat "$SCRIPTS/script.txt"
+note "EX: EX_DRM_FS_BACKUP with the script (MSG_OUTPUT=DETAIL in host.dat shows the inner lines)"
+step "$BIN/EX_DRM_FS_BACKUP" Operation_A -mode cold -script "$SCRIPTS/script.txt" -s BKServer \
+  -comment "ex demo"
+step cat "$SCRIPTS/app.log" "$SCRIPTS/remote.out"
+step cat "$DATA/hosts/FSServer/script_work/Operation_A/DB/Operation_A.bid"
+note "EX: export, FTP to BKServer (a real FTP server on a free local port), import there"
+PORT=$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$BIN/python" -m pyftpdlib -i 127.0.0.1 -p "$PORT" -w -d "$FTPROOT" -u admin -P password \
+  > "$DATA/ftp.log" 2>&1 &
+FTP_PID=$!
+trap 'kill "$FTP_PID" 2>/dev/null || true' EXIT
+sleep 1
+export DRM_FTP_ADDRESSES="{\"BKServer\": \"127.0.0.1:$PORT\"}"
+step "$BIN/EX_DRM_DB_EXPORT" Operation_A
+step "$BIN/EX_DRM_FTP_PUT" Operation_A -server BKServer -user admin -password password
+step "$BIN/EX_DRM_DB_IMPORT" Operation_A --host BKServer
+step cat "$FTPROOT/script/Operation_A/BK/Operation_A.bid"
+kill "$FTP_PID" 2>/dev/null || true
+note "EX: the whole operation across both hosts, and the extended commands' log"
+step "$BIN/drm" audit log --operation operation_a
+step tail -n 6 "$DATA/hosts/FSServer/script/log/drm_script.log"
+# ==== END OF EXTENDED-COMMAND BLOCK ==========================================================

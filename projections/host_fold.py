@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from events import REGISTRY, EventEnvelope, EventRegistry
-from events import cluster, definitions, outcomes, snapshots, transfer
+from events import cluster, definitions, extended, outcomes, snapshots, transfer, user_script
 from events.base import Payload
 from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, devices, maps, tape, workflows
@@ -41,6 +41,9 @@ AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workfl
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,
     transfer.BackupExported, snapshots.HostViewSnapshotted, *devices.POSITION_ONLY,
+    extended.OperationCommandStarted, extended.OperationBackupIdSet,
+    extended.ExportFileTransferred, user_script.UserScriptCommandStarted,
+    user_script.UserScriptCommandEnded,
     cluster.ClusterNodeActivated,  # which node serves a virtual server: history, not state
     definitions.DefinitionChecked,  # a check tool passed a definition file: history
     definitions.ConfigurationUsed,  # the configuration files a pair command ran under

@@ -105,6 +105,18 @@ IMPORT_START = _message("KAVX5158-I", "The backup catalog will now be imported."
 AUTO_IMPORTED = _message("KAVX5159-I", "The backup catalog has been imported.")
 SVOL_MOUNT_START = _message("KAVX5162-I", "The secondary volume will now be mounted.")
 SVOL_MOUNTED = _message("KAVX5163-I", "The secondary volume has been mounted.")
+# extended commands (drm_script.log, spec 07 §1.4) and user scripts (spec 04 §14.3)
+EXTENDED_START = _message("KAVX0450-I", "The {command} command will now start.")
+EXTENDED_END = _message("KAVX0451-I", "The {command} command will now end.")
+SCRIPT_START = _message("KAVX0210-I", "The user script will now start.")
+SCRIPT_END = _message("KAVX0211-I", "Execution of the user script has finished.")
+SCRIPT_COMMAND_START = _message("KAVX0263-I", "A command in the user script will now be "
+                                              "executed.")
+SCRIPT_COMMAND_END = _message("KAVX0213-I", "A command from the user script has ended.")
+AGENT_CONNECT = _message("KAVX0256-I", "A connection to the Application Agent will now be "
+                                       "established.")
+AGENT_DISCONNECT = _message("KAVX0257-I", "The connection with the Protection Manager service "
+                                          "will now be cut.")
 
 # -- DRMX: messages of our own --------------------------------------------------------------------
 INTERRUPTED = _message("DRMX0007-E", "Interrupted by the user.")
@@ -208,6 +220,15 @@ REPORT_IN_USE = _detail("DRM-90007", "another drm report serve/rebuild holds the
                                      "database")
 BROKER_UNREACHABLE = _detail("DRM-90008", "the broker (or its stream port) cannot be reached; "
                                           "nothing was sent")
+OPERATION_PROBLEM = _detail("DRM-10601", "an extended command's operation definition file, "
+                                        "temporary directory, backup ID file or export file is "
+                                        "missing or bad")
+FTP_FAILED = _detail("DRM-10602", "an FTP transfer of an extended command failed")
+SCRIPT_PROBLEM = _detail("DRM-10603", "a user script file breaks the manual's rules")
+SCRIPT_FAILED = _detail("DRM-10604", "a user script command ended beyond its END_CODE, or timed "
+                                     "out, and stopped the command")
+REMOTE_REFUSED = _detail("DRM-10605", "a LOCATION=REMOTE user script command was refused by the "
+                                      "backup server's agent")
 NOT_A_CLUSTER_NODE = _detail("DRM-90060", "this node is not one of the virtual server's cluster "
                                           "nodes (the lab's nodes)")
 INIT_CONF_UNREADABLE = _detail("DRM-90061", "init.conf cannot be read as text (size, encoding, "

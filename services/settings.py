@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     com_retry_wait: float = Field(default=10.0, ge=0)
     broker_secret_file: Path | None = None
     broker_identities: bool | None = None  # None: on when a secret file is configured
+    # EX_DRM_FTP_PUT/_GET: where each -server name listens, {"BKServer": "127.0.0.1:2121"};
+    # a name not listed is dialled as itself on port 21
+    ftp_addresses: dict[str, str] = Field(default_factory=dict)
     node_name: str = Field(default_factory=socket.gethostname)  # the physical node (cluster)
     init_conf: Path | None = None  # the manual's init.conf (adapters.config.init_conf)
     key_dir: Path | None = None  # where this machine's secret host keys are (keys_dir)
@@ -245,3 +248,9 @@ def _with_credentials(url: str, credentials: str) -> str:
     scheme, _, rest = url.partition("://")
     location = rest.split("@", 1)[-1]
     return f"{scheme}://{credentials}@{location}"
+
+
+def child_environment() -> dict[str, str]:
+    """The environment a user script command starts from (its ``ENV=`` and ``DRMENV_*``
+    entries are applied to a copy of it)."""
+    return dict(os.environ)

@@ -30,6 +30,7 @@ class LogFilter:
     principal: str | None = None
     type: str | None = None
     backup_id: str | None = None
+    operation: str | None = None  # an operation ID of the extended commands (case-insensitive)
 
 
 class ReportQueries:
@@ -61,8 +62,20 @@ class ReportQueries:
         if wanted.backup_id:
             conditions.append(or_(E.c.backup_id == wanted.backup_id,
                                   E.c.original_id == wanted.backup_id))
+        if wanted.operation is not None:
+            commands = self.operation_commands(wanted.operation)
+            conditions.append(or_(E.c.command_id.in_(commands), E.c.correlation_id.in_(commands)))
         query = query.where(and_(*conditions)).order_by(E.c.occurred_at, E.c.host, E.c.seq)
         return self._all(query.limit(limit) if limit else query)
+
+    def operation_commands(self, operation_id: str) -> list[str]:
+        """The ids of the commands tagged with ``operation_id`` (``OperationCommandStarted``,
+        compared casefolded, as the manual's IDs are not case-sensitive), on every host."""
+        key = operation_id.casefold()
+        query = select(E.c.command_id, E.c.payload).where(E.c.type == "OperationCommandStarted")
+        with self.engine.connect() as conn:
+            return [row.command_id for row in conn.execute(query)
+                    if row.command_id and loads(row.payload).get("operation_key") == key]
 
     def commands(self, host: str | None = None, since: datetime | None = None,
                  outcomes: tuple[str, ...] = ()) -> list[dict[str, Any]]:

@@ -22,8 +22,10 @@ from adapters.messaging.relay import OutboxRelay
 from adapters.messaging.republish import EventRepublisher
 from adapters.messaging.topology import Topology
 from adapters.migrations import upgrade
+from adapters.scripts import ProcessScripts
 from adapters.lab.provision import open_storage, stored_lab
 from adapters.tape import open_library
+from services.agent.extended.remote import BusRemoteScripts, EmbeddedRemoteScripts
 from services.agent.filesystem.slot import CommandSlot, retry_policy, slot_path
 from services.agent.handlers import COMMAND_HANDLERS, QUERY_HANDLERS
 from services.agent.ports import AgentPorts
@@ -48,7 +50,8 @@ def open_store(settings: Settings, host: str, sign: bool = True) -> SqlEventStor
     return SqlEventStore(engine, signer=host_signer(settings, host) if sign else None)
 
 
-def agent_ports(settings: Settings, peers=None, republisher=None) -> AgentPorts:
+def agent_ports(settings: Settings, peers=None, republisher=None,
+                remote_scripts=None) -> AgentPorts:
     """The typed ports of an agent: the lab, its arrays and its tape library when a lab is
     loaded in the data directory (else None), the host's facts, the peers and republisher."""
     lab = stored_lab(settings.data_dir)
@@ -56,11 +59,13 @@ def agent_ports(settings: Settings, peers=None, republisher=None) -> AgentPorts:
         else None
     return AgentPorts(storage=storage, tape=open_library(settings.data_dir, lab), peers=peers,
                       republisher=republisher, host_facts=LocalHostFacts(), lab=lab,
+                      scripts=ProcessScripts(), remote_scripts=remote_scripts,
                       data_dir=settings.data_dir, settings=settings)
 
 
 def build_agent(settings: Settings, host: str, store: SqlEventStore | None = None,
-                recover_now: bool = True, peers: PeerCommands | None = None) -> HostAgent:
+                recover_now: bool = True, peers: PeerCommands | None = None,
+                remote_scripts=None) -> HostAgent:
     """The agent of ``host``, its view loaded from its latest usable snapshot plus the events
     after it (``services.agent.snapshots``); with ``recover_now``, workflows a dead agent left
     open are ended. ``peers`` sends commands to other agents (default: over
@@ -69,7 +74,9 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
     topology = Topology(settings.namespace, managed=settings.identities)
     peers = peers or PeerCommands(lambda: open_connection(settings.broker_url), topology)
     republisher = EventRepublisher(lambda: open_connection(settings.broker_url), topology)
-    ports = agent_ports(settings, peers, republisher)
+    remote_scripts = remote_scripts or BusRemoteScripts(
+        lambda: open_connection(settings.broker_url), topology)
+    ports = agent_ports(settings, peers, republisher, remote_scripts)
     slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(ports.lab, host))
     agent = HostAgent(host, store, COMMAND_HANDLERS, ports, queries=QUERY_HANDLERS,
                       command_slot=slot, snapshots=snapshot_keeper(settings, host))
@@ -143,19 +150,36 @@ class EmbeddedAgents:
         self._stack = contextlib.ExitStack()
         self.progress: Callable[[str], None] | None = None
         self._wanted: set[str] = set()  # hosts another agent sent a command to (auto-import)
+        self._agents: dict[str, HostAgent] = {}
         self.peers = PeerCommands(lambda: self.connection.clone(), self.topology,
                                   on_send=self._wanted.add)
 
     def ensure(self, host: str) -> None:
         if host in self._workers:
             return
-        agent = build_agent(self.settings, host, peers=self.peers)
+        agent = build_agent(self.settings, host, peers=self.peers,
+                            remote_scripts=EmbeddedRemoteScripts(self))
+        self._agents[host] = agent
         worker = _EmbeddedWorker(self, self.connection, self.topology, agent,
                                  local_replies=self.topology.reply_prefix)
         relay = OutboxRelay(agent.store, lambda: self.connection.clone(), self.topology,
                             host=host)
         consuming_connection, _, _ = self._stack.enter_context(worker.Consumer())
         self._workers[host] = (consuming_connection, relay)
+
+    def agent(self, host: str) -> HostAgent:
+        return self._agents[host]
+
+    def drain(self, host: str) -> None:
+        """Handle the commands waiting for ``host``'s agent only (a remote script command
+        waits for them: they were sent first)."""
+        connection, relay = self._workers[host]
+        while True:
+            try:
+                connection.drain_events(timeout=0)
+            except (TimeoutError, OSError):
+                break
+        relay.publish_pending()
 
     def pump(self) -> None:
         """Handle every waiting command, then publish the outboxes; an agent that sent a

@@ -32,6 +32,8 @@ from services.agent.pairs.display import PAIR_QUERY_HANDLERS
 from services.agent.pairs.handlers import PAIR_COMMAND_HANDLERS
 from services.agent.pairs.waiting import PAIR_WAIT_HANDLERS
 from services.agent.devices.handlers import DEVICE_COMMAND_HANDLERS, DEVICE_QUERY_HANDLERS
+from services.agent.extended.handlers import EXTENDED_COMMAND_HANDLERS
+from services.agent.extended.scripts import with_user_script
 from services.agent.definitions import DEFINITION_COMMAND_HANDLERS
 
 
@@ -56,13 +58,14 @@ def activate_cluster_node(command: ActivateClusterNode, context: AgentContext) -
 
 COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     (HostInfo, host_info),
-    (BackupFileSystem, with_auto_import(backup_file_system)),
+    (BackupFileSystem, with_user_script(with_auto_import(backup_file_system))),
     *FS_COMMAND_HANDLERS,
     (RecoverWorkflows, recover_workflows),
     *TRANSFER_COMMAND_HANDLERS,
     *BK_COMMAND_HANDLERS,  # mounts, tape backup/restore, tape catalog
     (RecoverBackupServer, recover_backup_server),
     (SetUpDataFiles, set_up_data_files),  # drmdbsetup -i
+    *EXTENDED_COMMAND_HANDLERS,  # EX_DRM_BACKUPID_SET, the FTP transfers' record
     (ActivateClusterNode, activate_cluster_node),  # a cluster node takes over
     *PAIR_COMMAND_HANDLERS, *PAIR_WAIT_HANDLERS,  # CCI pair commands (issue 11)
     *DEVICE_COMMAND_HANDLERS,  # drmdevctl -detach / -attach

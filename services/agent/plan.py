@@ -13,6 +13,7 @@ from typing import Union
 from events.maps import CopyGroupMap
 from events.tape import SvolMountRequested
 from events.transfer import ImportRequested
+from events.user_script import ScriptCommand
 
 
 @dataclass(frozen=True)
@@ -87,5 +88,18 @@ class SendToPeer:
     cause_id: str
 
 
+@dataclass(frozen=True)
+class RunScriptCommand:
+    """Run one user script command: here, or on ``remote_host``'s agent (``LOCATION=REMOTE``);
+    ``drmenv`` holds the ``DRMENV_*`` values it gets."""
+
+    section: str
+    index: int
+    command: ScriptCommand
+    drmenv: tuple[tuple[str, str], ...] = ()
+    remote_host: str | None = None
+    import_command_id: str | None = None
+
+
 PlanStep = Union[MakePair, RestorePair, Split, Unmount, Mount, MountSvol, WriteTape, ReadTape,
-                 SendToPeer]
+                 SendToPeer, RunScriptCommand]

@@ -82,6 +82,37 @@ class PeersPort(Protocol):
     def send(self, command) -> bool: ...
 
 
+@dataclass(frozen=True)
+class ScriptResult:
+    """How a user script command ended: ``return_code`` (0 for ``NOWAIT``), whether it was
+    killed at its timeout, and the tail of its output."""
+
+    return_code: int
+    timed_out: bool = False
+    nowait: bool = False
+    output: str = ""
+
+
+class ScriptError(Exception):
+    """A user script command could not be run at all (a remote agent refused or never
+    answered); the text says why."""
+
+
+@runtime_checkable
+class ScriptPort(Protocol):
+    """Runs one user script command on this host (``timeout`` 0: no limit; None: NOWAIT)."""
+
+    def run(self, argv, env, timeout: int | None) -> ScriptResult: ...
+
+
+@runtime_checkable
+class RemoteScriptPort(Protocol):
+    """Runs a ``LOCATION=REMOTE`` command on another host's agent and waits for its end
+    (the envelope of a ``RunRemoteScriptCommand``); raises ``ScriptError``."""
+
+    def run(self, envelope) -> ScriptResult: ...
+
+
 @runtime_checkable
 class RepublisherPort(Protocol):
     """Publishes stored events again, in order; returns how many were published."""
@@ -116,6 +147,8 @@ class AgentPorts:
     republisher: RepublisherPort | None = None
     host_facts: HostFactsPort | None = None
     lab: LabPort | None = None
+    scripts: ScriptPort | None = None
+    remote_scripts: RemoteScriptPort | None = None
     data_dir: Path | None = None
     settings: Any = None
     clock: Clock = field(default=utc_now)
@@ -132,4 +165,5 @@ class AgentPorts:
 
 PORT_TYPES: dict[str, type] = {"storage": StoragePort, "tape": TapePort, "peers": PeersPort,
                                "republisher": RepublisherPort, "host_facts": HostFactsPort,
-                               "lab": LabPort}
+                               "lab": LabPort, "scripts": ScriptPort,
+                               "remote_scripts": RemoteScriptPort}

@@ -24,7 +24,8 @@ from events.maps import CopyGroupMap
 from events.transfer import ImportBackup, ImportSent
 from services.agent.backup_server.decide import svol_groups
 from services.agent.plan import (MakePair, Mount, MountSvol, PlanStep, ReadTape, RestorePair,
-                                 SendToPeer, Split, Unmount, WriteTape)
+                                 RunScriptCommand, SendToPeer, Split, Unmount, WriteTape)
+from services.agent.scripting import run_script_command
 
 T = TypeVar("T")
 WAIT_SLICE = 1.0
@@ -256,6 +257,13 @@ class StepRunner:
                          errors=())
 
 
+    # -- user scripts ----------------------------------------------------------------------------
+    def run_script(self, planned: RunScriptCommand):
+        """Intent, the command (here or on the backup server's agent), outcome; a command that
+        could not run at all records its end (return code -1) and fails the step."""
+        return run_script_command(self, planned)
+
+
 class _Progress:
     def __init__(self, context, what: str) -> None:
         self.context, self.what, self.last = context, what, time.monotonic()
@@ -273,4 +281,5 @@ _RUNS: dict[type, Callable] = {
     Split: StepRunner.split, Unmount: StepRunner.unmount, Mount: StepRunner.mount,
     MountSvol: StepRunner.mount_svol, WriteTape: StepRunner.write_tape,
     ReadTape: StepRunner.read_tape, SendToPeer: StepRunner.send_to_peer,
+    RunScriptCommand: StepRunner.run_script,
 }

@@ -33,6 +33,7 @@ from adapters.event_store.store import ConcurrencyError
 from events import REGISTRY, CommandEnvelope, EventContext, EventEnvelope
 from events.base import Payload
 from events.command_base import EXCLUSIVE, Command
+from events.extended import OperationCommandStarted
 from events.outcomes import OUTCOME_TYPES, CommandCompleted, CommandFailed, CommandRejected
 from projections.host_fold import apply, rebuild
 from projections.host_view import HostView
@@ -45,6 +46,7 @@ from services.agent.snapshots import SnapshotKeeper
 log = logging.getLogger(__name__)
 
 OUTCOMES = (CommandCompleted, CommandFailed, CommandRejected)
+CONFLICT_RETRIES = 20
 
 __all__ = ["AgentContext", "AgentPorts", "Clock", "CommandFailure", "CommandRejection",
            "Handler", "HostAgent", "QueryAnswer", "QueryHandler", "utc_now"]
@@ -136,6 +138,7 @@ class HostAgent:
             with slot:
                 self.catch_up()
                 recorder = _Recorder.of_command(self, command, len(prior))
+                recorder.catch_up_on_conflict = not exclusive
                 settled = settle(prior, self.view) if prior else None
                 if settled is not None:  # interrupted by a crash: never run twice
                     log.info("command %s was interrupted; replying with its recovered outcome",
@@ -203,6 +206,11 @@ class HostAgent:
         handler = self.handlers.get(type(command.command))
         if handler is None:
             return [_rejected(name, messages.UNKNOWN_COMMAND, f"unknown command {name!r}")]
+        if command.operation is not None:
+            tag = command.operation
+            recorder([OperationCommandStarted(
+                operation_id=tag.operation_id, operation_key=tag.key,
+                extended_command=tag.extended_command, command=name)])
         try:
             payloads = list(handler(command.command, self.context_for(command, recorder)))
         except CommandFailure as failure:
@@ -240,6 +248,7 @@ class _Recorder:
         self.agent, self.count = agent, first_index
         self.command_id, self.principal = command_id, principal
         self.correlation_id, self.causation_id = correlation_id, causation_id
+        self.catch_up_on_conflict = False  # set for commands that hold no command slot
 
     @classmethod
     def of_command(cls, agent: HostAgent, command: CommandEnvelope,
@@ -260,8 +269,15 @@ class _Recorder:
         context = EventContext(principal=self.principal, occurred_at=agent.clock(),
                                command_id=self.command_id, correlation_id=self.correlation_id,
                                causation_id=self.causation_id)
-        stored = agent.store.append(agent.host, [REGISTRY.draft(p) for p in payloads],
-                                    agent.view.seq, context, first_index=self.count)
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                stored = agent.store.append(agent.host, [REGISTRY.draft(p) for p in payloads],
+                                            agent.view.seq, context, first_index=self.count)
+                break
+            except ConcurrencyError:  # a concurrent command's facts go after other writers'
+                if not self.catch_up_on_conflict or attempt == CONFLICT_RETRIES - 1:
+                    raise
+                agent.catch_up()
         self.count += len(stored)
         for envelope in stored:
             apply(agent.view, envelope)

@@ -22,6 +22,9 @@ def register(subparsers) -> None:
     log.add_argument("--principal")
     log.add_argument("--type", metavar="TYPE", help="event type, e.g. CommandFailed")
     log.add_argument("--backup-id", metavar="ID", help="events about this backup (or original) ID")
+    log.add_argument("--operation", metavar="OPERATION_ID",
+                     help="every event of the commands an extended command ran for this "
+                          "operation ID (any case), on every host, and of those they caused")
     log.add_argument("--limit", type=int)
     log.add_argument("--json", action="store_true")
     log.set_defaults(func=run_log)
@@ -38,7 +41,7 @@ def _iso(value) -> str | None:
 
 def run_log(args) -> int:
     wanted = LogFilter(args.host, parse_time(args.since), parse_time(args.until), args.principal,
-                       args.type, args.backup_id)
+                       args.type, args.backup_id, args.operation)
     found = open_queries().audit_log(wanted, args.limit)
     if args.json:
         emit_json([{**row, "occurred_at": _iso(row["occurred_at"])} for row in found])

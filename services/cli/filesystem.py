@@ -14,6 +14,8 @@ from services.cli.entries import AgentEntry, Shown, arg, flag, opt, usage_error
 from services.cli.filesystem_args import build, check_backup_id, expand_target, \
     read_target_file, split_targets
 from services.cli.transfer import auto_import_shown
+from services.cli.script_layouts import wrapped
+from services.cli.user_script import read_script
 
 DEFAULT_REMOTE_GENERATION = "remote_0"  # bare -rc: spec 08 §1.8 [INFERRED]
 TARGET_HELP = "a mount point, or a target list file (one mount point per line, # comments)"
@@ -23,23 +25,37 @@ PF_OPTION = opt("pf", help="a copy parameter file of the host's conf/raid (pair-
 
 # -- drmfsbackup ---------------------------------------------------------------------------------
 def backup_request(args: argparse.Namespace) -> BackupFileSystem:
+    return backup_command(args, expand_target(args.target))
+
+
+def backup_command(args: argparse.Namespace, targets: tuple[str, ...]) -> BackupFileSystem:
+    """The backup of ``targets`` as the options ask (``drmfsbackup``, ``EX_DRM_FS_BACKUP``)."""
     if args.mode == "vss":
         raise usage_error("the option -mode vss is not supported yet")
-    if args.s is not None and not args.auto_import:
-        raise usage_error("the option -s is used with -auto_import (-script and -svol_check "
-                          "are not supported yet)")
-    return build(BackupFileSystem, targets=expand_target(args.target), mode=args.mode,
-                 generation=args.rc, comment=args.comment, backup_server=args.s,
-                 auto_import=args.auto_import, auto_mount=args.auto_mount,
-                 copy_parameters=args.pf)
+    script = read_script(Path(args.script)) if getattr(args, "script", None) else None
+    if args.s is not None and not args.auto_import and not (script and script.has_remote):
+        raise usage_error("the option -s is used with -auto_import or a user script with "
+                          "LOCATION=REMOTE commands (-svol_check is not supported yet)")
+    if script is not None and script.has_remote and args.s is None:
+        raise usage_error("the user script has LOCATION=REMOTE commands: give -s "
+                          "<backup-server>")
+    return build(BackupFileSystem, targets=targets, mode=args.mode, generation=args.rc,
+                 comment=args.comment, backup_server=args.s, auto_import=args.auto_import,
+                 auto_mount=args.auto_mount, script=script,
+                 copy_parameters=getattr(args, "pf", None))
 
 
 def backup_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
     [outcome] = outcomes
     result = outcome.payload["result"]
-    shown = Shown([layout.backup_assigned(result["backup_id"])], outcome.to_wire())
+    shown = Shown(wrapped(result, [layout.backup_assigned(result["backup_id"])]),
+                  outcome.to_wire())
     if "import" not in result:
         return shown
+    if "script" in result:  # the script's lines frame the import's: shown all at the end
+        lines, imported = auto_import_shown(agent, result["import"], echo=False)
+        return Shown(wrapped(result, [layout.backup_assigned(result["backup_id"]), *lines]),
+                     {"backup": shown.data, "import": imported})
     if not args.json:  # the backup ID shows before the wait for the import
         print(shown.lines[0], flush=True)
     lines, imported = auto_import_shown(agent, result["import"], echo=not args.json)
@@ -70,8 +86,10 @@ FSBACKUP = AgentEntry(
         opt("auto_mount", nargs="?", const="", default=None, metavar="MOUNT_POINT",
             help="with -auto_import: mount the imported entry's S-VOL on the backup server "
                  "(at this mount point, else the one its dictionary map gives)"),
-        PF_OPTION),
-    deferred=("script", "svol_check", "vf"))
+        PF_OPTION,
+        opt("script", metavar="USER_SCRIPT_FILE",
+            help="run the user script's [PRE_PROC] before and [POST_PROC] after the backup")),
+    deferred=("svol_check", "vf"))
 
 
 # -- drmfsrestore --------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ def _run(argv: list[str], session: OperatorSession, **overrides: Any) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return FAILURE
+        args.raw_argv = argv[1:]  # the options as given (extended commands log them, masked)
         session.args = args
         return int(args.func(args, **overrides) or 0)
     except CliError as error:

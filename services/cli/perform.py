@@ -47,14 +47,16 @@ class Agent:
     """One host's agent, reached through a command runner (embedded or over RabbitMQ)."""
 
     def __init__(self, runner, host: str, timeout: float,
-                 progress: Callable[[str], None] = print_progress) -> None:
+                 progress: Callable[[str], None] = print_progress, operation=None) -> None:
         self.runner, self.host, self.timeout, self.progress = runner, host, timeout, progress
+        self.operation = operation  # an extended command's OperationTag: sent with each command
 
     def ask(self, command: Command) -> EventEnvelope | QueryReply:
         """Send ``command``; return its ``CommandCompleted`` event (a query: its answer), else
         raise its failure as the CLI error the user sees."""
+        tagged = {} if self.operation is None else {"operation": self.operation}
         outcome = self.runner.call(command, self.host, timeout=self.timeout,
-                                   progress=self.progress)
+                                   progress=self.progress, **tagged)
         if isinstance(outcome, QueryReply):
             if not command.is_query:
                 raise CliError(messages.PROCESSING_ERROR, messages.error_text(
@@ -133,4 +135,60 @@ def perform(entry: Performable, args: argparse.Namespace, connect: Connect | Non
         print(line)
     if framing:
         print(messages.end_line(entry.manual))
+    return 0
+
+
+# -- extended commands (EX_DRM_*) -----------------------------------------------------------------
+class OperationPerformable(Protocol):
+    """What ``perform_operation`` needs of an extended command's entry
+    (``services.cli.extended.entry.ExtendedEntry``)."""
+
+    manual: str
+
+    def prepare(self, args: argparse.Namespace, settings: Settings, host: str) -> Any: ...
+
+    def steps(self, args: argparse.Namespace, operation: Any, agent: Agent) -> Any: ...
+
+
+def perform_operation(entry: OperationPerformable, args: argparse.Namespace,
+                      connect: Connect | None = None, log: Callable[..., None] | None = None
+                      ) -> int:
+    """Run an extended command: ``prepare`` reads the operation's files (an error there stops
+    before anything is sent), then ``KAVX0450-I``, ``steps`` sends the basic commands through
+    one ``Agent`` whose every command carries the operation tag, the entry's lines, and
+    ``KAVX0451-I`` (also after a failure, whose message goes to stderr). ``log(operation, kind,
+    text)`` gets each framing and error line (the operation's ``drm_script.log``)."""
+    from events.extended import OperationTag
+
+    settings = load_settings()
+    host = args.host or settings.hostname
+    log = log or (lambda operation, kind, text: None)
+    operation = entry.prepare(args, settings, host)
+    tag = OperationTag(operation_id=operation.operation_id, extended_command=entry.manual)
+    framing = not args.json
+    start = messages.line(messages.EXTENDED_START, command=entry.manual)
+    end = messages.line(messages.EXTENDED_END, command=entry.manual)
+    log(operation, "START", start)
+    if framing:
+        print(start, flush=True)
+    try:
+        with (connect or command_runner)(settings) as runner:
+            agent = Agent(runner, operation.target_host, args.timeout, operation=tag)
+            shown = entry.steps(args, operation, agent)
+    except CliError as error:
+        log(operation, "ERROR", error.render())
+        code = report(error, args.json)
+        log(operation, "END", end)
+        if framing:
+            print(end)
+        return code
+    for kind, text in getattr(entry, "records", lambda shown: [])(shown):
+        log(operation, kind, text)
+    if args.json:
+        emit_json(shown.data)
+    else:
+        for line in shown.lines:
+            print(line)
+        print(end)
+    log(operation, "END", end)
     return 0

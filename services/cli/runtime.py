@@ -20,6 +20,7 @@ from adapters.messaging.identities import principal_for
 from adapters.messaging.topology import Topology
 from events import CommandEnvelope, EventEnvelope
 from events.command_base import Command
+from events.extended import OperationTag
 from services import messages
 from services.cli.errors import CliError
 from services.cli.hosts import require_known
@@ -46,16 +47,18 @@ class CommandRunner:
         self._sink = sink  # embedded agents: progress handed over directly while a call runs
 
     def call(self, command: Command, host: str, timeout: float = 30.0,
-             progress: Callable[[str], None] | None = None) -> EventEnvelope | QueryReply:
+             progress: Callable[[str], None] | None = None,
+             operation: OperationTag | None = None) -> EventEnvelope | QueryReply:
         """Send ``command`` to ``host``'s agent; return its outcome event or query answer.
-        ``progress`` receives the agent's progress lines while it works."""
+        ``progress`` receives the agent's progress lines while it works; ``operation`` tags a
+        command an extended command sends."""
         if self._known is not None:
             self._known(host)
         if self._ensure is not None:
             self._ensure(host)
         self.client.on_progress = progress or (lambda text: None)
         envelope = CommandEnvelope(command=command, target_host=host, principal=self.principal,
-                                   issued_at=datetime.now(timezone.utc))
+                                   issued_at=datetime.now(timezone.utc), operation=operation)
         if self._sink is not None:
             self._sink.progress = progress
         try:

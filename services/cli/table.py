@@ -49,6 +49,13 @@ ENTRIES: dict[str, str] = {
     "lineage": "services.cli.lineage:LINEAGE",
     "dbsetup": "services.cli.dbsetup:DBSETUP",
     "devctl": "services.cli.devices:DEVCTL",
+    "ex": "services.cli.extended.group:EX",
+    **{name: f"services.cli.extended.{module}:{name}" for module, names in (
+        ("filesystem", ("EX_DRM_FS_BACKUP", "EX_DRM_FS_RESTORE", "EX_DRM_BACKUPID_SET",
+                        "EX_DRM_RESYNC", "EX_DRM_DB_EXPORT", "EX_DRM_DB_IMPORT")),
+        ("ftp", ("EX_DRM_FTP_PUT", "EX_DRM_FTP_GET")),
+        ("tape", ("EX_DRM_CACHE_PURGE", "EX_DRM_MOUNT", "EX_DRM_UMOUNT", "EX_DRM_TAPE_BACKUP",
+                  "EX_DRM_TAPE_RESTORE"))) for name in names},
     "EX_DRM_FS_DEF_CHECK": "services.cli.ex_def_check:FS_DEF_CHECK",
     "EX_DRM_CG_DEF_CHECK": "services.cli.ex_def_check:CG_DEF_CHECK",
     "EX_DRM_HOST_DEF_CHECK": "services.cli.ex_def_check:HOST_DEF_CHECK",

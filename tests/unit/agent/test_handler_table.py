@@ -33,6 +33,7 @@ def test_a_query_in_the_command_table_is_refused():
         check_complete(both, QUERY_HANDLERS, CATALOGUE)
 
 
-def test_the_backup_handler_is_the_file_system_backup_wrapped_by_the_auto_import():
-    wrapper = COMMAND_HANDLERS[BackupFileSystem]
-    assert wrapper is not backup_file_system and wrapper.__wrapped__ is backup_file_system
+def test_the_backup_handler_is_the_file_system_backup_wrapped_by_the_auto_import_and_script():
+    wrapper = COMMAND_HANDLERS[BackupFileSystem]  # user script around auto-import around backup
+    assert wrapper is not backup_file_system
+    assert wrapper.__wrapped__.__wrapped__ is backup_file_system

@@ -10,6 +10,7 @@ import pytest
 from events.catalogue import CATALOGUE
 from services.cli import main, table
 from services.cli.entries import AgentEntry, LocalEntry, Opt
+from services.cli.extended.entry import ExtendedEntry
 
 
 def entries():
@@ -18,7 +19,7 @@ def entries():
 
 def test_every_entry_is_listed_under_its_own_name():
     for name, entry in entries().items():
-        assert isinstance(entry, (AgentEntry, LocalEntry))
+        assert isinstance(entry, (AgentEntry, LocalEntry, ExtendedEntry))
         assert entry.name == name
 
 

@@ -14,7 +14,7 @@ MP = "/mnt/fs1"
 ID = "0000000003"
 NO_PACE = {"copy_size": None, "copy_parameters": None, "copy_group_list": None}
 NO_AUTO_IMPORT = {"backup_server": None, "auto_import": False, "auto_mount": None,
-                  "copy_parameters": None}
+                  "copy_parameters": None, "script": None}
 
 
 def sent(run, argv, *answers):

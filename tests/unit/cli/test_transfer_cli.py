@@ -52,7 +52,7 @@ def test_auto_import_sends_the_server_and_shows_the_imported_id(run):
     assert runner.calls == [("BackupFileSystem", "FSServer", {
         "targets": [MP], "mode": "online", "generation": None, "comment": "",
         "backup_server": BK, "auto_import": True, "auto_mount": None,
-        "copy_parameters": None})]
+        "copy_parameters": None, "script": None})]
     assert runner.awaited == [(PEER, BK)]
     assert ran.lines[1:-1] == [
         "KAVX0040-I The backup ID has been assigned as follows: Backup ID = 0000000004",

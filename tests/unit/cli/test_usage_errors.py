@@ -11,8 +11,7 @@ ID = "0000000001"
 USAGE_ERRORS = [
     (["fsbackup", MP, "-mode", "vss"], "the option -mode vss is not supported yet"),
     (["fsbackup", MP, "--mode", "vss"], "the option -mode vss is not supported yet"),
-    (["fsbackup", MP, "-script", "pre.txt"], "the option -script is not supported yet"),
-    (["fsbackup", MP, "--script", "pre.txt"], "the option -script is not supported yet"),
+    (["fsbackup", MP, "-svol_check"], "the option -svol_check is not supported yet"),
     (["fsbackup", MP, "-s", "BKServer"], "the option -s is used with -auto_import"),
     (["fsbackup", MP, "-auto_import"], "-auto_import needs -s <backup-server>"),
     (["fsbackup", MP, "-auto_mount", "W:"], "-auto_mount needs -auto_import"),

@@ -36,12 +36,13 @@ def test_every_command_carries_its_facts():
     for command_type in CATALOGUE:
         assert command_type.wire_name() == command_type.__name__
         assert command_type.concurrency in (EXCLUSIVE, QUERY) or command_type.__name__ in (
-            "HostInfo", "WaitPairEvent")  # pairevtwait waits beside other commands
+            "HostInfo", "WaitPairEvent",  # pairevtwait waits beside other commands
+            "RunRemoteScriptCommand")  # a remote script may run drmmount there
         assert set(command_type.roles) <= {"FS", "DB", "BK"} and command_type.roles
 
 
 def test_class_keywords_declare_the_facts_once():
-    assert BackupFileSystem.console == ("drmfsbackup",)
+    assert BackupFileSystem.console == ("drmfsbackup", "EX_DRM_FS_BACKUP")
     assert BackupFileSystem.concurrency is EXCLUSIVE
     assert BackupFileSystem(targets=("/mnt/fs1",)).arguments()["targets"] == ["/mnt/fs1"]
 

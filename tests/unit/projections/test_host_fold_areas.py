@@ -8,7 +8,8 @@ import pytest
 
 from events import REGISTRY
 from events import filesystem as fs
-from events import cluster, definitions, devices, pairs, snapshots, tape, transfer
+from events import (cluster, definitions, devices, extended, pairs, snapshots, tape, transfer,
+                    user_script)
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from events.registry import EventRegistry
 from projections.host.area import AreaFold, DuplicateMutator
@@ -32,6 +33,23 @@ def _recorded(backup_id: str, workflow_id: str = W, **lineage):
                  workflow_id=workflow_id, **lineage)
 
 
+def extended_commands_events() -> list:
+    """An extended command's tag, its backup ID file, an FTP transfer, a user script command."""
+    return [
+        extended.OperationCommandStarted(operation_id="Op_A", operation_key="op_a",
+                                         extended_command="EX_DRM_FS_BACKUP",
+                                         command="BackupFileSystem"),
+        extended.OperationBackupIdSet(operation_id="Op_A", backup_id="0000000001", kind="disk"),
+        extended.ExportFileTransferred(operation_id="Op_A", direction="put", method="ftp",
+                                       server="BK", user="admin", remote_path="s/Op_A/BK/x.drm",
+                                       file_name="Op_A.drm", bytes=3, sha256="0" * 64),
+        user_script.UserScriptCommandStarted(workflow_id=W, section="PRE_PROC", index=0,
+                                             location="LOCAL", host=HOST, cmdline="/bin/true"),
+        user_script.UserScriptCommandEnded(workflow_id=W, section="PRE_PROC", index=0,
+                                           return_code=0),
+    ]
+
+
 def every_kind_of_event() -> list:
     """One host's stream touching every area: maps, a backup, a restore, locks, tape, transfer."""
     return [
@@ -50,6 +68,7 @@ def every_kind_of_event() -> list:
         transfer.BackupExported(backup_id="0000000001", document_sha256="0" * 64,
                                 source_event_seq=7, source_event_hash="0" * 64,
                                 file_format_version=1),
+        *extended_commands_events(),
         transfer.ImportRequested(workflow_id=W, backup_id="0000000001", target_host="BK",
                                  command_id="c-1", document_sha256="0" * 64, document={}),
         transfer.ImportRequested(workflow_id=W, backup_id="0000000001", target_host="BK",
