@@ -37,10 +37,11 @@ from pathlib import Path
 from adapters.storage.background import CopyRunner
 from adapters.storage.base import PairRecord, VolumeRef
 from adapters.storage.baseline import BaselineStore, Loaded
-from adapters.storage.copier import CapacityExceeded, sync_tree
+from adapters.storage.copier import CapacityExceeded
 from adapters.storage.errors import EX_CMDRJE, EX_ENQSIZ, EX_EWSTOT, EX_INVARG, EX_INVSTP, EX_INVVOL, CciError
 from adapters.storage.fault import FaultInjector
 from adapters.storage.metadata import file_lock, read_json, write_json_atomic
+from adapters.storage.resync import PairCopy, forget
 from adapters.storage.pairs import (LOCAL_TYPES, REMOTE_TYPES, SNAPSHOT_TYPES, CopyType, Op, PairStatus,
                                     Work, decide, normalize_mu)
 from adapters.storage.snapshots import ChunkPool, restore_snapshot, take_snapshot
@@ -54,8 +55,10 @@ def pair_id_for(pvol: VolumeRef, copy_type: CopyType, mu: str) -> str:
 class SimulatedStorage(Volumes):
     """The arrays under ``root``; implements ``adapters.storage.base.StorageArray``."""
 
-    def __init__(self, root: Path, *, orphan_policy: str = "resume", faults: FaultInjector | None = None) -> None:
+    def __init__(self, root: Path, *, orphan_policy: str = "resume", faults: FaultInjector | None = None,
+                 journal: bool = True) -> None:
         super().__init__(Path(root))
+        self.journal = journal  # False: every copy compares everything (tests, benchmarks)
         self.root.mkdir(parents=True, exist_ok=True)
         self.pairs_dir = self.root / "pairs"
         self.pairs_dir.mkdir(exist_ok=True)
@@ -87,7 +90,13 @@ class SimulatedStorage(Volumes):
     def save_baseline(self, pair_id: str, data: dict, previous: Loaded | None = None) -> None:
         self.baselines.save(pair_id, data, previous)
 
+    def pair_copy(self, record: PairRecord, src: VolumeRef, dst: VolumeRef) -> PairCopy:
+        """The copy of ``record``'s data from ``src`` to ``dst`` (``resync.py``)."""
+        return PairCopy(self.baselines, self.root, record.pair_id, self.data_dir(src), self.data_dir(dst),
+                        str(src), str(dst), capacity=self.ldev_info(dst)["size"], use_journal=self.journal)
+
     def _drop(self, record: PairRecord) -> None:
+        forget(self.root, record.pair_id)
         self.baselines.drop(record.pair_id)
         (self.pairs_dir / f"{record.pair_id}.json").unlink(missing_ok=True)
 
@@ -270,14 +279,13 @@ class SimulatedStorage(Volumes):
         return record
 
     def _sync_now(self, record: PairRecord) -> None:
-        src, dst = record.pvol, record.svol
-        base = self.baseline(record.pair_id)
+        copy = self.pair_copy(record, record.pvol, record.svol)
         try:
-            stats = sync_tree(self.data_dir(src), self.data_dir(dst), base.get(str(src)), base.get(str(dst)),
-                              capacity=self.ldev_info(dst)["size"])
+            copy.run()
         except CapacityExceeded as error:
-            raise CciError(EX_INVVOL, f"{src} -> {dst}: {error}") from None
-        self.save_baseline(record.pair_id, {str(src): stats.src_baseline, str(dst): stats.dst_baseline}, base)
+            raise CciError(EX_INVVOL, f"{record.pvol} -> {record.svol}: {error}") from None
+        copy.commit()
+        record.comparison, record.comparison_note = copy.comparison, copy.reason
 
     def _snapshot(self, record: PairRecord) -> None:
         """Take a snapshot of the P-VOL, reusing the chunk lists of its previous snapshot.

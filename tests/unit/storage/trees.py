@@ -35,3 +35,28 @@ def assert_same_tree(a: Path, b: Path) -> None:
     assert sorted(left) == sorted(right)
     for rel in left:
         assert left[rel] == right[rel], rel
+
+
+def tree_digest(root: Path) -> dict[str, tuple]:
+    """Everything a copy must reproduce, by relative path (``root`` itself excluded): kind,
+    mode, owner, group, mtime, SHA-256 of the bytes or the link target, and for a file linked
+    more than once the first path of the tree that shares its inode."""
+    import hashlib
+
+    found: dict[str, tuple] = {}
+    inodes: dict[int, str] = {}
+    for dirpath, dirnames, filenames in sorted(os.walk(root)):
+        dirnames.sort()
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(root))
+            st = path.lstat()
+            common = (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_mtime_ns)
+            if stat.S_ISLNK(st.st_mode):
+                found[rel] = ("l", os.readlink(path), *common)
+            elif stat.S_ISDIR(st.st_mode):
+                found[rel] = ("d", *common)
+            else:
+                first = inodes.setdefault(st.st_ino, rel) if st.st_nlink > 1 else ""
+                found[rel] = ("f", hashlib.sha256(path.read_bytes()).hexdigest(), first, *common)
+    return found
