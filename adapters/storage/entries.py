@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-__all__ = ["Entry", "Region", "collect", "link_groups", "scan"]
+__all__ = ["Entry", "Region", "collect", "collect_one", "link_groups", "scan", "unseen_links"]
 
 Sig = list[int]  # size, mtime_ns, inode, ctime_ns
 
@@ -108,13 +108,8 @@ def _under(rel: str, trees: set[str]) -> bool:
     return any("/".join(parts[:n]) in trees for n in range(1, len(parts)))
 
 
-def collect(src: Path, dst: Path, changes: dict[str, bool], always: Iterable[str] = ()
-            ) -> tuple[dict[str, Entry], dict[str, Entry], Region]:
-    """The entries of both trees at the changed paths, their parents and ``always``.
-
-    A path marked as a tree, or a directory on one side only, brings everything under it.
-    Both dicts are in path order, which puts parents first.
-    """
+def _with_parents(changes: dict[str, bool], always: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The single paths (every one with its parents) and the outermost trees of a change set."""
     trees = {rel for rel, tree in changes.items() if tree and rel}
     paths = {rel for rel in (*changes, *always) if rel}
     for rel in list(paths):
@@ -122,30 +117,55 @@ def collect(src: Path, dst: Path, changes: dict[str, bool], always: Iterable[str
         while parent and parent not in paths:
             paths.add(parent)
             parent = parent.rpartition("/")[0]
-    trees = {rel for rel in trees if not _under(rel, trees)}
-    src_entries: dict[str, Entry] = {}
-    dst_entries: dict[str, Entry] = {}
+    return paths, {rel for rel in trees if not _under(rel, trees)}
+
+
+def _gather(roots: tuple[Path, ...], paths: set[str], trees: set[str], was_dir
+            ) -> tuple[list[dict[str, Entry]], Region]:
+    """Entries of each root at ``paths`` and under ``trees``; a path that is a directory on one
+    side only (or now and not before: ``was_dir``) becomes a tree."""
+    found: list[dict[str, Entry]] = [{} for _ in roots]
     for rel in sorted(paths - trees):
         if _under(rel, trees):
             continue
-        want, have = lstat_entry(src, rel), lstat_entry(dst, rel)
-        dirs = (want is not None and want.kind == "d", have is not None and have.kind == "d")
-        if dirs[0] != dirs[1]:
+        entries = [lstat_entry(root, rel) for root in roots]
+        dirs = {e is not None and e.kind == "d" for e in entries} | ({was_dir(rel)} if was_dir else set())
+        if len(dirs) > 1:
             trees.add(rel)  # a directory on one side only: all of it is new or stale
             continue
-        for entries, entry in ((src_entries, want), (dst_entries, have)):
+        for side, entry in zip(found, entries):
             if entry is not None:
-                entries[rel] = entry
+                side[rel] = entry
     trees = {rel for rel in trees if not _under(rel, trees)}
     for rel in trees:
-        for root, entries in ((src, src_entries), (dst, dst_entries)):
+        for root, side in zip(roots, found):
             entry = lstat_entry(root, rel)
             if entry is not None:
-                entries[rel] = entry
+                side[rel] = entry
                 if entry.kind == "d":
-                    entries.update(scan(root, rel))
+                    side.update(scan(root, rel))
     region = Region({rel for rel in paths if not _under(rel, trees)} - trees, trees)
-    return dict(sorted(src_entries.items())), dict(sorted(dst_entries.items())), region
+    return [dict(sorted(side.items())) for side in found], region
+
+
+def collect(src: Path, dst: Path, changes: dict[str, bool], always: Iterable[str] = ()
+            ) -> tuple[dict[str, Entry], dict[str, Entry], Region]:
+    """The entries of both trees at the changed paths, their parents and ``always``.
+
+    A path marked as a tree, or a directory on one side only, brings everything under it.
+    Both dicts are in path order, which puts parents first.
+    """
+    paths, trees = _with_parents(changes, always)
+    (src_entries, dst_entries), region = _gather((src, dst), paths, trees, None)
+    return src_entries, dst_entries, region
+
+
+def collect_one(root: Path, changes: dict[str, bool], always: Iterable[str], was_dir
+                ) -> tuple[dict[str, Entry], Region]:
+    """``collect`` for one tree against its own past (``was_dir(rel)``: a directory then)."""
+    paths, trees = _with_parents(changes, always)
+    (entries,), region = _gather((root,), paths, trees, was_dir)
+    return entries, region
 
 
 def link_groups(entries: dict[str, Entry]) -> dict[str, tuple[str, ...]]:
@@ -160,3 +180,10 @@ def link_groups(entries: dict[str, Entry]) -> dict[str, tuple[str, ...]]:
         for rel in group:
             groups[rel] = group
     return groups
+
+
+def unseen_links(entries: dict[str, Entry]) -> bool:
+    """A file whose link count exceeds its links among ``entries``: another path of it may have
+    been written without the change journal naming this one."""
+    groups = link_groups(entries)
+    return any(entries[rel].nlink > len(group) for rel, group in groups.items())

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from adapters.storage.baseline import BaselineStore, Loaded
 from adapters.storage.copier import WORKERS, CopyStats, Progress, check_capacity, sync_entries, sync_tree
-from adapters.storage.entries import Entry, Region, collect, link_groups
+from adapters.storage.entries import Region, collect, unseen_links
 from adapters.storage.journal import Changes, Gap, Position, journal
 
 FULL, JOURNAL = "full", "journal"
@@ -112,7 +112,7 @@ class PairCopy:
         base_src = memory.baseline.setdefault(self.src_vol, {})
         base_dst = memory.baseline.setdefault(self.dst_vol, {})
         src_entries, dst_entries, region = collect(self.src, self.dst, changes, memory.linked)
-        if _unseen_links(src_entries) or _unseen_links(dst_entries):
+        if unseen_links(src_entries) or unseen_links(dst_entries):
             return Gap("a changed file has hard links outside the paths the journal names")
         src_keys, dst_keys = _keys_in(base_src, region), _keys_in(base_dst, region)
         outside = memory.total - sum(base_src[rel][0] for rel in src_keys)
@@ -144,13 +144,6 @@ class PairCopy:
                 _MEMORY.pop(self.key, None)
 
 
-def _unseen_links(entries: dict[str, Entry]) -> bool:
-    """A file whose link count exceeds the links among ``entries``: another path of it may
-    have been written without the journal naming this one."""
-    groups = link_groups(entries)
-    return any(entries[rel].nlink > len(group) for rel, group in groups.items())
-
-
 def _keys_in(baseline: dict[str, list[int]], region: Region) -> list[str]:
     """The paths of ``baseline`` that ``region`` covers."""
     keys = [rel for rel in region.paths if rel in baseline]
@@ -158,3 +151,30 @@ def _keys_in(baseline: dict[str, list[int]], region: Region) -> list[str]:
         prefixes = tuple(f"{tree}/" for tree in region.trees)
         keys += [rel for rel in baseline if rel in region.trees or rel.startswith(prefixes)]
     return keys
+
+
+_SNAPSHOTS: dict[tuple[str, str], tuple[str, Position]] = {}  # (root, volume) -> snapshot, position
+
+
+def volume_changes(root: Path, volume: str, path: Path, since_snapshot: str | None,
+                   use_journal: bool = True) -> tuple[Changes | Gap, Position | None]:
+    """What changed in ``path`` since this process took the snapshot ``since_snapshot`` of it,
+    and the position to remember with the snapshot about to be taken (``remember_snapshot``)."""
+    found = journal() if use_journal else None
+    if found is None:
+        return Gap("the change journal is turned off for these arrays" if not use_journal
+                   else "no change journal: this system offers no inotify"), None
+    position = found.position(path)
+    with _LOCK:
+        remembered = _SNAPSHOTS.get((str(root), volume))
+    if remembered is None or remembered[0] != since_snapshot:
+        return found.changes(None), position
+    return found.changes(remembered[1]), position
+
+
+def remember_snapshot(root: Path, volume: str, snapshot: str, position: Position | None) -> None:
+    with _LOCK:
+        if position is None:
+            _SNAPSHOTS.pop((str(root), volume), None)
+        else:
+            _SNAPSHOTS[(str(root), volume)] = (snapshot, position)

@@ -41,7 +41,7 @@ from adapters.storage.copier import CapacityExceeded
 from adapters.storage.errors import EX_CMDRJE, EX_ENQSIZ, EX_EWSTOT, EX_INVARG, EX_INVSTP, EX_INVVOL, CciError
 from adapters.storage.fault import FaultInjector
 from adapters.storage.metadata import file_lock, read_json, write_json_atomic
-from adapters.storage.resync import PairCopy, forget
+from adapters.storage.resync import PairCopy, forget, remember_snapshot, volume_changes
 from adapters.storage.pairs import (LOCAL_TYPES, REMOTE_TYPES, SNAPSHOT_TYPES, CopyType, Op, PairStatus,
                                     Work, decide, normalize_mu)
 from adapters.storage.snapshots import ChunkPool, restore_snapshot, take_snapshot
@@ -295,9 +295,14 @@ class SimulatedStorage(Volumes):
         """
         pool = self.pool(record.pvol.serial)
         latest = f"latest-{record.pvol.ldev}.json"
-        manifest = take_snapshot(pool, self.data_dir(record.pvol), read_json(pool.root / latest))
+        previous = read_json(pool.root / latest)
+        changes, position = volume_changes(self.root, str(record.pvol), self.data_dir(record.pvol),
+                                           previous and previous.get("id"), self.journal)
+        manifest = take_snapshot(pool, self.data_dir(record.pvol), previous, changes=changes)
         pool.link_latest(manifest["id"], latest)
+        remember_snapshot(self.root, str(record.pvol), manifest["id"], position)
         record.snapshot = manifest["id"]
+        record.comparison, record.comparison_note = manifest["comparison"], manifest["full_reason"]
 
     def _materialize(self, volume: VolumeRef) -> None:
         record = next((r for r in self.records() if r.svol == volume and r.snapshot), None)

@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.storage.base import VolumeRef
+from adapters.storage.journal import journal
 from adapters.storage.pairs import CopyType
 from adapters.storage.simulated_array import SimulatedStorage
+from adapters.storage.snapshots import ChunkPool, take_snapshot
 from tests.fuzzing import examples
 from tests.unit.storage.trees import tree_digest, write_tree
 
@@ -137,3 +139,28 @@ def test_the_journal_and_the_full_comparison_leave_identical_svols(steps):
         finally:
             arrays.journaled.wait_idle(30)
             arrays.full.wait_idle(30)
+
+
+def _same_content(manifest: dict) -> dict:
+    return {key: manifest[key] for key in ("files", "dirs", "links", "linked")}
+
+
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(st.one_of(op, st.just(("sync",))), max_size=24))
+def test_the_journal_and_the_full_walk_take_the_same_thin_image_snapshot(steps):
+    with tempfile.TemporaryDirectory(prefix="drm-snapshot-") as work:
+        volume, found = Path(work) / "vol", journal()
+        write_tree(volume, {"a": b"alpha", "d/a": os.urandom(5000), "e/b": b"b" * 70000})
+        fast_pool, full_pool = ChunkPool(Path(work) / "fast"), ChunkPool(Path(work) / "full")
+        position, fast, full = found.position(volume), None, None
+        for change in [*steps, ("sync",)]:
+            if change[0] != "sync":
+                apply(volume, change)
+                continue
+            after = found.position(volume)
+            first = fast is None
+            fast = take_snapshot(fast_pool, volume, fast, changes=None if first else found.changes(position))
+            full = take_snapshot(full_pool, volume, full)
+            assert _same_content(fast) == _same_content(full)
+            assert first or fast["comparison"] == "journal" or "hard links" in fast["full_reason"]
+            position = after

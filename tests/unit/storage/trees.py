@@ -39,15 +39,14 @@ def assert_same_tree(a: Path, b: Path) -> None:
 
 def tree_digest(root: Path) -> dict[str, tuple]:
     """Everything a copy must reproduce, by relative path (``root`` itself excluded): kind,
-    mode, owner, group, mtime, SHA-256 of the bytes or the link target, and for a file linked
-    more than once the first path of the tree that shares its inode."""
+    mode, owner, group, mtime, SHA-256 of the bytes or the link target, and for a file that
+    shares its inode with other paths of the tree the first of those paths."""
     import hashlib
 
     found: dict[str, tuple] = {}
-    inodes: dict[int, str] = {}
-    for dirpath, dirnames, filenames in sorted(os.walk(root)):
-        dirnames.sort()
-        for name in sorted(dirnames + filenames):
+    inodes: dict[int, list[str]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
             path = Path(dirpath) / name
             rel = str(path.relative_to(root))
             st = path.lstat()
@@ -57,6 +56,10 @@ def tree_digest(root: Path) -> dict[str, tuple]:
             elif stat.S_ISDIR(st.st_mode):
                 found[rel] = ("d", *common)
             else:
-                first = inodes.setdefault(st.st_ino, rel) if st.st_nlink > 1 else ""
-                found[rel] = ("f", hashlib.sha256(path.read_bytes()).hexdigest(), first, *common)
+                inodes.setdefault(st.st_ino, []).append(rel)
+                found[rel] = ("f", hashlib.sha256(path.read_bytes()).hexdigest(), *common)
+    for paths in inodes.values():
+        if len(paths) > 1:
+            for rel in paths:
+                found[rel] += (min(paths),)
     return found
