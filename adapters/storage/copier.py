@@ -69,16 +69,18 @@ def check_capacity(used: int, capacity: int | None) -> None:
 
 def sync_tree(src: Path, dst: Path, baseline_src: Baseline | None = None,
               baseline_dst: Baseline | None = None, progress: Progress | None = None,
-              capacity: int | None = None, workers: int = WORKERS) -> CopyStats:
+              capacity: int | None = None, workers: int = WORKERS, watch: tuple = (None, None)) -> CopyStats:
     """Make ``dst`` equal to ``src``; return what it cost and the new baselines of both trees.
 
+    ``watch``: the change journal's hooks for both trees (``entries.scan``'s ``before_listing``).
     Raises ``CapacityExceeded`` before changing anything when ``src`` holds more than ``capacity``
     bytes of file data. ``progress`` is called from one thread at a time; an exception it
     raises stops the copy (every worker) and is re-raised.
     """
-    src_entries = scan(src)
+    src_entries = scan(src, before_listing=watch[0])
     check_capacity(sum(e.size for e in src_entries.values() if e.kind == "f"), capacity)
-    return sync_entries(src, dst, src_entries, scan(dst), baseline_src, baseline_dst, progress, workers)
+    return sync_entries(src, dst, src_entries, scan(dst, before_listing=watch[1]), baseline_src,
+                        baseline_dst, progress, workers)
 
 
 def sync_entries(src: Path, dst: Path, src_entries: dict[str, Entry], dst_entries: dict[str, Entry],

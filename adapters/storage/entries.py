@@ -11,7 +11,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 __all__ = ["Entry", "Region", "collect", "collect_one", "link_groups", "scan", "unseen_links"]
 
@@ -48,9 +48,11 @@ def _entry(st: os.stat_result, readlink) -> Entry | None:
     return None  # devices, fifos, sockets: not part of a volume's data
 
 
-def scan(root: Path, start: str = "") -> dict[str, Entry]:
+def scan(root: Path, start: str = "", before_listing: Callable[[str], None] | None = None
+         ) -> dict[str, Entry]:
     """Every entry under ``root/start`` by path relative to ``root`` (``start`` itself
-    excluded), parents first.
+    excluded), parents first. ``before_listing(rel)`` is called before each directory is listed
+    (the change journal watches it, ``ChangeJournal.watcher``).
 
     One ``lstat`` per entry (the ``DirEntry`` one) and nothing else: on this kind of VM the
     system calls are the cost, so the loop stays lean and runs in one thread.
@@ -62,6 +64,8 @@ def scan(root: Path, start: str = "") -> dict[str, Entry]:
     try:
         while stack:
             rel = stack.pop()
+            if before_listing is not None:
+                before_listing(rel)
             try:
                 fd = os.open(rel, flags, dir_fd=top) if rel else os.dup(top)
             except (FileNotFoundError, NotADirectoryError):

@@ -10,8 +10,9 @@ is in), then returns the current seq; ``changes(since)`` lists the paths marked 
 What the journal vouches for, and when it does not (``changes`` returns a ``Gap``):
 - only the period it watched, in this process: a position of another process (or of a
   journal that was restarted) is refused, as is a volume whose root was removed or moved;
-- nothing once the kernel's queue overflowed, a watch could not be added (the inotify limits)
-  or the map grew past ``MAX_MARKS`` paths: positions before that moment are refused;
+- nothing once the kernel's queue overflowed or a watch could not be added (the inotify
+  limits): positions before that moment are refused; when more than ``MAX_MARKS`` paths are
+  marked the oldest half is forgotten, and positions before them are refused;
 - writes through a shared ``mmap`` and writes through a hard link that lies outside the
   volume do not reach a directory watch; the copy path re-checks every multiply-linked file
   and gives up on links it cannot see (``copier_partial``); shared mmap writes stay a limit.
@@ -30,6 +31,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 IN_MODIFY, IN_ATTRIB, IN_MOVED_FROM, IN_MOVED_TO = 0x2, 0x4, 0x40, 0x80
 IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF = 0x100, 0x200, 0x400, 0x800
@@ -38,7 +40,7 @@ IN_ONLYDIR, IN_DONT_FOLLOW, IN_EXCL_UNLINK = 0x1000000, 0x2000000, 0x4000000
 IN_NONBLOCK, IN_CLOEXEC = 0o4000, 0o2000000
 WATCHED = (IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
            | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
-MAX_MARKS = 500_000  # distinct paths remembered per volume before the journal gives up on it
+MAX_MARKS = 500_000  # paths remembered per volume; beyond, the older half is forgotten
 _EVENT = struct.Struct("iIII")
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
@@ -103,11 +105,24 @@ class ChangeJournal:
                 self.seq += 1
                 volume = _Volume(Path(root), key, lost_at=self.seq)  # nothing before it
                 self.volumes[key] = volume
-                self._watch_tree(volume, "")
-                if volume.gone:
-                    return None
             self.seq += 1
             return Position(self.id, key, self.seq)
+
+    def watcher(self, position: Position) -> Callable[[str], None]:
+        """The hook a full walk calls with each directory (relative path) *before* listing it.
+
+        A new volume is not walked by the journal: the full comparison that must follow a new
+        position walks it anyway, and a directory watched before it is listed is covered twice
+        over (what changed before the listing is seen by the walk, what changed after it by the
+        journal). Every full walk calls the hook, so no walk lists a directory nobody watches.
+        """
+        def watch(rel: str) -> None:
+            with self.lock:
+                volume = self.volumes.get(position.volume)
+                if volume is not None and not volume.gone:
+                    self._watch_dir(volume, rel)
+
+        return watch
 
     def changes(self, since: Position | None) -> Changes | Gap:
         """Every path of the volume marked after ``since``, or the ``Gap`` that prevents it."""
@@ -123,27 +138,37 @@ class ChangeJournal:
                 return Gap("the volume was removed or replaced since the last copy")
             if volume.gone or volume.lost_at >= since.seq:
                 return Gap(volume.lost_reason)
-            return {rel: tree for rel, (seq, tree) in volume.marks.items() if seq > since.seq}
+            found: Changes = {}
+            for rel, (seq, tree) in reversed(volume.marks.items()):  # newest first
+                if seq <= since.seq:
+                    break
+                found[rel] = tree
+            return found
 
     # -- watching --------------------------------------------------------------------------------
+    def _watch_dir(self, volume: _Volume, rel: str) -> bool:
+        """Watch one directory of ``volume``; False when it is gone (or cannot be watched)."""
+        path = volume.root / rel if rel else volume.root
+        wd = _LIBC.inotify_add_watch(self.fd, os.fsencode(path), WATCHED)
+        if wd < 0:
+            code = ctypes.get_errno()
+            if code not in (errno.ENOENT, errno.ENOTDIR):  # removed meanwhile: reported anyway
+                self._lose(volume, f"the journal cannot watch the volume ({os.strerror(code)})")
+                volume.gone = True
+            return False
+        self.wds[wd] = (volume, rel)
+        return True
+
     def _watch_tree(self, volume: _Volume, rel: str) -> None:
         """Watch ``rel`` and every directory under it (each before listing it, so nothing
         created meanwhile is missed: either listed or reported)."""
         stack = [rel]
-        while stack:
+        while stack and not volume.gone:
             here = stack.pop()
-            path = volume.root / here if here else volume.root
-            wd = _LIBC.inotify_add_watch(self.fd, os.fsencode(path), WATCHED)
-            if wd < 0:
-                code = ctypes.get_errno()
-                if code in (errno.ENOENT, errno.ENOTDIR):
-                    continue  # removed meanwhile: its parent reported it
-                self._lose(volume, f"the journal cannot watch the volume ({os.strerror(code)})")
-                volume.gone = True
-                return
-            self.wds[wd] = (volume, here)
+            if not self._watch_dir(volume, here):
+                continue
             try:
-                with os.scandir(path) as items:
+                with os.scandir(volume.root / here if here else volume.root) as items:
                     for item in items:
                         if item.is_dir(follow_symlinks=False):
                             stack.append(f"{here}/{item.name}" if here else item.name)
@@ -156,10 +181,17 @@ class ChangeJournal:
         volume.marks.clear()
 
     def _mark(self, volume: _Volume, rel: str, tree: bool) -> None:
-        old = volume.marks.get(rel)
+        """Mark ``rel`` changed now; the map stays in mark order (a path marked again moves to
+        the end), so ``changes`` reads only the marks after its position."""
+        old = volume.marks.pop(rel, None)
         volume.marks[rel] = (self.seq, tree or (old is not None and old[1]))
-        if len(volume.marks) > MAX_MARKS:
-            self._lose(volume, f"the journal overflowed (more than {MAX_MARKS} paths changed)")
+        if len(volume.marks) > MAX_MARKS:  # forget the older half; positions before it fall back
+            items = list(volume.marks.items())
+            cut = len(items) - MAX_MARKS // 2
+            volume.marks = dict(items[cut:])
+            volume.lost_at = max(volume.lost_at, items[cut - 1][1][0])
+            volume.lost_reason = (f"the journal forgot the oldest changes (more than {MAX_MARKS} "
+                                  "paths changed since the last copy)")
 
     # -- events ----------------------------------------------------------------------------------
     def _pump(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from adapters.storage.baseline import BaselineStore, Loaded
 from adapters.storage.copier import WORKERS, CopyStats, Progress, check_capacity, sync_entries, sync_tree
@@ -88,8 +89,10 @@ class PairCopy:
             changes = outcome
         self.comparison, self.reason = FULL, changes.reason
         self._previous = self.store.load(self.pair_id)
+        watch = tuple(found.watcher(self._positions[str(path)]) if str(path) in self._positions else None
+                      for path in (self.src, self.dst))
         self.stats = sync_tree(self.src, self.dst, self._previous.get(self.src_vol),
-                               self._previous.get(self.dst_vol), progress, self.capacity, self.workers)
+                               self._previous.get(self.dst_vol), progress, self.capacity, self.workers, watch)
         self._total = sum(sig[0] for sig in self.stats.src_baseline.values())
         return self.stats
 
@@ -157,19 +160,22 @@ _SNAPSHOTS: dict[tuple[str, str], tuple[str, Position]] = {}  # (root, volume) -
 
 
 def volume_changes(root: Path, volume: str, path: Path, since_snapshot: str | None,
-                   use_journal: bool = True) -> tuple[Changes | Gap, Position | None]:
+                   use_journal: bool = True) -> tuple[Changes | Gap, Position | None, Callable | None]:
     """What changed in ``path`` since this process took the snapshot ``since_snapshot`` of it,
-    and the position to remember with the snapshot about to be taken (``remember_snapshot``)."""
+    the position to remember with the snapshot about to be taken (``remember_snapshot``) and
+    the hook a full walk of the volume must call (``ChangeJournal.watcher``)."""
     found = journal() if use_journal else None
     if found is None:
         return Gap("the change journal is turned off for these arrays" if not use_journal
-                   else "no change journal: this system offers no inotify"), None
+                   else "no change journal: this system offers no inotify"), None, None
     position = found.position(path)
+    if position is None:
+        return Gap("the change journal cannot follow the volume"), None, None
     with _LOCK:
         remembered = _SNAPSHOTS.get((str(root), volume))
     if remembered is None or remembered[0] != since_snapshot:
-        return found.changes(None), position
-    return found.changes(remembered[1]), position
+        return found.changes(None), position, found.watcher(position)
+    return found.changes(remembered[1]), position, found.watcher(position)
 
 
 def remember_snapshot(root: Path, volume: str, snapshot: str, position: Position | None) -> None:

@@ -296,9 +296,9 @@ class SimulatedStorage(Volumes):
         pool = self.pool(record.pvol.serial)
         latest = f"latest-{record.pvol.ldev}.json"
         previous = read_json(pool.root / latest)
-        changes, position = volume_changes(self.root, str(record.pvol), self.data_dir(record.pvol),
-                                           previous and previous.get("id"), self.journal)
-        manifest = take_snapshot(pool, self.data_dir(record.pvol), previous, changes=changes)
+        changes, position, watch = volume_changes(self.root, str(record.pvol), self.data_dir(record.pvol),
+                                                  previous and previous.get("id"), self.journal)
+        manifest = take_snapshot(pool, self.data_dir(record.pvol), previous, changes=changes, watch=watch)
         pool.link_latest(manifest["id"], latest)
         remember_snapshot(self.root, str(record.pvol), manifest["id"], position)
         record.snapshot = manifest["id"]

@@ -122,7 +122,8 @@ def digests(info: dict[str, Any]) -> list[str]:
 
 
 def take_snapshot(pool: ChunkPool, volume: Path, previous: Manifest | None = None,
-                  workers: int = 2, changes: Changes | Gap | None = None) -> Manifest:
+                  workers: int = 2, changes: Changes | Gap | None = None,
+                  watch: Callable[[str], None] | None = None) -> Manifest:
     """Record the content of ``volume`` in ``pool`` and return the (saved) manifest.
 
     Files whose signature equals the one in ``previous`` reuse its chunk list unread; the
@@ -130,7 +131,8 @@ def take_snapshot(pool: ChunkPool, volume: Path, previous: Manifest | None = Non
     ``changes`` (the paths the change journal names since ``previous`` was taken) only those
     are looked at, plus the files linked more than once (``previous["linked"]``); without it,
     or when a changed file has links the journal does not name, the whole volume is walked.
-    The manifest says which in ``comparison`` (and ``full_reason``).
+    The manifest says which in ``comparison`` (and ``full_reason``); ``watch`` is the change
+    journal's hook for a whole walk (``entries.scan``).
     """
     before = (previous or {}).get("files", {})
     reason = changes.reason if isinstance(changes, Gap) else "no earlier snapshot of the volume"
@@ -141,7 +143,7 @@ def take_snapshot(pool: ChunkPool, volume: Path, previous: Manifest | None = Non
         if unseen_links(entries):
             entries, reason = None, "a changed file has hard links outside the paths the journal names"
     if entries is None:
-        entries = scan(volume)
+        entries = scan(volume, before_listing=watch)
         files, dirs, links, linked = {}, {}, {}, set()
     else:
         files, dirs, links = (_without(previous[key], region) for key in ("files", "dirs", "links"))

@@ -80,7 +80,7 @@ def test_more_changed_paths_than_the_journal_keeps_make_it_compare_everything(ar
     for n in range(8):
         (arrays.data_dir(P) / f"new{n}").write_bytes(b"x" * n)
     record = resync(arrays)
-    assert record.comparison == "full" and "overflowed" in record.comparison_note
+    assert record.comparison == "full" and "forgot the oldest changes" in record.comparison_note
     (arrays.data_dir(P) / "new0").write_bytes(b"after the overflow")
     assert resync(arrays).comparison == "journal"  # positions after the overflow are vouched for
 

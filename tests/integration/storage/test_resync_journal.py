@@ -159,7 +159,8 @@ def test_the_journal_and_the_full_walk_take_the_same_thin_image_snapshot(steps):
                 continue
             after = found.position(volume)
             first = fast is None
-            fast = take_snapshot(fast_pool, volume, fast, changes=None if first else found.changes(position))
+            fast = take_snapshot(fast_pool, volume, fast, changes=None if first else found.changes(position),
+                                 watch=found.watcher(after))
             full = take_snapshot(full_pool, volume, full)
             assert _same_content(fast) == _same_content(full)
             assert first or fast["comparison"] == "journal" or "hard links" in fast["full_reason"]
