@@ -21,6 +21,8 @@ from adapters.storage.baseline import BaselineStore, Loaded
 from adapters.storage.copier import WORKERS, CopyStats, Progress, check_capacity, sync_entries, sync_tree
 from adapters.storage.entries import Region, collect, unseen_links
 from adapters.storage.journal import Changes, Gap, Position, journal
+from adapters.storage.metadata import read_json
+from adapters.storage.snapshots import ChunkPool, take_snapshot
 
 FULL, JOURNAL = "full", "journal"
 
@@ -159,10 +161,10 @@ def _keys_in(baseline: dict[str, list[int]], region: Region) -> list[str]:
 _SNAPSHOTS: dict[tuple[str, str], tuple[str, Position]] = {}  # (root, volume) -> snapshot, position
 
 
-def volume_changes(root: Path, volume: str, path: Path, since_snapshot: str | None,
+def _volume_changes(root: Path, volume: str, path: Path, since_snapshot: str | None,
                    use_journal: bool = True) -> tuple[Changes | Gap, Position | None, Callable | None]:
     """What changed in ``path`` since this process took the snapshot ``since_snapshot`` of it,
-    the position to remember with the snapshot about to be taken (``remember_snapshot``) and
+    the position to remember with the snapshot about to be taken (``_remember_snapshot``) and
     the hook a full walk of the volume must call (``ChangeJournal.watcher``)."""
     found = journal() if use_journal else None
     if found is None:
@@ -178,9 +180,26 @@ def volume_changes(root: Path, volume: str, path: Path, since_snapshot: str | No
     return found.changes(remembered[1]), position, found.watcher(position)
 
 
-def remember_snapshot(root: Path, volume: str, snapshot: str, position: Position | None) -> None:
+def _remember_snapshot(root: Path, volume: str, snapshot: str, position: Position | None) -> None:
     with _LOCK:
         if position is None:
             _SNAPSHOTS.pop((str(root), volume), None)
         else:
             _SNAPSHOTS[(str(root), volume)] = (snapshot, position)
+
+
+def snapshot_volume(pool: ChunkPool, root: Path, ldev: int, volume: str, path: Path,
+                    use_journal: bool = True) -> dict:
+    """Take a Thin Image snapshot of ``path`` into ``pool`` and return its manifest.
+
+    It starts from the volume's previous snapshot (kept linked as ``latest-<ldev>.json`` even
+    after that snapshot is dropped) and, when this process took it, looks only at the paths the
+    journal names since; otherwise it walks the volume, reading only files whose signature moved.
+    """
+    latest = f"latest-{ldev}.json"
+    previous = read_json(pool.root / latest)
+    changes, position, watch = _volume_changes(root, volume, path, previous and previous.get("id"), use_journal)
+    manifest = take_snapshot(pool, path, previous, changes=changes, watch=watch)
+    pool.link_latest(manifest["id"], latest)
+    _remember_snapshot(root, volume, manifest["id"], position)
+    return manifest

@@ -41,10 +41,10 @@ from adapters.storage.copier import CapacityExceeded
 from adapters.storage.errors import EX_CMDRJE, EX_ENQSIZ, EX_EWSTOT, EX_INVARG, EX_INVSTP, EX_INVVOL, CciError
 from adapters.storage.fault import FaultInjector
 from adapters.storage.metadata import file_lock, read_json, write_json_atomic
-from adapters.storage.resync import PairCopy, forget, remember_snapshot, volume_changes
+from adapters.storage.resync import PairCopy, forget, snapshot_volume
 from adapters.storage.pairs import (LOCAL_TYPES, REMOTE_TYPES, SNAPSHOT_TYPES, CopyType, Op, PairStatus,
                                     Work, decide, normalize_mu)
-from adapters.storage.snapshots import ChunkPool, restore_snapshot, take_snapshot
+from adapters.storage.snapshots import ChunkPool, restore_snapshot
 from adapters.storage.volumes import Volumes
 
 
@@ -288,19 +288,9 @@ class SimulatedStorage(Volumes):
         record.comparison, record.comparison_note = copy.comparison, copy.reason
 
     def _snapshot(self, record: PairRecord) -> None:
-        """Take a snapshot of the P-VOL, reusing the chunk lists of its previous snapshot.
-
-        The previous manifest stays linked as ``latest-<ldev>.json`` even after its snapshot is
-        dropped, so the next snapshot reads only the files changed since.
-        """
-        pool = self.pool(record.pvol.serial)
-        latest = f"latest-{record.pvol.ldev}.json"
-        previous = read_json(pool.root / latest)
-        changes, position, watch = volume_changes(self.root, str(record.pvol), self.data_dir(record.pvol),
-                                                  previous and previous.get("id"), self.journal)
-        manifest = take_snapshot(pool, self.data_dir(record.pvol), previous, changes=changes, watch=watch)
-        pool.link_latest(manifest["id"], latest)
-        remember_snapshot(self.root, str(record.pvol), manifest["id"], position)
+        """Take a snapshot of the P-VOL (``resync.snapshot_volume``: only what changed since)."""
+        manifest = snapshot_volume(self.pool(record.pvol.serial), self.root, record.pvol.ldev,
+                                   str(record.pvol), self.data_dir(record.pvol), self.journal)
         record.snapshot = manifest["id"]
         record.comparison, record.comparison_note = manifest["comparison"], manifest["full_reason"]
 
