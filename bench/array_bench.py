@@ -88,10 +88,11 @@ def bench_resync(pair: Pair, older: Path, change, repeat: int, full: SimulatedSt
     found: dict[str, list] = {"ours": [], "rsync": [], "written": [], "full": [], "comparison": set()}
     for n in range(repeat):
         storage.pairsplit(pvol, pair.mu)
-        change(n)
+        changed = change(n)
         steps = [("ours", pair.resync), ("rsync", lambda: rsync(storage.data_dir(pvol), older))]
         for name, action in steps if n % 2 == 0 else steps[::-1]:
             found[name].append(timed(action))
+        _check(storage.data_dir(pvol), storage.data_dir(pair.svol), changed)
         found["written"].append(pair.record().bytes_written)
         found["comparison"].add(pair.record().comparison)
     for n in range(repeat):
@@ -102,6 +103,14 @@ def bench_resync(pair: Pair, older: Path, change, repeat: int, full: SimulatedSt
     storage.pairsplit(pvol, pair.mu)  # the full comparisons made the journal forget the pair:
     pair.resync()  # one more copy by this process and the journal takes over again
     return found
+
+
+def _check(pvol: Path, svol: Path, changed) -> None:
+    """The files a change rewrote (when it names them) are on the S-VOL as on the P-VOL."""
+    for path in changed if isinstance(changed, list) else []:
+        rel = path.relative_to(pvol)
+        if (svol / rel).read_bytes() != path.read_bytes():
+            raise AssertionError(f"the resync left {rel} behind")
 
 
 def bench_ti(storage: SimulatedStorage, pvol: VolumeRef, files, size: int, svol: VolumeRef,

@@ -57,15 +57,13 @@ def make_many_files(root: Path, count: int, seed: int) -> list[Path]:
     return files
 
 
-def change_files(files: list[Path], count: int, seed: int) -> int:
-    """Rewrite ``count`` of ``files``; return the bytes written."""
+def change_files(files: list[Path], count: int, seed: int) -> list[Path]:
+    """Rewrite ``count`` of ``files``; return them."""
     rng = random.Random(seed)
-    written = 0
-    for path in rng.sample(files, count):
-        data = os.urandom(rng.randrange(1, 2048))
-        path.write_bytes(data)
-        written += len(data)
-    return written
+    changed = rng.sample(files, count)
+    for path in changed:
+        path.write_bytes(os.urandom(rng.randrange(1, 2048)))
+    return changed
 
 
 def change_one_percent(root: Path, files: list[Path], total: int, seed: int) -> int:

@@ -1,13 +1,15 @@
 """The per-pair sync baseline: the file signatures of both volumes at the end of the last copy.
 
-A baseline maps each volume (``"serial:ldev"``) to ``{relative path: [size, mtime_ns, inode]}``
+A baseline maps each volume (``"serial:ldev"``) to ``{relative path: [size, mtime_ns, inode,
+ctime_ns]}``
 for every file the last copy left equal on both sides; ``sync_tree`` skips a file without
 reading it when both of its signatures still match. It is stored as
 
 * ``<pair>.base.json``: a full baseline and its generation ``gen`` (atomic, durable writes);
 * ``<pair>.base.<gen>.log``: JSON lines, each the delta of one later copy (entries set and
-  entries deleted), appended and fsync'ed, so a resync that changed ten files writes ten
-  entries instead of rewriting thousands. When the log grows past half the size of the
+  entries deleted), appended without fsync (see below: losing them costs reading, never
+  correctness), so a resync that changed ten files writes ten entries instead of rewriting
+  thousands. When the log grows past half the size of the
   full file, the next save writes a new full baseline (``gen + 1``) and drops the old log.
 
 **Why a torn or lost write is harmless.** A baseline entry only ever lets a file be skipped
@@ -15,7 +17,9 @@ when *both* of its current signatures equal the recorded ones. An entry that is 
 older than the truth makes the copy compare the file (more work, same result), and a log line
 torn by a crash fails to parse and is ignored along with anything after it. Lines of another
 generation are never read, so a crash between writing a new full baseline and deleting the
-old log cannot mix them.
+old log cannot mix them. Every entry, old or new, records an equality that was true when it
+was written, so any subset of the lines that survives a power failure is as safe as all of
+them.
 """
 from __future__ import annotations
 
@@ -133,7 +137,6 @@ class BaselineStore:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             os.write(fd, line)
-            os.fsync(fd)
         finally:
             os.close(fd)
 

@@ -21,7 +21,6 @@ from adapters.storage.baseline import BaselineStore, Loaded
 from adapters.storage.copier import WORKERS, CopyStats, Progress, check_capacity, sync_entries, sync_tree
 from adapters.storage.entries import Region, collect, unseen_links
 from adapters.storage.journal import Changes, Gap, Position, journal
-from adapters.storage.metadata import read_json
 from adapters.storage.snapshots import ChunkPool, take_snapshot
 
 FULL, JOURNAL = "full", "journal"
@@ -68,6 +67,7 @@ class PairCopy:
     _region: tuple[list[str], list[str]] | None = None
     _total: int = 0
     _linked: set[str] = field(default_factory=set)
+    _memory: _Memory | None = None  # what the journal path started from
 
     @property
     def key(self) -> tuple[str, str]:
@@ -86,7 +86,7 @@ class PairCopy:
         if not isinstance(changes, Gap):
             outcome = self._through_journal(memory, changes, progress)
             if not isinstance(outcome, Gap):
-                self.comparison, self.stats = JOURNAL, outcome
+                self.comparison, self.stats, self._memory = JOURNAL, outcome, memory
                 return outcome
             changes = outcome
         self.comparison, self.reason = FULL, changes.reason
@@ -132,8 +132,7 @@ class PairCopy:
     def commit(self) -> None:
         """Record the baseline this copy left and remember it for the next copy of the pair."""
         stats, new = self.stats, {self.src_vol: self.stats.src_baseline, self.dst_vol: self.stats.dst_baseline}
-        with _LOCK:
-            memory = _MEMORY.get(self.key)
+        memory = self._memory
         if self.comparison == JOURNAL and memory is not None:
             src_keys, dst_keys = self._region
             removed = {self.src_vol: [rel for rel in src_keys if rel not in stats.src_baseline],
@@ -197,7 +196,7 @@ def snapshot_volume(pool: ChunkPool, root: Path, ldev: int, volume: str, path: P
     journal names since; otherwise it walks the volume, reading only files whose signature moved.
     """
     latest = f"latest-{ldev}.json"
-    previous = read_json(pool.root / latest)
+    previous = pool.read(pool.root / latest)
     changes, position, watch = _volume_changes(root, volume, path, previous and previous.get("id"), use_journal)
     manifest = take_snapshot(pool, path, previous, changes=changes, watch=watch)
     pool.link_latest(manifest["id"], latest)

@@ -19,10 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
+import orjson
+
 from adapters.storage.copier import CHUNK, _remove
 from adapters.storage.entries import Region, collect_one, scan, unseen_links
 from adapters.storage.journal import Changes, Gap
-from adapters.storage.metadata import fsync_dir, read_json, write_json_atomic
+from adapters.storage.metadata import fsync_dir, write_bytes_atomic
 
 Manifest = dict[str, Any]
 DIGEST_HEX = 40  # a chunk is named by 20 bytes of digest, in hex
@@ -69,28 +71,31 @@ class ChunkPool:
         if len(written) > FSYNC_UP_TO:
             _syncfs(self.root)
             return
-        for path in written:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        for folder in {path.parent for path in written}:
-            fsync_dir(folder)
+        if written:  # at once: the file system's journal commits concurrent fsyncs together
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(fsync_dir, written))  # (opens read-only: files as well)
+                list(pool.map(fsync_dir, {path.parent for path in written}))
 
     def get(self, digest: str) -> bytes:
         return (self.chunks / digest[:2] / digest).read_bytes()
 
     def save(self, manifest: Manifest) -> str:
         snap_id = manifest.setdefault("id", uuid.uuid4().hex)
-        write_json_atomic(self.manifests / f"{snap_id}.json", manifest, sort_keys=False)
+        write_bytes_atomic(self.manifests / f"{snap_id}.json", orjson.dumps(manifest))
         return snap_id
 
     def load(self, snap_id: str) -> Manifest:
-        manifest = read_json(self.manifests / f"{snap_id}.json")
+        manifest = self.read(self.manifests / f"{snap_id}.json")
         if manifest is None:
             raise FileNotFoundError(f"snapshot {snap_id} is not in the pool {self.root}")
         return manifest
+
+    def read(self, path: Path) -> Manifest | None:
+        """A manifest by path (``load``, or the ``latest-<ldev>.json`` link), None if absent."""
+        try:
+            return orjson.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None
 
     def link_latest(self, snap_id: str, name: str) -> None:
         """Make ``<root>/<name>`` a hard link to the snapshot's manifest (no copy, atomic).
