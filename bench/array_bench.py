@@ -12,7 +12,7 @@
 4. Thin Image snapshot (pairsplit of a TI pair) with the same bytes changed on a 100 MiB and a
    1 GiB volume. Target: within 1.5x. For information: 1% of each volume changed.
 
-Every measured operation runs ``--repeat`` times (default 3), alternating with its peer so both
+Every measured operation runs ``--repeat`` times (default 3; snapshots ``--ti-repeat``, 5), alternating with its peer so both
 see the same noise of the VM; the median is reported with every run. The load average of the
 machine is printed at the start and the end (the VM has 2 cores shared with other work).
 Everything happens under a temporary directory that is removed at the end.
@@ -113,23 +113,27 @@ def _check(pvol: Path, svol: Path, changed) -> None:
             raise AssertionError(f"the resync left {rel} behind")
 
 
-def bench_ti(storage: SimulatedStorage, pvol: VolumeRef, files, size: int, svol: VolumeRef,
-             repeat: int, change_base: int | None = None) -> tuple[float, list[float]]:
-    """(first snapshot, snapshots after a change) seconds for a TI pair on ``pvol``.
+def bench_ti(storage: SimulatedStorage, volumes: list[tuple], repeat: int) -> list[tuple[float, list[float]]]:
+    """(first snapshot, snapshots after a change) seconds for a TI pair on each of ``volumes``
+    (``(pvol, files, size, svol, change_base)``), the volumes taking turns so that they see
+    the same noise of the VM.
 
     The change is 1% of ``size``, or 1% of ``change_base`` when given (the same bytes as a
     smaller volume's 1%: what changed stays equal while the volume grows).
     """
-    storage.create_ldev(svol, size + 64 * MIB)
-    storage.paircreate(pvol, svol, CopyType.TI, "5")
-    first = timed(lambda: storage.pairsplit(pvol, "5"))
-    later = []
+    found = []
+    for pvol, _files, size, svol, _base in volumes:
+        storage.create_ldev(svol, size + 64 * MIB)
+        storage.paircreate(pvol, svol, CopyType.TI, "5")
+        found.append((timed(lambda: storage.pairsplit(pvol, "5")), []))
     for n in range(repeat):
-        storage.pairresync(pvol, "5")
-        change_one_percent(storage.data_dir(pvol), files, change_base or size, seed=svol.ldev * 10 + n)
-        later.append(timed(lambda: storage.pairsplit(pvol, "5")))
-    storage.pairsplit(pvol, "5", simplex=True)
-    return first, later
+        for (pvol, files, size, svol, base), (_first, later) in zip(volumes, found):
+            storage.pairresync(pvol, "5")
+            change_one_percent(storage.data_dir(pvol), files, base or size, seed=svol.ldev * 10 + n)
+            later.append(timed(lambda: storage.pairsplit(pvol, "5")))
+    for pvol, *_ in volumes:
+        storage.pairsplit(pvol, "5", simplex=True)
+    return found
 
 
 def verdict(ok: bool) -> str:
@@ -145,6 +149,7 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--files", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--ti-repeat", type=int, default=5, help="snapshots per volume (cheap, noisy)")
     args = parser.parse_args()
     size, repeat, med = args.size_mib * MIB, args.repeat, statistics.median
     load_before = os.getloadavg()
@@ -179,9 +184,9 @@ def main() -> None:
 
         storage.create_ldev(vol[10], 164 * MIB)
         small_files = make_tree(storage.data_dir(vol[10]), 100 * MIB, seed=3)
-        ti_small = bench_ti(storage, vol[10], small_files, 100 * MIB, vol[11], repeat)
-        ti_same = bench_ti(storage, vol[1], files, size, vol[12], repeat, change_base=100 * MIB)[1]
-        ti_large = bench_ti(storage, vol[1], files, size, vol[13], repeat)
+        ti_small, (_, ti_same) = bench_ti(storage, [(vol[10], small_files, 100 * MIB, vol[11], None),
+                                                    (vol[1], files, size, vol[12], 100 * MIB)], args.ti_repeat)
+        ti_large = bench_ti(storage, [(vol[1], files, size, vol[13], None)], args.ti_repeat)[0]
         report(args, len(files), cp_times, copy_times, resync_big, changed["big"] / size, resync_many,
                ti_small, ti_same, ti_large, load_before)
     finally:
@@ -226,7 +231,7 @@ def report(args, file_count, cp_times, copy_times, big, changed, many, ti_small,
     ]
     width = max(len(r[0]) for r in rows)
     print(f"Simulated array benchmark, {mib} MiB tree of {file_count} files, median of {args.repeat} "
-          f"runs; load average {load_before[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
+          f"runs ({args.ti_repeat} for snapshots); load average {load_before[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     for name, value, note, detail in rows:
         print(f"  {name:<{width}}  {value:<22} {note}")
         if detail:
