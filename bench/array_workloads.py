@@ -67,12 +67,14 @@ def change_files(files: list[Path], count: int, seed: int) -> list[Path]:
 
 
 def change_one_percent(root: Path, files: list[Path], total: int, seed: int) -> int:
-    """Rewrite medium files, modify 1 MiB in one large file, add files, delete a few: ~1%."""
+    """Rewrite medium files (about 1 MiB each), modify 1 MiB in one large file, add files,
+    delete a few: ~1% of ``total``."""
     rng = random.Random(seed)
     changed = 0
     files = [f for f in files if f.exists()]
     medium = [f for f in files if MIB // 4 <= f.stat().st_size <= 4 * MIB]
-    rng.shuffle(medium)
+    rng.shuffle(medium)  # then files of about 1 MiB first: "the same bytes" on any tree
+    medium.sort(key=lambda f: abs(f.stat().st_size - MIB) // (64 << 10))
     for path in medium:
         if changed >= total * 0.006:
             break
