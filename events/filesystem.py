@@ -8,9 +8,14 @@ workflows without an end and compensates them (DESIGN §5).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
 
 from events.base import Payload
 from events.registry import REGISTRY
+
+FULL_REASON_MAX = 512
 
 
 # -- workflow brackets --------------------------------------------------------------------------
@@ -59,11 +64,22 @@ class PairResyncRequested(Payload):
 
 
 class PairResynced(Payload):
+    """A pair copy ended (version 2 says how it compared the volumes, ADR 0008).
+
+    ``comparison`` is ``journal`` when the array's change journal vouched for the whole period
+    since the pair's last copy (only the paths it names were compared), ``full`` when every
+    entry of both volumes was compared; then ``full_reason`` says why the journal could not
+    vouch. Empty when unknown (a copy whose end a recovery recorded). Version 1 events were
+    written when every copy compared everything: they read as ``full``.
+    """
+
     workflow_id: str
     copy_group: str
     direction: str
     status: str  # PAIR when the copy finished
     bytes_copied: int = 0
+    comparison: Literal["journal", "full", ""] = ""
+    full_reason: str = Field("", max_length=FULL_REASON_MAX)
 
 
 class PairSplitRequested(Payload):
@@ -162,7 +178,14 @@ class CopyGroupUnlocked(Payload):
 
 
 for _model in (BackupRequested, BackupAborted, RestoreRequested, RestoreCompleted, RestoreAborted,
-               PairResyncRequested, PairResynced, PairSplitRequested, PairSplit, PairStepFailed,
+               PairResyncRequested, PairSplitRequested, PairSplit, PairStepFailed,
                VolumeUnmountRequested, VolumeUnmounted, VolumeMountRequested, VolumeMounted,
                BackupRecorded, BackupEntryDeleted, CopyGroupLocked, CopyGroupUnlocked):
     REGISTRY.register(_model.__name__, _model)
+REGISTRY.register("PairResynced", PairResynced, version=2)
+
+
+@REGISTRY.upcaster("PairResynced", from_version=1)
+def _resynced_v1(payload: dict) -> dict:
+    """Every copy compared everything before the change journal (ADR 0008)."""
+    return {**payload, "comparison": "full"}

@@ -20,7 +20,7 @@ from adapters.storage.snapshots import restore_snapshot
 
 if TYPE_CHECKING:
     from adapters.storage.base import PairRecord, VolumeRef
-    from adapters.storage.baseline import Loaded
+    from adapters.storage.resync import PairCopy
     from adapters.storage.fault import FaultInjector
     from adapters.storage.snapshots import ChunkPool
 
@@ -50,9 +50,7 @@ class PairStore(Protocol):
 
     def records(self) -> list[PairRecord]: ...
 
-    def baseline(self, pair_id: str) -> Loaded: ...
-
-    def save_baseline(self, pair_id: str, data: dict, previous: Loaded | None = None) -> None: ...
+    def pair_copy(self, record: PairRecord, src: VolumeRef, dst: VolumeRef) -> PairCopy: ...
 
     def pool(self, serial: str) -> ChunkPool: ...
 
@@ -164,14 +162,14 @@ class CopyRunner:
             record = storage.load(pair_id)
             if record is None or record.epoch != epoch:
                 return
-            previous = None if record.copy_type in SNAPSHOT_TYPES else storage.baseline(pair_id)
-            baseline, written = self._copy(record, previous, progress)
+            copy, written = self._copy(record, progress)
             with storage.lock():
                 record = storage.load(pair_id)
                 if record is None or record.epoch != epoch:
                     return
-                if baseline is not None:
-                    storage.save_baseline(pair_id, baseline, previous)
+                if copy is not None:
+                    copy.commit()
+                    record.comparison, record.comparison_note = copy.comparison, copy.reason
                 record.status = decide(record.copy_type, record.status, Op.COPY_DONE).status
                 record.owner, record.direction = None, ""
                 if record.copy_type in SNAPSHOT_TYPES and record.snapshot:
@@ -189,8 +187,8 @@ class CopyRunner:
                 _ENDED[0] += 1
                 _CHANGED.notify_all()
 
-    def _copy(self, record: PairRecord, base: dict | None, progress) -> tuple[dict | None, int]:
-        """Run the copy; return the new baseline (None for Thin Image) and the bytes written."""
+    def _copy(self, record: PairRecord, progress) -> tuple[PairCopy | None, int]:
+        """Run the copy; return it (to commit; None for Thin Image) and the bytes written."""
         storage = self.storage
         if record.copy_type in SNAPSHOT_TYPES:  # Thin Image restore: snapshot -> P-VOL
             marker = storage.data_dir(record.svol).parent / f".{record.svol.ldev}.snapshot"
@@ -200,9 +198,8 @@ class CopyRunner:
             pool = storage.pool(record.pvol.serial)
             return None, restore_snapshot(pool, pool.load(record.snapshot), storage.data_dir(record.pvol), progress)
         src, dst = (record.pvol, record.svol) if record.direction == "forward" else (record.svol, record.pvol)
-        stats = sync_tree(storage.data_dir(src), storage.data_dir(dst), base.get(str(src)),
-                          base.get(str(dst)), progress, capacity=storage.ldev_info(dst)["size"])
-        return {str(src): stats.src_baseline, str(dst): stats.dst_baseline}, stats.bytes_written
+        copy = storage.pair_copy(record, src, dst)
+        return copy, copy.run(progress).bytes_written
 
     def _suspend(self, pair_id: str, epoch: int, reason: str) -> None:
         with self.storage.lock():

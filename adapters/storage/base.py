@@ -43,6 +43,8 @@ class PairRecord(BaseModel):
     bytes_total: int = 0
     bytes_done: int = 0
     bytes_written: int = 0  # bytes the last completed copy wrote (differential resyncs write less)
+    comparison: str = ""  # how the last copy compared the volumes: "journal" or "full"
+    comparison_note: str = ""  # why it compared everything (empty when the journal vouched)
     owner: str | None = None  # process token of the copier
     snapshot: str | None = None  # Thin Image snapshot id while split
     error: str | None = None

@@ -1,48 +1,36 @@
 """Differential copying of one directory tree onto another, in 1 MiB chunks.
 
-``sync_tree`` makes ``dst`` equal to ``src`` (names, types, bytes, modes, mtimes, symlinks):
-extra entries in ``dst`` are deleted, missing ones created. A file is skipped without being
-read when both its source and destination signatures (size, mtime_ns, inode) equal the
-signatures recorded at the last sync (``baseline``); any other file is compared chunk by chunk
-and only differing 1 MiB chunks are written. A file absent from ``dst`` is copied with
-``copy_file_range`` (in-kernel). Files are copied by a few threads at once (the system calls
-release the GIL, and on ext4 file creation and page-cache copies overlap well even on two
-cores). The copy is idempotent: re-running it after an interruption at any point gives the
-same result, which is what makes resuming a killed copy safe.
+``sync_tree`` makes ``dst`` equal to ``src``: names, types, bytes, modes, owners and groups,
+mtimes (files, directories, symlinks), symlink targets and hard links (paths that share an
+inode in ``src`` share one in ``dst``). Extra entries in ``dst`` are deleted, missing ones
+created. A file is skipped without being read when both its source and destination signatures
+(size, mtime, inode, ctime) equal the ones recorded at the last sync (``baseline``); any other
+file is compared chunk by chunk and only differing 1 MiB chunks are written. A file absent from
+``dst`` is copied with ``copy_file_range`` (in-kernel), by a few threads at once. The copy is
+idempotent: re-running it after an interruption at any point gives the same result, which is
+what makes resuming a killed copy safe.
+
+``sync_entries`` is the same comparison on entries gathered by the caller: the whole trees
+(``sync_tree``) or only the paths a change journal names (``resync.py``).
 """
 from __future__ import annotations
 
 import os
 import shutil
-import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from adapters.storage.entries import Entry, link_groups, scan
 from adapters.storage.file_copy import CHUNK, Abort, Progress, Ticker, copy_file
 
 __all__ = ["CHUNK", "Baseline", "CapacityExceeded", "CopyStats", "Entry", "Progress", "scan",
-           "sync_tree", "tree_bytes"]
+           "sync_entries", "sync_tree", "tree_bytes"]
 
 WORKERS = 4  # new files copied at once
 PARALLEL_FROM = 16  # fewer new files than this are copied one after the other
 
-Sig = tuple[int, int, int]  # size, mtime_ns, inode
-Baseline = dict[str, list[int]]  # relative path -> [size, mtime_ns, inode]
-
-
-@dataclass(slots=True)
-class Entry:
-    kind: str  # "f" file, "d" directory, "l" symlink
-    mode: int
-    size: int = 0
-    mtime_ns: int = 0
-    ino: int = 0
-    target: str = ""
-
-    @property
-    def sig(self) -> list[int]:
-        return [self.size, self.mtime_ns, self.ino]
+Baseline = dict[str, list[int]]  # relative path -> [size, mtime_ns, inode, ctime_ns]
 
 
 @dataclass
@@ -55,43 +43,8 @@ class CopyStats:
     entries_deleted: int = 0
     src_baseline: Baseline = field(default_factory=dict)
     dst_baseline: Baseline = field(default_factory=dict)
-
-
-def scan(root: Path) -> dict[str, Entry]:
-    """Every entry under ``root`` by relative path (``root`` itself excluded), parents first.
-
-    One ``lstat`` per entry (the ``DirEntry`` one) and nothing else: on this kind of VM the
-    system calls are the cost, so the loop stays lean and runs in one thread (two scanning
-    threads fight over the GIL and end up slower than one).
-    """
-    entries: dict[str, Entry] = {}
-    is_reg, is_dir, is_lnk, imode = stat.S_ISREG, stat.S_ISDIR, stat.S_ISLNK, stat.S_IMODE
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-    top = os.open(root, flags)
-    stack = [""]
-    try:
-        while stack:
-            rel = stack.pop()
-            fd = os.open(rel, flags, dir_fd=top) if rel else os.dup(top)
-            prefix = f"{rel}/" if rel else ""
-            try:
-                with os.scandir(fd) as it:  # by fd: each stat is an fstatat, no path walk
-                    for item in it:
-                        path = prefix + item.name
-                        st = item.stat(follow_symlinks=False)
-                        mode = st.st_mode
-                        if is_reg(mode):
-                            entries[path] = Entry("f", imode(mode), st.st_size, st.st_mtime_ns, st.st_ino)
-                        elif is_dir(mode):
-                            entries[path] = Entry("d", imode(mode), mtime_ns=st.st_mtime_ns)
-                            stack.append(path)
-                        elif is_lnk(mode):
-                            entries[path] = Entry("l", 0, target=os.readlink(item.name, dir_fd=fd))
-            finally:
-                os.close(fd)
-    finally:
-        os.close(top)
-    return entries
+    linked: set[str] = field(default_factory=set)  # paths linked more than once, either side
+    touched: set[str] = field(default_factory=set)  # directories whose entries the copy changed
 
 
 def tree_bytes(root: Path) -> int:
@@ -109,87 +62,149 @@ class CapacityExceeded(ValueError):
     """The source tree holds more bytes than the destination volume may."""
 
 
+def check_capacity(used: int, capacity: int | None) -> None:
+    if capacity is not None and used > capacity:
+        raise CapacityExceeded(f"{used} bytes do not fit in a volume of {capacity} bytes")
+
+
 def sync_tree(src: Path, dst: Path, baseline_src: Baseline | None = None,
               baseline_dst: Baseline | None = None, progress: Progress | None = None,
-              capacity: int | None = None, workers: int = WORKERS) -> CopyStats:
+              capacity: int | None = None, workers: int = WORKERS, watch: tuple = (None, None)) -> CopyStats:
     """Make ``dst`` equal to ``src``; return what it cost and the new baselines of both trees.
 
+    ``watch``: the change journal's hooks for both trees (``entries.scan``'s ``before_listing``).
     Raises ``CapacityExceeded`` before changing anything when ``src`` holds more than ``capacity``
     bytes of file data. ``progress`` is called from one thread at a time; an exception it
     raises stops the copy (every worker) and is re-raised.
     """
-    src_entries = scan(src)
-    _check_capacity(src_entries, capacity)
-    dst_entries = scan(dst)
+    src_entries = scan(src, before_listing=watch[0])
+    check_capacity(sum(e.size for e in src_entries.values() if e.kind == "f"), capacity)
+    return sync_entries(src, dst, src_entries, scan(dst, before_listing=watch[1]), baseline_src,
+                        baseline_dst, progress, workers)
+
+
+def sync_entries(src: Path, dst: Path, src_entries: dict[str, Entry], dst_entries: dict[str, Entry],
+                 baseline_src: Baseline | None = None, baseline_dst: Baseline | None = None,
+                 progress: Progress | None = None, workers: int = WORKERS) -> CopyStats:
+    """Make the entries of ``dst`` equal to those of ``src`` (both: path order, parents first).
+
+    Paths absent from both dicts are left alone. ``dst_entries`` is updated as entries go.
+    """
     stats = CopyStats()
-    _delete_stale(dst, src_entries, dst_entries, stats)
-    dirty = _dirty_files(src_entries, dst_entries, baseline_src or {}, baseline_dst or {}, stats)
+    src_links, dst_links = link_groups(src_entries), link_groups(dst_entries)
+    stats.linked = set(src_links) | set(dst_links)
+    _delete_stale(dst, src_entries, dst_entries, src_links, dst_links, stats)
+    dirty = _dirty_files(src_entries, dst_entries, src_links, baseline_src or {}, baseline_dst or {}, stats)
     tick = Ticker(sum(src_entries[rel].size for rel in dirty), progress)
     stats.bytes_total = tick.total
     if progress:
         progress(0, tick.total)
     dirs = [(rel, e) for rel, e in src_entries.items() if e.kind == "d"]  # parents first
-    _make_dirs(dst, dirs, dst_entries)
-    _make_symlinks(dst, src_entries, dst_entries)
+    _make_dirs(dst, dirs, dst_entries, stats.touched)
+    _make_symlinks(dst, src_entries, dst_entries, stats.touched)
     _copy_files(_FileCopier(src, dst, src_entries, dst_entries, tick, stats), dirty, workers)
-    _set_dir_mtimes(dst, dirs, dst_entries, changed=bool(stats.files_copied or stats.entries_deleted))
+    _link_members(dst, src_entries, dst_entries, src_links, stats)
+    _set_dir_mtimes(dst, dirs, dst_entries, stats.touched)
     if progress:
         progress(stats.bytes_total, stats.bytes_total)
     return stats
 
 
-def _check_capacity(src_entries: dict[str, Entry], capacity: int | None) -> None:
-    used = sum(e.size for e in src_entries.values() if e.kind == "f")
-    if capacity is not None and used > capacity:
-        raise CapacityExceeded(f"{used} bytes do not fit in a volume of {capacity} bytes")
-
-
-def _stale(want: Entry | None, have: Entry) -> bool:
-    """A destination entry the source lacks, or has as another kind or another link target."""
-    return want is None or want.kind != have.kind or (want.kind == "l" and want.target != have.target)
+def _stale(want: Entry | None, have: Entry, same_links: bool) -> bool:
+    """A destination entry the source lacks, has as another kind or link target, or a file whose
+    links differ from the source's (writing it in place would change another path)."""
+    if want is None or want.kind != have.kind:
+        return True
+    if want.kind == "l":
+        return want.target != have.target
+    return want.kind == "f" and not same_links
 
 
 def _delete_stale(dst: Path, src_entries: dict[str, Entry], dst_entries: dict[str, Entry],
-                  stats: CopyStats) -> None:
+                  src_links: dict, dst_links: dict, stats: CopyStats) -> None:
     """Remove the stale entries from ``dst`` (children before parents) and ``dst_entries``."""
     for rel in sorted(dst_entries, reverse=True):
-        if _stale(src_entries.get(rel), dst_entries[rel]):
+        have = dst_entries[rel]
+        group = dst_links.get(rel, (rel,))
+        same_links = group == src_links.get(rel, (rel,)) and have.nlink == len(group)
+        if _stale(src_entries.get(rel), have, same_links):
             _remove(dst / rel)
             stats.entries_deleted += 1
+            stats.touched.add(_parent(rel))
             dst_entries.pop(rel)
 
 
-def _dirty_files(src_entries: dict[str, Entry], dst_entries: dict[str, Entry],
+def _dirty_files(src_entries: dict[str, Entry], dst_entries: dict[str, Entry], src_links: dict,
                  baseline_src: Baseline, baseline_dst: Baseline, stats: CopyStats) -> list[str]:
-    """The files to copy; the others (both signatures as at the last sync) are skipped unread."""
+    """The files to copy (one per inode); the others (both signatures as at the last sync, and
+    every link in place) are skipped unread."""
     dirty = []
     for rel, entry in src_entries.items():
         if entry.kind != "f":
             continue
+        group = src_links.get(rel, (rel,))
+        if group[0] != rel:
+            continue  # copied (or skipped) with the first path of its group
         have = dst_entries.get(rel)
-        if have is not None and baseline_src.get(rel) == entry.sig \
-                and baseline_dst.get(rel) == have.sig:
+        if have is not None and baseline_src.get(rel) == entry.sig and baseline_dst.get(rel) == have.sig:
             stats.files_skipped += 1
-            stats.src_baseline[rel], stats.dst_baseline[rel] = entry.sig, have.sig
+            for member in group:
+                stats.src_baseline[member], stats.dst_baseline[member] = entry.sig, have.sig
         else:
             dirty.append(rel)
     return dirty
 
 
-def _make_dirs(dst: Path, dirs: list[tuple[str, Entry]], dst_entries: dict[str, Entry]) -> None:
+def _owner(path: Path, want: Entry, have: Entry | None) -> None:
+    if have is None or (have.uid, have.gid) != (want.uid, want.gid):
+        os.chown(path, want.uid, want.gid, follow_symlinks=False)
+
+
+def _make_dirs(dst: Path, dirs: list[tuple[str, Entry]], dst_entries: dict[str, Entry],
+               touched: set[str]) -> None:
     for rel, entry in dirs:
         have = dst_entries.get(rel)
         if have is None:
             os.mkdir(dst / rel, entry.mode)
-        if have is None or have.mode != entry.mode:
+            touched.add(_parent(rel))
+        _owner(dst / rel, entry, have)  # before chmod: chown may clear set-id bits
+        if have is None or have.mode != entry.mode or (have.uid, have.gid) != (entry.uid, entry.gid):
             os.chmod(dst / rel, entry.mode)
 
 
-def _make_symlinks(dst: Path, src_entries: dict[str, Entry],
-                   dst_entries: dict[str, Entry]) -> None:
+def _make_symlinks(dst: Path, src_entries: dict[str, Entry], dst_entries: dict[str, Entry],
+                   touched: set[str]) -> None:
     for rel, entry in src_entries.items():
-        if entry.kind == "l" and rel not in dst_entries:
+        if entry.kind != "l":
+            continue
+        have = dst_entries.get(rel)
+        if have is None:
             os.symlink(entry.target, dst / rel)
+            touched.add(_parent(rel))
+        _owner(dst / rel, entry, have)
+        if have is None or have.mtime_ns != entry.mtime_ns:
+            os.utime(dst / rel, ns=(entry.mtime_ns, entry.mtime_ns), follow_symlinks=False)
+
+
+def _link_members(dst: Path, src_entries: dict[str, Entry], dst_entries: dict[str, Entry],
+                  src_links: dict, stats: CopyStats) -> None:
+    """Give every other path of a source inode the destination inode of its first path."""
+    for rel, group in src_links.items():
+        if group[0] != rel:
+            continue
+        missing = [member for member in group[1:] if member not in dst_entries]
+        for member in missing:
+            os.link(dst / rel, dst / member)
+            stats.touched.add(_parent(member))
+        if missing or rel not in stats.dst_baseline:  # copied or linked: the ctime moved
+            after = os.lstat(dst / rel)
+            sig = [after.st_size, after.st_mtime_ns, after.st_ino, after.st_ctime_ns]
+            for member in group:
+                stats.src_baseline[member], stats.dst_baseline[member] = src_entries[member].sig, sig
+
+
+def _parent(rel: str) -> str:
+    return rel.rpartition("/")[0]
 
 
 @dataclass
@@ -218,7 +233,8 @@ class _FileCopier:
             stats.files_copied += 1
             stats.bytes_read += read
             stats.bytes_written += written
-            stats.src_baseline[rel], stats.dst_baseline[rel] = entry.sig, sig
+            if entry.nlink == 1:
+                stats.src_baseline[rel], stats.dst_baseline[rel] = entry.sig, sig
 
 
 def _copy_files(copy: _FileCopier, dirty: list[str], workers: int) -> None:
@@ -229,6 +245,8 @@ def _copy_files(copy: _FileCopier, dirty: list[str], workers: int) -> None:
     for rel in dirty:
         if rel in existing:
             copy(rel)
+        else:
+            copy.stats.touched.add(_parent(rel))
     if workers <= 1 or len(fresh) < PARALLEL_FROM:
         for rel in fresh:
             copy(rel)
@@ -246,9 +264,9 @@ def _copy_in_parallel(copy: _FileCopier, fresh: list[str], workers: int) -> None
 
 
 def _set_dir_mtimes(dst: Path, dirs: list[tuple[str, Entry]], dst_entries: dict[str, Entry],
-                    changed: bool) -> None:
-    """Last: creating entries above changed the directories' mtimes."""
+                    touched: set[str]) -> None:
+    """Last: creating and removing entries above changed their directories' mtimes."""
     for rel, entry in dirs:
         have = dst_entries.get(rel)
-        if have is None or have.mtime_ns != entry.mtime_ns or changed:
+        if have is None or have.mtime_ns != entry.mtime_ns or rel in touched:
             os.utime(dst / rel, ns=(entry.mtime_ns, entry.mtime_ns))

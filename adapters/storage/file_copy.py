@@ -1,5 +1,5 @@
 """Copying one file, fresh (in-kernel) or differentially (only the 1 MiB chunks that differ),
-with its mode and mtime, reporting bytes to a shared, thread-safe ``Ticker``."""
+with its owner, group, mode and mtime, reporting bytes to a shared, thread-safe ``Ticker``."""
 from __future__ import annotations
 
 import os
@@ -17,6 +17,8 @@ class FileMeta(Protocol):
     size: int
     mode: int
     mtime_ns: int
+    uid: int
+    gid: int
 
 
 class Abort(Exception):
@@ -85,15 +87,17 @@ def diff_copy(fin: int, fout: int, size: int, tick: Ticker) -> tuple[int, int]:
 
 
 def copy_file(src: Path, dst: Path, entry: FileMeta, exists: bool, tick: Ticker) -> tuple[list[int], int, int]:
-    """Copy one file (fresh or differential) with its mode and mtime.
+    """Copy one file (fresh or differential) with its owner, group, mode and mtime.
 
-    Returns the destination's new signature, the bytes read and the bytes written.
+    Returns the destination's new signature (size, mtime, inode, ctime), the bytes read and
+    the bytes written.
     """
     fin = os.open(src, os.O_RDONLY)
     try:
         fout = os.open(dst, os.O_RDWR if exists else os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             read, written = (diff_copy if exists else fresh_copy)(fin, fout, entry.size, tick)
+            os.fchown(fout, entry.uid, entry.gid)  # before fchmod: it may clear set-id bits
             os.fchmod(fout, entry.mode)
             os.utime(fout, ns=(entry.mtime_ns, entry.mtime_ns))
             after = os.fstat(fout)
@@ -101,4 +105,4 @@ def copy_file(src: Path, dst: Path, entry: FileMeta, exists: bool, tick: Ticker)
             os.close(fout)
     finally:
         os.close(fin)
-    return [after.st_size, after.st_mtime_ns, after.st_ino], read, written
+    return [after.st_size, after.st_mtime_ns, after.st_ino, after.st_ctime_ns], read, written

@@ -32,12 +32,17 @@ def write_json_atomic(path: Path, data: Any, *, durable: bool = True, sort_keys:
     Use it only for state that may be lost, such as copy progress. ``sort_keys=False`` keeps
     the dicts' own order (faster for big documents whose order is already deterministic).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, separators=(",", ":"), sort_keys=sort_keys).encode()  # C encoder
+    write_bytes_atomic(path, text, durable=durable)
+
+
+def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` (``write_json_atomic`` for bytes already encoded)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         try:
-            view = memoryview(text)
+            view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
             if durable:

@@ -37,13 +37,14 @@ from pathlib import Path
 from adapters.storage.background import CopyRunner
 from adapters.storage.base import PairRecord, VolumeRef
 from adapters.storage.baseline import BaselineStore, Loaded
-from adapters.storage.copier import CapacityExceeded, sync_tree
+from adapters.storage.copier import CapacityExceeded
 from adapters.storage.errors import EX_CMDRJE, EX_ENQSIZ, EX_EWSTOT, EX_INVARG, EX_INVSTP, EX_INVVOL, CciError
 from adapters.storage.fault import FaultInjector
 from adapters.storage.metadata import file_lock, read_json, write_json_atomic
+from adapters.storage.resync import PairCopy, forget, snapshot_volume
 from adapters.storage.pairs import (LOCAL_TYPES, REMOTE_TYPES, SNAPSHOT_TYPES, CopyType, Op, PairStatus,
                                     Work, decide, normalize_mu)
-from adapters.storage.snapshots import ChunkPool, restore_snapshot, take_snapshot
+from adapters.storage.snapshots import ChunkPool, restore_snapshot
 from adapters.storage.volumes import Volumes
 
 
@@ -54,9 +55,11 @@ def pair_id_for(pvol: VolumeRef, copy_type: CopyType, mu: str) -> str:
 class SimulatedStorage(Volumes):
     """The arrays under ``root``; implements ``adapters.storage.base.StorageArray``."""
 
-    def __init__(self, root: Path, *, orphan_policy: str = "resume", faults: FaultInjector | None = None,
-                 read_only_guard: str = "auto") -> None:
+    def __init__(self, root: Path, *, orphan_policy: str = "resume",
+                 faults: FaultInjector | None = None, read_only_guard: str = "auto",
+                 journal: bool = True) -> None:
         super().__init__(Path(root), read_only_guard)
+        self.journal = journal  # False: every copy compares everything (tests, benchmarks)
         self.root.mkdir(parents=True, exist_ok=True)
         self.pairs_dir = self.root / "pairs"
         self.pairs_dir.mkdir(exist_ok=True)
@@ -88,7 +91,13 @@ class SimulatedStorage(Volumes):
     def save_baseline(self, pair_id: str, data: dict, previous: Loaded | None = None) -> None:
         self.baselines.save(pair_id, data, previous)
 
+    def pair_copy(self, record: PairRecord, src: VolumeRef, dst: VolumeRef) -> PairCopy:
+        """The copy of ``record``'s data from ``src`` to ``dst`` (``resync.py``)."""
+        return PairCopy(self.baselines, self.root, record.pair_id, self.data_dir(src), self.data_dir(dst),
+                        str(src), str(dst), capacity=self.ldev_info(dst)["size"], use_journal=self.journal)
+
     def _drop(self, record: PairRecord) -> None:
+        forget(self.root, record.pair_id)
         self.baselines.drop(record.pair_id)
         (self.pairs_dir / f"{record.pair_id}.json").unlink(missing_ok=True)
 
@@ -274,26 +283,20 @@ class SimulatedStorage(Volumes):
         return record
 
     def _sync_now(self, record: PairRecord) -> None:
-        src, dst = record.pvol, record.svol
-        base = self.baseline(record.pair_id)
+        copy = self.pair_copy(record, record.pvol, record.svol)
         try:
-            stats = sync_tree(self.data_dir(src), self.data_dir(dst), base.get(str(src)), base.get(str(dst)),
-                              capacity=self.ldev_info(dst)["size"])
+            copy.run()
         except CapacityExceeded as error:
-            raise CciError(EX_INVVOL, f"{src} -> {dst}: {error}") from None
-        self.save_baseline(record.pair_id, {str(src): stats.src_baseline, str(dst): stats.dst_baseline}, base)
+            raise CciError(EX_INVVOL, f"{record.pvol} -> {record.svol}: {error}") from None
+        copy.commit()
+        record.comparison, record.comparison_note = copy.comparison, copy.reason
 
     def _snapshot(self, record: PairRecord) -> None:
-        """Take a snapshot of the P-VOL, reusing the chunk lists of its previous snapshot.
-
-        The previous manifest stays linked as ``latest-<ldev>.json`` even after its snapshot is
-        dropped, so the next snapshot reads only the files changed since.
-        """
-        pool = self.pool(record.pvol.serial)
-        latest = f"latest-{record.pvol.ldev}.json"
-        manifest = take_snapshot(pool, self.data_dir(record.pvol), read_json(pool.root / latest))
-        pool.link_latest(manifest["id"], latest)
+        """Take a snapshot of the P-VOL (``resync.snapshot_volume``: only what changed since)."""
+        manifest = snapshot_volume(self.pool(record.pvol.serial), self.root, record.pvol.ldev,
+                                   str(record.pvol), self.data_dir(record.pvol), self.journal)
         record.snapshot = manifest["id"]
+        record.comparison, record.comparison_note = manifest["comparison"], manifest["full_reason"]
 
     def _materialize(self, volume: VolumeRef) -> None:
         record = next((r for r in self.records() if r.svol == volume and r.snapshot), None)

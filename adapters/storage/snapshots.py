@@ -19,11 +19,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
-from adapters.storage.copier import CHUNK, _remove, scan
-from adapters.storage.metadata import fsync_dir, read_json, write_json_atomic
+import orjson
+
+from adapters.storage.copier import CHUNK, _remove
+from adapters.storage.entries import Region, collect_one, scan, unseen_links
+from adapters.storage.journal import Changes, Gap
+from adapters.storage.metadata import fsync_dir, write_bytes_atomic
 
 Manifest = dict[str, Any]
 DIGEST_HEX = 40  # a chunk is named by 20 bytes of digest, in hex
+FSYNC_UP_TO = 64  # chunks made durable one by one; more: one syncfs
 _LIBC = ctypes.CDLL(None, use_errno=True) if hasattr(ctypes, "CDLL") else None
 
 
@@ -43,6 +48,7 @@ class ChunkPool:
         self.root = root
         self.chunks = root / "chunks"
         self.manifests = root / "snapshots"
+        self.unsynced: list[Path] = []  # chunks written since the last ``flush``
 
     def put(self, data: bytes) -> str:
         """Store ``data`` (once) and return its digest."""
@@ -54,28 +60,42 @@ class ChunkPool:
             with open(tmp, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, path)
-            self.unsynced = True
+            self.unsynced.append(path)
         return digest
 
     def flush(self) -> None:
-        """Make the chunks written so far durable (one ``syncfs`` instead of one fsync each)."""
-        if getattr(self, "unsynced", False):
+        """Make the chunks written so far durable: an fsync each (and their directories') when
+        they are few, else one ``syncfs`` (which also flushes everything else dirty on the file
+        system, so its cost follows the whole machine's writes, not ours)."""
+        written, self.unsynced = self.unsynced, []
+        if len(written) > FSYNC_UP_TO:
             _syncfs(self.root)
-            self.unsynced = False
+            return
+        if written:  # at once: the file system's journal commits concurrent fsyncs together
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(fsync_dir, written))  # (opens read-only: files as well)
+                list(pool.map(fsync_dir, {path.parent for path in written}))
 
     def get(self, digest: str) -> bytes:
         return (self.chunks / digest[:2] / digest).read_bytes()
 
     def save(self, manifest: Manifest) -> str:
         snap_id = manifest.setdefault("id", uuid.uuid4().hex)
-        write_json_atomic(self.manifests / f"{snap_id}.json", manifest, sort_keys=False)
+        write_bytes_atomic(self.manifests / f"{snap_id}.json", orjson.dumps(manifest))
         return snap_id
 
     def load(self, snap_id: str) -> Manifest:
-        manifest = read_json(self.manifests / f"{snap_id}.json")
+        manifest = self.read(self.manifests / f"{snap_id}.json")
         if manifest is None:
             raise FileNotFoundError(f"snapshot {snap_id} is not in the pool {self.root}")
         return manifest
+
+    def read(self, path: Path) -> Manifest | None:
+        """A manifest by path (``load``, or the ``latest-<ldev>.json`` link), None if absent."""
+        try:
+            return orjson.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None
 
     def link_latest(self, snap_id: str, name: str) -> None:
         """Make ``<root>/<name>`` a hard link to the snapshot's manifest (no copy, atomic).
@@ -107,23 +127,42 @@ def digests(info: dict[str, Any]) -> list[str]:
 
 
 def take_snapshot(pool: ChunkPool, volume: Path, previous: Manifest | None = None,
-                  workers: int = 2) -> Manifest:
+                  workers: int = 2, changes: Changes | Gap | None = None,
+                  watch: Callable[[str], None] | None = None) -> Manifest:
     """Record the content of ``volume`` in ``pool`` and return the (saved) manifest.
 
     Files whose signature equals the one in ``previous`` reuse its chunk list unread; the
-    others are read and stored by ``workers`` threads (hashing releases the GIL).
+    others are read and stored by ``workers`` threads (hashing releases the GIL). With
+    ``changes`` (the paths the change journal names since ``previous`` was taken) only those
+    are looked at, plus the files linked more than once (``previous["linked"]``); without it,
+    or when a changed file has links the journal does not name, the whole volume is walked.
+    The manifest says which in ``comparison`` (and ``full_reason``); ``watch`` is the change
+    journal's hook for a whole walk (``entries.scan``).
     """
     before = (previous or {}).get("files", {})
-    files: dict[str, Any] = {}
-    dirs: dict[str, int] = {}
-    links: dict[str, str] = {}
+    reason = changes.reason if isinstance(changes, Gap) else "no earlier snapshot of the volume"
+    entries = None
+    if previous is not None and isinstance(changes, dict):
+        entries, region = collect_one(volume, changes, previous.get("linked", ()),
+                                      previous["dirs"].__contains__)
+        if unseen_links(entries):
+            entries, reason = None, "a changed file has hard links outside the paths the journal names"
+    if entries is None:
+        entries = scan(volume, before_listing=watch)
+        files, dirs, links, linked = {}, {}, {}, set()
+    else:
+        files, dirs, links = (_without(previous[key], region) for key in ("files", "dirs", "links"))
+        linked = {rel for rel in previous.get("linked", ()) if not region.covers(rel)}
+        reason = ""
     changed = []
-    for rel, entry in scan(volume).items():
+    for rel, entry in entries.items():
         if entry.kind == "d":
             dirs[rel] = entry.mode
         elif entry.kind == "l":
             links[rel] = entry.target
         else:
+            if entry.nlink > 1:
+                linked.add(rel)
             old = before.get(rel)
             files[rel] = {"sig": entry.sig, "mode": entry.mode, "chunks": old["chunks"] if old else ""}
             if not old or old["sig"] != entry.sig:
@@ -138,10 +177,23 @@ def take_snapshot(pool: ChunkPool, volume: Path, previous: Manifest | None = Non
     else:
         for item in changed:
             store(item)
-    manifest = {"files": files, "dirs": dirs, "links": links}
+    manifest = {"files": files, "dirs": dirs, "links": links, "linked": sorted(linked),
+                "comparison": "full" if reason else "journal", "full_reason": reason}
     pool.flush()  # chunks are durable before the manifest that names them
     pool.save(manifest)
     return manifest
+
+
+def _without(table: dict[str, Any], region: Region) -> dict[str, Any]:
+    """``table`` less the paths ``region`` covers."""
+    kept = dict(table)
+    for rel in region.paths:
+        kept.pop(rel, None)
+    if region.trees:
+        prefixes = tuple(f"{tree}/" for tree in region.trees)
+        for rel in [rel for rel in kept if rel in region.trees or rel.startswith(prefixes)]:
+            del kept[rel]
+    return kept
 
 
 def _store_file(pool: ChunkPool, path: Path, size: int) -> list[str]:

@@ -49,6 +49,16 @@ def live_status(storage, group: CopyGroupMap) -> str:
     return "SMPL" if record is None else record.status_of(ref(group.pvol)).value
 
 
+def _comparison(record) -> str:
+    """How the pair's last copy compared the volumes, as ``PairResynced`` records it."""
+    found = getattr(record, "comparison", "")
+    return found if found in ("journal", "full") else ""
+
+
+def _full_reason(record) -> str:
+    return getattr(record, "comparison_note", "")[:fs.FULL_REASON_MAX] if _comparison(record) == "full" else ""
+
+
 class StepRunner:
     """The effectful steps of one workflow (``workflow_id``) on one host."""
 
@@ -144,7 +154,8 @@ class StepRunner:
                   call,
                   lambda record: [fs.PairResynced(
                       workflow_id=wf, copy_group=name, direction=direction, status="PAIR",
-                      bytes_copied=record.bytes_written if record else 0)],
+                      bytes_copied=record.bytes_written if record else 0,
+                      comparison=_comparison(record), full_reason=_full_reason(record))],
                   lambda error: [self._pair_failed(group, operation, error)])
 
     def split(self, planned: Split) -> None:

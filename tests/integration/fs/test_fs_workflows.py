@@ -157,3 +157,13 @@ def test_replaying_the_stream_gives_the_live_view(agent, data_dir):
     FaultInjector(data_dir / "arrays").fail_next("410001-256-SI-2")
     backup(agent)
     assert fold(agent.host, agent.store.read(agent.host)) == agent.view
+
+
+def test_each_resync_event_says_how_the_copy_compared_the_volumes(agent, data_dir):
+    result(backup(agent))
+    (fs_root(data_dir) / "docs" / "readme.txt").write_text("changed after the backup\n")
+    result(agent.handle(command("ResyncCopyGroups", backup_id="0000000001")))
+    resynced = [e.payload for e in agent.store.read(agent.host) if e.type == "PairResynced"]
+    assert resynced[-1]["comparison"] == "journal", resynced[-1]  # the agent watched the period
+    for payload in resynced:
+        assert payload["comparison"] == "journal" or payload["full_reason"], payload

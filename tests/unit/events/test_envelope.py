@@ -150,3 +150,26 @@ class TestDecodeCommand:
             decode_command({"command": {"name": "HostInfo"}, "principal": "p",
                             "issued_at": "2026-01-01T00:00:00Z"})
         assert caught.value.field == "command.target_host"
+
+
+class TestPairResyncedVersions:
+    def test_a_version_1_resync_reads_as_a_full_comparison(self):
+        from events import filesystem as fs
+        from events.registry import REGISTRY
+
+        old = {"workflow_id": "w", "copy_group": "VG01,dev01", "direction": "forward", "status": "PAIR",
+               "bytes_copied": 10}
+        payload = REGISTRY.load_payload("PairResynced", 1, old)
+        assert (payload.comparison, payload.full_reason) == ("full", "")
+        assert REGISTRY.current_version("PairResynced") == 2
+        assert isinstance(payload, fs.PairResynced)
+
+    def test_a_version_2_resync_keeps_why_it_compared_everything(self):
+        from events import filesystem as fs
+        from events.registry import REGISTRY
+
+        event = fs.PairResynced(workflow_id="w", copy_group="g", direction="forward", status="PAIR",
+                                comparison="full", full_reason="the journal overflowed")
+        assert REGISTRY.load_payload("PairResynced", 2, event.model_dump(mode="json")) == event
+        with pytest.raises(EventSchemaError):
+            REGISTRY.load_payload("PairResynced", 2, {**event.model_dump(mode="json"), "comparison": "guess"})
