@@ -93,17 +93,23 @@ FSBACKUP = AgentEntry(
 
 
 # -- drmfsrestore --------------------------------------------------------------------------------
-def restore_request(args: argparse.Namespace) -> RestoreFileSystem:
-    check_backup_id(args.backup_id)
+def restore_targets(args: argparse.Namespace, command: str) -> tuple[str, ...]:
+    """The mount points a restore names (``-target`` or ``-f``; none: all of the backup's),
+    after the option checks ``drmfsrestore`` and ``EX_DRM_FS_RESTORE`` share."""
     if not args.resync:
-        raise usage_error("drmfsrestore restores by reverse resync only: give -resync")
+        raise usage_error(f"{command} restores by reverse resync only: give -resync")
     if args.target is not None and args.target_file is not None:
         raise usage_error("-target and -f cannot be given together")
-    targets: tuple[str, ...] = ()
     if args.target is not None:
-        targets = split_targets(args.target)
-    elif args.target_file is not None:
-        targets = read_target_file(Path(args.target_file))
+        return split_targets(args.target)
+    if args.target_file is not None:
+        return read_target_file(Path(args.target_file))
+    return ()
+
+
+def restore_request(args: argparse.Namespace) -> RestoreFileSystem:
+    check_backup_id(args.backup_id)
+    targets = restore_targets(args, "drmfsrestore")
     return build(RestoreFileSystem, backup_id=args.backup_id, targets=targets,
                  force=args.force, copy_parameters=args.pf)
 

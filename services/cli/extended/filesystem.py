@@ -23,10 +23,11 @@ from services.cli.extended.entry import ExtendedEntry
 from services.cli.extended.operation import Operation, operation_error, write_whole
 from events.definitions import FileDigest
 from services.cli.copy_groups import read_cg_file
-from services.cli.filesystem import DEFAULT_REMOTE_GENERATION, PF_OPTION, backup_command
+from services.cli.filesystem import (DEFAULT_REMOTE_GENERATION, PF_OPTION, backup_command,
+                                     restore_targets)
 from services.cli.script_layouts import wrapped
 from services.cli.filesystem_args import (build, check_backup_id, check_copy_group,
-                                          read_target_file, split_targets)
+                                          read_target_file)
 from services.cli.transfer import auto_import_shown, imported_lines, read_file
 
 
@@ -102,15 +103,7 @@ EX_DRM_FS_BACKUP = ExtendedEntry(
 
 # -- EX_DRM_FS_RESTORE -----------------------------------------------------------------------------
 def fs_restore(args: argparse.Namespace, operation: Operation, agent) -> Shown:
-    if not args.resync:
-        raise usage_error("EX_DRM_FS_RESTORE restores by reverse resync only: give -resync")
-    if args.target is not None and args.target_file is not None:
-        raise usage_error("-target and -f cannot be given together")
-    targets: tuple[str, ...] = ()
-    if args.target is not None:
-        targets = split_targets(args.target)
-    elif args.target_file is not None:
-        targets = read_target_file(Path(args.target_file))
+    targets = restore_targets(args, "EX_DRM_FS_RESTORE")
     backup_id = operation.read_backup_id()
     outcome = agent.ask(build(RestoreFileSystem, backup_id=backup_id, targets=targets,
                               force=args.force, copy_parameters=args.pf))
