@@ -3,7 +3,7 @@ example lab: FSServer's file system on the P-VOL 410001:256, the TrueCopy pair `
 (generation ``remote_0``) to BKServer's 410002:512, normally PAIR; BKServer has the tape library.
 
 Shared by the embedded and the distributed tests. The manual's extended commands map to the basic
-ones as §13 says (``EX_DRM_FS_BACKUP`` → ``drmfsbackup``, ``EX_DRM_TAPE_BACKUP`` → ``drmmount``
+ones as §2 says (``EX_DRM_FS_BACKUP`` → ``drmfsbackup``, ``EX_DRM_TAPE_BACKUP`` → ``drmmount``
 + ``drmmediabackup`` + ``drmumount``, ``EX_DRM_CACHE_PURGE`` → ``drmmount``/``drmumount`` of the
 copy group, ``EX_DRM_RESYNC`` → ``drmresync``); the FTP put is a copy of the export file; the
 OS disk-management mount of §15.3 step 5 is ``drmmount -copy_group`` on BKServer. The CCI
