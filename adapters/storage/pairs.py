@@ -89,7 +89,9 @@ def decide(copy_type: CopyType, status: PairStatus, op: Op) -> Transition:
     if op is Op.SPLIT and status is P:
         return Transition(PS, Work.SNAPSHOT if snap else Work.SYNC_NOW)
     if op is Op.DELETE and status is not S:
-        return Transition(S, Work.DROP_SNAPSHOT if snap else Work.NONE)
+        # a PAIR's S-VOL mirrors its P-VOL: dissolving it leaves that content (remote site)
+        mirrored = Work.SYNC_NOW if status is P else Work.NONE
+        return Transition(S, Work.DROP_SNAPSHOT if snap else mirrored)
     if op is Op.RESYNC and status in (PS, E):
         return Transition(P, Work.DROP_SNAPSHOT) if snap else Transition(C, Work.FORWARD_COPY)
     if op is Op.RESTORE and status is PS:

@@ -210,7 +210,8 @@ class StepRunner:
         group, _ = svol_groups(self.context.view)[request.copy_group]
 
         def call() -> bool:
-            if request.writable:
+            # a dissolved pair (``pairsplit -S``: SMPL) leaves a plain, writable volume
+            if request.writable and self.storage.pairdisplay(ref(group.pvol), group.mu):
                 self.storage.pairsplit(ref(group.pvol), group.mu, read_write=True)
             return self.storage.mount(ref(request.device or group.svol),
                                       Path(request.mount_point),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from adapters.lab.provision import open_storage, volume
 from tests.fs_lab import FS_MOUNT, command, fs_root, tree
 from tests.tape_lab import BK_HOST, bk_mount, hand_over
 
@@ -135,3 +136,21 @@ def test_drmmediarestore_refuses_a_truncated_or_altered_medium(fs_agent, bk_agen
     assert f"{biggest.name}' differs from the manifest (hash mismatch)" in text
     assert all(e.media == "DISK" and e.backup_id != "0000000004"
                for e in bk_agent.view.catalog.values())
+
+
+def test_a_tape_entry_of_a_dissolved_pair_mounts_writable_and_restores(fs_agent, bk_agent,
+                                                                        data_dir):
+    """Spec 04 §15.3: after ``pairsplit -S`` (SMPL) the S-VOL is a plain volume: the tape
+    restore's mount needs no ``pairsplit -rw`` (which CCI refuses on a SMPL volume)."""
+    original = tree(fs_root(data_dir))
+    bk_id = first_backup(fs_agent, bk_agent)
+    result(bk_agent.handle(bk("MountSvol", backup_id=bk_id)))
+    result(bk_agent.handle(bk("BackupToTape", backup_id=bk_id)))
+    result(bk_agent.handle(bk("UnmountSvol", backup_id=bk_id)))
+    open_storage(data_dir).pairsplit(volume("410001", 256), "0", simplex=True)  # pairsplit -S
+    mounted = result(bk_agent.handle(bk("MountSvol", backup_id="0000000002")))
+    assert mounted["mounts"][0]["read_only"] is False
+    (bk_mount(data_dir) / "docs" / "readme.txt").write_text("damaged at the remote site\n")
+    result(bk_agent.handle(bk("RestoreFromTape", backup_id="0000000002")))
+    assert tree(bk_mount(data_dir)) == original
+    result(bk_agent.handle(bk("UnmountSvol", backup_id="0000000002")))

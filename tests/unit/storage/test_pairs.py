@@ -65,6 +65,11 @@ class TestDecide:
         for status in (PairStatus.COPY, PairStatus.PAIR, PairStatus.PSUS, PairStatus.RCPY, PairStatus.PSUE):
             assert decide(SI, status, Op.DELETE).status is PairStatus.SMPL
 
+    def test_dissolving_a_pair_in_pair_status_leaves_the_svol_mirroring_the_pvol(self):
+        assert decide(SI, PairStatus.PAIR, Op.DELETE).work is Work.SYNC_NOW
+        assert decide(SI, PairStatus.PSUS, Op.DELETE).work is Work.NONE  # the split's content
+        assert decide(SI, PairStatus.COPY, Op.DELETE).work is Work.NONE  # an unfinished copy
+
 
 def test_svol_side_of_a_split_pair_shows_ssus():
     assert side_status(PairStatus.PSUS, is_svol=True) is PairStatus.SSUS
