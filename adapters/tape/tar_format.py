@@ -116,7 +116,12 @@ def end_of_archive(written: int) -> bytes:
 
 def check_name(name: object) -> str:
     """A member name as the manifest may hold it: relative, normalised, confined."""
-    if not isinstance(name, str) or len(name.encode("utf-8", "surrogateescape")) > NAME_MAX:
+    try:  # a lone surrogate other than an escaped byte cannot be a file name: damaged
+        too_long = not isinstance(name, str) or \
+            len(name.encode("utf-8", "surrogateescape")) > NAME_MAX
+    except UnicodeEncodeError:
+        too_long = True
+    if too_long:
         raise DamagedMedium(f"bad member name in the manifest: {str(name)[:80]!r}")
     if name == "":
         return name
