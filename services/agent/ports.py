@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, runtime_checkable
+from typing import Any, Callable, Iterable, Mapping, Protocol, runtime_checkable
+
+from services.agent.application_port import ApplicationPort
 
 Clock = Callable[[], datetime]
 
@@ -139,7 +141,8 @@ class LabPort(Protocol):
 class AgentPorts:
     """Everything effectful a handler may reach, typed. ``settings`` is the agent's
     ``services.settings.Settings`` (read-only), ``data_dir`` the root that relative mount
-    points are resolved against."""
+    points are resolved against. ``applications`` holds the host's database products by kind
+    (``services.agent.application_port``)."""
 
     storage: StoragePort | None = None
     tape: TapePort | None = None
@@ -149,6 +152,7 @@ class AgentPorts:
     lab: LabPort | None = None
     scripts: ScriptPort | None = None
     remote_scripts: RemoteScriptPort | None = None
+    applications: Mapping[str, ApplicationPort] = field(default_factory=dict)
     data_dir: Path | None = None
     settings: Any = None
     clock: Clock = field(default=utc_now)
@@ -161,6 +165,14 @@ class AgentPorts:
             if value is not None and not isinstance(value, protocol):
                 raise TypeError(f"the {name} port needs a {protocol.__name__}, "
                                 f"got {type(value).__name__}")
+        for kind, application in self.applications.items():
+            if not isinstance(application, ApplicationPort) or application.kind != kind:
+                raise TypeError(f"the {kind} application needs an ApplicationPort of that kind, "
+                                f"got {type(application).__name__}")
+
+    def application(self, kind: str) -> ApplicationPort | None:
+        """The host's ``kind`` application (``sqlserver``, ``postgresql``), or None."""
+        return self.applications.get(kind)
 
 
 PORT_TYPES: dict[str, type] = {"storage": StoragePort, "tape": TapePort, "peers": PeersPort,
