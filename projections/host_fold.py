@@ -30,13 +30,15 @@ from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, devices, maps, tape, workflows
 from projections.host import pairs as pairs_area
 from projections.host import transfer as transfer_area
+from projections.host import sql_logs as sql_logs_area  # SQL restore and logs (issue 13)
 from projections.host.area import (AreaFold, DuplicateMutator, Mutator, Reader,
                                    stored_reader)
 from projections.host_view import HostView
 
 AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workflows.fold,
                                tape.fold, transfer_area.fold, devices.fold,
-                               pairs_area.fold)  # CCI pair commands (issue 11)
+                               pairs_area.fold,  # CCI pair commands (issue 11)
+                               sql_logs_area.fold)  # SQL restore and logs (issue 13)
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,

@@ -16,6 +16,7 @@ from events.maps import VolumeMap
 from projections.catalog_rows import CatalogRow
 from projections.device_view import DeviceView
 from projections.tape_view import BackupServerView
+from projections.sql_log_view import SqlLogView  # SQL restore and logs (issue 13)
 
 BACKUP_ID_DIGITS = 10
 
@@ -89,6 +90,7 @@ class HostView:
     workflows: dict[str, Workflow] = field(default_factory=dict)
     backup_server: BackupServerView = field(default_factory=BackupServerView)  # tape, mounts
     devices: DeviceView = field(default_factory=DeviceView)  # concealed S-VOLs, mount guards
+    sql_logs: SqlLogView = field(default_factory=SqlLogView)  # SQL restore and logs (issue 13)
 
     @property
     def next_backup_id(self) -> str:

@@ -117,6 +117,16 @@ AGENT_CONNECT = _message("KAVX0256-I", "A connection to the Application Agent wi
                                        "established.")
 AGENT_DISCONNECT = _message("KAVX0257-I", "The connection with the Protection Manager service "
                                           "will now be cut.")
+# SQL Server restore and recovery (issue 13, sql-restore slice): the drmsqlrestore/drmsqlrecover
+# execution examples of spec 05 §3.2-3.3
+SQL_LOGGED_ON = _message("KAVX1000-I", "Logged on to the SQL Server system.")
+SQL_LOGGED_OFF = _message("KAVX1001-I", "Logged off from the SQL Server system.")
+SQL_RESTORE_START = _message("KAVX1300-I", "Restore processing will now start.")
+SQL_RESTORE_END = _message("KAVX1301-I", "Restore processing has finished.")
+SQL_RECOVERY_START = _message("KAVX1302-I", "Recovery processing will now start.")
+SQL_RECOVERY_END = _message("KAVX1303-I", "Recovery processing has finished.")
+SQL_RESTORE_PRE = _message("KAVX1316-I", "Performing restore pre-processing...")
+SQL_RESTORE_POST = _message("KAVX1318-I", "Performing restore post-processing...")
 
 # -- DRMX: messages of our own --------------------------------------------------------------------
 INTERRUPTED = _message("DRMX0007-E", "Interrupted by the user.")
@@ -239,6 +249,20 @@ DEFINITION_INVALID = _detail("DRM-10610", "a definition file of the extended com
                                           "manual's rules; the text names file, line and key")
 CONFIG_INVALID = _detail("DRM-10611", "a configuration file (init.conf, DEFAULT.dat, a copy "
                                       "parameter file, mail.conf) cannot be used")
+# SQL Server restore, recovery and log backups (issue 13, sql-restore slice)
+SQL_STATE = _detail("DRM-10140", "a SQL Server instance or database state, or the database "
+                                 "type, does not allow the command (manual tables 6-1 to 6-4)")
+SQL_LOG_CHAIN = _detail("DRM-10141", "the transaction log chain forbids it: a missing or "
+                                     "unknown log backup, or a roll-forward in part before a "
+                                     "log backup")
+SQL_SETTINGS = _detail("DRM-10142", "drmsqlinit has not registered a directory the command "
+                                    "needs (undo files, log backups)")
+SQL_OTHER_HOST = _detail("DRM-10143", "the backup was made on another host (-nochk_host)")
+SQL_OTHER_INSTANCE = _detail("DRM-10144", "a restore to another instance that the manual "
+                                          "forbids (system databases, a VDI metafile "
+                                          "directory)")
+SQL_APPLICATION = _detail("DRM-10145", "the SQL Server instance refused or failed an operation")
+SQL_LOG_LIST = _detail("DRM-10146", "a transaction log list file cannot be used")
 USAGE = _detail("DRM-90100", "a usage error of a command's options or operands")
 
 
