@@ -29,6 +29,7 @@ from events.base import Payload
 from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, devices, maps, tape, workflows
 from projections.host import pairs as pairs_area
+from projections.host import applications, sqlserver  # issue 13 (sql-backup)
 from projections.host import transfer as transfer_area
 from projections.host import sql_logs as sql_logs_area  # SQL restore and logs (issue 13)
 from projections.host.area import (AreaFold, DuplicateMutator, Mutator, Reader,
@@ -38,7 +39,11 @@ from projections.host_view import HostView
 AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workflows.fold,
                                tape.fold, transfer_area.fold, devices.fold,
                                pairs_area.fold,  # CCI pair commands (issue 11)
+<<<<<<< HEAD
                                sql_logs_area.fold)  # SQL restore and logs (issue 13)
+=======
+                               applications.fold, sqlserver.fold)  # issue 13 (sql-backup)
+>>>>>>> sql-backup
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,

@@ -15,6 +15,7 @@ from datetime import datetime
 from events.maps import VolumeMap
 from projections.catalog_rows import CatalogRow
 from projections.device_view import DeviceView
+from projections.sql_view import ApplicationHold, SqlView
 from projections.tape_view import BackupServerView
 from projections.sql_log_view import SqlLogView  # SQL restore and logs (issue 13)
 
@@ -76,6 +77,9 @@ class Workflow:
     unmounted: set[str] = field(default_factory=set)  # P-VOL mount points taken down
     split_done: set[str] = field(default_factory=set)
     ended: str = ""  # "" | completed | aborted
+    # issue 13 (sql-backup): the application freezes this workflow asked for, by
+    # "<kind>:<instance>"; recovery thaws the ones still holding (``ApplicationHold.holding``)
+    applications: dict[str, ApplicationHold] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -90,6 +94,7 @@ class HostView:
     workflows: dict[str, Workflow] = field(default_factory=dict)
     backup_server: BackupServerView = field(default_factory=BackupServerView)  # tape, mounts
     devices: DeviceView = field(default_factory=DeviceView)  # concealed S-VOLs, mount guards
+    sql: SqlView = field(default_factory=SqlView)  # issue 13: SQL Server settings, map, details
     sql_logs: SqlLogView = field(default_factory=SqlLogView)  # SQL restore and logs (issue 13)
 
     @property
