@@ -39,11 +39,8 @@ from projections.host_view import HostView
 AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workflows.fold,
                                tape.fold, transfer_area.fold, devices.fold,
                                pairs_area.fold,  # CCI pair commands (issue 11)
-<<<<<<< HEAD
+                               applications.fold, sqlserver.fold,  # issue 13 (sql-backup)
                                sql_logs_area.fold)  # SQL restore and logs (issue 13)
-=======
-                               applications.fold, sqlserver.fold)  # issue 13 (sql-backup)
->>>>>>> sql-backup
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,
