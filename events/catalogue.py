@@ -25,6 +25,7 @@ from events.host_commands import HOST_COMMANDS
 from events.pair_commands import PAIR_COMMANDS
 from events.republish import RepublishEvents
 from events.tape import TAPE_COMMANDS
+from events.sql_restore import SQL_RESTORE_COMMANDS  # SQL restore and logs (issue 13)
 from events.transfer import TRANSFER_COMMANDS
 
 
@@ -78,7 +79,8 @@ ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSF
                                            *CLUSTER_COMMANDS,
                                            *PAIR_COMMANDS,  # CCI pair commands (issue 11)
                                            *DEVICE_COMMANDS, *DEFINITION_COMMANDS,
-                                           *EXTENDED_COMMANDS)
+                                           *EXTENDED_COMMANDS,
+                                           *SQL_RESTORE_COMMANDS)  # SQL restore (issue 13)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

@@ -11,8 +11,9 @@ files in apply order, one path a line::
     /logs/DB03_20040811115431_0002.bk
 
 The header may also stand on one line (``# ORIGINAL-ID: 0000000002 BACKUP-ID: 0000000002``);
-the ``BACKUP-ID`` line may be missing (``-no_cat`` log backups have none). Blank lines and other
-``#`` lines are ignored. ``parse`` refuses, with ``LogListError`` naming the line, anything else:
+the ``BACKUP-ID`` line may be missing (``-no_cat`` log backups have none; ``drmsqllogbackup -v``
+shows their original ID as ``0000000000``). Blank lines, other ``#`` lines and the command's own
+message lines (``KAVX0001-I …``, when its whole output was redirected) are ignored. ``parse`` refuses, with ``LogListError`` naming the line, anything else:
 a section before a header, a file before a section, a bad ID or name, a path that breaks
 ``events.names.check_path``, and a file over the limits below. ``render`` writes what ``parse``
 reads back unchanged. Pure: where the paths may point is decided by the agent against its log
@@ -33,6 +34,7 @@ BACKUP_ID = re.compile(r"\d{10}")
 _HEADER = re.compile(r"#\s*ORIGINAL-ID:\s*(\S*)(?:\s+BACKUP-ID:\s*(\S*))?\s*")
 _BACKUP_LINE = re.compile(r"BACKUP-ID:\s*(\S*)\s*")
 _SECTION = re.compile(r"\[(.*)\]")
+_MESSAGE = re.compile(r"(KAVX|DRMX)\d{4}-[IWEQ] .*")
 
 
 class LogListError(ValueError):
@@ -88,7 +90,7 @@ def parse(text: str) -> tuple[LogListSection, ...]:
             header = (_backup_id(found.group(1), number),
                       _backup_id(found.group(2), number) if found.group(2) is not None else "")
             database, files = None, []
-        elif line.startswith("#"):
+        elif line.startswith("#") or _MESSAGE.fullmatch(line):
             continue
         elif (found := _BACKUP_LINE.fullmatch(line)) is not None:
             if header is None or database is not None or header[1]:
@@ -124,7 +126,7 @@ def _listable(path: str) -> str:
     """``path`` when a list file can hold it as one line that reads back as a file."""
     check_path(path, "log backup file")
     if not path.isprintable() or path != path.strip() or path[0] in "#[" or \
-            _BACKUP_LINE.fullmatch(path) or _SECTION.fullmatch(path):
+            _BACKUP_LINE.fullmatch(path) or _SECTION.fullmatch(path) or _MESSAGE.fullmatch(path):
         raise LogListError(f"the file name {path[:60]!r} cannot stand in a list file")
     return path
 

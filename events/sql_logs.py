@@ -103,8 +103,8 @@ class SqlDatabaseStateChanged(Payload):
     workflow_id: str
     instance: str
     database: str
-    previous: str
-    state: State
+    previous: str = Field(max_length=128)
+    state: str = Field(max_length=128)  # one state, several joined by "+", or DELETED
     reason: str = ""
 
 

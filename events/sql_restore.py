@@ -118,8 +118,15 @@ class ListSqlLogBackups(Command, console=("drmsqllogbackup",), concurrency=QUERY
     start_points: bool = False
 
 
+class RecoverSqlWorkflows(Command, concurrency=EXCLUSIVE):
+    """Sent by an agent to itself at start: end every SQL restore, recovery or log backup a
+    dead agent left open (``services.agent.sqlserver_restore.recovery``)."""
+
+    name: Literal["RecoverSqlWorkflows"] = "RecoverSqlWorkflows"
+
+
 SQL_RESTORE_COMMANDS = (RestoreSqlDatabases, RecoverSqlDatabases, BackupSqlLogs,
-                        DeleteSqlLogInfo, ListSqlLogBackups)
+                        DeleteSqlLogInfo, ListSqlLogBackups, RecoverSqlWorkflows)
 
 
 # -- restore and recovery events ----------------------------------------------------------------

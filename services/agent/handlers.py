@@ -35,6 +35,11 @@ from services.agent.devices.handlers import DEVICE_COMMAND_HANDLERS, DEVICE_QUER
 from services.agent.extended.handlers import EXTENDED_COMMAND_HANDLERS
 from services.agent.extended.scripts import with_user_script
 from services.agent.definitions import DEFINITION_COMMAND_HANDLERS
+# SQL restore and logs (issue 13)
+from events.sql_restore import RecoverSqlWorkflows
+from services.agent.sqlserver_restore.handlers import SQL_RESTORE_COMMAND_HANDLERS
+from services.agent.sqlserver_restore.queries import SQL_RESTORE_QUERY_HANDLERS
+from services.agent.sqlserver_restore.recovery import recover_sql_workflows
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -70,6 +75,8 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     *PAIR_COMMAND_HANDLERS, *PAIR_WAIT_HANDLERS,  # CCI pair commands (issue 11)
     *DEVICE_COMMAND_HANDLERS,  # drmdevctl -detach / -attach
     *DEFINITION_COMMAND_HANDLERS,  # EX_DRM_*_DEF_CHECK: the check tools
+    *SQL_RESTORE_COMMAND_HANDLERS,  # drmsqlrestore, drmsqlrecover, drmsqllogbackup (issue 13)
+    (RecoverSqlWorkflows, recover_sql_workflows),  # SQL workflows a dead agent left (issue 13)
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
@@ -79,4 +86,5 @@ QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     (ShowDataFiles, show_data_files),  # drmfsdisplay -v
     *PAIR_QUERY_HANDLERS,  # pairdisplay, raidscan
     *DEVICE_QUERY_HANDLERS,  # drmdevctl (no option)
+    *SQL_RESTORE_QUERY_HANDLERS,  # drmsqllogbackup -v (issue 13)
 ])

@@ -26,6 +26,7 @@ from events.base import Payload
 from events.outcomes import OUTCOME_TYPES, CommandCompleted, CommandFailed
 from projections.host_view import HostView
 from services import messages
+from services.agent.sqlserver_restore.settling import SQL_SETTLERS, sql_open  # issue 13
 
 INTERRUPTED = messages.CRASH_INTERRUPTED
 TAIL = 64  # events read back from the head to find the command a crash interrupted
@@ -51,7 +52,8 @@ def settle(prior: Sequence, view: HostView) -> Payload | None:
 def _open(view: HostView, prior) -> bool:
     """True while recovery still has to end something this command started."""
     server = view.backup_server
-    return (any(_ended(view, r["workflow_id"]) == "" for r in
+    return (sql_open(view, prior)  # SQL restore, recovery, log backup (issue 13)
+            or any(_ended(view, r["workflow_id"]) == "" for r in
                 _of(prior, "BackupRequested") + _of(prior, "RestoreRequested"))
             or any(r["workflow_id"] in server.media_copies for r in
                    _of(prior, "MediaCopyRequested"))
@@ -160,6 +162,7 @@ def _import(prior, imported: dict, view: HostView) -> Payload:
 
 Settler = Callable[[Sequence, dict, HostView], Payload]
 SETTLERS: tuple[tuple[str, Settler], ...] = (
+    *SQL_SETTLERS,  # before RestoreRequested: a SQL restore records one too (issue 13)
     ("BackupImported", _import),  # before the mount: -auto_mount mounts within the import
     ("BackupRequested", _backup),
     ("RestoreRequested", _restore),

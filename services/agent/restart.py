@@ -12,12 +12,14 @@ from __future__ import annotations
 from services.agent.backup_server.recovery import recover_backup_server
 from services.agent.filesystem.recovery import recover
 from services.agent.service import HostAgent
+from services.agent.sqlserver_restore.recovery import recover_sql_restores  # issue 13
 from services.agent.transfer.handlers import recover_imports
 
 
 def recover_at_start(agent: HostAgent) -> None:
     interrupted = agent.interrupted_commands()
     recover(agent)
+    recover_sql_restores(agent)  # after the file-system recovery settled the volume copies
     recover_backup_server(agent)
     recover_imports(agent)
     if interrupted:

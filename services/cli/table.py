@@ -59,6 +59,13 @@ ENTRIES: dict[str, str] = {
     "EX_DRM_FS_DEF_CHECK": "services.cli.ex_def_check:FS_DEF_CHECK",
     "EX_DRM_CG_DEF_CHECK": "services.cli.ex_def_check:CG_DEF_CHECK",
     "EX_DRM_HOST_DEF_CHECK": "services.cli.ex_def_check:HOST_DEF_CHECK",
+    # SQL restore and logs (issue 13)
+    "sqlrestore": "services.cli.sqlserver_restore:SQLRESTORE",
+    "sqlrecover": "services.cli.sqlserver_restore:SQLRECOVER",
+    "sqlrecovertool": "services.cli.sqlrecovertool:SQLRECOVERTOOL",
+    "sqllogbackup": "services.cli.sqlserver_restore:SQLLOGBACKUP",
+    "EX_DRM_SQL_RESTORE": "services.cli.extended.sql_restore:EX_DRM_SQL_RESTORE",
+    "EX_DRM_SQL_TLOG_BACKUP": "services.cli.extended.sql_restore:EX_DRM_SQL_TLOG_BACKUP",
 }
 
 

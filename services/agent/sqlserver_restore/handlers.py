@@ -1,0 +1,176 @@
+"""Handlers of ``drmsqlrestore``, ``drmsqlrecover``/``drmsqlrecovertool`` and
+``drmsqllogbackup`` (``events.sql_restore``): read the live instance from the application port,
+decide (pure, ``decide``), then run the workflow (``workflows``). Every refusal happens before
+the first event; a path from the catalog or a list file is confined to the host's data
+directory before use.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from adapters.paths import BadName, PathOutsideRoot, confine
+from events import sql_logs as logs
+from events.base import Payload
+from events.outcomes import CommandCompleted
+from events.sql_restore import (BackupSqlLogs, DeleteSqlLogInfo, RecoverSqlDatabases,
+                                RestoreSqlDatabases)
+from services import messages
+from services.agent.application_port import ApplicationError
+from services.agent.errors import reject
+from services.agent.filesystem import decide as fs_decide
+from services.agent.filesystem.handlers import require_storage
+from services.agent.filesystem.workflows import live_statuses
+from services.agent.service import AgentContext
+from services.agent.sqlserver_restore import decide, facts, workflows
+
+KIND = "sqlserver"
+
+
+def sql_port(context: AgentContext):
+    port = context.ports.application(KIND)
+    if port is None:
+        raise reject(messages.SQL_APPLICATION, f"the host {context.host} runs no SQL Server")
+    return port
+
+
+def live_instance(port, instance: str) -> decide.LiveInstance:
+    """The instance now (``KAVX0006-E`` when the port does not know it)."""
+    try:
+        status = port.status(instance)
+        databases = port.databases(instance)
+    except ApplicationError as error:
+        raise reject(messages.SQL_APPLICATION, str(error)) from None
+    name = next((i for i in port.instances() if i.lower() == instance.lower()), instance)
+    return decide.LiveInstance(name, status, {d.name.lower(): d for d in databases})
+
+
+def confined(context: AgentContext, path: str, what: str) -> Path:
+    roots = [context.ports.data_dir] if context.ports.data_dir else []
+    if not roots:
+        return Path(path)
+    try:
+        return confine(path, roots, what)
+    except (BadName, PathOutsideRoot) as error:
+        raise reject(messages.BAD_COMMAND, str(error)) from None
+
+
+# -- drmsqlrestore -------------------------------------------------------------------------------
+def restore_sql_databases(command: RestoreSqlDatabases, context: AgentContext) -> list[Payload]:
+    port = sql_port(context)
+    entry = facts.entry_facts(context.view, command.backup_id)
+    instance = command.instance or (entry.instance if entry else "")
+    live = live_instance(port, instance) if entry else decide.LiveInstance(instance, "")
+    settings = facts.settings_facts(context.view, instance)
+    plan = decide.plan_sql_restore(entry, command, context.host, live, settings,
+                                   context.envelope.workflow_id)
+    metadata = workflows.metadata_of(plan)
+    storage_plan = _storage_plan(context, plan) if command.resync else None
+    if storage_plan is None:  # no volume copy: the metafiles must be in place already
+        _check_metafiles(context, metadata)
+    workflows.run_sql_restore(context, plan, port, storage_plan, metadata)
+    return [CommandCompleted(command=command.name, result={
+        "backup_id": plan.entry.backup_id, "instance": plan.request.target_instance,
+        "databases": [{"database": d, "state": s} for d, s in plan.results],
+        "unconfirmed": list(plan.request.unconfirmed),
+        "copy_groups": list(plan.request.copy_groups), "resync": command.resync})]
+
+
+def _check_metafiles(context: AgentContext, metadata) -> None:
+    for meta in metadata:
+        path = confined(context, meta.path, "VDI metafile")
+        if not path.is_file():
+            raise reject(messages.UNKNOWN_OBJECT, f"the VDI metafile {meta.path} of "
+                                                  f"{meta.database} does not exist")
+
+
+def _storage_plan(context: AgentContext, plan: decide.SqlRestorePlan):
+    """The file-system restore of the volumes the restored databases lie on."""
+    require_storage(context)
+    view, wanted = context.view, set(plan.request.databases)
+    points = list(dict.fromkeys(p for d in plan.entry.databases if d.name in wanted
+                                for p in d.mount_points))
+    volumes, groups = [], []
+    for point in points:
+        volume = view.volumes.get(point)
+        group = volume and next((g for g in volume.copy_groups
+                                 if g.copy_group in plan.entry.copy_groups), None)
+        if group is None:
+            raise reject(messages.UNKNOWN_OBJECT, f"{point} of the backup {plan.entry.backup_id}"
+                                                  " is not in the dictionary map")
+        volumes.append(volume)
+        groups.append(group)
+    statuses = live_statuses(context)
+    fs_decide._check_restore(view, volumes, groups, statuses)  # the file-system rules
+    request = fs_decide.fs.RestoreRequested(
+        workflow_id=plan.request.workflow_id, backup_id=plan.entry.backup_id,
+        instances=tuple(points),
+        copy_groups=tuple(dict.fromkeys(g.copy_group for g in groups)))
+    return fs_decide.RestorePlan(request, tuple(volumes), tuple(groups))
+
+
+# -- drmsqlrecover / drmsqlrecovertool -----------------------------------------------------------
+def recover_sql_databases(command: RecoverSqlDatabases, context: AgentContext) -> list[Payload]:
+    port = sql_port(context)
+    live = live_instance(port, command.instance)
+    settings = facts.settings_facts(context.view, command.instance)
+    plans = decide.plan_recovery(command, live, context.view.sql_logs, settings)
+    for plan in plans:
+        for record in plan.records:
+            confined(context, record.path, "log backup file")
+    before = {name: info.state for name, info in live.databases.items()}
+    workflows.run_recovery(context, live.name, command.finish, plans, port, before)
+    return [CommandCompleted(command=command.name, result={
+        "instance": live.name, "finish": command.finish,
+        "databases": [{"database": p.database, "state": p.finish,
+                       "logs": [r.path for r in p.records],
+                       "chain_complete": p.chain_complete} for p in plans]})]
+
+
+# -- drmsqllogbackup -----------------------------------------------------------------------------
+def backup_sql_logs(command: BackupSqlLogs, context: AgentContext) -> list[Payload]:
+    port = sql_port(context)
+    live = live_instance(port, command.instance)
+    settings = facts.settings_facts(context.view, command.instance)
+    start = None if command.no_cat else facts.start_point(context.view, command.instance)
+    databases = decide.plan_log_backup(live.name, command.targets, command.truncate,
+                                       command.no_cat, live, context.view.sql_logs, settings,
+                                       start)
+    confined(context, settings.log_backup_dir, "log backup directory")
+    taken = workflows.run_log_backup(context, live.name, databases, command.truncate, start,
+                                     settings, port)
+    return [CommandCompleted(command=command.name, result={
+        "instance": live.name, "backup_id": start.backup_id if start else "",
+        "logs": [{"database": t.database, "path": t.path, "first_lsn": t.first_lsn,
+                  "last_lsn": t.last_lsn, "truncated": t.truncated} for t in taken]})]
+
+
+def delete_sql_log_info(command: DeleteSqlLogInfo, context: AgentContext) -> list[Payload]:
+    original_id = command.original_id or _original_of(context, command.backup_id)
+    found: dict[str, list] = {}
+    for chain in context.view.sql_logs.chains.values():
+        for record in chain:
+            if record.original_id == original_id:
+                found.setdefault(record.instance.lower(), []).append(record)
+    if not found:
+        raise reject(messages.UNKNOWN_OBJECT, f"no log backup information for the original "
+                                              f"ID {original_id}")
+    events = [logs.SqlLogInfoDeleted(original_id=original_id, instance=records[0].instance,
+                                     databases=tuple(dict.fromkeys(r.database
+                                                                   for r in records)),
+                                     files=len(records)) for records in found.values()]
+    context.record(events)
+    return [CommandCompleted(command=command.name, result={
+        "original_id": original_id, "files": sum(e.files for e in events)})]
+
+
+def _original_of(context: AgentContext, backup_id: str | None) -> str:
+    entry = context.view.catalog.get(backup_id or "")
+    return entry.original_id if entry is not None else backup_id or ""
+
+
+SQL_RESTORE_COMMAND_HANDLERS = (
+    (RestoreSqlDatabases, restore_sql_databases),
+    (RecoverSqlDatabases, recover_sql_databases),
+    (BackupSqlLogs, backup_sql_logs),
+    (DeleteSqlLogInfo, delete_sql_log_info),
+)
