@@ -35,6 +35,9 @@ from services.agent.devices.handlers import DEVICE_COMMAND_HANDLERS, DEVICE_QUER
 from services.agent.extended.handlers import EXTENDED_COMMAND_HANDLERS
 from services.agent.extended.scripts import with_user_script
 from services.agent.definitions import DEFINITION_COMMAND_HANDLERS
+from events.sql_commands import BackupSqlServer  # issue 13 (sql-backup)
+from services.agent.sqlserver.handlers import SQL_COMMAND_HANDLERS, backup_sql_server
+from services.agent.sqlserver.queries import SQL_QUERY_HANDLERS
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -70,6 +73,9 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     *PAIR_COMMAND_HANDLERS, *PAIR_WAIT_HANDLERS,  # CCI pair commands (issue 11)
     *DEVICE_COMMAND_HANDLERS,  # drmdevctl -detach / -attach
     *DEFINITION_COMMAND_HANDLERS,  # EX_DRM_*_DEF_CHECK: the check tools
+    # SQL Server (issue 13, sql-backup): drmsqlbackup wrapped as drmfsbackup is
+    (BackupSqlServer, with_user_script(with_auto_import(backup_sql_server))),
+    *SQL_COMMAND_HANDLERS,
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
@@ -79,4 +85,5 @@ QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     (ShowDataFiles, show_data_files),  # drmfsdisplay -v
     *PAIR_QUERY_HANDLERS,  # pairdisplay, raidscan
     *DEVICE_QUERY_HANDLERS,  # drmdevctl (no option)
+    *SQL_QUERY_HANDLERS,  # drmsqldisplay, drmsqlcat (issue 13)
 ])
