@@ -24,6 +24,7 @@ from events.fs_commands import FS_COMMANDS
 from events.host_commands import HOST_COMMANDS
 from events.pair_commands import PAIR_COMMANDS
 from events.republish import RepublishEvents
+from events.sql_commands import SQL_COMMANDS  # issue 13 (sql-backup)
 from events.tape import TAPE_COMMANDS
 from events.sql_restore import SQL_RESTORE_COMMANDS  # SQL restore and logs (issue 13)
 from events.transfer import TRANSFER_COMMANDS
@@ -80,6 +81,7 @@ ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSF
                                            *PAIR_COMMANDS,  # CCI pair commands (issue 11)
                                            *DEVICE_COMMANDS, *DEFINITION_COMMANDS,
                                            *EXTENDED_COMMANDS,
+                                           *SQL_COMMANDS,  # issue 13 (sql-backup)
                                            *SQL_RESTORE_COMMANDS)  # SQL restore (issue 13)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 

@@ -127,6 +127,23 @@ SQL_RECOVERY_START = _message("KAVX1302-I", "Recovery processing will now start.
 SQL_RECOVERY_END = _message("KAVX1303-I", "Recovery processing has finished.")
 SQL_RESTORE_PRE = _message("KAVX1316-I", "Performing restore pre-processing...")
 SQL_RESTORE_POST = _message("KAVX1318-I", "Performing restore post-processing...")
+# SQL Server (issue 13, sql-backup): drmsqlinit's prompts, drmsqlbackup's progress
+SQL_COLLECTING = _message("KAVX1017-I", "SQL Server information is being collected now.")
+SQL_ASK_METADATA_DIR = _message("KAVX1100-I", "Enter the name of the storage directory for VDI "
+                                              "metafiles:")
+SQL_ASK_VDI_TIMEOUT = _message("KAVX1101-I", "Enter the timeout interval for VDI generation (in "
+                                             "seconds, between 0 and 3600):")
+SQL_ASK_UNDO_DIR = _message("KAVX1102-I", "Enter the name of the storage directory for undo "
+                                          "files:")
+SQL_SETTINGS_UPDATED = _message("KAVX1103-I", "SQL Server information has been updated.")
+SQL_ASK_LOG_BACKUP_DIR = _message("KAVX1107-I", "Enter the name of the directory that contains "
+                                                "the backup logs:")
+SQL_BACKING_UP = _message("KAVX1207-I", "Backing up the database...")
+SQL_TEMPLATE_MAKING = _message("KAVX0085-I", "Now making backup information...")
+SQL_TEMPLATE_ASSIGNED = _message("KAVX0086-I", "The backup information has been assigned as "
+                                               "follows:")
+SQL_FREEZE_START = _message("KAVX1371-I", "Processing to freeze databases will now start.")
+SQL_THAW_END = _message("KAVX1372-I", "Processing to thaw databases will now end.")
 
 # -- DRMX: messages of our own --------------------------------------------------------------------
 INTERRUPTED = _message("DRMX0007-E", "Interrupted by the user.")
@@ -263,6 +280,25 @@ SQL_OTHER_INSTANCE = _detail("DRM-10144", "a restore to another instance that th
                                           "directory)")
 SQL_APPLICATION = _detail("DRM-10145", "the SQL Server instance refused or failed an operation")
 SQL_LOG_LIST = _detail("DRM-10146", "a transaction log list file cannot be used")
+# SQL Server (issue 13, sql-backup); DRM-110xx are the manual's own SQL Server codes, so ours
+# are DRM-111xx
+SQL_NOT_RUNNING = _detail("DRM-11101", "the SQL Server instance is stopped and the command needs "
+                                       "it running (manual table 6-1)")
+SQL_DATABASE_STATE = _detail("DRM-11102", "a database is in a state the command does not accept "
+                                          "(manual tables 6-2, 6-3)")
+SQL_VOLUME_SHARED = _detail("DRM-11103", "a database the command does not name has files on a "
+                                         "volume of one it names")
+SQL_TOO_MANY = _detail("DRM-11104", "more than 64 databases in one drmsqlbackup")
+SQL_FROZEN_TIMEOUT = _detail("DRM-11105", "the databases stayed frozen longer than the VDI "
+                                          "generation timeout (drmsqlinit): nothing was recorded")
+SQL_UNKNOWN = _detail("DRM-11106", "no such SQL Server instance or database on this host")
+SQL_NO_APPLICATION = _detail("DRM-11107", "this host has no SQL Server")
+SQL_SETTINGS_BAD = _detail("DRM-11108", "a drmsqlinit value is out of range or its directory is "
+                                        "outside the host's data directory")
+SQL_NOT_SET_UP = _detail("DRM-11109", "drmsqlinit was not run for the instance")
+SQL_UNMAPPED = _detail("DRM-11110", "a database file lies on no volume of the dictionary map, or "
+                                    "its volume has no copy group")
+SQL_FREEZE_FAILED = _detail("DRM-11111", "the instance refused to freeze the databases")
 USAGE = _detail("DRM-90100", "a usage error of a command's options or operands")
 
 

@@ -40,6 +40,9 @@ from events.sql_restore import RecoverSqlWorkflows
 from services.agent.sqlserver_restore.handlers import SQL_RESTORE_COMMAND_HANDLERS
 from services.agent.sqlserver_restore.queries import SQL_RESTORE_QUERY_HANDLERS
 from services.agent.sqlserver_restore.recovery import recover_sql_workflows
+from events.sql_commands import BackupSqlServer  # issue 13 (sql-backup)
+from services.agent.sqlserver.handlers import SQL_COMMAND_HANDLERS, backup_sql_server
+from services.agent.sqlserver.queries import SQL_QUERY_HANDLERS
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -77,6 +80,9 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     *DEFINITION_COMMAND_HANDLERS,  # EX_DRM_*_DEF_CHECK: the check tools
     *SQL_RESTORE_COMMAND_HANDLERS,  # drmsqlrestore, drmsqlrecover, drmsqllogbackup (issue 13)
     (RecoverSqlWorkflows, recover_sql_workflows),  # SQL workflows a dead agent left (issue 13)
+    # SQL Server (issue 13, sql-backup): drmsqlbackup wrapped as drmfsbackup is
+    (BackupSqlServer, with_user_script(with_auto_import(backup_sql_server))),
+    *SQL_COMMAND_HANDLERS,
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
@@ -87,4 +93,5 @@ QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     *PAIR_QUERY_HANDLERS,  # pairdisplay, raidscan
     *DEVICE_QUERY_HANDLERS,  # drmdevctl (no option)
     *SQL_RESTORE_QUERY_HANDLERS,  # drmsqllogbackup -v (issue 13)
+    *SQL_QUERY_HANDLERS,  # drmsqldisplay, drmsqlcat (issue 13)
 ])
