@@ -12,7 +12,7 @@ from adapters.lab.loader import LabError, load_lab
 from adapters.lab.provision import LabExists, lab_dir, mount_path, open_storage, provision, stored_lab, volume
 from adapters.storage.errors import CciError
 from services import messages
-from services.cli import lab_credentials
+from services.cli import lab_credentials, lab_sql
 from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.settings import load_settings
@@ -35,6 +35,7 @@ def register(subparsers) -> None:
     show = commands.add_parser("show", help="print the loaded lab")
     show.set_defaults(func=run_show)
     lab_credentials.register(commands)
+    lab_sql.register(commands)  # slice sql-instance: drm lab sql
     lab.set_defaults(func=lambda args: lab.print_help() or 1)
 
 
