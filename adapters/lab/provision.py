@@ -53,10 +53,6 @@ def open_storage(data_dir: Path, read_only_guard: str = "auto") -> SimulatedStor
 def remove_lab(data_dir: Path) -> None:
     """Unmount the lab's volumes and delete its arrays and definition."""
     lab = stored_lab(data_dir)
-    if lab is not None and any(h.sql_instances for h in lab.hosts):  # slice sql-instance
-        from adapters.sqlserver.lab import stop_all
-
-        stop_all(data_dir, lab)  # their files are about to go
     for host in lab.hosts if lab else ():
         for mount in host.mounts:
             point = mount_path(data_dir, mount.path, host.mount_roots)

@@ -7,6 +7,7 @@ of an instance lies in the data directory or the host's ``mount_roots``.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Callable
 
@@ -68,10 +69,13 @@ def provision_instances(port, data_dir: Path, host: Host, *, write_rows: bool = 
 
 def populate_instances(lab: Lab, data_dir: Path) -> None:
     """At lab init, before the pairs are made: every host's instances with their databases
-    and initial rows, written in-process (no instance process runs yet)."""
+    and initial rows, written in-process. An instance process of a lab this one replaces is
+    stopped and its catalog removed first (its files went with the old lab)."""
     for host in lab.hosts:
         if not host.sql_instances:
             continue
+        stop_host(data_dir, host.name)
+        shutil.rmtree(state_dir(data_dir, host.name), ignore_errors=True)
         engine = SqlServerEngine(state_dir(data_dir, host.name), roots(data_dir, host))
         try:
             provision_instances(engine, data_dir, host, write_rows=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from adapters.lab.example import populate_example, write_example
+from adapters.sqlserver.lab import populate_instances
 from adapters.lab.loader import LabError, load_lab
 from adapters.lab.provision import LabExists, lab_dir, mount_path, open_storage, provision, stored_lab, volume
 from adapters.storage.errors import CciError
@@ -47,7 +48,7 @@ def run_init(args: argparse.Namespace) -> int:
     else:
         from pathlib import Path
 
-        path, populate = Path(args.path), None
+        path, populate = Path(args.path), populate_instances  # SQL Server databases, if any
     try:
         lab = load_lab(path)
         provision(lab, data_dir, source=path, force=args.force, populate=populate)

@@ -68,11 +68,14 @@ def _workload(verbs, name: str, text: str, database: str | None):
 
 
 def _context(host_name: str | None, every: bool = False):
+    from adapters.lab.provision import stored_lab
     from adapters.sqlserver.lab import lab_host
-    from services.cli.lab import require_lab
 
     data_dir = load_settings().data_dir
-    lab = require_lab(data_dir)
+    lab = stored_lab(data_dir)
+    if lab is None:
+        raise CliError(messages.NO_LAB_LOADED, messages.text(messages.NO_LAB_LOADED,
+                                                             data_dir=data_dir))
     with_sql = [h for h in lab.hosts if h.sql_instances]
     if host_name:
         host = lab_host(lab, host_name)
