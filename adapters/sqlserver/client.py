@@ -21,6 +21,13 @@ from services.agent.application_port import (ApplicationError, DatabaseInfo, Fre
                                              Metadata)
 
 
+class NotConnected(ApplicationError):
+    """No instance process answers on the socket (nothing was sent)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, reason="not-running")
+
+
 class SqlServerClient:
     """``ApplicationPort`` over the instance process's socket at ``socket_path``."""
 
@@ -55,9 +62,8 @@ class SqlServerClient:
                 try:
                     self._sock = connect(self.socket_path, self.timeout)
                 except OSError as error:
-                    raise ApplicationError(f"the SQL Server instance process is not running "
-                                           f"({error.strerror or error})",
-                                           reason="not-running") from None
+                    raise NotConnected(f"the SQL Server instance process is not running "
+                                       f"({error.strerror or error})") from None
                 self._reader = self._sock.makefile("rb")
             self._next_id += 1
             line = json.dumps({"id": self._next_id, "op": op, "args": encode(args)}).encode()

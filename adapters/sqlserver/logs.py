@@ -196,6 +196,7 @@ class LogMixin:
                 problems.append(f"log file ends at LSN {end}, the metafile says {meta['lsn']}")
         except pages.PageError as error:
             problems.append(str(error))
+        problems = problems or pages.copy_problems(data_files, db.log_file())
         if problems:
             raise ApplicationError(f"database {db.name}: the restored copy is not consistent "
                                    f"(torn or another backup): {'; '.join(problems)}", reason="io")

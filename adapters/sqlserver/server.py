@@ -143,6 +143,13 @@ class InstanceServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
             log.exception("request %s failed", op)
             return {"id": ident, "ok": False, "reason": "io", "error": f"{op}: {error}"[:500]}
 
+    def service_actions(self) -> None:
+        """Between polls: a socket file that was removed (the lab deleted) ends the process."""
+        if not self.stopping.is_set() and not self.socket_path.exists():
+            log.warning("socket %s is gone: stopping", self.socket_path)
+            self.stopping.set()
+            threading.Thread(target=self.shutdown, daemon=True).start()
+
     def stop(self) -> None:
         self.stopping.set()
         self.shutdown()
