@@ -173,7 +173,7 @@ def plan_recovery(command: RecoverSqlDatabases, live: LiveInstance, logs: SqlLog
                                                   f"{name}")
         state_cell = tables.state_cell(key, current.state)
         if not state_cell.allowed:
-            if command.targets or tool:
+            if command.targets or tool or name.lower() in by_database:
                 raise state_refused(name, current.state, key)
             continue
         if state_cell.verdict == tables.PASS:
@@ -181,10 +181,10 @@ def plan_recovery(command: RecoverSqlDatabases, live: LiveInstance, logs: SqlLog
         plans.append(_roll_forward(logs, live.name, current.name, by_database.get(name.lower(),
                                                                                   ()),
                                    FINISH_STATES[command.finish]))
-    unused = set(by_database) - {p.database.lower() for p in plans}
-    if unused:
-        raise reject(messages.SQL_LOG_LIST, f"the list names logs of {sorted(unused)[0]}, "
-                                            "which is not recovered")
+    unknown = sorted(set(by_database) - set(live.databases))
+    if unknown:  # sections of databases the command leaves alone are not applied
+        raise reject(messages.SQL_LOG_LIST, f"the list names logs of {unknown[0]}, which "
+                                            f"the instance {live.name} does not have")
     return tuple(plans)
 
 
