@@ -13,8 +13,9 @@ files in apply order, one path a line::
 The header may also stand on one line (``# ORIGINAL-ID: 0000000002 BACKUP-ID: 0000000002``);
 the ``BACKUP-ID`` line may be missing (``-no_cat`` log backups have none; ``drmsqllogbackup -v``
 shows their original ID as ``0000000000``). Blank lines, other ``#`` lines and the command's own
-message lines (``KAVX0001-I …``, when its whole output was redirected) are ignored. ``parse`` refuses, with ``LogListError`` naming the line, anything else:
-a section before a header, a file before a section, a bad ID or name, a path that breaks
+message lines (``KAVX0001-I …``, when its whole output was redirected) are ignored. ``parse``
+refuses, with ``LogListError`` naming the line, anything else: a section before a header, a
+file before a section, a bad ID or name, a path that breaks
 ``events.names.check_path``, and a file over the limits below. ``render`` writes what ``parse``
 reads back unchanged. Pure: where the paths may point is decided by the agent against its log
 backup directory (``adapters.paths.confine``).

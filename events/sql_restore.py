@@ -118,6 +118,25 @@ class ListSqlLogBackups(Command, console=("drmsqllogbackup",), concurrency=QUERY
     start_points: bool = False
 
 
+class MovedMetafile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    source: PathText
+    target: PathText
+    size: int = Field(ge=0, le=1 << 20)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class RecordSqlMetafiles(Command, console=("EX_DRM_SQLFILE_PACK", "EX_DRM_SQLFILE_EXTRACT"),
+                         concurrency=EXCLUSIVE, roles=ANY_HOST):
+    """What ``EX_DRM_SQLFILE_PACK``/``_EXTRACT`` copied (the CLI copies, the host records it
+    with the files' hashes, so an audit can tell which metafiles a restore found)."""
+
+    name: Literal["RecordSqlMetafiles"] = "RecordSqlMetafiles"
+    direction: Literal["pack", "extract"]
+    backup_id: str = Field(pattern=BACKUP_ID_PATTERN)
+    files: tuple[MovedMetafile, ...] = Field(max_length=MAX_DATABASES)
+
+
 class RecoverSqlWorkflows(Command, concurrency=EXCLUSIVE):
     """Sent by an agent to itself at start: end every SQL restore, recovery or log backup a
     dead agent left open (``services.agent.sqlserver_restore.recovery``)."""
@@ -126,7 +145,8 @@ class RecoverSqlWorkflows(Command, concurrency=EXCLUSIVE):
 
 
 SQL_RESTORE_COMMANDS = (RestoreSqlDatabases, RecoverSqlDatabases, BackupSqlLogs,
-                        DeleteSqlLogInfo, ListSqlLogBackups, RecoverSqlWorkflows)
+                        DeleteSqlLogInfo, ListSqlLogBackups, RecordSqlMetafiles,
+                        RecoverSqlWorkflows)
 
 
 # -- restore and recovery events ----------------------------------------------------------------
@@ -210,7 +230,17 @@ class SqlRecoveryAborted(Payload):
     step: str = ""
 
 
-for _model in (SqlRestoreRequested, SqlInstanceStopRequested, SqlInstanceStopped,
+class SqlMetafilesMoved(Payload):
+    """History: VDI metafiles packed into or extracted from an operation's temporary
+    directory (``RecordSqlMetafiles``)."""
+
+    operation_id: str = ""
+    direction: Literal["pack", "extract"]
+    backup_id: str
+    files: tuple[MovedMetafile, ...]
+
+
+for _model in (SqlMetafilesMoved, SqlRestoreRequested, SqlInstanceStopRequested, SqlInstanceStopped,
                SqlInstanceStartRequested, SqlInstanceStarted, SqlMetadataApplyRequested,
                SqlRestoreCompleted, SqlRestoreAborted, SqlRecoveryRequested,
                SqlRecoveryCompleted, SqlRecoveryAborted):

@@ -32,6 +32,7 @@ from projections.host import pairs as pairs_area
 from projections.host import applications, sqlserver  # issue 13 (sql-backup)
 from projections.host import transfer as transfer_area
 from projections.host import sql_logs as sql_logs_area  # SQL restore and logs (issue 13)
+from events import sql_restore  # SQL restore and logs (issue 13)
 from projections.host.area import (AreaFold, DuplicateMutator, Mutator, Reader,
                                    stored_reader)
 from projections.host_view import HostView
@@ -51,6 +52,7 @@ POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     cluster.ClusterNodeActivated,  # which node serves a virtual server: history, not state
     definitions.DefinitionChecked,  # a check tool passed a definition file: history
     definitions.ConfigurationUsed,  # the configuration files a pair command ran under
+    sql_restore.SqlMetafilesMoved,  # EX_DRM_SQLFILE_PACK/_EXTRACT: history (issue 13)
 })
 """Registered event types that change no host state: they only move the view's position."""
 

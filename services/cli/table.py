@@ -72,6 +72,8 @@ ENTRIES: dict[str, str] = {
     "sqllogbackup": "services.cli.sqlserver_restore:SQLLOGBACKUP",
     "EX_DRM_SQL_RESTORE": "services.cli.extended.sql_restore:EX_DRM_SQL_RESTORE",
     "EX_DRM_SQL_TLOG_BACKUP": "services.cli.extended.sql_restore:EX_DRM_SQL_TLOG_BACKUP",
+    "EX_DRM_SQLFILE_PACK": "services.cli.extended.sqlfile:EX_DRM_SQLFILE_PACK",
+    "EX_DRM_SQLFILE_EXTRACT": "services.cli.extended.sqlfile:EX_DRM_SQLFILE_EXTRACT",
 }
 
 

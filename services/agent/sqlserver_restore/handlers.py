@@ -12,8 +12,8 @@ from adapters.paths import BadName, PathOutsideRoot, confine
 from events import sql_logs as logs
 from events.base import Payload
 from events.outcomes import CommandCompleted
-from events.sql_restore import (BackupSqlLogs, DeleteSqlLogInfo, RecoverSqlDatabases,
-                                RestoreSqlDatabases)
+from events.sql_restore import (BackupSqlLogs, DeleteSqlLogInfo, RecordSqlMetafiles,
+                                RecoverSqlDatabases, RestoreSqlDatabases, SqlMetafilesMoved)
 from services import messages
 from services.agent.application_port import ApplicationError
 from services.agent.errors import reject
@@ -168,7 +168,16 @@ def _original_of(context: AgentContext, backup_id: str | None) -> str:
     return entry.original_id if entry is not None else backup_id or ""
 
 
+def record_sql_metafiles(command: RecordSqlMetafiles, context: AgentContext) -> list[Payload]:
+    operation = getattr(context.envelope, "operation", None)
+    moved = SqlMetafilesMoved(operation_id=getattr(operation, "operation_id", "") or "",
+                              direction=command.direction, backup_id=command.backup_id,
+                              files=command.files)
+    return [moved, CommandCompleted(command=command.name, result=command.arguments())]
+
+
 SQL_RESTORE_COMMAND_HANDLERS = (
+    (RecordSqlMetafiles, record_sql_metafiles),
     (RestoreSqlDatabases, restore_sql_databases),
     (RecoverSqlDatabases, recover_sql_databases),
     (BackupSqlLogs, backup_sql_logs),

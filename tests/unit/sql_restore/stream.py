@@ -61,4 +61,8 @@ def sql_restore_events() -> list:
         sql.SqlRecoveryAborted(workflow_id="w-c2", instance="default", reason="refused"),
         logs.SqlLogInfoDeleted(original_id="0000000009", instance="default",
                                databases=("DB1",), files=0),
+        sql.SqlMetafilesMoved(operation_id="Op_A", direction="pack", backup_id="0000000001",
+                              files=(sql.MovedMetafile(source="/m/0000000001_0000000005.dmp",
+                                                       target="/t/0000000001_0000000005.dmp",
+                                                       size=3, sha256="0" * 64),)),
     ]
