@@ -63,10 +63,10 @@ def restore_sql_databases(command: RestoreSqlDatabases, context: AgentContext) -
     settings = facts.settings_facts(context.view, instance)
     plan = decide.plan_sql_restore(entry, command, context.host, live, settings,
                                    context.envelope.workflow_id)
-    metadata = workflows.metadata_of(plan)
     storage_plan = _storage_plan(context, plan) if command.resync else None
+    metadata = workflows.metadata_of(plan)
     if storage_plan is None:  # no volume copy: the metafiles must be in place already
-        _check_metafiles(context, metadata)
+        metadata = located_metafiles(context, plan, metadata, settings)
     workflows.run_sql_restore(context, plan, port, storage_plan, metadata)
     return [CommandCompleted(command=command.name, result={
         "backup_id": plan.entry.backup_id, "instance": plan.request.target_instance,
@@ -75,12 +75,28 @@ def restore_sql_databases(command: RestoreSqlDatabases, context: AgentContext) -
         "copy_groups": list(plan.request.copy_groups), "resync": command.resync})]
 
 
-def _check_metafiles(context: AgentContext, metadata) -> None:
+def located_metafiles(context: AgentContext, plan: decide.SqlRestorePlan, metadata,
+                      settings) -> tuple:
+    """Each metafile where it is now: the path the catalog records, else (carried by
+    ``EX_DRM_SQLFILE_EXTRACT``, or an imported entry under another backup ID) the registered
+    directory's ``<backup-ID>_<database-ID>.dmp`` or ``<original-ID>_<database-ID>.dmp`` with
+    the recorded size. Refused before anything changes when none is there."""
+    found = []
     for meta in metadata:
-        path = confined(context, meta.path, "VDI metafile")
-        if not path.is_file():
+        database = plan.entry.database(meta.database)
+        candidates = [meta.path]
+        if settings is not None and settings.metadata_dir and database is not None:
+            folder = Path(settings.metadata_dir)
+            candidates += [str(folder / f"{prefix}_{database.database_id:010d}.dmp")
+                           for prefix in (plan.entry.backup_id, plan.entry.original_id)]
+        path = next((p for p in (confined(context, c, "VDI metafile") for c in candidates)
+                     if p.is_file() and p.stat().st_size == meta.size), None)
+        if path is None:
             raise reject(messages.UNKNOWN_OBJECT, f"the VDI metafile {meta.path} of "
                                                   f"{meta.database} does not exist")
+        found.append(meta if str(path) == meta.path else
+                     type(meta)(meta.database, str(path), meta.size, meta.sha256))
+    return tuple(found)
 
 
 def _storage_plan(context: AgentContext, plan: decide.SqlRestorePlan):

@@ -114,3 +114,45 @@ def test_a_restore_onto_an_online_user_database_is_refused_and_changes_nothing(h
     refused = host.run(RestoreSqlDatabases(backup_id="0000000001", resync=False))
     assert isinstance(refused, CommandRejected) and "ONLINE" in refused.text
     assert len(host.events) == before and rows(host) == 4
+
+
+def test_a_restore_into_another_instance_user_databases_only(host):
+    """§5.14: the S-VOL's files in place (-no_resync), another host's backup (-nochk_host),
+    instance instB; it recovers there with every row."""
+    from events import sqlserver as sqlev
+
+    host.engine.write_rows(INSTANCE, "DB1", 6)
+    host.full_backup("0000000001", ("DB1",))
+    host.engine.drop_database(INSTANCE, "DB1", delete_files=False)  # server 1 lets go of it
+    host.engine.define_instance("instB", host.root / "sysB")
+    host.record(sqlev.SqlSettingsRegistered(instance="instB", vdi_timeout=300))
+    restored = completed(host.run(RestoreSqlDatabases(
+        backup_id="0000000001", resync=False, nochk_host=True, instance="instB")))
+    assert restored["instance"] == "instB"
+    completed(host.run(RecoverSqlDatabases(instance="instB")))
+    assert host.engine.count_rows("instB", "DB1")["rows"] == 6
+
+
+def test_a_metafile_carried_into_the_registered_directory_is_found_there(host):
+    """After EX_DRM_SQLFILE_EXTRACT the metafile lies in the VDI metafile directory as
+    <original-ID>_<database-ID>.dmp, not where the catalog recorded it."""
+    import shutil
+    from events import sqlserver as sqlev
+
+    host.engine.write_rows(INSTANCE, "DB1", 2)
+    host.full_backup("0000000001", ("DB1",))
+    host.engine.damage(INSTANCE, "DB1")
+    host.copy_back()
+    [meta] = host.view.sql.backup("0000000001").metafiles
+    registered = host.root / "meta"
+    registered.mkdir()
+    moved = registered / f"0000000001_{host.engine.databases(INSTANCE)[-1].database_id:010d}.dmp"
+    shutil.move(meta.path, moved)
+    missing = host.run(RestoreSqlDatabases(backup_id="0000000001", resync=False))
+    assert isinstance(missing, CommandRejected) and "does not exist" in missing.text
+    host.record(sqlev.SqlSettingsRegistered(instance=INSTANCE, vdi_timeout=300,
+                                            metadata_dir=str(registered),
+                                            log_backup_dir=str(host.root / "logs")))
+    completed(host.run(RestoreSqlDatabases(backup_id="0000000001", resync=False)))
+    applied = [e for e in host.events if type(e).__name__ == "SqlMetadataApplyRequested"]
+    assert applied[-1].metafiles == (str(moved),)
