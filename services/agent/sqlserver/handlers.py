@@ -109,7 +109,6 @@ def refresh_sql_map(command: RefreshSqlMap, context: AgentContext) -> list[Paylo
 def backup_sql_server(command: BackupSqlServer, context: AgentContext) -> list[Payload]:
     port = sqlserver(context)
     require_storage(context)
-    ensure_maps(context)
     configuration = use_configuration(command, context, "split")
     context.progress(messages.line(messages.SQL_COLLECTING))
     name, status, databases = instance_state(port, command.instance)
@@ -118,6 +117,7 @@ def backup_sql_server(command: BackupSqlServer, context: AgentContext) -> list[P
     if settings is None:
         raise reject(messages.SQL_NOT_SET_UP, f"drmsqlinit {name} was never run on this host")
     chosen = decide.choose_databases(name, databases, command.system, command.targets)
+    ensure_maps(context)  # a host that never built its maps builds them (missing object)
     records, volumes = decide.placed(context.view, chosen, databases)
     if command.template:
         return template(command, context, name, records)
