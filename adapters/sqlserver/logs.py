@@ -257,7 +257,7 @@ class LogMixin:
                 raise ApplicationError(f"log backup {path} starts at LSN {first}: the log from "
                                        f"LSN {next_lsn} is missing (a gap in the chain)",
                                        reason="log-chain")
-            if last < next_lsn:
+            if last < next_lsn or (last == next_lsn and first < last):  # adds nothing
                 raise ApplicationError(f"log backup {path} ends at LSN {last}, before LSN "
                                        f"{next_lsn}: too early to apply", reason="log-chain")
             for record in records:

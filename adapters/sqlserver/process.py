@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-from adapters.sqlserver.client import SqlServerClient
+from adapters.sqlserver.client import NotConnected, SqlServerClient
 from services.agent.application_port import ApplicationError
 
 START_LIMIT = 30.0  # seconds a starting process may take to answer (a slow, shared machine)
@@ -21,7 +21,7 @@ STOP_LIMIT = 10.0
 
 
 def server_running(socket_path: Path) -> bool:
-    client = SqlServerClient(socket_path, timeout=5)
+    client = SqlServerClient(socket_path, timeout=STOP_LIMIT)
     try:
         return client.ping()
     except ApplicationError:
@@ -62,11 +62,13 @@ def start_server(state_dir: Path, socket_path: Path, roots: Iterable[Path],
 
 def stop_server(socket_path: Path) -> bool:
     """Shut the instance process down (its freezes are released); False when none ran."""
-    client = SqlServerClient(socket_path, timeout=5)
+    client = SqlServerClient(socket_path, timeout=STOP_LIMIT)
     try:
         client.shutdown()
-    except ApplicationError:
+    except NotConnected:
         return False
+    except ApplicationError:
+        pass  # it may have closed the connection on its way out: wait for the socket to go
     finally:
         client.close()
     deadline = time.monotonic() + STOP_LIMIT
