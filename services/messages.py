@@ -148,6 +148,13 @@ LAB_INVALID = _message("DRMX5101-E", "The lab definition is invalid:")
 LAB_EXISTS = _message("DRMX5102-E", "{problem}. Use --force to replace it.")
 NO_LAB_LOADED = _message("DRMX5103-E", "No lab is loaded in {data_dir}. Run 'drm lab init'.")
 LAB_STORAGE = _message("DRMX5104-E", "The lab could not be created: {problem}")
+# -- slice sql-instance: drm lab sql (the simulated SQL Server) --
+SQL_LAB_REFUSED = _message("DRMX5180-E", "The simulated SQL Server refused: {problem}")
+SQL_LAB_NO_HOST = _message("DRMX5181-E", "{problem}. Name a lab host with SQL Server instances "
+                                         "(--host).")
+SQL_LAB_RUNNING = _message("DRMX5182-I", "The SQL Server instance process of {host} is running "
+                                         "({how}).")
+SQL_LAB_STOPPED = _message("DRMX5183-I", "The SQL Server instance process of {host} {how}.")
 NO_SUCH_GROUP = _message("DRMX5105-E", "[EX_ENOGRP] No such group: {group} is not a copy group "
                                        "of the lab.")
 CREDENTIALS_WRITTEN = _message(

@@ -196,6 +196,7 @@ class LogMixin:
                 problems.append(f"log file ends at LSN {end}, the metafile says {meta['lsn']}")
         except pages.PageError as error:
             problems.append(str(error))
+        problems = problems or pages.copy_problems(data_files, db.log_file())
         if problems:
             raise ApplicationError(f"database {db.name}: the restored copy is not consistent "
                                    f"(torn or another backup): {'; '.join(problems)}", reason="io")
@@ -256,7 +257,7 @@ class LogMixin:
                 raise ApplicationError(f"log backup {path} starts at LSN {first}: the log from "
                                        f"LSN {next_lsn} is missing (a gap in the chain)",
                                        reason="log-chain")
-            if last < next_lsn:
+            if last < next_lsn or (last == next_lsn and first < last):  # adds nothing
                 raise ApplicationError(f"log backup {path} ends at LSN {last}, before LSN "
                                        f"{next_lsn}: too early to apply", reason="log-chain")
             for record in records:
