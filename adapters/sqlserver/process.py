@@ -6,7 +6,6 @@ for its socket to go. ``server_running`` says whether something answers on the s
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -45,8 +44,7 @@ def start_server(state_dir: Path, socket_path: Path, roots: Iterable[Path],
     log_path = log_file or Path(state_dir) / "server.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                   start_new_session=True, cwd=_repo_root(),
-                                   env={**os.environ, "PYTHONPATH": _pythonpath()})
+                                   start_new_session=True, cwd=_repo_root())  # -m: from cwd
     deadline = time.monotonic() + START_LIMIT
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -80,7 +78,3 @@ def stop_server(socket_path: Path) -> bool:
 def _repo_root() -> str:
     return str(Path(__file__).resolve().parents[2])
 
-
-def _pythonpath() -> str:
-    existing = os.environ.get("PYTHONPATH", "")
-    return _repo_root() + (os.pathsep + existing if existing else "")
