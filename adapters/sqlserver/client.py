@@ -78,7 +78,9 @@ class SqlServerClient:
                 self._drop()
                 raise ApplicationError("the SQL Server instance process closed the connection",
                                        reason="not-running")
-        body = json.loads(reply)
+            body = json.loads(reply)
+            if body.get("id") != self._next_id:  # a reply to the connection, not the request:
+                self._drop()  # the server closes it
         if not body.get("ok"):
             raise ApplicationError(str(body.get("error", "failed")), str(body.get("reason", "io")))
         return body.get("result")

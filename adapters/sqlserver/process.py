@@ -6,14 +6,13 @@ for its socket to go. ``server_running`` says whether something answers on the s
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Iterable
 
-from adapters.sqlserver.client import SqlServerClient
+from adapters.sqlserver.client import NotConnected, SqlServerClient
 from services.agent.application_port import ApplicationError
 
 START_LIMIT = 30.0  # seconds a starting process may take to answer (a slow, shared machine)
@@ -21,7 +20,7 @@ STOP_LIMIT = 10.0
 
 
 def server_running(socket_path: Path) -> bool:
-    client = SqlServerClient(socket_path, timeout=5)
+    client = SqlServerClient(socket_path, timeout=STOP_LIMIT)
     try:
         return client.ping()
     except ApplicationError:
@@ -45,8 +44,7 @@ def start_server(state_dir: Path, socket_path: Path, roots: Iterable[Path],
     log_path = log_file or Path(state_dir) / "server.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                   start_new_session=True, cwd=_repo_root(),
-                                   env={**os.environ, "PYTHONPATH": _pythonpath()})
+                                   start_new_session=True, cwd=_repo_root())  # -m: from cwd
     deadline = time.monotonic() + START_LIMIT
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -62,11 +60,13 @@ def start_server(state_dir: Path, socket_path: Path, roots: Iterable[Path],
 
 def stop_server(socket_path: Path) -> bool:
     """Shut the instance process down (its freezes are released); False when none ran."""
-    client = SqlServerClient(socket_path, timeout=5)
+    client = SqlServerClient(socket_path, timeout=STOP_LIMIT)
     try:
         client.shutdown()
-    except ApplicationError:
+    except NotConnected:
         return False
+    except ApplicationError:
+        pass  # it may have closed the connection on its way out: wait for the socket to go
     finally:
         client.close()
     deadline = time.monotonic() + STOP_LIMIT
@@ -78,7 +78,3 @@ def stop_server(socket_path: Path) -> bool:
 def _repo_root() -> str:
     return str(Path(__file__).resolve().parents[2])
 
-
-def _pythonpath() -> str:
-    existing = os.environ.get("PYTHONPATH", "")
-    return _repo_root() + (os.pathsep + existing if existing else "")

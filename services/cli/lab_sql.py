@@ -15,7 +15,6 @@ Workload commands start the host's instance process when it is not running.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from adapters.lab.provision import mount_path
 from services import messages

@@ -62,6 +62,7 @@ ENTRIES: dict[str, str] = {
     "sqlcat": "services.cli.sqlserver:SQLCAT",
     "sqldisplay": "services.cli.sqlserver:SQLDISPLAY",
     "EX_DRM_SQL_BACKUP": "services.cli.extended.sqlserver:EX_DRM_SQL_BACKUP",
+    "EX_DRM_SQL_DEF_CHECK": "services.cli.extended.sqlserver:SQL_DEF_CHECK",
     "EX_DRM_FS_DEF_CHECK": "services.cli.ex_def_check:FS_DEF_CHECK",
     "EX_DRM_CG_DEF_CHECK": "services.cli.ex_def_check:CG_DEF_CHECK",
     "EX_DRM_HOST_DEF_CHECK": "services.cli.ex_def_check:HOST_DEF_CHECK",

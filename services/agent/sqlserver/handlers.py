@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from adapters.lab.provision import mount_path
 from adapters.paths import BadName, PathOutsideRoot, confine
 from events import sqlserver as sql
 from events.base import Payload
 from events.sql_commands import BackupSqlServer, InitSqlServer, RefreshSqlMap
+from projections.sql_view import SqlSettings
 from services import messages
 from services.agent.application_port import ApplicationError, ApplicationPort
 from services.agent.configuration import use_configuration
@@ -106,18 +108,42 @@ def refresh_sql_map(command: RefreshSqlMap, context: AgentContext) -> list[Paylo
 
 
 # -- drmsqlbackup ---------------------------------------------------------------------------------
+def sql_settings(context: AgentContext, instance: str) -> SqlSettings | None:
+    """The instance's SQL Server information: the last drmsqlinit, else the lab's."""
+    return context.view.sql.settings_of(instance) or lab_settings(context, instance)
+
+
+def lab_settings(context: AgentContext, instance: str) -> SqlSettings | None:
+    """The SQL Server information the lab gives the instance (a lab starts as if drmsqlinit
+    had run, ``adapters.lab.sql_model``); None when it gives none. drmsqlinit overrides it."""
+    lab, data_dir = context.ports.lab, context.ports.data_dir
+    host = next((h for h in (lab.hosts if lab else ()) if h.name.lower() == context.host.lower()),
+                None)
+    found = next((i for i in getattr(host, "sql_instances", ()) or ()
+                  if i.name.lower() == instance.lower()), None)
+    if found is None:
+        return None
+
+    def where(path: str) -> str:
+        return str(mount_path(Path(data_dir), path, host.mount_roots)) if path and data_dir \
+            else path
+
+    return SqlSettings(instance, where(found.metafile_dir), found.vdi_timeout,
+                       where(found.undo_dir), where(found.log_backup_dir))
+
+
 def backup_sql_server(command: BackupSqlServer, context: AgentContext) -> list[Payload]:
     port = sqlserver(context)
     require_storage(context)
-    ensure_maps(context)
     configuration = use_configuration(command, context, "split")
     context.progress(messages.line(messages.SQL_COLLECTING))
     name, status, databases = instance_state(port, command.instance)
     decide.require_running(name, status)
-    settings = context.view.sql.settings_of(name)
+    settings = sql_settings(context, name)
     if settings is None:
         raise reject(messages.SQL_NOT_SET_UP, f"drmsqlinit {name} was never run on this host")
     chosen = decide.choose_databases(name, databases, command.system, command.targets)
+    ensure_maps(context)  # a host that never built its maps builds them (missing object)
     records, volumes = decide.placed(context.view, chosen, databases)
     if command.template:
         return template(command, context, name, records)

@@ -134,3 +134,22 @@ def test_a_database_spanning_volumes_splits_its_rows(lab, tmp_path):
     assert first == [1, 3, 5, 7] and second == [2, 4, 6]
     assert pages.copy_problems([lab.vol1 / "Wide.mdf", lab.vol2 / "Wide_2.ndf"],
                                lab.vol2 / "Wide_log.ldf") == []
+
+
+def test_a_backup_restores_into_another_instance_from_the_metafile_beside_it(lab):
+    """Manual §5.14: the metafile on the P-VOL travels with the data; the other instance
+    learns the database from it (the same ID when that one is free)."""
+    lab.write(6)
+    backup = lab.backup()
+    lab.engine.define_instance("instB", lab.root / "systemB")
+    other = lab.root / "vol3"
+    shutil.copytree(backup.copy / "vol1", other)
+    meta = backup.metadata[0]
+    moved = meta.__class__(database=meta.database, path=str(other / "META_0000000005.dmp"),
+                           size=meta.size, sha256=meta.sha256)
+    (info,) = lab.engine.restored("INSTB", ["DB1"], [moved], standby=False)
+    assert info.instance == "instB" and info.database_id == 5
+    assert {f.path for f in info.files} == {str(other / "DB1.mdf"), str(other / "DB1_log.ldf")}
+    lab.engine.apply_logs("instb", "DB1", [], finish=ONLINE)
+    assert lab.engine.count_rows("instB", "DB1")["rows"] == 6
+    assert lab.engine.count_rows("default", "DB1")["rows"] == 6  # the source is untouched

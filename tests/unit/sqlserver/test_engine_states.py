@@ -151,3 +151,19 @@ def test_system_databases_refuse_log_backups_and_tempdb_a_backup(lab):
             lab.engine.log_backup("default", name, lab.root / "logs")
     with pytest.raises(ApplicationError, match="tempdb"):
         lab.engine.freeze("default", ["tempdb"], 10, None, "1")
+
+
+def test_a_restore_with_the_system_databases_runs_stopped_and_replaces_online_ones(lab):
+    lab.write(4)
+    backup = lab.backup(databases=("master", "model", "msdb", "DB1"), volumes=("system", "vol1"))
+    lab.write(2)
+    lab.engine.stop("default")
+    lab.put_back(backup, volumes=("system", "vol1"))
+    states = {d.name: d.state for d in lab.engine.restored(
+        "default", ["master", "model", "msdb", "DB1"], backup.metadata, standby=False)}
+    assert states == {"master": ONLINE, "model": ONLINE, "msdb": ONLINE, "DB1": LOADING}
+    lab.engine.start("default")
+    lab.engine.apply_logs("default", "DB1", [], finish=ONLINE)
+    assert lab.engine.count_rows("default", "DB1")["rows"] == 4
+    with pytest.raises(ApplicationError, match="nothing to recover"):
+        lab.engine.apply_logs("default", "master", [], finish=ONLINE)
