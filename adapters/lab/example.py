@@ -5,10 +5,10 @@ ShadowImage generations VG01..VG03 (MU# 0..2, local_0..local_2) on 410001:257..2
 TrueCopy pair TC01 to array 410002 (remote_0); BKServer knows mount points for the S-VOLs.
 
 DBServer runs the simulated SQL Server (``adapters.sqlserver``): instance ``default`` with
-the user databases UserDB1 (``hosts/DBServer/mnt/sql1``, P-VOL 410001:300) and UserDB2
-(``hosts/DBServer/mnt/sql2``, P-VOL 410001:301), 100 numbered rows each at init; three
+the user databases UserDB1 (``hosts/DBServer/mnt/sql1``, P-VOL 410001:272) and UserDB2
+(``hosts/DBServer/mnt/sql2``, P-VOL 410001:273), 100 numbered rows each at init; three
 ShadowImage generations SI01..SI03 (MU# 0..2, local_0..local_2, devices sql01 and sql02) on
-410001:302..307; its SQL Server information is set as after ``drmsqlinit default``
+410001:274..279; its SQL Server information is set as after ``drmsqlinit default``
 (metafiles on the P-VOL, VDI timeout 300 s, undo and log backup directories under
 ``hosts/DBServer/mssql/default``). BKServer knows mount points for those S-VOLs too.
 """
@@ -95,11 +95,11 @@ role = "DB"
   [[hosts.mounts]]
   path = "hosts/DBServer/mnt/sql1"
   array = 410001
-  ldev = 300
+  ldev = 272
   [[hosts.mounts]]
   path = "hosts/DBServer/mnt/sql2"
   array = 410001
-  ldev = 301
+  ldev = 273
   [[hosts.sql_instances]]
   name = "default"
   metafile_dir = ""
@@ -120,15 +120,15 @@ role = "DB"
 
 
 def _db_svol(generation: int, volume: int) -> int:
-    return 300 + 2 * generation + volume - 1
+    return 272 + 2 * generation + volume - 1
 
 
 def _db_parts() -> dict[str, str]:
-    """DBServer, its P-VOLs 300-301 and S-VOLs 302-307, and its generations SI01..SI03."""
+    """DBServer, its P-VOLs 272-273 and S-VOLs 274-279, and its generations SI01..SI03."""
     ldevs = "".join(f'  [[arrays.ldevs]]\n  id = {ldev}\n  size = "64MiB"\n  port = "CL1-C"\n'
-                    f"  target = 0\n  lu = {ldev - 300}\n" for ldev in range(300, 308))
+                    f"  target = 0\n  lu = {ldev - 272}\n" for ldev in range(272, 280))
     groups = "".join(f'\n[[copy_groups]]\ngroup = "SI0{n}"\ndevice = "sql0{v}"\ncopy_type = "SI"\n'
-                     f"mu = {n - 1}\npvol = {{ array = 410001, ldev = {299 + v} }}\n"
+                     f"mu = {n - 1}\npvol = {{ array = 410001, ldev = {271 + v} }}\n"
                      f"svol = {{ array = 410001, ldev = {_db_svol(n, v)} }}\n"
                      f'generation = "local_{n - 1}"\n' for n in (1, 2, 3) for v in (1, 2))
     return {"db_server": DB_SERVER, "db_ldevs": ldevs, "db_groups": groups}

@@ -20,7 +20,9 @@ from tests.tape_lab import BK_HOST, bk_mount, hand_over
 
 VG1, VG2 = "VG01,VOL01", "VG02,VOL02"
 SVOLS = {"TC01,VOL01": "410002:512", VG1: "410001:257", VG2: "410001:258",
-         "VG03,VOL03": "410001:259"}
+         "VG03,VOL03": "410001:259",
+         # DBServer's generations (the example lab's SQL Server, slice sql-instance)
+         **{f"SI0{n},sql0{v}": f"410001:{272 + 2 * n + v - 1}" for n in (1, 2, 3) for v in (1, 2)}}
 
 
 def bk(name: str, **args):

@@ -59,7 +59,7 @@ def test_lab_init_writes_the_databases_onto_the_pvols_before_the_pairs(tmp_path)
     finally:
         engine.close()
     copies = sorted(p.parent.name for p in (data / "arrays").rglob("UserDB1.mdf"))
-    assert copies == ["300", "302", "304", "306"]  # the P-VOL and its three S-VOLs
+    assert copies == ["272", "274", "276", "278"]  # the P-VOL and its three S-VOLs
 
 
 @pytest.fixture
