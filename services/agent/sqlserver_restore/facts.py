@@ -20,6 +20,7 @@ class DatabaseFacts:
     recovery_model: str
     mount_points: tuple[str, ...]
     copy_groups: tuple[str, ...]
+    data_files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,16 @@ def entry_facts(view, backup_id: str) -> EntryFacts | None:
     databases = tuple(DatabaseFacts(
         d.name, d.database_id, d.system, d.recovery_model,
         tuple(dict.fromkeys(f.mount_point for f in d.files if f.mount_point)),
-        tuple(dict.fromkeys(g for f in d.files for g in f.copy_groups)))
+        tuple(dict.fromkeys(g for f in d.files for g in f.copy_groups)),
+        tuple(f.path for f in d.files if f.kind == "data"))
         for d in details.databases)
     metafiles = tuple(MetafileFacts(m.database, m.path, m.size, m.sha256)
                       for m in details.metafiles)
     return EntryFacts(backup_id, entry.original_id if entry else backup_id,
                       entry.origin_host if entry else "", details.instance, databases,
                       metafiles, details.metadata_dir, details.template,
-                      tuple(entry.copy_groups) if entry else ())
+                      tuple(entry.copy_groups) if entry else  # a template: its files' groups
+                      tuple(dict.fromkeys(g for d in databases for g in d.copy_groups)))
 
 
 def settings_facts(view, instance: str) -> SettingsFacts | None:

@@ -15,8 +15,8 @@ from events.outcomes import CommandCompleted
 from events.sql_restore import (BackupSqlLogs, DeleteSqlLogInfo, RecordSqlMetafiles,
                                 RecoverSqlDatabases, RestoreSqlDatabases, SqlMetafilesMoved)
 from services import messages
-from services.agent.application_port import ApplicationError
-from services.agent.errors import reject
+from services.agent.application_port import ApplicationError, Metadata
+from services.agent.errors import CommandRejection, reject
 from services.agent.filesystem import decide as fs_decide
 from services.agent.filesystem.handlers import require_storage
 from services.agent.filesystem.workflows import live_statuses
@@ -64,10 +64,17 @@ def restore_sql_databases(command: RestoreSqlDatabases, context: AgentContext) -
     plan = decide.plan_sql_restore(entry, command, context.host, live, settings,
                                    context.envelope.workflow_id)
     storage_plan = _storage_plan(context, plan) if command.resync else None
-    metadata = workflows.metadata_of(plan)
+
+    def locate():
+        try:
+            return located_metafiles(context, plan, settings)
+        except CommandRejection as error:
+            raise ApplicationError(error.text, reason="not-found") from None
+
     if storage_plan is None:  # no volume copy: the metafiles must be in place already
-        metadata = located_metafiles(context, plan, metadata, settings)
-    workflows.run_sql_restore(context, plan, port, storage_plan, metadata)
+        found = located_metafiles(context, plan, settings)
+        locate = lambda: found  # noqa: E731
+    workflows.run_sql_restore(context, plan, port, storage_plan, locate)
     return [CommandCompleted(command=command.name, result={
         "backup_id": plan.entry.backup_id, "instance": plan.request.target_instance,
         "databases": [{"database": d, "state": s} for d, s in plan.results],
@@ -75,27 +82,33 @@ def restore_sql_databases(command: RestoreSqlDatabases, context: AgentContext) -
         "copy_groups": list(plan.request.copy_groups), "resync": command.resync})]
 
 
-def located_metafiles(context: AgentContext, plan: decide.SqlRestorePlan, metadata,
-                      settings) -> tuple:
-    """Each metafile where it is now: the path the catalog records, else (carried by
-    ``EX_DRM_SQLFILE_EXTRACT``, or an imported entry under another backup ID) the registered
-    directory's ``<backup-ID>_<database-ID>.dmp`` or ``<original-ID>_<database-ID>.dmp`` with
-    the recorded size. Refused before anything changes when none is there."""
+def located_metafiles(context: AgentContext, plan: decide.SqlRestorePlan,
+                      settings) -> tuple[Metadata, ...]:
+    """Each restored database's metafile where it is now: the path the catalog records (with
+    its size), else (carried by ``EX_DRM_SQLFILE_EXTRACT``, or an imported entry under another
+    backup ID) the registered directory's ``<backup-ID>_<database-ID>.dmp`` or
+    ``<original-ID>_<database-ID>.dmp``, else (a template: none recorded) ``META_<database-ID>
+    .dmp`` beside its primary data file on the P-VOL. ``KAVX0006-E`` when none is there."""
+    recorded = {m.database.lower(): m for m in workflows.metadata_of(plan)}
     found = []
-    for meta in metadata:
-        database = plan.entry.database(meta.database)
-        candidates = [meta.path]
+    for name in plan.request.databases:
+        database, meta = plan.entry.database(name), recorded.get(name.lower())
+        candidates = [meta.path] if meta is not None else []
         if settings is not None and settings.metadata_dir and database is not None:
             folder = Path(settings.metadata_dir)
             candidates += [str(folder / f"{prefix}_{database.database_id:010d}.dmp")
                            for prefix in (plan.entry.backup_id, plan.entry.original_id)]
+        if database is not None and database.data_files:
+            candidates.append(str(Path(database.data_files[0]).parent /
+                                  f"META_{database.database_id:010d}.dmp"))
         path = next((p for p in (confined(context, c, "VDI metafile") for c in candidates)
-                     if p.is_file() and p.stat().st_size == meta.size), None)
+                     if p.is_file() and (meta is None or p.stat().st_size == meta.size)), None)
         if path is None:
-            raise reject(messages.UNKNOWN_OBJECT, f"the VDI metafile {meta.path} of "
-                                                  f"{meta.database} does not exist")
-        found.append(meta if str(path) == meta.path else
-                     type(meta)(meta.database, str(path), meta.size, meta.sha256))
+            raise reject(messages.UNKNOWN_OBJECT, f"no VDI metafile of {name} was found "
+                                                  f"({', '.join(candidates) or 'none recorded'})")
+        found.append(meta if meta is not None and str(path) == meta.path else
+                     Metadata(name, str(path), path.stat().st_size,
+                              meta.sha256 if meta is not None else ""))
     return tuple(found)
 
 

@@ -35,9 +35,10 @@ def app_step(runner: StepRunner, name: str, intent, call: Callable, outcome: Cal
 
 
 # -- restore -------------------------------------------------------------------------------------
-def run_sql_restore(context, plan: SqlRestorePlan, port, storage_plan, metadata):
+def run_sql_restore(context, plan: SqlRestorePlan, port, storage_plan, locate):
     """``storage_plan``: the file-system restore plan of the entry's volumes (None with
-    ``-no_resync``); ``metadata``: the metafiles to apply."""
+    ``-no_resync``); ``locate()``: the metafiles to apply, found after the volume copy
+    (``ApplicationError`` when one is missing)."""
     request = plan.request
     wf, instance = request.workflow_id, request.target_instance
     runner = StepRunner(context, wf)
@@ -56,6 +57,8 @@ def run_sql_restore(context, plan: SqlRestorePlan, port, storage_plan, metadata)
             _start(runner, port, wf, instance)
             stopped = False
         before = {d.name.lower(): d.state for d in port.databases(instance)}
+        metadata = runner.step("find the VDI metafiles", [], locate, lambda _: [],
+                               errors=APP_ERRORS)
         app_step(runner, "apply the VDI metafiles",
                  [sql.SqlMetadataApplyRequested(workflow_id=wf, instance=instance,
                                                 databases=request.databases,

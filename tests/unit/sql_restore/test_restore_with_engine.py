@@ -149,10 +149,35 @@ def test_a_metafile_carried_into_the_registered_directory_is_found_there(host):
     moved = registered / f"0000000001_{host.engine.databases(INSTANCE)[-1].database_id:010d}.dmp"
     shutil.move(meta.path, moved)
     missing = host.run(RestoreSqlDatabases(backup_id="0000000001", resync=False))
-    assert isinstance(missing, CommandRejected) and "does not exist" in missing.text
+    assert isinstance(missing, CommandRejected) and "no VDI metafile" in missing.text
     host.record(sqlev.SqlSettingsRegistered(instance=INSTANCE, vdi_timeout=300,
                                             metadata_dir=str(registered),
                                             log_backup_dir=str(host.root / "logs")))
     completed(host.run(RestoreSqlDatabases(backup_id="0000000001", resync=False)))
     applied = [e for e in host.events if type(e).__name__ == "SqlMetadataApplyRequested"]
     assert applied[-1].metafiles == (str(moved),)
+
+
+def test_a_template_restores_with_the_metafile_that_came_on_the_p_vol(host):
+    """§2.8 / §5.11: a template entry records no backup and no metafile; the metafile that
+    travelled with the volume (META_<database-ID>.dmp beside the data) is applied."""
+    from events import sqlserver as sqlev
+
+    host.engine.write_rows(INSTANCE, "DB1", 8)
+    host.full_backup("0000000001", ("DB1",))  # the remote copy, made without a local entry
+    details = host.view.sql.backup("0000000001")
+    host.record(sqlev.SqlBackupDetails(
+        backup_id="0000000002", instance=INSTANCE, template=True, online=False,
+        databases=(sqlev.SqlDatabaseRecord(name="DB1", database_id=details.databases[0]
+                                           .database_id, files=tuple(sqlev.SqlFileRecord(
+                                               path=f.path, kind=f.kind,
+                                               mount_point=f.mount_point)
+                                               for f in details.databases[0].files)),)))
+    host.engine.damage(INSTANCE, "DB1")
+    host.copy_back()
+    refused = host.run(RestoreSqlDatabases(backup_id="0000000002", resync=False))
+    assert isinstance(refused, CommandRejected) and "KAVX0024-E" == refused.message_id
+    completed(host.run(RestoreSqlDatabases(backup_id="0000000002", resync=False,
+                                           template=True)))
+    completed(host.run(RecoverSqlDatabases(instance=INSTANCE)))
+    assert rows(host) == 8
