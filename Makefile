@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.auto_import_bench
 	$(BIN)/python -m bench.tape_bench
 	$(BIN)/python -m bench.report_bench
+	$(BIN)/python -m bench.sql_restore_bench  # SQL restore + roll-forward (issue 13)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .hypothesis
