@@ -23,8 +23,8 @@ def init_example_lab(data_dir: Path) -> None:
     provision(lab, data_dir, populate=populate_example).wait_idle()
 
 
-def settings_for(data_dir: Path):
-    return load_settings(environ={}, data_dir=data_dir, hostname=FS_HOST)
+def settings_for(data_dir: Path, host: str = FS_HOST):
+    return load_settings(environ={}, data_dir=data_dir, hostname=host)
 
 
 def fs_root(data_dir: Path) -> Path:

@@ -20,7 +20,7 @@ from tests.fs_lab import FS_HOST, command, settings_for
 
 def main(data_dir: str, kill_after: str, name: str, args: str, command_id: str = "",
          host: str = FS_HOST) -> None:
-    agent = build_agent(settings_for(Path(data_dir)), host)
+    agent = build_agent(settings_for(Path(data_dir), host), host)
     limit, seen = int(kill_after), [0]
     append = agent.store.append
 
@@ -40,4 +40,4 @@ def main(data_dir: str, kill_after: str, name: str, args: str, command_id: str =
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    main(*sys.argv[1:7])
