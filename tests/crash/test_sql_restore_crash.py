@@ -73,9 +73,9 @@ def test_an_uncut_restore_has_the_steps_the_kill_points_name(db_host):
     assert json.loads(child.stdout) == {"type": "CommandCompleted", "seen": 15}
 
 
-# after: the file-system request; the reverse resync's intent; the metafiles' intent
-# (applied or not: unknown); the state change (not the end)
-@pytest.mark.parametrize("kill_after", [2, 5, 12, 13])
+# after: the file-system request (the pair steps: tests/crash/test_crash_recovery.py); the
+# metafiles' intent (applied or not: unknown); the state change (not the end)
+@pytest.mark.parametrize("kill_after", [2, 12, 13])
 def test_a_restore_killed_after_a_step_leaves_nothing_lying(db_host, kill_after):
     data_dir, rows = db_host
     command_id = str(uuid.uuid4())
@@ -102,3 +102,48 @@ def test_a_restore_killed_after_a_step_leaves_nothing_lying(db_host, kill_after)
         handled(agent, "RestoreSqlDatabases", **RESTORE)
     handled(agent, "RecoverSqlDatabases", instance=INSTANCE)
     assert port.count_rows(INSTANCE, DATABASE)["rows"] == rows
+
+
+@pytest.mark.parametrize("kill_after", [2, 4])
+def test_a_recovery_killed_mid_roll_forward_can_be_run_again(tmp_path, kill_after):
+    """Killed after the roll-forward's intent (the logs were not applied: the database stays
+    loading and the recovery can be run again) or after its outcome (applied, the recovery not
+    ended): recovery aborts the workflow, every row is back, and log backups go on."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    init_example_lab(data_dir)
+    agent = agent_for(data_dir)
+    try:
+        base = data_dir / "hosts" / HOST / "mssql"
+        handled(agent, "InitSqlServer", instance=INSTANCE, vdi_timeout=300,
+                undo_dir=str(base / "undo"), log_backup_dir=str(base / "tlog"))
+        port = agent.ports.application("sqlserver")
+        handled(agent, "BackupSqlServer", instance=INSTANCE)
+        for count in (3, 4):
+            port.write_rows(INSTANCE, DATABASE, count)
+            handled(agent, "BackupSqlLogs", instance=INSTANCE, targets=[DATABASE])
+        rows = port.count_rows(INSTANCE, DATABASE)["rows"]
+        port.damage(INSTANCE, DATABASE)
+        for generation in ("SI02", "SI03"):
+            handled(agent, "SplitPair", group=generation, device="sql01")
+        handled(agent, "RestoreSqlDatabases", **RESTORE)
+        listing = agent.handle(command("ListSqlLogBackups", host=HOST, instance=INSTANCE,
+                                       targets=[DATABASE])).result
+        recover = {"instance": INSTANCE, "log_list": [
+            {k: s[k] for k in ("original_id", "backup_id", "database", "files")}
+            for s in listing["sections"]]}
+        child = run_child(data_dir, kill_after, "RecoverSqlDatabases", recover, "")
+        assert child.returncode == -9, child.stderr
+
+        agent = agent_for(data_dir)
+        assert agent.view.sql_logs.unfinished() == []
+        if kill_after == 2:  # nothing was applied: still loading; the whole list again
+            refused = agent.handle(command("BackupSqlLogs", host=HOST, instance=INSTANCE,
+                                           targets=[DATABASE]))
+            assert refused.type == "CommandRejected" and "LOADING" in refused.payload["text"]
+            handled(agent, "RecoverSqlDatabases", **recover)
+        # applied (before the kill, or now): the whole chain, so log backups go on
+        handled(agent, "BackupSqlLogs", instance=INSTANCE, targets=[DATABASE])
+        assert port.count_rows(INSTANCE, DATABASE)["rows"] == rows
+    finally:
+        stop_host(data_dir, HOST)
