@@ -161,9 +161,14 @@ class SqlBackupPlan:
         return tuple(MakePair(g) for g in self.groups)
 
     @property
-    def frozen_steps(self) -> tuple[PlanStep, ...]:
-        return (self.freeze, *(Split(g) for g in self.groups),
+    def split_steps(self) -> tuple[PlanStep, ...]:
+        """The splits, then the thaw (run while frozen)."""
+        return (*(Split(g) for g in self.groups),
                 Thaw(KIND, self.freeze.instance, self.freeze.databases))
+
+    @property
+    def frozen_steps(self) -> tuple[PlanStep, ...]:
+        return (self.freeze, *self.split_steps)
 
     @property
     def steps(self) -> tuple[PlanStep, ...]:
