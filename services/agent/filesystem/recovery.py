@@ -16,7 +16,8 @@ Per workflow, in order:
    (roll forward); otherwise ``BackupAborted``/``RestoreAborted`` with
    ``reason = "agent restarted during <step>"``. Superseded entries were deleted before the
    first pair operation, so no entry is left lying about an S-VOL. An application backup
-   (one that froze an instance) is always aborted: its entry needs what only the workflow had.
+   (one that froze an instance) is recorded only when its freezes ended in a thaw in time and
+   its application rebuilds the entry (``application.recovery.entry_events``), else aborted.
 """
 from __future__ import annotations
 
@@ -55,8 +56,14 @@ def _recover(context, workflow: Workflow) -> dict:
     problems = _settle_pairs(steps, workflow, groups)
     problems += _remount(steps, context.view, workflow)
     done = not problems and all(name in workflow.split_done for name in workflow.copy_groups)
-    if application_recovery.needs_abort(workflow):
-        done, problems = False, problems + thawed
+    if done and application_recovery.is_application_backup(workflow):
+        entry = application_recovery.entry_events(context, workflow)
+        if entry is None:
+            done, problems = False, problems + thawed + ["the copy cannot be vouched for"]
+        else:
+            context.record(entry)
+            return {"workflow_id": workflow.workflow_id, "kind": workflow.kind,
+                    "backup_id": workflow.backup_id, "ended": "completed"}
     how = _finish(context, workflow, done, f"agent restarted during {step}"
                   + (f"; {problems[0]}" if problems else ""))
     return {"workflow_id": workflow.workflow_id, "kind": workflow.kind,

@@ -160,7 +160,7 @@ def backup_sql_server(command: BackupSqlServer, context: AgentContext) -> list[P
     context.progress(messages.line(messages.SQL_BACKING_UP))
     sections = None if command.script is None else (
         lambda runner, section: run_section(context, runner, command, section, True))
-    recorded, details, shown = run_sql_backup(context, plan, command.comment, sections)
+    recorded, details, shown = run_sql_backup(context, plan, sections)
     return completed(command, backup_id=recorded.backup_id, instance=name,
                      databases=[r.name for r in records], generation=recorded.generation,
                      copy_groups=list(recorded.copy_groups), mode=recorded.mode, template=False,

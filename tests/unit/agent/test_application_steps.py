@@ -125,7 +125,7 @@ def test_recovery_thaws_a_freeze_the_instance_still_holds(sql):
                           timeout=300)
     assert recovery.thaw_left(context, workflow) == ["sqlserver DEFAULT thawed at restart"]
     assert recorded[0].how == "thawed" and sql.holding() == []
-    assert recovery.needs_abort(workflow)
+    assert recovery.is_application_backup(workflow)
 
 
 @pytest.mark.parametrize("hold, port, note", [
