@@ -56,6 +56,17 @@ def is_application_backup(workflow) -> bool:
     return workflow.kind == "backup" and bool(workflow.applications)
 
 
+def needs_abort(workflow) -> bool:
+    """An application backup recovery cannot complete whatever its splits: a freeze that did
+    not end in a thaw in time, or an application that cannot rebuild its entry."""
+    if not is_application_backup(workflow):
+        return False
+    holds = list(workflow.applications.values())
+    kinds = {h.kind for h in holds}
+    return (len(kinds) != 1 or kinds.pop() not in REBUILDERS
+            or any(h.state != "thawed" for h in holds))
+
+
 def entry_events(context, workflow) -> list | None:
     """The entry recovery records for an application backup whose splits all happened, or
     None: abort it (see the module docstring)."""

@@ -56,14 +56,8 @@ def _recover(context, workflow: Workflow) -> dict:
     problems = _settle_pairs(steps, workflow, groups)
     problems += _remount(steps, context.view, workflow)
     done = not problems and all(name in workflow.split_done for name in workflow.copy_groups)
-    if done and application_recovery.is_application_backup(workflow):
-        entry = application_recovery.entry_events(context, workflow)
-        if entry is None:
-            done, problems = False, problems + thawed + ["the copy cannot be vouched for"]
-        else:
-            context.record(entry)
-            return {"workflow_id": workflow.workflow_id, "kind": workflow.kind,
-                    "backup_id": workflow.backup_id, "ended": "completed"}
+    if application_recovery.needs_abort(workflow):
+        done, problems = False, problems + thawed
     how = _finish(context, workflow, done, f"agent restarted during {step}"
                   + (f"; {problems[0]}" if problems else ""))
     return {"workflow_id": workflow.workflow_id, "kind": workflow.kind,
@@ -119,7 +113,13 @@ def _finish(context, workflow: Workflow, done: bool, reason: str) -> str:
                         fs.RestoreAborted(workflow_id=workflow.workflow_id,
                                           backup_id=workflow.backup_id, reason=reason)])
         return "completed" if done else "aborted"
-    if done:
+    if done and application_recovery.is_application_backup(workflow):  # issue 13
+        entry = application_recovery.entry_events(context, workflow)
+        if entry is not None:
+            context.record(entry)
+            return "completed"
+        reason += "; the application's entry cannot be rebuilt from its events"
+    elif done:
         context.record([_recorded(context, workflow)])
         return "completed"
     context.record([fs.BackupAborted(workflow_id=workflow.workflow_id,
