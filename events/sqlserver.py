@@ -78,13 +78,17 @@ class SqlApplicationMapRefreshed(Payload):
 
 
 class SqlBackupRequested(Payload):
-    """A SQL Server backup's workflow starts (beside its ``BackupRequested``)."""
+    """A SQL Server backup's workflow starts (beside its ``BackupRequested``). ``records``:
+    the databases as the entry will keep them (each file with the copy group split), so that
+    recovery can record the entry of a backup whose splits and thaw all happened."""
 
     workflow_id: str
     backup_id: BackupId
     instance: AppName
     databases: Databases
     system: bool = False
+    records: Annotated[tuple[SqlDatabaseRecord, ...], Field(max_length=APP_DATABASES_MAX)] = ()
+    metadata_dir: OptionalPath = ""
 
 
 class SqlBackupDetails(Payload):

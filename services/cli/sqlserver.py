@@ -21,7 +21,7 @@ from services.cli.errors import CliError
 from services.cli.filesystem import DEFAULT_REMOTE_GENERATION, PF_OPTION
 from services.cli.filesystem_args import build
 from services.cli.perform import query_data
-from services.cli.script_layouts import wrapped
+from services.cli.script_layouts import section_lines, wrapped
 from services.cli.sql_args import (check_sql_name, parse_directory, parse_vdi_timeout,
                                    read_database_file, split_databases)
 from services.cli.transfer import auto_import_shown
@@ -109,7 +109,10 @@ def backup_lines(result: dict) -> list[str]:
     if result.get("template"):
         return [messages.line(messages.SQL_TEMPLATE_MAKING),
                 sql_layouts.template_assigned(result["backup_id"])]
-    return [messages.line(messages.SQL_BACKING_UP), layout.backup_assigned(result["backup_id"])]
+    sections = [line for section in result.get("script_sections") or ()
+                for line in section_lines(section)]
+    return [messages.line(messages.SQL_BACKING_UP), *sections,
+            layout.backup_assigned(result["backup_id"])]
 
 
 def backup_shown(args: argparse.Namespace, outcomes: list, agent) -> Shown:
@@ -127,7 +130,9 @@ BACKUP_OPTIONS = (
     opt("rc", nargs="?", const=DEFAULT_REMOTE_GENERATION, default=None, metavar="GENERATION",
         help="back up to this generation (local_N or remote_N)"),
     opt("comment", default="", help="backup comment (DRMENV_COMMENT in user scripts)"),
-    opt("script", metavar="USER_SCRIPT_FILE", help="user script: [PRE_PROC]/[POST_PROC]"),
+    opt("script", metavar="USER_SCRIPT_FILE",
+        help="user script: [PRE_PROC], [RESYNC_PROC], [SPLIT_PROC] (frozen), [FINISH_PROC], "
+             "[POST_PROC]"),
     opt("backup_server", short="s", dest="s", metavar="BACKUP_SERVER",
         help="the backup server (-auto_import, LOCATION=REMOTE script commands)"),
     flag("auto_import", "import the catalog entry on the -s server after the backup"),

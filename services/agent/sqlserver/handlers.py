@@ -20,6 +20,7 @@ from services import messages
 from services.agent.application_port import ApplicationError, ApplicationPort
 from services.agent.configuration import use_configuration
 from services.agent.errors import CommandRejection, reject
+from services.agent.extended.scripts import run_section
 from services.agent.filesystem import workflows as fs_workflows
 from services.agent.filesystem.handlers import completed, ensure_maps, require_storage
 from services.agent.pairs.observing import observe_groups
@@ -134,6 +135,9 @@ def lab_settings(context: AgentContext, instance: str) -> SqlSettings | None:
 
 def backup_sql_server(command: BackupSqlServer, context: AgentContext) -> list[Payload]:
     port = sqlserver(context)
+    if command.script is not None and not command.script.local_backup:
+        raise reject(messages.SCRIPT_PROBLEM, "LOCAL_BACKUP=NO (a backup by the user script "
+                                              "only) is not supported yet")
     require_storage(context)
     configuration = use_configuration(command, context, "split")
     context.progress(messages.line(messages.SQL_COLLECTING))
@@ -154,12 +158,14 @@ def backup_sql_server(command: BackupSqlServer, context: AgentContext) -> list[P
     if configuration:
         context.record(configuration)
     context.progress(messages.line(messages.SQL_BACKING_UP))
-    recorded, details = run_sql_backup(context, plan, command.comment)
+    sections = None if command.script is None else (
+        lambda runner, section: run_section(context, runner, command, section, True))
+    recorded, details, shown = run_sql_backup(context, plan, sections)
     return completed(command, backup_id=recorded.backup_id, instance=name,
                      databases=[r.name for r in records], generation=recorded.generation,
                      copy_groups=list(recorded.copy_groups), mode=recorded.mode, template=False,
                      metafiles=[m.model_dump() for m in details.metafiles],
-                     superseded=[d.backup_id for d in plan.superseded])
+                     superseded=[d.backup_id for d in plan.superseded], script_sections=shown)
 
 
 def template(command: BackupSqlServer, context: AgentContext, name: str,

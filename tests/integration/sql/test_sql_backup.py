@@ -152,6 +152,8 @@ def test_a_template_records_the_layout_and_backs_up_nothing(agent):
     [template] = catalog(agent, template=True)
     assert template["backup_id"] == done["backup_id"] and template["rows"][0]["kind"] == "D"
     assert result(backup(agent))["backup_id"] == "0000000002"
+    result(agent.handle(command("DeleteCatalogEntry", backup_id=done["backup_id"])))  # drmappcat
+    assert catalog(agent, template=True) == []
 
 
 def test_a_crash_while_frozen_is_thawed_and_aborted_at_restart(agent, engine, data_dir,
