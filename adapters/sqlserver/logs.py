@@ -223,8 +223,7 @@ class LogMixin:
                 raise ApplicationError(f"database {db.name} is {db.state}: logs apply to a "
                                        "LOADING or STANDBY database", reason="state")
             records = self._chain(db, logs)
-            for record in records:
-                self._commit(db, record)
+            self._commit(db, records)
             db.rolled_forward = db.rolled_forward or bool(records)
             db.state = combine(finish)
             if finish == ONLINE:
