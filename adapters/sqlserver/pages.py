@@ -183,7 +183,7 @@ def read_log_backup(raw: bytes, where: str) -> tuple[dict, list[LogRecord]]:
         raise PageError(f"{where}: not a log backup")
     try:
         header = json.loads(raw[len(BACKUP_MAGIC) + 1:line_end])
-    except ValueError:
+    except (ValueError, RecursionError):
         raise PageError(f"{where}: damaged log backup header") from None
     if not isinstance(header, dict):
         raise PageError(f"{where}: damaged log backup header")
