@@ -72,15 +72,18 @@ class SqlServerEngine(FreezeMixin, LogMixin, WorkloadMixin):
     def _reconcile(db: DatabaseState) -> None:
         """The last LSN and row number from the files (a write does not rewrite the catalog:
         its log record and data pages are the truth); unreadable files change nothing."""
+        for path in db.data_files():
+            try:
+                header = pages.read_data_header(path)
+            except pages.PageError:
+                continue  # a lost data file: the log still tells (a tail-log backup needs it)
+            db.lsn, db.next_row = max(db.lsn, header.page_lsn), max(db.next_row, header.max_row + 1)
         try:
             first, records = pages.read_log(db.log_file())
-            headers = [pages.read_data_header(path) for path in db.data_files()]
         except pages.PageError:
             return
-        log_end = records[-1].lsn if records else first - 1
-        db.lsn = max([db.lsn, log_end] + [h.page_lsn for h in headers])
-        db.next_row = max([db.next_row] + [h.max_row + 1 for h in headers] +
-                          [r.first_row + r.count for r in records])
+        db.lsn = max([db.lsn, first - 1] + [r.lsn for r in records[-1:]])
+        db.next_row = max([db.next_row] + [r.first_row + r.count for r in records])
 
     def close(self) -> None:
         """Release every freeze and the state directory (the catalog written last)."""
