@@ -78,6 +78,7 @@ def drm(tmp_path, monkeypatch, capsys):
 
 
 def test_drm_lab_sql_writes_counts_and_damages(drm):
+    assert "SQL Server instance default: UserDB1 (FULL), UserDB2 (FULL)" in drm("lab", "show")[1]
     assert drm("lab", "sql", "status") == (0, "DRMX5183-I The SQL Server instance process of "
                                               "DBServer is not running.\n")
     code, out = drm("lab", "sql", "write", "UserDB1", "--rows", "20", "--batch", "5")
