@@ -116,3 +116,28 @@ def save_instance(state_dir: Path, instance: InstanceState) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(instance.model_dump_json(indent=1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+class MetafileEntry(_Model):
+    path: str = Field(min_length=1, max_length=4096)
+    kind: Literal["data", "log"]
+    size: int = Field(ge=0)
+    page_lsn: int | None = Field(default=None, ge=0)
+    rows: int | None = Field(default=None, ge=0)
+    crc: int | None = Field(default=None, ge=0)
+
+
+class MetafileBody(_Model):
+    """What a VDI metafile holds (written at the freeze, checked when a copy is restored)."""
+
+    format: Literal["simvdi-1"]
+    instance: str = Field(pattern=NAME.pattern)
+    database: str = Field(pattern=NAME.pattern)
+    database_id: int = Field(ge=1, le=32767)
+    backup_id: str = Field(max_length=32)
+    lsn: int = Field(ge=0)
+    next_row: int = Field(ge=1)
+    recovery_model: Literal["FULL", "BULK_LOGGED", "SIMPLE"]
+    system: bool
+    files: list[MetafileEntry] = Field(min_length=2, max_length=MAX_FILES)
+    frozen_at: float

@@ -63,11 +63,34 @@ class SqlServerEngine(FreezeMixin, LogMixin, WorkloadMixin):
         self.clock = clock
         self.cond = threading.Condition(threading.RLock())
         self._instances = load_instances(self.state_dir)
+        for instance in self._instances.values():
+            for db in instance.databases:
+                self._reconcile(db)
         self._init_freezes()
 
+    @staticmethod
+    def _reconcile(db: DatabaseState) -> None:
+        """The last LSN and row number from the files (a write does not rewrite the catalog:
+        its log record and data pages are the truth); unreadable files change nothing."""
+        for path in db.data_files():
+            try:
+                header = pages.read_data_header(path)
+            except pages.PageError:
+                continue  # a lost data file: the log still tells (a tail-log backup needs it)
+            db.lsn, db.next_row = max(db.lsn, header.page_lsn), max(db.next_row, header.max_row + 1)
+        try:
+            first, records = pages.read_log(db.log_file())
+        except pages.PageError:
+            return
+        db.lsn = max([db.lsn, first - 1] + [r.lsn for r in records[-1:]])
+        db.next_row = max([db.next_row] + [r.first_row + r.count for r in records])
+
     def close(self) -> None:
-        """Release every freeze and the state directory."""
+        """Release every freeze and the state directory (the catalog written last)."""
         self.release_all()
+        with self.cond:
+            for instance in self._instances.values():
+                self._save(instance)
         if not self._lock_handle.closed:
             fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
             self._lock_handle.close()
@@ -131,11 +154,22 @@ class SqlServerEngine(FreezeMixin, LogMixin, WorkloadMixin):
                 return
             state.running = True
             for db in state.databases:
-                self._check_damage(db)
+                self._check_damage(db, full=True)
             self._save(state)
 
-    def _check_damage(self, db: DatabaseState) -> bool:
-        broken = any(pages.data_problems(path) for path in db.data_files())
+    def _check_damage(self, db: DatabaseState, full: bool = False) -> bool:
+        """Mark ``db`` UNCONFIRMED when a data file is missing or its header page is not ours
+        (``full``: also when its rows do not match the header page; reads the whole file)."""
+        def broken_file(path) -> bool:
+            if full:
+                return bool(pages.data_problems(path))
+            try:
+                pages.read_data_header(path)
+            except pages.PageError:
+                return True
+            return False
+
+        broken = any(broken_file(path) for path in db.data_files())
         if broken and UNCONFIRMED not in db.states():
             db.state = combine(db.state.replace(ONLINE, ""), UNCONFIRMED)
         return broken
@@ -231,7 +265,7 @@ class SqlServerEngine(FreezeMixin, LogMixin, WorkloadMixin):
             if db.state not in from_states:
                 raise ApplicationError(f"database {db.name} is {db.state}", reason="state")
             self._refuse_frozen(state.name, db.name)
-            if new == ONLINE and self._check_damage(db):
+            if new == ONLINE and self._check_damage(db, full=True):
                 self._save(state)
                 raise ApplicationError(f"database {db.name}: a data file is damaged", reason="io")
             db.state = new

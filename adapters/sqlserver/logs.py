@@ -18,14 +18,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from pathlib import Path
 from typing import Sequence
 
 from adapters.sqlserver import pages
-from adapters.sqlserver.catalog import DatabaseState, combine
-from adapters.sqlserver.freezing import METAFILE_FORMAT
+from adapters.sqlserver.catalog import DatabaseState, MetafileBody, combine
 from services.agent.application_port import (LOADING, ONLINE, STANDBY, UNCONFIRMED,
                                              ApplicationError, DatabaseInfo, LogBackup, Metadata)
 
@@ -144,12 +142,12 @@ class LogMixin:
         if match[0].sha256 and _sha(raw) != match[0].sha256:
             raise ApplicationError(f"VDI metafile {path} is damaged (checksum)", reason="io")
         try:
-            meta = json.loads(raw)
-            assert meta["format"] == METAFILE_FORMAT and meta["database"].lower() == name.lower()
-            int(meta["lsn"]), int(meta["next_row"]), list(meta["files"])
-        except (ValueError, KeyError, TypeError, AssertionError, AttributeError):
+            meta = MetafileBody.model_validate_json(raw).model_dump()
+        except ValueError:
+            meta = None
+        if meta is None or meta["database"].lower() != name.lower():
             raise ApplicationError(f"VDI metafile {path} is not a metafile of {name}",
-                                   reason="io") from None
+                                   reason="io")
         meta["_path"] = str(path)
         return meta
 
@@ -223,8 +221,7 @@ class LogMixin:
                 raise ApplicationError(f"database {db.name} is {db.state}: logs apply to a "
                                        "LOADING or STANDBY database", reason="state")
             records = self._chain(db, logs)
-            for record in records:
-                self._commit(db, record)
+            self._commit(db, records)
             db.rolled_forward = db.rolled_forward or bool(records)
             db.state = combine(finish)
             if finish == ONLINE:

@@ -80,20 +80,21 @@ def read_data_header(path: Path) -> DataHeader:
     return DataHeader(database_id, page_lsn, rows, max_row, crc)
 
 
-def append_rows(path: Path, lsn: int, rows: Iterable[int], table: str) -> None:
-    """Append ``rows`` at ``lsn``, then rewrite the header page (rows first: the order that
-    makes an unfrozen copy detectably torn)."""
+def append_rows(path: Path, rows: list[tuple[int, int, str]]) -> None:
+    """Append ``rows`` (row number, LSN, table), then rewrite the header page with the last
+    LSN (rows first: the order that makes an unfrozen copy detectably torn)."""
     header = read_data_header(path)
-    chunk = b"".join(ROW.pack(row, lsn, _table(table)) for row in rows)
-    count = len(chunk) // ROW.size
-    max_row = max([header.max_row] + [ROW.unpack_from(chunk, i * ROW.size)[0] for i in range(count)])
+    chunk = b"".join(ROW.pack(row, lsn, _table(table)) for row, lsn, table in rows)
+    max_row = max([header.max_row] + [row for row, _, _ in rows])
+    page_lsn = max([header.page_lsn] + [lsn for _, lsn, _ in rows])
     with open(path, "r+b") as handle:
         handle.seek(DATA_HEADER.size + header.rows * ROW.size)
         handle.write(chunk)
         handle.truncate()
         handle.seek(0)
-        handle.write(DATA_HEADER.pack(DATA_MAGIC, header.database_id, lsn, header.rows + count,
-                                      max_row, zlib.crc32(chunk, header.crc)))
+        handle.write(DATA_HEADER.pack(DATA_MAGIC, header.database_id, page_lsn,
+                                      header.rows + len(rows), max_row,
+                                      zlib.crc32(chunk, header.crc)))
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, int, str]]:
@@ -153,9 +154,9 @@ def read_log(path: Path) -> tuple[int, list[LogRecord]]:
     return first, parse_records(path.read_bytes()[LOG_HEADER.size:], f"log file {path}")
 
 
-def append_log(path: Path, record: LogRecord) -> None:
+def append_log(path: Path, records: Iterable[LogRecord]) -> None:
     with open(path, "ab") as handle:
-        handle.write(record.pack())
+        handle.write(b"".join(r.pack() for r in records))
 
 
 def truncate_log(path: Path, database_id: int, keep_from: int) -> None:
@@ -182,7 +183,7 @@ def read_log_backup(raw: bytes, where: str) -> tuple[dict, list[LogRecord]]:
         raise PageError(f"{where}: not a log backup")
     try:
         header = json.loads(raw[len(BACKUP_MAGIC) + 1:line_end])
-    except ValueError:
+    except (ValueError, RecursionError):
         raise PageError(f"{where}: damaged log backup header") from None
     if not isinstance(header, dict):
         raise PageError(f"{where}: damaged log backup header")

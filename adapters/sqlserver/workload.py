@@ -38,22 +38,26 @@ class WorkloadMixin:
                 self._save(state)
                 raise ApplicationError(f"database {db.name}: a data file is damaged", reason="io")
             first, lsn = db.next_row, db.lsn + 1
-            self._commit(db, pages.LogRecord(lsn, first, count, table))
-            self._save(state)
-            return first, lsn
+            self._commit(db, [pages.LogRecord(lsn, first, count, table)])
+            return first, lsn  # the catalog's LSN follows from the files (engine._reconcile)
 
     @staticmethod
-    def _commit(db: DatabaseState, record: pages.LogRecord) -> None:
-        """Log first, then the rows and header page of each data file the rows go to."""
-        pages.append_log(db.log_file(), record)
+    def _commit(db: DatabaseState, records: list[pages.LogRecord]) -> None:
+        """Log first, then the rows and header page of each data file the rows go to (a
+        roll-forward commits many records at once, in the same order)."""
+        if not records:
+            return
+        pages.append_log(db.log_file(), records)
         files = db.data_files()
-        rows = range(record.first_row, record.first_row + record.count)
-        for index, path in enumerate(files):
-            mine = [r for r in rows if (r - 1) % len(files) == index]
-            if mine:
-                pages.append_rows(path, record.lsn, mine, record.table)
-        db.lsn = record.lsn
-        db.next_row = max(db.next_row, record.first_row + record.count)
+        per_file: list[list[tuple[int, int, str]]] = [[] for _ in files]
+        for record in records:
+            for row in range(record.first_row, record.first_row + record.count):
+                per_file[(row - 1) % len(files)].append((row, record.lsn, record.table))
+        for path, rows in zip(files, per_file):
+            if rows:
+                pages.append_rows(path, rows)
+        db.lsn = records[-1].lsn
+        db.next_row = max([db.next_row] + [r.first_row + r.count for r in records])
 
     def count_rows(self, instance: str, name: str) -> dict:
         """``{"rows", "max_row", "lsn", "missing"}`` of a readable (ONLINE or STANDBY)

@@ -82,6 +82,9 @@ def run_show(args: argparse.Namespace) -> int:
             point = mount_path(data_dir, mount.path, host.mount_roots)
             state = "mounted" if point.is_symlink() else "not mounted"
             print(f"    {point} -> {mount.array}:{mount.ldev} [{state}]")
+        for instance in host.sql_instances:  # slice sql-instance
+            databases = ", ".join(f"{d.name} ({d.recovery_model})" for d in instance.databases)
+            print(f"    SQL Server instance {instance.name}: {databases or 'no user database'}")
     print("\nArrays:")
     for array in lab.arrays:
         print(f"  {array.serial} ({array.model})")

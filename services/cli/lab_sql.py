@@ -8,7 +8,9 @@
   database is frozen for a backup); prints the row and LSN ranges;
 - ``count DB``: ``<DB>: rows=<n> max_row=<m> missing=<k> lsn=<l>`` (a test can say exactly
   which rows must be there after a restore and recovery);
-- ``damage DB [--how lose|corrupt]``: lose or corrupt the data file (UNCONFIRMED after).
+- ``damage DB [--how lose|corrupt]``: lose or corrupt the data file (UNCONFIRMED after);
+- ``offline DB``, ``online DB``, ``drop DB``: what a DBA does before a restore of user
+  databases only (the manual refuses to restore over an ONLINE one).
 
 Workload commands start the host's instance process when it is not running.
 """
@@ -54,6 +56,11 @@ def register(commands) -> None:
     damage = _workload(verbs, "damage", "damage a database's data file", "the database")
     damage.add_argument("--how", choices=("lose", "corrupt"), default="lose")
     damage.set_defaults(func=run_damage)
+    for verb, text in (("offline", "take a database offline (ALTER DATABASE … SET OFFLINE)"),
+                       ("online", "bring an offline database online"),
+                       ("drop", "delete a database and its files (DROP DATABASE)")):
+        parser = _workload(verbs, verb, text, "the database")
+        parser.set_defaults(func=run_admin, verb=verb)
     sql.set_defaults(func=lambda args: sql.print_help() or 1)
 
 
@@ -184,4 +191,15 @@ def run_damage(args: argparse.Namespace) -> int:
     def action(data_dir, host, client):
         db = client.damage(args.instance, args.database, args.how)
         print(f"{db.name}: {db.state}")
+    return _run(args, action)
+
+
+def run_admin(args: argparse.Namespace) -> int:
+    def action(data_dir, host, client):
+        if args.verb == "drop":
+            client.drop_database(args.instance, args.database)
+            print(f"{args.database}: dropped")
+            return
+        getattr(client, f"set_{args.verb}")(args.instance, args.database)
+        print(f"{args.database}: {args.verb.upper()}")
     return _run(args, action)

@@ -160,3 +160,18 @@ def test_logs_of_an_older_backup_chain_into_the_next_ones(lab):
     restore(lab, a)
     lab.engine.apply_logs("default", "DB1", [b, e], finish=ONLINE)
     assert count(lab)["rows"] == 4
+
+
+def test_a_tail_log_backup_after_a_crash_covers_what_only_the_log_still_holds(lab):
+    from adapters.sqlserver.engine import SqlServerEngine
+
+    lab.write(3)
+    lab.backup()
+    lab.write(4)
+    lab.engine._lock_handle.close()  # the process dies: no last catalog write, the lock goes
+    (lab.vol1 / "DB1.mdf").unlink()
+    lab.engine = SqlServerEngine(lab.root / "state", [lab.root])
+    lab.engine.stop("default")
+    lab.engine.start("default")
+    tail = log_backup(lab, truncate=False)
+    assert (tail.first_lsn, tail.last_lsn) == (4, 8)

@@ -78,6 +78,7 @@ def drm(tmp_path, monkeypatch, capsys):
 
 
 def test_drm_lab_sql_writes_counts_and_damages(drm):
+    assert "SQL Server instance default: UserDB1 (FULL), UserDB2 (FULL)" in drm("lab", "show")[1]
     assert drm("lab", "sql", "status") == (0, "DRMX5183-I The SQL Server instance process of "
                                               "DBServer is not running.\n")
     code, out = drm("lab", "sql", "write", "UserDB1", "--rows", "20", "--batch", "5")
@@ -92,9 +93,13 @@ def test_drm_lab_sql_writes_counts_and_damages(drm):
     assert code != 0 and "DRMX5180-E" in out and "not readable" in out
     code, out = drm("lab", "sql", "create-db", "X", "--data", "/", "--log", "/")
     assert code != 0 and "DRMX5180-E" in out
+    assert drm("lab", "sql", "offline", "UserDB2") == (0, "UserDB2: OFFLINE\n")
+    assert "not writable" in drm("lab", "sql", "write", "UserDB2", "--rows", "1")[1]
+    assert drm("lab", "sql", "online", "UserDB2") == (0, "UserDB2: ONLINE\n")
+    assert drm("lab", "sql", "drop", "Sales") == (0, "Sales: dropped\n")
     assert "DRMX5182-I" in drm("lab", "sql", "status")[1]
     assert "was stopped" in drm("lab", "sql", "stop")[1]
-    assert "Sales" in drm("lab", "sql", "databases")[1]  # started again on demand
+    assert "UserDB2" in drm("lab", "sql", "databases")[1]  # started again on demand
 
 
 def test_the_agent_of_the_database_server_gets_the_sql_server_port(drm, tmp_path):

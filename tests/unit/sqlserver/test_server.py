@@ -151,3 +151,22 @@ def test_the_instance_process_serves_a_backup_cycle_and_stops(tmp_path):
     with pytest.raises(ApplicationError) as down:
         SqlServerClient(socket).status("default")
     assert down.value.reason == "not-running"
+
+
+def test_the_instance_process_ends_when_its_socket_file_is_removed(tmp_path):
+    """A lab deleted under a running instance process does not leave it behind."""
+    import time
+
+    socket = tmp_path / "instance.sock"
+    pid = start_server(tmp_path / "state", socket, [tmp_path])
+    socket.unlink()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the instance process kept running without its socket")
