@@ -23,6 +23,7 @@ from events.definitions import DEFINITION_COMMANDS
 from events.fs_commands import FS_COMMANDS
 from events.host_commands import HOST_COMMANDS
 from events.pair_commands import PAIR_COMMANDS
+from events.pg_commands import PG_COMMANDS  # PostgreSQL (issue 14: pg-commands)
 from events.republish import RepublishEvents
 from events.tape import TAPE_COMMANDS
 from events.transfer import TRANSFER_COMMANDS
@@ -78,7 +79,8 @@ ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSF
                                            *CLUSTER_COMMANDS,
                                            *PAIR_COMMANDS,  # CCI pair commands (issue 11)
                                            *DEVICE_COMMANDS, *DEFINITION_COMMANDS,
-                                           *EXTENDED_COMMANDS)
+                                           *EXTENDED_COMMANDS,
+                                           *PG_COMMANDS)  # PostgreSQL (issue 14: pg-commands)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

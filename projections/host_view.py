@@ -15,6 +15,7 @@ from datetime import datetime
 from events.maps import VolumeMap
 from projections.catalog_rows import CatalogRow
 from projections.device_view import DeviceView
+from projections.pg_view import PgView
 from projections.tape_view import BackupServerView
 
 BACKUP_ID_DIGITS = 10
@@ -55,6 +56,8 @@ class CopyGroupState:
     backup_id: str = ""  # the live catalog entry on this copy group
     last_backup_at: datetime | None = None
     last_backup_seq: int = 0  # rotation: the generation backed up longest ago goes next
+    last_split_seq: int = 0  # PostgreSQL (issue 14): which split made the S-VOL's copy
+    last_split_workflow: str = ""
 
     @property
     def locked(self) -> bool:
@@ -89,6 +92,7 @@ class HostView:
     workflows: dict[str, Workflow] = field(default_factory=dict)
     backup_server: BackupServerView = field(default_factory=BackupServerView)  # tape, mounts
     devices: DeviceView = field(default_factory=DeviceView)  # concealed S-VOLs, mount guards
+    postgres: PgView = field(default_factory=PgView)  # PostgreSQL (issue 14: pg-commands)
 
     @property
     def next_backup_id(self) -> str:

@@ -35,6 +35,8 @@ from services.agent.devices.handlers import DEVICE_COMMAND_HANDLERS, DEVICE_QUER
 from services.agent.extended.handlers import EXTENDED_COMMAND_HANDLERS
 from services.agent.extended.scripts import with_user_script
 from services.agent.definitions import DEFINITION_COMMAND_HANDLERS
+from services.agent.postgres.handlers import PG_COMMAND_HANDLERS  # issue 14: pg-commands
+from services.agent.postgres.queries import PG_QUERY_HANDLERS  # issue 14: pg-commands
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -70,6 +72,7 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     *PAIR_COMMAND_HANDLERS, *PAIR_WAIT_HANDLERS,  # CCI pair commands (issue 11)
     *DEVICE_COMMAND_HANDLERS,  # drmdevctl -detach / -attach
     *DEFINITION_COMMAND_HANDLERS,  # EX_DRM_*_DEF_CHECK: the check tools
+    *PG_COMMAND_HANDLERS,  # PostgreSQL (issue 14: pg-commands)
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
@@ -79,4 +82,5 @@ QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     (ShowDataFiles, show_data_files),  # drmfsdisplay -v
     *PAIR_QUERY_HANDLERS,  # pairdisplay, raidscan
     *DEVICE_QUERY_HANDLERS,  # drmdevctl (no option)
+    *PG_QUERY_HANDLERS,  # PostgreSQL (issue 14: pg-commands)
 ])

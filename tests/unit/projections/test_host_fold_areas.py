@@ -16,6 +16,7 @@ from projections.host.area import AreaFold, DuplicateMutator
 from projections.host_fold import AREAS, HOST_FOLD, POSITION_ONLY, HostFold, fold
 from projections.host_view import HostView
 from tests.unit.agent_fs.views import HOST, MP, T0, envelopes, maps, volume
+from tests.unit.postgres.streams import every_pg_event  # issue 14: pg-commands
 
 W, R, T = "w-backup", "w-restore", "w-tape"
 GROUP = "VG01,VOL01"
@@ -126,6 +127,7 @@ def every_kind_of_event() -> list:
         definitions.DefinitionChecked(kind="host", file="host.dat", digest="0" * 64, side="db"),
         definitions.ConfigurationUsed(command="ResyncCopyGroups", retry_time=120,
                                       retry_wait_10ms=500),
+        *every_pg_event(),  # PostgreSQL (issue 14: pg-commands)
     ]
 
 
