@@ -124,3 +124,12 @@ EventType = Annotated[str, Field(min_length=1, max_length=TYPE_MAX), AfterValida
 ReplyTo = Annotated[str, Field(min_length=1, max_length=REPLY_TO_MAX), AfterValidator(printable)]
 Seq = Annotated[int, Field(ge=1, le=SEQ_MAX)]
 Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
+
+# -- applications (issue 13, sql-backup): database products behind the application port -------
+APP_KIND_MAX = 32  # sqlserver, postgresql
+APP_NAME_MAX = 128  # an instance or database name (SQL Server's sysname is 128 characters)
+APP_DATABASES_MAX = 1024  # databases one freeze or one entry covers (drmsqlbackup allows 64)
+APP_FILES_MAX = 32_767  # files of one database (SQL Server's own limit)
+APP_PATH_MAX = 4096  # a file or directory path on a host (Linux PATH_MAX)
+APP_REASON_MAX = 2048  # a failure's text
+APP_TIMEOUT_MAX = 3600  # seconds a freeze may last (drmsqlinit's VDI timeout, 0-3600)

@@ -30,6 +30,7 @@ from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, devices, maps, tape, workflows
 from projections.host import pairs as pairs_area
 from projections.host import postgres as postgres_area  # issue 14: pg-commands
+from projections.host import applications, sqlserver  # issue 13 (sql-backup)
 from projections.host import transfer as transfer_area
 from projections.host.area import (AreaFold, DuplicateMutator, Mutator, Reader,
                                    stored_reader)
@@ -38,7 +39,8 @@ from projections.host_view import HostView
 AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workflows.fold,
                                tape.fold, transfer_area.fold, devices.fold,
                                pairs_area.fold,  # CCI pair commands (issue 11)
-                               postgres_area.fold)  # PostgreSQL (issue 14: pg-commands)
+                               postgres_area.fold,  # PostgreSQL (issue 14: pg-commands)
+                               applications.fold, sqlserver.fold)  # issue 13 (sql-backup)
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,

@@ -16,6 +16,7 @@ from events.maps import VolumeMap
 from projections.catalog_rows import CatalogRow
 from projections.device_view import DeviceView
 from projections.pg_view import PgView
+from projections.sql_view import ApplicationHold, SqlView
 from projections.tape_view import BackupServerView
 
 BACKUP_ID_DIGITS = 10
@@ -78,6 +79,9 @@ class Workflow:
     unmounted: set[str] = field(default_factory=set)  # P-VOL mount points taken down
     split_done: set[str] = field(default_factory=set)
     ended: str = ""  # "" | completed | aborted
+    # issue 13 (sql-backup): the application freezes this workflow asked for, by
+    # "<kind>:<instance>"; recovery thaws the ones still holding (``ApplicationHold.holding``)
+    applications: dict[str, ApplicationHold] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -93,6 +97,7 @@ class HostView:
     backup_server: BackupServerView = field(default_factory=BackupServerView)  # tape, mounts
     devices: DeviceView = field(default_factory=DeviceView)  # concealed S-VOLs, mount guards
     postgres: PgView = field(default_factory=PgView)  # PostgreSQL (issue 14: pg-commands)
+    sql: SqlView = field(default_factory=SqlView)  # issue 13: SQL Server settings, map, details
 
     @property
     def next_backup_id(self) -> str:

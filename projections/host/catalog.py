@@ -12,6 +12,7 @@ fold.on(fs.BackupRecorded, record_backup)
 
 @fold.on(fs.BackupEntryDeleted)
 def entry_deleted(view: HostView, event: fs.BackupEntryDeleted, seq: int) -> None:
+    view.sql.backups.pop(event.backup_id, None)  # issue 13: SQL details / a template go too
     entry = view.catalog.pop(event.backup_id, None)
     if entry is None:
         return

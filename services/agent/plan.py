@@ -101,5 +101,30 @@ class RunScriptCommand:
     import_command_id: str | None = None
 
 
+# -- applications (issue 13, sql-backup) --------------------------------------------------------
+@dataclass(frozen=True)
+class Freeze:
+    """Hold the writes of ``databases`` of the ``kind`` application's ``instance`` for at most
+    ``timeout`` seconds, writing their metadata in ``metadata_dir`` (None: beside the data on
+    the P-VOL) named after ``backup_id``. The runner thaws it if the plan fails later."""
+
+    kind: str
+    instance: str
+    databases: tuple[str, ...]
+    timeout: float
+    metadata_dir: Path | None
+    backup_id: str
+
+
+@dataclass(frozen=True)
+class Thaw:
+    """Release the freeze an earlier ``Freeze`` of the same ``kind`` and ``instance`` holds;
+    fails (``frozen-timeout``) when the instance had already let go."""
+
+    kind: str
+    instance: str
+    databases: tuple[str, ...] = ()
+
+
 PlanStep = Union[MakePair, RestorePair, Split, Unmount, Mount, MountSvol, WriteTape, ReadTape,
-                 SendToPeer, RunScriptCommand]
+                 SendToPeer, RunScriptCommand, Freeze, Thaw]

@@ -4,8 +4,8 @@
 fails it records the failure event (if the step has one) and raises ``StepFailed`` with the
 step's name. ``run`` carries out one plan step (``services.agent.plan``) on the host's ports,
 ``run_plan`` a sequence of them with the compensation every plan needs: a failed step stops the
-plan after every file system it took down is mounted again, and every ``Mount`` runs even after
-another failed. The workflows (file-system backup, restore and resync, S-VOL mounts, tape
+plan after every application it froze is thawed (on any exception) and every file system it took
+down is mounted again, and every ``Mount`` runs even after another failed. The workflows (file-system backup, restore and resync, S-VOL mounts, tape
 copies, the auto-import's send) and the start-up recoveries all use it. Copies that run longer
 than a second report progress through ``context.progress``.
 """
@@ -23,20 +23,17 @@ from events.base import Payload
 from events.maps import CopyGroupMap
 from events.transfer import ImportBackup, ImportSent
 from services.agent.backup_server.decide import svol_groups
-from services.agent.plan import (MakePair, Mount, MountSvol, PlanStep, ReadTape, RestorePair,
-                                 RunScriptCommand, SendToPeer, Split, Unmount, WriteTape)
+from services.agent.application import steps as application_steps  # issue 13
+from services.agent.plan import (Freeze, MakePair, Mount, MountSvol, PlanStep, ReadTape,
+                                 RestorePair, RunScriptCommand, SendToPeer, Split, Thaw, Unmount,
+                                 WriteTape)
 from services.agent.scripting import run_script_command
+from services.agent.step_errors import StepFailed  # noqa: F401  (re-exported: its old home)
 
 T = TypeVar("T")
 WAIT_SLICE = 1.0
 COPY_TIMEOUT = 3600.0
 PROGRESS_EVERY = 1.0
-
-
-class StepFailed(Exception):
-    def __init__(self, step: str, error: Exception) -> None:
-        super().__init__(f"{step}: {error}")
-        self.step, self.error = step, error
 
 
 def ref(device: str) -> VolumeRef:
@@ -69,6 +66,7 @@ class StepRunner:
             timeout = getattr(context, "pair_wait_timeout", None) or COPY_TIMEOUT
         self.context, self.workflow_id, self.timeout = context, workflow_id, timeout
         self.storage = context.ports.storage
+        self.holds: dict = {}  # (kind, instance) -> the application freeze held (issue 13)
 
     def record(self, *payloads: Payload) -> None:
         self.context.record(list(payloads))
@@ -106,7 +104,10 @@ class StepRunner:
                 self.run(planned)
                 if isinstance(planned, Unmount):
                     down[planned.mount_point] = planned.device
-        except StepFailed:
+        except BaseException as error:
+            application_steps.thaw_all(self)  # issue 13: never leave an application frozen
+            if not isinstance(error, StepFailed):
+                raise
             for point, device in down.items():
                 try:
                     self.run(Mount(point, device))
@@ -294,4 +295,5 @@ _RUNS: dict[type, Callable] = {
     MountSvol: StepRunner.mount_svol, WriteTape: StepRunner.write_tape,
     ReadTape: StepRunner.read_tape, SendToPeer: StepRunner.send_to_peer,
     RunScriptCommand: StepRunner.run_script,
+    Freeze: application_steps.freeze, Thaw: application_steps.thaw,  # issue 13 (sql-backup)
 }

@@ -5,6 +5,7 @@ host's command slot, so it never touches a workflow another live process is runn
 for the slot, catches up, and only then looks at ``view.unfinished_workflows()``.
 
 Per workflow, in order:
+0. applications (issue 13): a freeze without a thaw is thawed (``application.recovery``);
 1. pairs: a copy still running (COPY/RCPY; the array resumes copies of dead processes) is
    waited out; a split whose outcome is missing is confirmed from the live status (PSUS);
    for a restore, a pair back in PAIR after the reverse copy is split again, so that the
@@ -14,7 +15,8 @@ Per workflow, in order:
    backup/restore happened), a backup is recorded (``BackupRecorded``) and a restore completed
    (roll forward); otherwise ``BackupAborted``/``RestoreAborted`` with
    ``reason = "agent restarted during <step>"``. Superseded entries were deleted before the
-   first pair operation, so no entry is left lying about an S-VOL.
+   first pair operation, so no entry is left lying about an S-VOL. An application backup
+   (one that froze an instance) is always aborted: its entry needs what only the workflow had.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from events import REGISTRY, CommandEnvelope, filesystem as fs
 from events.fs_commands import RecoverWorkflows
 from events.outcomes import CommandCompleted
 from projections.host_view import Workflow
+from services.agent.application import recovery as application_recovery  # issue 13
 from services.agent.filesystem import decide
 from services.agent.plan import Mount, Split
 from services.agent.runner import StepFailed, StepRunner, live_status
@@ -48,9 +51,12 @@ def _recover(context, workflow: Workflow) -> dict:
     step = ", ".join(sorted(workflow.open_steps)) or "between steps"
     steps = StepRunner(context, workflow.workflow_id)
     groups = _groups(context.view, workflow.copy_groups)
+    thawed = application_recovery.thaw_left(context, workflow)  # issue 13: thaw first
     problems = _settle_pairs(steps, workflow, groups)
     problems += _remount(steps, context.view, workflow)
     done = not problems and all(name in workflow.split_done for name in workflow.copy_groups)
+    if application_recovery.needs_abort(workflow):
+        done, problems = False, problems + thawed
     how = _finish(context, workflow, done, f"agent restarted during {step}"
                   + (f"; {problems[0]}" if problems else ""))
     return {"workflow_id": workflow.workflow_id, "kind": workflow.kind,

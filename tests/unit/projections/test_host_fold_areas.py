@@ -10,6 +10,7 @@ from events import REGISTRY
 from events import filesystem as fs
 from events import (cluster, definitions, devices, extended, pairs, snapshots, tape, transfer,
                     user_script)
+from events import application as app, sqlserver as sql  # issue 13 (sql-backup)
 from events.outcomes import CommandCompleted, CommandFailed, CommandRejected
 from events.registry import EventRegistry
 from projections.host.area import AreaFold, DuplicateMutator
@@ -128,6 +129,36 @@ def every_kind_of_event() -> list:
         definitions.ConfigurationUsed(command="ResyncCopyGroups", retry_time=120,
                                       retry_wait_10ms=500),
         *every_pg_event(),  # PostgreSQL (issue 14: pg-commands)
+        *sql_backup_events(),  # issue 13 (sql-backup)
+    ]
+
+
+def sql_backup_events() -> list:
+    """Issue 13: drmsqlinit, a map refresh, a SQL backup with its freeze, a template."""
+    wf, db = "w-sql", sql.SqlDatabaseRecord(
+        name="UserDB1", database_id=5, files=(sql.SqlFileRecord(
+            path=f"{MP}/UserDB1.mdf", kind="data", mount_point=MP, device="410001:256",
+            copy_groups=(GROUP,)),))
+    meta = app.MetadataFile(database="UserDB1", path="/meta/0000000005_0000000005.dmp",
+                            size=3, sha256="0" * 64)
+    freeze = dict(workflow_id=wf, kind="sqlserver", instance="DEFAULT", databases=("UserDB1",))
+    return [
+        sql.SqlSettingsRegistered(instance="DEFAULT", metadata_dir="/meta", vdi_timeout=300),
+        sql.SqlApplicationMapRefreshed(instances=(sql.SqlInstanceMap(
+            instance="DEFAULT", status="RUNNING", databases=(db,)),)),
+        fs.BackupRequested(workflow_id=wf, backup_id="0000000005", mode="ONLINE",
+                           instances=(MP,), generation="local_0", copy_groups=(GROUP,)),
+        sql.SqlBackupRequested(workflow_id=wf, backup_id="0000000005", instance="DEFAULT",
+                               databases=("UserDB1",)),
+        app.FreezeRequested(**freeze, timeout=300, backup_id="0000000005"),
+        app.ApplicationFrozen(**freeze, token="t1", frozen_at=1.0, timeout=300,
+                              metadata=(meta,)),
+        app.ApplicationThawed(**freeze),
+        app.FreezeFailed(**freeze, step="thaw", reason="frozen-timeout"),
+        sql.SqlBackupDetails(backup_id="0000000005", instance="DEFAULT", databases=(db,),
+                             metafiles=(meta,), metadata_dir="/meta", workflow_id=wf),
+        sql.SqlBackupDetails(backup_id="0000000006", instance="DEFAULT", databases=(db,),
+                             template=True, online=False, recorded_at=T0),
     ]
 
 
@@ -243,5 +274,13 @@ class TestStoredAndTypedPayloads:
         assert view.workflows[R].ended == "aborted" and not view.workflows[R].unmounted
         assert view.tape == {} and view.backup_server.media_copies == {}
         assert view.backup_server.settings.retention_days == 10
-        assert view.next_backup_id == "0000000005"
+        assert view.next_backup_id == "0000000007"  # 5: a SQL backup, 6: its template
         assert view.seq == len(every_kind_of_event())
+        # issue 13 (sql-backup): the freeze ended, the SQL details and the template are kept
+        assert view.workflows["w-sql"].applications["sqlserver:default"].state == "failed"
+        assert not view.workflows["w-sql"].open_steps
+        assert view.sql.backup("0000000005").metafile_of("UserDB1").size == 3
+        assert [b.backup_id for b in view.sql.entries_of("default", template=True)] == [
+            "0000000006"]
+        assert view.sql.settings_of("default").vdi_timeout == 300
+        assert view.sql.instances["default"].databases[0].files[0].copy_groups == (GROUP,)
