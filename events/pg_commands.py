@@ -27,15 +27,16 @@ RESTORE_POINT_PATTERN = r"^[A-Za-z0-9_.:-]{1,63}$"
 
 class ConfigurePgCluster(Command, console=("drmpginit",), concurrency=EXCLUSIVE,
                          roles=APPLICATION_SERVERS):
-    """``drmpginit <cluster> -log_dir <dir> [-label_dir <dir>]`` (``drmsqlinit``): where the
-    cluster's WAL log backups and backup labels go. The agent asks the server for its data, WAL
-    and tablespace directories and refuses a cluster whose files are not all on protected
-    volumes, naming what is not covered."""
+    """``drmpginit <cluster> [-log_dir <dir>] [-label_dir <dir>]`` (``drmsqlinit``): where the
+    cluster's WAL log backups and backup labels go (by default where the application keeps
+    them: its log-backup area and ``<run dir>/labels``). The agent asks the server for its
+    data, WAL and tablespace directories and refuses a cluster whose files are not all on
+    protected volumes, naming what is not covered."""
 
     name: Literal["ConfigurePgCluster"] = "ConfigurePgCluster"
     cluster: str = Field(pattern=CLUSTER_PATTERN)
-    log_backup_dir: PathText
-    metadata_dir: PathText
+    log_backup_dir: PathText | None = None
+    metadata_dir: PathText | None = None
 
 
 class BackupPgCluster(Command, console=("drmpgbackup",), concurrency=EXCLUSIVE,

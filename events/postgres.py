@@ -3,13 +3,13 @@ stop around the split, its application details beside the catalog entry, WAL log
 release, and the recovery's end.
 
 An online backup is the file-system backup's workflow (``BackupRequested`` … ``BackupRecorded``
-of ``events.filesystem``, instances = the cluster's name) with the application's steps inside
-it: ``PgBackupStartRequested`` → ``PgBackupStarted`` (``pg_backup_start``) before the splits,
-``PgBackupStopRequested`` → ``PgBackupStopped`` (``pg_backup_stop``, the label's hash) after
-them, and ``PgBackupDetails`` recorded right after the ``BackupRecorded`` it belongs to. A
-backup that never reached its stop ends with ``PgBackupAbandoned``: its generation holds no
-usable copy until the next backup. Events carry the label's hash and where it is stored, never
-its text.
+of ``events.filesystem``, instances = the cluster's mount points) with ``PgBackupRequested``
+beside its request and the application-neutral freeze inside it (``events.application``:
+``FreezeRequested`` → ``ApplicationFrozen`` is ``pg_backup_start``, ``ApplicationThawed`` is
+``pg_backup_stop`` with the label's hash), then ``PgBackupDetails`` right after the
+``BackupRecorded`` it belongs to. A cold backup stops and starts the server
+(``PgServerStop…``/``PgServerStart…``) around the splits. Events carry the label's hash and
+where it is stored, never its text.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from events.application import MetadataFile
 from events.base import Payload
 from events.names import PathText
 from events.registry import REGISTRY
@@ -56,50 +57,20 @@ class PgClusterConfigured(Payload):
     files: tuple[PgClusterFile, ...] = Field(min_length=1, max_length=256)
     log_backup_dir: PathText
     metadata_dir: PathText
+    segment_size: int = Field(16 << 20, ge=1 << 20, le=1 << 30)  # initdb --wal-segsize
 
 
-# -- the application's steps inside a backup workflow: intent, then outcome ---------------------
-class PgBackupStartRequested(Payload):
-    workflow_id: str
-    cluster: ClusterName
-    label: str = Field(max_length=1024)
-    fast: bool = True
-
-
-class PgBackupStarted(Payload):
-    workflow_id: str
-    cluster: ClusterName
-    token: str = Field(max_length=256)  # the port's freeze token
-
-
-class PgBackupStopRequested(Payload):
-    workflow_id: str
-    cluster: ClusterName
-
-
-class PgBackupStopped(Payload):
-    """``pg_backup_stop`` returned: the label (and tablespace map) are stored at their paths."""
+# -- a backup workflow's PostgreSQL facts ----------------------------------------------------------
+class PgBackupRequested(Payload):
+    """Recorded with the workflow's ``BackupRequested``: from here the generation on
+    ``copy_groups`` holds no usable copy until this backup's ``PgBackupDetails`` (a backup that
+    fails or is ended by restart recovery leaves it unusable until the next backup)."""
 
     workflow_id: str
+    backup_id: str = Field(pattern=r"^\d{10}$")
     cluster: ClusterName
-    start_lsn: Lsn
-    stop_lsn: Lsn
-    timeline: Timeline
-    start_wal: WalName
-    stop_wal: WalName
-    label_path: PathText
-    label_sha256: Sha256
-    tablespace_map_path: PathText | None = None
-    tablespace_map_sha256: Sha256 | None = None
-
-
-class PgBackupAbandoned(Payload):
-    """The backup's start was never matched by a recorded stop (a failure, or an agent killed
-    between them and ended by restart recovery): its generation is unusable."""
-
-    workflow_id: str
-    cluster: ClusterName
-    reason: str = Field(max_length=2000)
+    mode: Literal["ONLINE", "COLD"]
+    copy_groups: tuple[str, ...]
 
 
 class PgServerStopRequested(Payload):
@@ -142,6 +113,7 @@ class PgBackupDetails(Payload):
     label_sha256: Sha256 | None = None
     tablespace_map_path: PathText | None = None
     tablespace_map_sha256: Sha256 | None = None
+    metadata: tuple[MetadataFile, ...] = Field((), max_length=16)  # all pg_backup_stop wrote
 
 
 # -- WAL log backups -----------------------------------------------------------------------------
@@ -213,8 +185,7 @@ class PgRecoveryFailed(Payload):
     reason: str = Field(max_length=2000)
 
 
-PG_EVENTS = (PgClusterConfigured, PgBackupStartRequested, PgBackupStarted, PgBackupStopRequested,
-             PgBackupStopped, PgBackupAbandoned, PgServerStopRequested, PgServerStopped,
+PG_EVENTS = (PgClusterConfigured, PgBackupRequested, PgServerStopRequested, PgServerStopped,
              PgServerStartRequested, PgServerStarted, PgBackupDetails, PgWalArchived,
              PgWalReleased, PgLabelLaidDown, PgRecoveryRequested, PgRecoveryEnded,
              PgRecoveryFailed)

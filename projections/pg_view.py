@@ -4,7 +4,7 @@ backup, the WAL log backups per cluster, and how usable each generation's copy i
 Plain data changed only by ``projections.host.postgres``. Whether a backup is still live is
 the catalog's answer (``HostView.catalog``), not kept twice here. A copy group's
 ``PgGenerationMark`` says what the last PostgreSQL workflow that touched it left there
-(``unusable`` from the backup's start until its details are recorded, ``application`` or
+(``unusable`` from the backup's request until its details are recorded, ``application`` or
 ``cold`` after); ``services.agent.postgres.consistency`` combines it with the copy group's last
 split to tell a raw ``pairsplit`` (crash-consistent) apart.
 """
@@ -22,6 +22,7 @@ class PgClusterState:
     log_backup_dir: str
     metadata_dir: str
     files: tuple[tuple[str, str, str, tuple[str, ...]], ...]  # (path, kind, mount point, CGs)
+    segment_size: int = 16 << 20
     configured_seq: int = 0
 
     @property
@@ -47,6 +48,7 @@ class PgBackupState:
     tablespace_map_path: str | None
     tablespace_map_sha256: str | None
     recorded_seq: int
+    metadata: tuple[tuple[str, int, str], ...] = ()  # (path, size, sha256) of each file
 
 
 @dataclass(slots=True)

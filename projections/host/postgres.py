@@ -21,50 +21,17 @@ def configured(view: HostView, event: pg.PgClusterConfigured, seq: int) -> None:
     files = tuple((f["path"], f["kind"], f["mount_point"], tuple(f["copy_groups"]))
                   for f in map(item_fields, event.files))
     view.postgres.clusters[event.cluster] = PgClusterState(
-        event.cluster, event.log_backup_dir, event.metadata_dir, files, seq)
+        event.cluster, event.log_backup_dir, event.metadata_dir, files, event.segment_size, seq)
 
 
-@fold.on(pg.PgBackupStartRequested)
-def start_requested(view: HostView, event: pg.PgBackupStartRequested, seq: int) -> None:
-    open_step(view, event.workflow_id, f"pg-start:{event.cluster}", "PgBackupStartRequested")
-    workflow = view.workflows.get(event.workflow_id)
-    groups = workflow.copy_groups if workflow is not None else ()
-    _started(view, event.workflow_id, event.cluster, groups, seq)
-
-
-def _started(view: HostView, workflow_id: str, cluster: str, groups, seq: int) -> None:
-    """From a backup's start its generation holds no usable copy until the details arrive."""
-    view.postgres.started[workflow_id] = (cluster, tuple(groups))
-    for name in groups:
-        view.postgres.marks[name] = PgGenerationMark(UNUSABLE, workflow_id, "", seq,
-                                                     "a backup is in progress")
-
-
-@fold.on(pg.PgBackupStarted)
-def started(view: HostView, event: pg.PgBackupStarted, seq: int) -> None:
-    close_step(view, event.workflow_id, f"pg-start:{event.cluster}")
-    open_step(view, event.workflow_id, f"pg-backup:{event.cluster}", "PgBackupStarted")
-
-
-@fold.on(pg.PgBackupStopRequested)
-def stop_requested(view: HostView, event: pg.PgBackupStopRequested, seq: int) -> None:
-    open_step(view, event.workflow_id, f"pg-stop:{event.cluster}", "PgBackupStopRequested")
-
-
-@fold.on(pg.PgBackupStopped)
-def stopped(view: HostView, event: pg.PgBackupStopped, seq: int) -> None:
-    close_step(view, event.workflow_id, f"pg-stop:{event.cluster}")
-    close_step(view, event.workflow_id, f"pg-backup:{event.cluster}")
-
-
-@fold.on(pg.PgBackupAbandoned)
-def abandoned(view: HostView, event: pg.PgBackupAbandoned, seq: int) -> None:
-    for key in ("start", "backup", "stop"):
-        close_step(view, event.workflow_id, f"pg-{key}:{event.cluster}")
-    _, groups = view.postgres.started.pop(event.workflow_id, (event.cluster, ()))
-    for name in groups:
-        view.postgres.marks[name] = PgGenerationMark(UNUSABLE, event.workflow_id, "", seq,
-                                                     event.reason)
+@fold.on(pg.PgBackupRequested)
+def backup_requested(view: HostView, event: pg.PgBackupRequested, seq: int) -> None:
+    """From a backup's request its generation holds no usable copy until its details."""
+    view.postgres.started[event.workflow_id] = (event.cluster, tuple(event.copy_groups))
+    for name in event.copy_groups:
+        view.postgres.marks[name] = PgGenerationMark(
+            UNUSABLE, event.workflow_id, event.backup_id, seq,
+            f"the backup {event.backup_id} started and was not recorded")
 
 
 for _intent, _key in ((pg.PgServerStopRequested, "pg-server-stop"),
@@ -76,9 +43,6 @@ for _intent, _key in ((pg.PgServerStopRequested, "pg-server-stop"),
 @fold.on(pg.PgServerStopped)
 def server_stopped(view: HostView, event: pg.PgServerStopped, seq: int) -> None:
     close_step(view, event.workflow_id, f"pg-server-stop:{event.cluster}")
-    workflow = view.workflows.get(event.workflow_id)
-    if workflow is not None and workflow.kind == "backup":  # cold: from here the copy is in flux
-        _started(view, event.workflow_id, event.cluster, workflow.copy_groups, seq)
 
 
 @fold.on(pg.PgServerStarted)
@@ -92,7 +56,8 @@ def details(view: HostView, event: pg.PgBackupDetails, seq: int) -> None:
         event.backup_id, event.workflow_id, event.cluster, event.mode, event.generation,
         tuple(event.copy_groups), event.start_lsn, event.stop_lsn, event.timeline,
         event.start_wal, event.stop_wal, event.label_path, event.label_sha256,
-        event.tablespace_map_path, event.tablespace_map_sha256, seq)
+        event.tablespace_map_path, event.tablespace_map_sha256, seq,
+        tuple((m["path"], m["size"], m["sha256"]) for m in map(item_fields, event.metadata)))
     view.postgres.started.pop(event.workflow_id, None)
     state = APPLICATION if event.mode == "ONLINE" else COLD
     for name in event.copy_groups:

@@ -169,18 +169,3 @@ class ApplicationPort(Protocol):
         ``lsn:<lsn>``, ``name:<restore point>``, ``immediate``); SQL Server refuses any but
         ``""`` (the manual supports no point-in-time roll-forward)."""
 
-
-@runtime_checkable
-class RecoveryReport(Protocol):
-    """Added for issue 14 (pg-commands), beside ``ApplicationPort`` rather than in it so that
-    an application without it still honours the port: after ``apply_logs`` the agent records
-    where recovery ended, which ``DatabaseInfo`` does not say. PostgreSQL answers from
-    ``pg_control_checkpoint()``/``pg_current_wal_lsn()`` and the last replayed transaction.
-
-    PostgreSQL's ``thaw`` is expected to return the backup label first, the tablespace map
-    (a path ending in ``tablespace_map``) when there is one, and a backup history text (as
-    PostgreSQL writes to ``<segment>.<offset>.backup``: the label's lines plus
-    ``STOP WAL LOCATION``), so the agent can record the range of WAL the backup needs."""
-
-    def recovery_end(self, instance: str) -> tuple[int, str, str]:
-        """``(timeline, LSN "H/L", time of the last replayed transaction, ISO 8601 or "")``."""

@@ -59,7 +59,8 @@ def check_chain(timeline: int, start_lsn: int, stop_lsn: int, segments: Iterable
     have = set()
     for name in segments:
         have.add(parse_segment(name, segment_size))
-    first, last = segment_of(start_lsn, segment_size), segment_of(stop_lsn, segment_size)
+    first = segment_of(start_lsn, segment_size)
+    last = segment_of(max(stop_lsn - 1, start_lsn), segment_size)  # the stop LSN ends a record
     needed = tuple(segment_name(timeline, n, segment_size) for n in (first, last))
     missing = tuple(segment_name(timeline, n, segment_size) for n in range(first, last + 1)
                     if (timeline, n) not in have)

@@ -62,14 +62,14 @@ def cluster_files(view: HostView, files) -> tuple[pg.PgClusterFile, ...]:
 
 
 def plan_configure(view: HostView, cluster: str, files, log_backup_dir: str,
-                   metadata_dir: str) -> pg.PgClusterConfigured:
+                   metadata_dir: str, segment_size: int = 16 << 20) -> pg.PgClusterConfigured:
     mapped = cluster_files(view, files)
     for name, directory in (("log backup", log_backup_dir), ("label", metadata_dir)):
         if volume_of(view, directory) in {view.volumes.get(f.mount_point) for f in mapped}:
             raise reject(messages.BAD_COMMAND, f"the {name} directory {directory} is on a volume "
                                                "of the cluster: a restore would overwrite it")
     return pg.PgClusterConfigured(cluster=cluster, files=mapped, log_backup_dir=log_backup_dir,
-                                  metadata_dir=metadata_dir)
+                                  metadata_dir=metadata_dir, segment_size=segment_size)
 
 
 def cluster_of(view: HostView, cluster: str) -> PgClusterState:
@@ -129,8 +129,14 @@ def histories(view: HostView, cluster: str) -> dict[int, tuple[tuple[int, int], 
 def chain_of(view: HostView, backup: PgBackupState) -> ChainReport:
     files = view.postgres.wal.get(backup.cluster, {}).values()
     segments = [f.file_name for f in files if f.kind in ("segment", "partial")]
+    size = segment_size(view, backup.cluster)
     return check_chain(backup.timeline, parse_lsn(backup.start_lsn), parse_lsn(backup.stop_lsn),
-                       segments, histories(view, backup.cluster))
+                       segments, histories(view, backup.cluster), size)
+
+
+def segment_size(view: HostView, cluster: str) -> int:
+    state = view.postgres.clusters.get(cluster)
+    return state.segment_size if state is not None else 16 << 20
 
 
 def check_restorable(view: HostView, backup: PgBackupState) -> ChainReport:

@@ -13,7 +13,7 @@ from pathlib import Path
 from events import postgres as pg
 from projections.host_view import HostView
 from services.agent.postgres.chain import releasable
-from services.agent.postgres.decide import parse_history_text
+from services.agent.postgres.decide import parse_history_text, segment_size
 from services.agent.postgres.wal import WalFormatError, file_kind, file_timeline, parse_segment
 from services.agent.postgres.workflows import sha256_of
 
@@ -55,7 +55,7 @@ def released(view: HostView, cluster: str) -> pg.PgWalReleased | None:
     """The retention rule: WAL older than every live backup's start is released."""
     live = [(b.timeline, _lsn(b.start_lsn)) for b in view.postgres.backups.values()
             if b.cluster == cluster and b.backup_id in view.catalog and b.mode == "ONLINE"]
-    names = releasable(live, view.postgres.wal.get(cluster, {}))
+    names = releasable(live, view.postgres.wal.get(cluster, {}), segment_size(view, cluster))
     if not names:
         return None
     return pg.PgWalReleased(cluster=cluster, file_names=names[:pg.MAX_WAL_FILES_PER_EVENT],
@@ -78,7 +78,8 @@ def delete_released(area: Path, event: pg.PgWalReleased) -> None:
 def chain_files(view: HostView, cluster: str, area: Path) -> list[Path]:
     """Every recorded file of ``cluster`` in restore order: histories, then segments."""
     files = view.postgres.wal.get(cluster, {}).values()
+    size = segment_size(view, cluster)
     ordered = sorted(files, key=lambda f: (f.kind != "history",
-                                           parse_segment(f.file_name[:24])[1]
+                                           parse_segment(f.file_name[:24], size)[1]
                                            if f.kind != "history" else 0, f.file_name))
     return [area / f.file_name for f in ordered]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from events import filesystem as fs
+from events import application as app
 from events import postgres as pg
 from tests.unit.agent_fs.views import HOST, T0, group, maps, volume
 
@@ -50,33 +51,36 @@ def history(timeline: int, *switches) -> pg.PgWalArchived:
 
 
 def backup(backup_id: str, workflow: str, generation: str = "local_0", start: int = 2,
-           stop: int = 3, timeline: int = 1, mode: str = "ONLINE", stop_event: bool = True):
-    """An online backup's whole workflow: request, pairs, start, splits, stop, record."""
+           stop: int = 3, timeline: int = 1, mode: str = "ONLINE", recorded: bool = True):
+    """A backup's whole workflow as the agent records it: request, pairs, freeze (online) or
+    server stop (cold), splits, thaw or start, the entry and its details."""
     groups = ("VG01,VOL01", "WG01,WAL01") if generation == "local_0" else ("VG02,VOL02",
                                                                          "WG02,WAL02")
+    hold = dict(workflow_id=workflow, kind="postgresql", instance=CLUSTER, databases=())
     events = [fs.BackupRequested(workflow_id=workflow, backup_id=backup_id, mode=mode,
                                  instances=(DATA, WALV), generation=generation,
-                                 copy_groups=groups)]
+                                 copy_groups=groups),
+              pg.PgBackupRequested(workflow_id=workflow, backup_id=backup_id, cluster=CLUSTER,
+                                   mode=mode, copy_groups=groups)]
     events += [fs.PairResynced(workflow_id=workflow, copy_group=g, direction="forward",
                                status="PAIR") for g in groups]
     if mode == "ONLINE":
-        events += [pg.PgBackupStartRequested(workflow_id=workflow, cluster=CLUSTER, label="x"),
-                   pg.PgBackupStarted(workflow_id=workflow, cluster=CLUSTER, token="t")]
+        events += [app.FreezeRequested(**hold, timeout=3600, backup_id=backup_id),
+                   app.ApplicationFrozen(**hold, token="t", frozen_at=1.0, timeout=3600)]
     else:
         events += [pg.PgServerStopRequested(workflow_id=workflow, cluster=CLUSTER),
                    pg.PgServerStopped(workflow_id=workflow, cluster=CLUSTER)]
     events += [fs.PairSplit(workflow_id=workflow, copy_group=g, pvol_status="PSUS",
                             svol_status="SSUS") for g in groups]
-    if not stop_event:
+    if not recorded:
         return events
     lsns = dict(start_lsn=f"0/{start << 24:X}", stop_lsn=f"0/{(stop << 24) + 0x100:X}",
                 timeline=timeline, start_wal=segment(start, timeline),
                 stop_wal=segment(stop, timeline))
+    label = app.MetadataFile(database=CLUSTER, path=f"/labels/main/{backup_id}_backup_label",
+                             size=200, sha256=SHA)
     if mode == "ONLINE":
-        events.append(pg.PgBackupStopRequested(workflow_id=workflow, cluster=CLUSTER))
-        events.append(pg.PgBackupStopped(workflow_id=workflow, cluster=CLUSTER,
-                                         label_path="/labels/main/l", label_sha256=SHA,
-                                         **lsns))
+        events.append(app.ApplicationThawed(**hold, metadata=(label,)))
     else:
         events += [pg.PgServerStartRequested(workflow_id=workflow, cluster=CLUSTER),
                    pg.PgServerStarted(workflow_id=workflow, cluster=CLUSTER)]
@@ -84,11 +88,11 @@ def backup(backup_id: str, workflow: str, generation: str = "local_0", start: in
         backup_id=backup_id, original_id=backup_id, origin_host=HOST, mode=mode,
         instances=(DATA, WALV), rows=(), generation=generation, copy_groups=groups,
         started_at=T0, ended_at=T0 + timedelta(minutes=1), workflow_id=workflow))
+    online = mode == "ONLINE"
     events.append(pg.PgBackupDetails(
         backup_id=backup_id, workflow_id=workflow, cluster=CLUSTER, mode=mode,
-        generation=generation, copy_groups=groups,
-        label_path="/labels/main/l" if mode == "ONLINE" else None,
-        label_sha256=SHA if mode == "ONLINE" else None, **lsns))
+        generation=generation, copy_groups=groups, label_path=label.path if online else None,
+        label_sha256=SHA if online else None, metadata=(label,) if online else (), **lsns))
     return events
 
 
@@ -106,8 +110,7 @@ def pg_stream() -> list:
         archived(2, backup_id="0000000101"), archived(3, backup_id="0000000101"),
         history(2, (1, "0/5000000")),
         pg.PgWalReleased(cluster=CLUSTER, file_names=(segment(2),), reason="test"),
-        *backup("0000000102", "w-pg2", "local_1", stop_event=False),
-        pg.PgBackupAbandoned(workflow_id="w-pg2", cluster=CLUSTER, reason="agent killed"),
+        *backup("0000000102", "w-pg2", "local_1", recorded=False),
         pg.PgServerStopRequested(workflow_id="w-pgr", cluster=CLUSTER),
         pg.PgServerStopped(workflow_id="w-pgr", cluster=CLUSTER),
         pg.PgLabelLaidDown(workflow_id="w-pgr", cluster=CLUSTER, backup_id="0000000101"),
