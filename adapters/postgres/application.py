@@ -15,6 +15,7 @@ Beyond the port, pg-commands use: ``control``, ``receiver``, ``start_log_backups
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Sequence
@@ -24,18 +25,18 @@ import psycopg
 from adapters.postgres.chain import ChainReport, check_chain
 from adapters.postgres.online_backup import OnlineBackups
 from adapters.postgres.receiver import WalReceiver
-from adapters.postgres.recovery import (finish_recovery_settings, parse_target, prepare_restore,
-                                        restore_state, write_recovery_settings)
+from adapters.postgres.recovery import (await_recovery, finish_recovery_settings, parse_target,
+                                        prepare_restore, recovery_end, restore_state,
+                                        write_recovery_settings)
 from adapters.postgres.server import ClusterSpec, ServerControl, find_bindir
-from adapters.postgres.wal import parse_history, parse_lsn, parse_segment, segment_of
+from adapters.postgres.wal import parse_lsn, parse_segment, segment_of
 from services.agent.application_port import (LOADING, OFFLINE, ONLINE, RUNNING, STANDBY,
-                                             STOPPED, ApplicationError, DatabaseFile,
+                                             ApplicationError, DatabaseFile,
                                              DatabaseInfo, Freeze, LogBackup, Metadata,
                                              RecoveryEnd)
 
 SYSTEM_DATABASES = ("postgres", "template0", "template1")
 DATABASES_CACHE = "databases.json"
-POLL = 0.2
 
 
 class PostgresApplication:
@@ -125,7 +126,7 @@ class PostgresApplication:
             cache.write_text(json.dumps(rows))
             state = STANDBY if in_recovery else ONLINE
         else:
-            rows = json.loads(cache.read_text()) if cache.exists() else []
+            rows = json.loads(cache.read_text()) if cache.exists() else _databases_on_disk(spec)
             waiting = (spec.data_dir / "backup_label").exists() or any(
                 (spec.data_dir / s).exists() for s in ("recovery.signal", "standby.signal"))
             state = LOADING if waiting else OFFLINE
@@ -169,12 +170,13 @@ class PostgresApplication:
 
     def start(self, instance: str) -> None:
         self.control(instance).start()
+        self.databases(instance)  # refresh the list kept for when it is stopped
 
     def restored(self, instance: str, databases: Sequence[str], metadata: Sequence[Metadata],
                  *, standby: bool) -> tuple[DatabaseInfo, ...]:
         """Lay down the backup label (the server stays stopped until ``apply_logs``)."""
         control = self.control(instance)
-        if control.status() == RUNNING:
+        if control.listening():
             raise ApplicationError(f"cluster {instance} is running: stop it before a restore",
                                    reason="state")
         self.receiver(instance).stop()
@@ -204,10 +206,11 @@ class PostgresApplication:
             raise ApplicationError(f"cannot finish a PostgreSQL recovery {finish}", reason="state")
         write_recovery_settings(control, goal, action=action, standby=finish != ONLINE)
         control.start(wait=False)
-        self._await_recovery(control, finish, report.end_lsn, timeout)
+        await_recovery(control, finish, report.end_lsn, timeout)
         if finish == ONLINE:
             finish_recovery_settings(control)
-            self._ends[instance.lower()] = self._recovery_end(spec, target)
+            end = self._ends[instance.lower()] = recovery_end(spec, target)
+            self._keep_history(spec, end.timeline)
         info = [d for d in self.databases(instance) if d.name == database]
         return info[0] if info else self.databases(instance)[0]
 
@@ -229,45 +232,20 @@ class PostgresApplication:
         return (DatabaseFile(str(spec.data_dir), "data"), DatabaseFile(str(spec.wal_dir), "wal"),
                 *(DatabaseFile(p, "tablespace") for p in sorted(spaces)))
 
-    def _await_recovery(self, control: ServerControl, finish: str, end_lsn: int,
-                        timeout: float) -> None:
-        spec, deadline = control.spec, time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not (spec.data_dir / "postmaster.pid").exists():
-                if finish == LOADING and "recovery stopping" in control.log_tail(40):
-                    return
-                raise ApplicationError(f"cluster {spec.name}: recovery failed:\n"
-                                       f"{control.log_tail()}", reason="io")
-            try:
-                with psycopg.connect(spec.conninfo(), autocommit=True, connect_timeout=2) as c:
-                    in_recovery, replayed = c.execute(
-                        "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, "
-                        "'0/0')").fetchone()
-            except psycopg.OperationalError:
-                time.sleep(POLL)
-                continue
-            if finish == ONLINE and not in_recovery:
-                return
-            if finish != ONLINE and parse_lsn(replayed) >= end_lsn:
-                if finish == LOADING:
-                    control.stop("fast")
-                return
-            time.sleep(POLL)
-        raise ApplicationError(f"cluster {spec.name}: recovery still running after "
-                               f"{timeout:g} s", reason="io")
+    def _keep_history(self, spec: ClusterSpec, timeline: int) -> None:
+        """Put the new timeline's history file into the log-backup area at once (the
+        receiver brings the same file later; ``collect`` drops the identical copy)."""
+        source = spec.wal_dir / f"{timeline:08X}.history"
+        area = self.receiver(spec.name).area.root
+        if source.exists() and area.is_dir() and not (area / source.name).exists():
+            shutil.copy2(source, area / source.name)
 
-    def _recovery_end(self, spec: ClusterSpec, target: str) -> RecoveryEnd:
-        with self._connect(spec) as connection:
-            walfile, replayed_at = connection.execute(
-                "SELECT pg_walfile_name(pg_current_wal_lsn()), "
-                "extract(epoch FROM pg_last_xact_replay_timestamp())::float8").fetchone()
-        timeline = int(walfile[:8], 16)
-        history = spec.wal_dir / f"{timeline:08X}.history"
-        lsn = 0
-        if history.exists():
-            switches = parse_history(history.read_text())
-            lsn = switches[-1].switch_lsn if switches else 0
-        return RecoveryEnd(spec.name, timeline, lsn, replayed_at or 0.0, target)
+
+def _databases_on_disk(spec: ClusterSpec) -> list[tuple[str, int]]:
+    """Without a cached list: the database directories under ``base/``, named by OID."""
+    base = spec.data_dir / "base"
+    oids = sorted(int(p.name) for p in base.iterdir() if p.name.isdigit()) if base.is_dir() else []
+    return [(f"oid {oid}", oid) for oid in oids]
 
 
 def _is_segment(name: str, size: int) -> bool:

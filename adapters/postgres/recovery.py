@@ -21,10 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import psycopg
+
 from adapters.postgres.online_backup import LABEL, STOP_INFO, TABLESPACE_MAP
-from adapters.postgres.server import RECOVERY_INCLUDE, ServerControl
-from adapters.postgres.wal import WalNameError, format_lsn, parse_lsn
-from services.agent.application_port import ApplicationError, Metadata
+from adapters.postgres.server import RECOVERY_INCLUDE, ClusterSpec, ServerControl
+from adapters.postgres.wal import WalNameError, format_lsn, parse_history, parse_lsn
+from services.agent.application_port import (LOADING, ONLINE, ApplicationError, Metadata,
+                                             RecoveryEnd)
+
+POLL = 0.2
 
 TARGET_KINDS = ("time", "lsn", "name", "xid")
 RESTORE_STATE = "restore.json"
@@ -154,3 +159,53 @@ def write_recovery_settings(control: ServerControl, target: RecoveryTarget, *, a
 
 def finish_recovery_settings(control: ServerControl) -> None:
     (control.spec.data_dir / RECOVERY_INCLUDE).unlink(missing_ok=True)
+
+
+def await_recovery(control: ServerControl, finish: str, end_lsn: int, timeout: float) -> None:
+    """Wait until recovery ends as ``finish`` asks: promoted (ONLINE), replayed to
+    ``end_lsn`` (STANDBY; LOADING then stops the server), or shut down at its target
+    (LOADING); ``ApplicationError`` with the server log's tail when the server exits."""
+    spec, deadline = control.spec, time.monotonic() + timeout
+    started = False  # pg_ctl -W returns before the postmaster writes its pid file
+    while time.monotonic() < deadline:
+        alive = (spec.data_dir / "postmaster.pid").exists()
+        started = started or alive
+        if not alive and not started:
+            time.sleep(POLL)
+            continue
+        if not alive:
+            if finish == LOADING and "recovery stopping" in control.log_tail(40):
+                return
+            raise ApplicationError(f"cluster {spec.name}: recovery failed:\n"
+                                   f"{control.log_tail()}", reason="io")
+        try:
+            with psycopg.connect(spec.conninfo(), autocommit=True, connect_timeout=2) as c:
+                in_recovery, replayed = c.execute(
+                    "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, "
+                    "'0/0')").fetchone()
+        except psycopg.OperationalError:
+            time.sleep(POLL)
+            continue
+        if finish == ONLINE and not in_recovery:
+            return
+        if finish != ONLINE and parse_lsn(replayed) >= end_lsn:
+            if finish == LOADING:
+                control.stop("fast")
+            return
+        time.sleep(POLL)
+    raise ApplicationError(f"cluster {spec.name}: recovery still running after "
+                           f"{timeout:g} s", reason="io")
+
+
+def recovery_end(spec: ClusterSpec, target: str) -> RecoveryEnd:
+    """Where the promoted server's recovery ended: its new timeline, the switch LSN and the
+    commit time of the last transaction replayed."""
+    with psycopg.connect(spec.conninfo(), autocommit=True) as connection:
+        walfile, replayed_at = connection.execute(
+            "SELECT pg_walfile_name(pg_current_wal_lsn()), "
+            "extract(epoch FROM pg_last_xact_replay_timestamp())::float8").fetchone()
+    timeline = int(walfile[:8], 16)
+    history = spec.wal_dir / f"{timeline:08X}.history"
+    switches = parse_history(history.read_text()) if history.exists() else ()
+    lsn = switches[-1].switch_lsn if switches else 0
+    return RecoveryEnd(spec.name, timeline, lsn, replayed_at or 0.0, target)

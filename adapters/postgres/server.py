@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,6 +162,19 @@ class ServerControl:
         text = "".join(f"{key} = {value}\n" for key, value in lines.items())
         with open(spec.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(f"\n# drm\n{text}include_if_exists = '{RECOVERY_INCLUDE}'\n")
+
+    def listening(self) -> bool:
+        """True when a server accepts connections on our socket (any state, even starting up
+        or in recovery). Unlike ``pg_ctl status`` this does not trust ``postmaster.pid``: a
+        restored copy carries the pid file of the server it was copied from."""
+        path = self.spec.socket_dir / f".s.PGSQL.{self.spec.port}"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(5)
+            try:
+                probe.connect(str(path))
+                return True
+            except OSError:
+                return False
 
     def status(self) -> str:
         if not (self.spec.data_dir / "PG_VERSION").exists():
