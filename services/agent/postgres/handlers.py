@@ -64,8 +64,6 @@ def configure(command: ConfigurePgCluster, context: AgentContext) -> list[Payloa
     for directory in (log_dir, label_dir):
         Path(directory).mkdir(parents=True, exist_ok=True)
     context.record([event])
-    if hasattr(app, "start_log_backups"):
-        app.start_log_backups(command.cluster)
     return done(command, cluster=command.cluster, files=[f.path for f in event.files],
                 log_backup_dir=log_dir, metadata_dir=label_dir,
                 copy_groups=list(dict.fromkeys(g for f in event.files for g in f.copy_groups)))
@@ -73,10 +71,17 @@ def configure(command: ConfigurePgCluster, context: AgentContext) -> list[Payloa
 
 def backup(command: BackupPgCluster, context: AgentContext) -> list[Payload]:
     require_storage(context)
-    application(context)
+    app = application(context)
     plan = decide.plan_backup(context.view, context.envelope.workflow_id, command.cluster,
                               command.mode, command.generation, command.comment)
-    recorded, details = workflows.run_backup(context, plan)
+    area = Path(plan.cluster.log_backup_dir)
+    if plan.mode == "ONLINE":  # the WAL the copy needs reaches the area before the entry
+        with logs.streaming(app, command.cluster):
+            recorded, details = workflows.run_backup(context, plan)
+            _collect(app, command.cluster)
+    else:
+        recorded, details = workflows.run_backup(context, plan)
+    context.record(logs.new_files(context.view, command.cluster, area))
     result = dict(backup_id=recorded.backup_id, generation=recorded.generation,
                   copy_groups=list(recorded.copy_groups), mode=recorded.mode,
                   cluster=command.cluster, start_lsn=details.start_lsn,
@@ -95,15 +100,20 @@ def log_backup(command: BackupPgLogs, context: AgentContext) -> list[Payload]:
     cluster = decide.cluster_of(context.view, command.cluster)
     area = Path(cluster.log_backup_dir)
     try:
-        app.log_backup(command.cluster, "", area)
-        if hasattr(app, "collect_logs"):
-            app.collect_logs(command.cluster)
+        with logs.streaming(app, command.cluster):
+            app.log_backup(command.cluster, "", area)
+            _collect(app, command.cluster)
     except ApplicationError as error:
         raise workflows.failure(f"log backup of {command.cluster}", error) from error
     archived = logs.new_files(context.view, command.cluster, area)
     context.record(archived)
     return done(command, cluster=command.cluster, files=[a.file_name for a in archived],
                 backup_id=logs.latest_backup_id(context.view, command.cluster))
+
+
+def _collect(app, cluster: str) -> None:
+    if hasattr(app, "collect_logs"):
+        app.collect_logs(cluster)
 
 
 def _restore_handlers():

@@ -8,7 +8,9 @@ recorded, so ``drm pg cat -l`` can prove which log backups a restore will read.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from events import postgres as pg
 from projections.host_view import HostView
@@ -83,3 +85,25 @@ def chain_files(view: HostView, cluster: str, area: Path) -> list[Path]:
                                            parse_segment(f.file_name[:24], size)[1]
                                            if f.kind != "history" else 0, f.file_name))
     return [area / f.file_name for f in ordered]
+
+
+@contextmanager
+def streaming(app, cluster: str, fresh: bool = False) -> Iterator[None]:
+    """WAL streams into the log backup area for the duration of a command: the adapter's
+    receiver (``pg_receivewal`` on a replication slot, which keeps every segment not yet
+    received between commands) is started unless it already runs, and stopped again at the
+    end when this command started it (an embedded agent lives for one command; a receiver
+    left behind would hold the slot). ``fresh``: after a restore, restart from a new slot.
+    An application without a receiver streams nothing here (its own archiving must fill the
+    area)."""
+    if not hasattr(app, "start_log_backups"):
+        yield
+        return
+    running = app.receiver(cluster).running() and not fresh
+    if not running:
+        app.start_log_backups(cluster, fresh=fresh)
+    try:
+        yield
+    finally:
+        if not running:
+            app.stop_log_backups(cluster)

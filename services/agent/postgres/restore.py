@@ -8,7 +8,7 @@ tablespace map and the stop information down (``ApplicationPort.restored``, a st
 
 Recover: ``ApplicationPort.apply_logs`` from the log backups to the target, then the recovery's
 end (timeline, LSN, last transaction's time) as ``PgRecoveryEnded``; log backups start again
-on the new timeline (``start_log_backups(fresh=True)`` when the adapter has it).
+on the new timeline (``logs.streaming(fresh=True)``: a new replication slot).
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def restore(command: RestorePgCluster, context) -> list[Payload]:
                                   fs_workflows.live_statuses(context), command.force)
     runner = StepRunner(context, wf)
     try:
-        workflows.server_step(runner, app, "stop", backup.cluster, wf)
+        workflows.server_step(runner, app, "stop", backup.cluster, wf, lost_is_stopped=True)
     except StepFailed as error:
         raise workflows.failure(f"restore of {command.backup_id}", error.error) from error
     fs_workflows.run_restore(context, plan)
@@ -86,8 +86,8 @@ def recover(command: RecoverPgCluster, context) -> list[Payload]:
     context.record([pg.PgRecoveryEnded(workflow_id=wf, cluster=command.cluster,
                                        backup_id=backup_id, timeline=timeline, lsn=lsn,
                                        reached_at=reached_at)])
-    if hasattr(app, "start_log_backups"):
-        app.start_log_backups(command.cluster, fresh=True)
+    with logs.streaming(app, command.cluster, fresh=True):  # a new slot on the new timeline
+        pass
     return _handlers().done(command, cluster=command.cluster, backup_id=backup_id,
                             timeline=timeline, lsn=lsn, reached_at=reached_at,
                             target=command.target)

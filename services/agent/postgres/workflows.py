@@ -125,12 +125,22 @@ def _cold_split(context, runner: StepRunner, plan: PgBackupPlan, splits) -> None
         server_step(runner, app, "start", cluster, wf)
 
 
-def server_step(runner: StepRunner, app, action: str, cluster: str, workflow_id: str) -> None:
-    """Stop or start the server as one step (intent, port call, outcome)."""
+def server_step(runner: StepRunner, app, action: str, cluster: str, workflow_id: str,
+                lost_is_stopped: bool = False) -> None:
+    """Stop or start the server as one step (intent, port call, outcome). With
+    ``lost_is_stopped`` (a restore), a cluster whose data directory is gone (the disaster the
+    restore repairs: ``ApplicationError`` ``not-found``) counts as stopped."""
     intent, outcome = ((pg.PgServerStopRequested, pg.PgServerStopped) if action == "stop"
                        else (pg.PgServerStartRequested, pg.PgServerStarted))
-    runner.step(f"server {action}", [intent(workflow_id=workflow_id, cluster=cluster)],
-                lambda: getattr(app, action)(cluster),
+
+    def call() -> None:
+        try:
+            getattr(app, action)(cluster)
+        except ApplicationError as error:
+            if not (lost_is_stopped and action == "stop" and error.reason == "not-found"):
+                raise
+
+    runner.step(f"server {action}", [intent(workflow_id=workflow_id, cluster=cluster)], call,
                 lambda _: [outcome(workflow_id=workflow_id, cluster=cluster)], errors=ERRORS)
 
 
