@@ -31,8 +31,10 @@ INIT = AgentEntry(
     request=lambda a: build(ConfigurePgCluster, cluster=a.cluster, log_backup_dir=a.log_dir,
                             metadata_dir=a.label_dir),
     options=(arg("cluster", help=CLUSTER_HELP),
-             opt("log_dir", required=True, help="the log backup directory (WAL backups)"),
-             opt("label_dir", required=True, help="where backup labels are kept")))
+             opt("log_dir", default=None, help="the log backup directory (WAL backups; default: "
+                                                "the application's own log-backup area)"),
+             opt("label_dir", default=None, help="where backup labels are kept (default: the "
+                                                 "cluster's run directory's labels)")))
 
 
 def _backup_shown(args, outcomes, agent) -> Shown:

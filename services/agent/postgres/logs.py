@@ -29,11 +29,24 @@ def latest_backup_id(view: HostView, cluster: str) -> str:
     return max((b.backup_id for b in live), default="")
 
 
+def owner(view: HostView, cluster: str, name: str, kind: str) -> str:
+    """The full backup a WAL file belongs to: the live backup with the newest start at or
+    before the file's segment (a history file: the latest live backup), or ""."""
+    live = [b for b in view.postgres.backups.values()
+            if b.cluster == cluster and b.backup_id in view.catalog]
+    if kind == "history":
+        return max((b.backup_id for b in live), default="")
+    size = segment_size(view, cluster)
+    number = parse_segment(name[:24], size)[1]
+    older = [b for b in live if parse_segment(b.start_wal, size)[1] <= number]
+    return max(older, key=lambda b: (parse_segment(b.start_wal, size)[1], b.backup_id)
+               ).backup_id if older else ""
+
+
 def new_files(view: HostView, cluster: str, area: Path) -> list[pg.PgWalArchived]:
     """One event per complete WAL file in ``area`` not yet recorded, in name order (history
     files first, as a restore reads them first)."""
     known = view.postgres.wal.get(cluster, {})
-    backup_id = latest_backup_id(view, cluster)
     found = []
     for path in sorted(area.iterdir(), key=lambda p: (not p.name.endswith(".history"), p.name)):
         if len(found) >= MAX_FILES_PER_RUN:
@@ -48,7 +61,8 @@ def new_files(view: HostView, cluster: str, area: Path) -> list[pg.PgWalArchived
                     if kind == "history" else ())
         found.append(pg.PgWalArchived(
             cluster=cluster, file_name=path.name, kind=kind, timeline=file_timeline(path.name),
-            size=path.stat().st_size, sha256=sha256_of(path), backup_id=backup_id,
+            size=path.stat().st_size, sha256=sha256_of(path),
+            backup_id=owner(view, cluster, path.name, kind),
             switches=switches))
     return found
 

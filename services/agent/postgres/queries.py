@@ -25,7 +25,9 @@ def consistency(view: HostView, copy_group: str) -> tuple[str, str, str]:
     if state is None or state.status not in SPLIT:
         return NONE, "", "not split"
     split_elsewhere = mark is None or (state.last_split_workflow != mark.workflow_id
-                                       and state.last_split_seq > mark.seq)
+                                       and state.last_split_seq > mark.seq
+                                       and not _restore_of(view, state.last_split_workflow,
+                                                           mark.backup_id))
     if split_elsewhere:
         return CRASH, "", "split outside a PostgreSQL backup"
     if mark.state == UNUSABLE:
@@ -33,6 +35,14 @@ def consistency(view: HostView, copy_group: str) -> tuple[str, str, str]:
     if mark.backup_id not in view.catalog:
         return UNUSABLE, "", f"its catalog entry {mark.backup_id} was deleted"
     return mark.state, mark.backup_id, ""
+
+
+def _restore_of(view: HostView, workflow_id: str, backup_id: str) -> bool:
+    """A restore of ``backup_id`` splits its pairs again after the reverse copy: the S-VOL
+    still holds that backup's copy."""
+    workflow = view.workflows.get(workflow_id)
+    return workflow is not None and workflow.kind == "restore" and \
+        workflow.backup_id == backup_id
 
 
 def display(command: DisplayPgCluster, context: AgentContext) -> dict:
@@ -89,7 +99,8 @@ def log_backups(command: ListPgLogBackups, context: AgentContext) -> dict:
     if command.backup_id is not None:
         decide.backup_of(view, command.backup_id)
     by_backup: dict[str, list] = {}
-    for f in sorted(view.postgres.wal.get(command.cluster, {}).values(), key=lambda f: f.seq):
+    for f in sorted(view.postgres.wal.get(command.cluster, {}).values(),
+                    key=lambda f: (f.kind == "history", f.file_name[8:24], f.file_name)):
         by_backup.setdefault(f.backup_id, []).append(f)
     chains = []
     for backup_id in sorted(by_backup):

@@ -157,3 +157,14 @@ class TestDecide:
             decide.recovery_target(view, CLUSTER, "latest", "")
         assert decide.recovery_target(view, CLUSTER, "time", "2026-12-05 03:00:00") == \
             "time:2026-12-05 03:00:00"
+
+
+def test_a_restore_of_the_backup_splits_again_and_keeps_it_application_consistent():
+    groups = ("VG01,VOL01", "WG01,WAL01")
+    view = view_of(*SET_UP, *backup("0000000001", "w1"),
+                   fs.RestoreRequested(workflow_id="r1", backup_id="0000000001",
+                                       instances=(DATA, WALV), copy_groups=groups),
+                   *[fs.PairSplit(workflow_id="r1", copy_group=g, pvol_status="PSUS",
+                                  svol_status="SSUS") for g in groups],
+                   fs.RestoreCompleted(workflow_id="r1", backup_id="0000000001"))
+    assert state(view) == APPLICATION
