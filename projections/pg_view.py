@@ -95,5 +95,6 @@ class PgView:
     marks: dict[str, PgGenerationMark] = field(default_factory=dict)  # copy group -> mark
     started: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     # ^ workflow ID -> (cluster, copy groups) of a backup started and not yet ended
+    down: dict[str, str] = field(default_factory=dict)  # workflow ID -> cluster it stopped
     restored: dict[str, str] = field(default_factory=dict)  # cluster -> backup ID laid down
     recoveries: dict[str, PgRecoveryState] = field(default_factory=dict)  # by workflow ID

@@ -43,11 +43,13 @@ for _intent, _key in ((pg.PgServerStopRequested, "pg-server-stop"),
 @fold.on(pg.PgServerStopped)
 def server_stopped(view: HostView, event: pg.PgServerStopped, seq: int) -> None:
     close_step(view, event.workflow_id, f"pg-server-stop:{event.cluster}")
+    view.postgres.down[event.workflow_id] = event.cluster
 
 
 @fold.on(pg.PgServerStarted)
 def server_started(view: HostView, event: pg.PgServerStarted, seq: int) -> None:
     close_step(view, event.workflow_id, f"pg-server-start:{event.cluster}")
+    view.postgres.down.pop(event.workflow_id, None)
 
 
 @fold.on(pg.PgBackupDetails)
@@ -59,6 +61,7 @@ def details(view: HostView, event: pg.PgBackupDetails, seq: int) -> None:
         event.tablespace_map_path, event.tablespace_map_sha256, seq,
         tuple((m["path"], m["size"], m["sha256"]) for m in map(item_fields, event.metadata)))
     view.postgres.started.pop(event.workflow_id, None)
+    view.postgres.down.pop(event.workflow_id, None)
     state = APPLICATION if event.mode == "ONLINE" else COLD
     for name in event.copy_groups:
         view.postgres.marks[name] = PgGenerationMark(state, event.workflow_id, event.backup_id,

@@ -22,16 +22,17 @@ def consistency(view: HostView, copy_group: str) -> tuple[str, str, str]:
     """``(state, backup ID, reason)`` of the copy held on ``copy_group``'s S-VOL."""
     state = view.copy_groups.get(copy_group)
     mark = view.postgres.marks.get(copy_group)
-    if state is None or state.status not in SPLIT:
-        return NONE, "", "not split"
-    split_elsewhere = mark is None or (state.last_split_workflow != mark.workflow_id
-                                       and state.last_split_seq > mark.seq
-                                       and not _restore_of(view, state.last_split_workflow,
-                                                           mark.backup_id))
-    if split_elsewhere:
-        return CRASH, "", "split outside a PostgreSQL backup"
-    if mark.state == UNUSABLE:
+    split = state is not None and state.status in SPLIT
+    split_elsewhere = state is not None and state.last_split_seq > 0 and (
+        mark is None or (state.last_split_workflow != mark.workflow_id
+                         and state.last_split_seq > mark.seq
+                         and not _restore_of(view, state.last_split_workflow, mark.backup_id)))
+    if mark is not None and mark.state == UNUSABLE and not split_elsewhere:
         return UNUSABLE, "", mark.reason
+    if not split:
+        return NONE, "", "not split"
+    if split_elsewhere or mark is None:
+        return CRASH, "", "split outside a PostgreSQL backup"
     if mark.backup_id not in view.catalog:
         return UNUSABLE, "", f"its catalog entry {mark.backup_id} was deleted"
     return mark.state, mark.backup_id, ""

@@ -39,6 +39,7 @@ def lab():
     app = agent.ports.application("postgresql")
     app.initdb(CLUSTER)
     app.start(CLUSTER)
+    agent.settings = settings
     try:
         yield agent, app, spec
     finally:
@@ -102,3 +103,41 @@ def test_backup_logs_disaster_restore_and_point_in_time_recovery(lab):
     [entry] = agent.handle(command("ListPgCatalog", host=HOST, cluster=CLUSTER,
                                    chain=True)).result["entries"]
     assert entry["chain"]["complete"] and entry["chain"]["timeline"] == 2
+
+
+class AgentKilled(BaseException):
+    """Stands for the agent process dying in the middle of a step."""
+
+
+def test_an_agent_killed_between_start_and_stop_leaves_no_entry_and_an_unusable_generation(
+        lab, monkeypatch):
+    agent, app, spec = lab
+    result(send(agent, "ConfigurePgCluster", cluster=CLUSTER))
+    storage = agent.ports.storage
+
+    def killed(*args, **kwargs):
+        raise AgentKilled()
+
+    monkeypatch.setattr(storage, "pairsplit", killed)
+    with pytest.raises(AgentKilled):
+        send(agent, "BackupPgCluster", cluster=CLUSTER)
+    app.close()  # the dead process's session ends: the server aborts its backup
+    monkeypatch.undo()
+
+    again = build_agent(agent.settings, HOST)  # the restart recovers the workflow
+    try:
+        view = again.view
+        assert view.catalog == {} and view.postgres.backups == {}
+        types = [e.type for e in again.store.read(HOST)]
+        assert "ApplicationThawed" in types and types.index("BackupAborted") > types.index(
+            "FreezeRequested")
+        shown = again.handle(command("DisplayPgCluster", host=HOST, cluster=CLUSTER)).result
+        marks = {g["copy_group"]: g["consistency"] for f in shown["clusters"][0]["files"]
+                 for g in f["copy_groups"]}
+        assert set(marks.values()) == {"unusable"}
+        result(send(again, "BackupPgCluster", cluster=CLUSTER))  # the next backup heals it
+        shown = again.handle(command("DisplayPgCluster", host=HOST, cluster=CLUSTER)).result
+        assert {g["consistency"] for f in shown["clusters"][0]["files"]
+                for g in f["copy_groups"]} == {"application-consistent"}
+    finally:
+        again.ports.application("postgresql").close()
