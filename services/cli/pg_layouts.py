@@ -24,8 +24,9 @@ def chain_lines(backup_id: str, chain: dict) -> list[str]:
     if chain["missing"]:
         lines.append(f"  MISSING: {', '.join(chain['missing'][:10])}"
                      + (" ..." if len(chain["missing"]) > 10 else ""))
+    path = " -> ".join(map(str, chain["timelines"]))
     lines.append(f"  LATEST REACHABLE: {chain['latest'] or '-'} (timeline "
-                 f"{chain['latest_timeline']}; timelines {' -> '.join(map(str, chain['timelines']))})")
+                 f"{chain['latest_timeline']}; timelines {path})")
     if chain["gap"]:
         lines.append(f"  GAP: {chain['gap']} is missing; recovery to latest stops before it")
     if chain["diverged"]:

@@ -126,9 +126,13 @@ def histories(view: HostView, cluster: str) -> dict[int, tuple[tuple[int, int], 
             for f in files if f.kind == "history"}
 
 
-def chain_of(view: HostView, backup: PgBackupState) -> ChainReport:
+def chain_of(view: HostView, backup: PgBackupState,
+             present: frozenset[str] | None = None) -> ChainReport:
+    """The chain over the recorded log backups; with ``present`` (the names the log backup
+    area holds now), a recorded file that is gone from it counts as missing."""
     files = view.postgres.wal.get(backup.cluster, {}).values()
-    segments = [f.file_name for f in files if f.kind in ("segment", "partial")]
+    segments = [f.file_name for f in files if f.kind in ("segment", "partial")
+                and (present is None or f.file_name in present)]
     size = segment_size(view, backup.cluster)
     return check_chain(backup.timeline, parse_lsn(backup.start_lsn), parse_lsn(backup.stop_lsn),
                        segments, histories(view, backup.cluster), size)
@@ -139,9 +143,10 @@ def segment_size(view: HostView, cluster: str) -> int:
     return state.segment_size if state is not None else 16 << 20
 
 
-def check_restorable(view: HostView, backup: PgBackupState) -> ChainReport:
+def check_restorable(view: HostView, backup: PgBackupState,
+                     present: frozenset[str] | None = None) -> ChainReport:
     """The chain report of ``backup``; rejected when its needed WAL is incomplete."""
-    report = chain_of(view, backup)
+    report = chain_of(view, backup, present)
     if backup.mode == "ONLINE" and not report.complete:
         raise reject(CHAIN_BROKEN, f"the backup {backup.backup_id} needs the WAL "
                                    f"{report.needed[0]} to {report.needed[1]}; missing from the "

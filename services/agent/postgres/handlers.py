@@ -13,29 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from events.base import Payload
-from events.outcomes import CommandCompleted
 from events.pg_commands import BackupPgCluster, BackupPgLogs, ConfigurePgCluster
 from services import messages
 from services.agent.application_port import ApplicationError
 from services.agent.errors import reject
 from services.agent.filesystem.handlers import ensure_maps, require_storage
 from services.agent.postgres import decide, logs, workflows
+from services.agent.postgres.common import application, done
+from services.agent.postgres.restore import PG_RESTORE_HANDLERS
 from services.agent.service import AgentContext
-
-KIND = workflows.KIND
-
-
-def application(context: AgentContext):
-    app = context.ports.application(KIND)
-    if app is None:
-        raise reject(messages.NO_LAB, "this host runs no PostgreSQL application (the agent was "
-                                      "started without one)")
-    return app
-
-
-def done(command, **result) -> list[Payload]:
-    return [CommandCompleted(command=command.name, result=result)]
-
 
 def _defaults(app, cluster: str) -> tuple[str | None, str | None, int]:
     """The adapter's own log-backup area, label directory and segment size, if it says."""
@@ -116,12 +102,7 @@ def _collect(app, cluster: str) -> None:
         app.collect_logs(cluster)
 
 
-def _restore_handlers():
-    from services.agent.postgres.restore import PG_RESTORE_HANDLERS
-    return PG_RESTORE_HANDLERS
-
-
 PG_COMMAND_HANDLERS = (
     (ConfigurePgCluster, configure), (BackupPgCluster, backup), (BackupPgLogs, log_backup),
-    *_restore_handlers(),
+    *PG_RESTORE_HANDLERS,
 )

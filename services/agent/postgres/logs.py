@@ -121,3 +121,12 @@ def streaming(app, cluster: str, fresh: bool = False) -> Iterator[None]:
     finally:
         if not running:
             app.stop_log_backups(cluster)
+
+
+def present(area: Path) -> frozenset[str] | None:
+    """The file names the log backup area holds now (None when it cannot be read: the proof
+    then rests on the recorded history alone)."""
+    try:
+        return frozenset(p.name for p in area.iterdir())
+    except OSError:
+        return None

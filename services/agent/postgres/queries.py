@@ -90,8 +90,18 @@ def catalog(command: ListPgCatalog, context: AgentContext) -> dict:
             "started_at": entry.started_at.isoformat(), "ended_at": entry.ended_at.isoformat(),
             "comment": entry.comment,
             "consistency": states.pop() if len(states) == 1 else UNUSABLE,
-            "chain": decide.chain_of(view, backup).as_dict() if command.chain else None})
+            "chain": decide.chain_of(view, backup, _present(view, backup.cluster)).as_dict()
+            if command.chain else None})
     return {"entries": entries}
+
+
+def _present(view: HostView, cluster: str):
+    """What the log backup area holds now: a deleted segment is a gap (read-only look)."""
+    from pathlib import Path
+
+    from services.agent.postgres.logs import present
+    state = view.postgres.clusters.get(cluster)
+    return present(Path(state.log_backup_dir)) if state is not None else None
 
 
 def log_backups(command: ListPgLogBackups, context: AgentContext) -> dict:

@@ -23,21 +23,18 @@ from services.agent.filesystem import decide as fs_decide
 from services.agent.filesystem import workflows as fs_workflows
 from services.agent.filesystem.handlers import require_storage
 from services.agent.postgres import decide, logs, workflows
+from services.agent.postgres.common import application, done
 from services.agent.postgres.wal import format_lsn
 from services.agent.runner import StepFailed, StepRunner
 
 
-def _handlers():
-    from services.agent.postgres import handlers
-    return handlers
-
-
 def restore(command: RestorePgCluster, context) -> list[Payload]:
     require_storage(context)
-    app = _handlers().application(context)
+    app = application(context)
     backup = decide.backup_of(context.view, command.backup_id)
-    report = None if command.force else decide.check_restorable(context.view, backup)
     cluster = decide.cluster_of(context.view, backup.cluster)
+    report = None if command.force else decide.check_restorable(
+        context.view, backup, logs.present(Path(cluster.log_backup_dir)))
     wf = context.envelope.workflow_id
     plan = fs_decide.plan_restore(context.view, wf, command.backup_id, (),
                                   fs_workflows.live_statuses(context), command.force)
@@ -58,13 +55,13 @@ def restore(command: RestorePgCluster, context) -> list[Payload]:
                     errors=workflows.ERRORS)
     except StepFailed as error:
         raise workflows.failure(f"restore of {command.backup_id}", error.error) from error
-    return _handlers().done(command, backup_id=command.backup_id, cluster=backup.cluster,
+    return done(command, backup_id=command.backup_id, cluster=backup.cluster,
                             log_backup_dir=cluster.log_backup_dir,
                             chain=report.as_dict() if report else None)
 
 
 def recover(command: RecoverPgCluster, context) -> list[Payload]:
-    app = _handlers().application(context)
+    app = application(context)
     cluster = decide.cluster_of(context.view, command.cluster)
     target = decide.recovery_target(context.view, command.cluster, command.target,
                                     command.target_value)
@@ -88,7 +85,7 @@ def recover(command: RecoverPgCluster, context) -> list[Payload]:
                                        reached_at=reached_at)])
     with logs.streaming(app, command.cluster, fresh=True):  # a new slot on the new timeline
         pass
-    return _handlers().done(command, cluster=command.cluster, backup_id=backup_id,
+    return done(command, cluster=command.cluster, backup_id=backup_id,
                             timeline=timeline, lsn=lsn, reached_at=reached_at,
                             target=command.target)
 

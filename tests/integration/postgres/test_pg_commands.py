@@ -6,6 +6,7 @@ the PostgreSQL binaries or the postgres user are absent."""
 from __future__ import annotations
 
 import contextlib
+import pathlib
 import shutil
 import time
 from datetime import timezone
@@ -81,6 +82,18 @@ def test_backup_logs_disaster_restore_and_point_in_time_recovery(lab):
     assert entry["consistency"] == "application-consistent" and entry["chain"]["complete"]
     listed = agent.handle(command("ListPgLogBackups", host=HOST, cluster=CLUSTER)).result
     assert any(c["backup_id"] == backup_id and c["files"] for c in listed["chains"])
+
+    # a deleted log backup is a gap, reported before any restore, and the restore refuses it
+    area = agent.view.postgres.clusters[CLUSTER].log_backup_dir
+    needed = pathlib.Path(area) / entry["chain"]["needed_to"]
+    kept = needed.read_bytes()
+    needed.unlink()
+    [broken] = agent.handle(command("ListPgCatalog", host=HOST, cluster=CLUSTER,
+                                    chain=True)).result["entries"]
+    assert not broken["chain"]["complete"] and broken["chain"]["missing"] == [needed.name]
+    refused = send(agent, "RestorePgCluster", backup_id=backup_id)
+    assert refused.type == "CommandRejected" and needed.name in refused.payload["text"]
+    needed.write_bytes(kept)
 
     app.stop(CLUSTER)  # disaster: the data volume is lost, the log backups survive
     for item in spec.data_dir.iterdir():
