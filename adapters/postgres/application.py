@@ -15,6 +15,7 @@ Beyond the port, pg-commands use: ``control``, ``receiver``, ``start_log_backups
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -239,6 +240,8 @@ class PostgresApplication:
         area = self.receiver(spec.name).area.root
         if source.exists() and area.is_dir() and not (area / source.name).exists():
             shutil.copy2(source, area / source.name)
+            user = self.control(spec.name).user  # restore_command runs as the server's user
+            os.chown(area / source.name, user.pw_uid, user.pw_gid)
 
 
 def _databases_on_disk(spec: ClusterSpec) -> list[tuple[str, int]]:

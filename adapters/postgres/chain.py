@@ -42,22 +42,27 @@ class ChainReport:
 
 def timeline_path(target: int, backup_timeline: int, start_lsn: int,
                   histories: Mapping[int, tuple[TimelineSwitch, ...]]) -> list[tuple[int, int, int | None]]:
-    """Pieces ``(timeline, from LSN, switch LSN or None)`` leading from the backup to
-    ``target``; empty when ``target`` does not descend from the backup's timeline after its
-    start."""
+    """Pieces ``(timeline, from LSN, to LSN or None)`` leading from the backup to ``target``;
+    empty when ``target`` does not descend from the backup's timeline after its start.
+
+    A parent is followed up to the lowest switch LSN at or after it: a recovery that stopped
+    on timeline 1 before timeline 2 began writes ``1 <S1>``, ``2 <E>`` with ``E < S1`` for
+    timeline 3, and PostgreSQL reads timeline 1 up to ``E`` (timeline 2 contributes nothing)."""
     if target == backup_timeline:
         return [(target, start_lsn, None)]
-    switches = histories.get(target)
-    if not switches:
+    switches = histories.get(target) or ()
+    index = next((i for i, s in enumerate(switches) if s.parent == backup_timeline), None)
+    if index is None:
         return []
-    for index, switch in enumerate(switches):
-        if switch.parent == backup_timeline and switch.switch_lsn >= start_lsn:
-            pieces, begin = [], start_lsn
-            for later in switches[index:]:
-                pieces.append((later.parent, begin, later.switch_lsn))
-                begin = later.switch_lsn
-            return pieces + [(target, begin, None)]
-    return []
+    later = switches[index:]
+    ends = [min(s.switch_lsn for s in later[i:]) for i in range(len(later))]
+    if ends[0] < start_lsn:
+        return []
+    pieces, begin = [], start_lsn
+    for switch, end in zip(later, ends):
+        pieces.append((switch.parent, begin, end))
+        begin = max(begin, end)
+    return pieces + [(target, begin, None)]
 
 
 def check_chain(segment_names: Iterable[str], histories: Mapping[int, tuple[TimelineSwitch, ...]],

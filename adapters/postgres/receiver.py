@@ -92,6 +92,7 @@ class WalReceiver:
         self.incoming = spec.log_area / "incoming"
         self.area = WalArea(spec.log_area / "wal", spec.segment_size, spec.name)
         self.process: subprocess.Popen | None = None
+        self.adopted: list[int] = []
 
     def ensure_slot(self, recreate: bool = False) -> None:
         """Create the physical slot (reserving WAL now); ``recreate`` drops an old one first
@@ -105,11 +106,32 @@ class WalReceiver:
                 connection.execute("SELECT pg_create_physical_replication_slot(%s, true)",
                                    (self.slot,))
 
+    def left_behind(self) -> list[int]:
+        """PIDs of ``pg_receivewal`` processes writing into our directory that this object did
+        not start (those of an agent that died: they go on streaming, detached)."""
+        found = []
+        own = {self.process.pid} if self.process else set()
+        for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+            if not entry.name.isdigit() or int(entry.name) in own:
+                continue
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if argv and argv[0].endswith(b"pg_receivewal") and os.fsencode(self.incoming) in argv:
+                found.append(int(entry.name))
+        return found
+
     def start(self, fresh: bool = False) -> None:
-        """Start streaming (a running receiver is left alone). ``fresh``: after a restore,
-        set an old ``.partial`` aside and restart from a new slot at the server's position."""
+        """Start streaming (a running receiver is left alone; one left behind by a dead agent
+        is adopted, or stopped first when ``fresh``). ``fresh``: after a restore, set an old
+        ``.partial`` aside and restart from a new slot at the server's position."""
         if self.running():
             return
+        self.adopted = self.left_behind()
+        if self.adopted and not fresh:
+            return
+        self._stop_adopted()
         self.control.own(self.control.spec.log_area, 0o750)
         self.control.own(self.incoming)
         self.control.own(self.area.root, 0o750)
@@ -125,10 +147,25 @@ class WalReceiver:
         log.close()
 
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        if self.process is not None and self.process.poll() is None:
+            return True
+        self.adopted = [pid for pid in self.adopted if Path(f"/proc/{pid}").exists()]
+        return bool(self.adopted)
+
+    def _stop_adopted(self, timeout: float = 10) -> None:
+        for pid in self.adopted:
+            try:
+                os.kill(pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout
+        while self.running() and self.process is None and time.monotonic() < deadline:
+            time.sleep(POLL)
+        self.adopted = []
 
     def stop(self, timeout: float = 10) -> None:
         """Stop streaming; the segment in progress stays ``.partial`` for the next start."""
+        self._stop_adopted(timeout)
         if self.process is None:
             return
         if self.process.poll() is None:

@@ -125,7 +125,8 @@ def format_lsn(lsn: int) -> str:
 
 def parse_history(text: str) -> tuple[TimelineSwitch, ...]:
     """The switches of a history file, oldest first. Comment and blank lines are skipped;
-    parents must increase and switch LSNs must not go back (as PostgreSQL writes them)."""
+    parents must increase. Switch LSNs may go back: a recovery that stopped on an older
+    timeline before a later switch still names the newest timeline as its parent."""
     switches: list[TimelineSwitch] = []
     lines = text.splitlines()
     if len(lines) > MAX_HISTORY_LINES:
@@ -140,7 +141,7 @@ def parse_history(text: str) -> tuple[TimelineSwitch, ...]:
         parent, switch = int(fields[0]), parse_lsn(fields[1])
         if not 0 < parent < 1 << 32:
             raise WalNameError(f"history line {number}: timeline {parent} out of range")
-        if switches and (parent <= switches[-1].parent or switch < switches[-1].switch_lsn):
+        if switches and parent <= switches[-1].parent:  # LSNs may go back: see chain.py
             raise WalNameError(f"history line {number} goes backwards")
         switches.append(TimelineSwitch(parent, switch, fields[2] if len(fields) > 2 else ""))
     return tuple(switches)

@@ -85,6 +85,17 @@ def test_a_third_timeline_follows_two_switches():
     assert report.complete and report.timelines == (1, 2, 3)
 
 
+def test_after_a_pitr_onto_the_older_timeline_timeline_2_is_skipped():
+    histories = {2: (TimelineSwitch(1, at(6)),),
+                 3: (TimelineSwitch(1, at(6)), TimelineSwitch(2, at(4)))}  # as PostgreSQL writes
+    segments = names(1, 3, 4, 5, 6) + names(2, 6, 7) + names(3, 4, 5)
+    report = check_chain(segments, histories, at(3), 1, SIZE)
+    assert report.complete and report.last_available == names(3, 5)[0]
+    assert check_chain(names(1, 3) + names(3, 4, 5), histories, at(3), 1, SIZE).complete
+    assert check_chain(names(1, 3, 4) + names(3, 5), histories, at(3), 1, SIZE).missing == \
+        tuple(names(3, 4))
+
+
 def test_a_huge_gap_is_counted_without_listing_every_segment():
     report = check_chain(names(1, 3, 1 << 30), {}, at(3), 1, SIZE)
     assert len(report.missing) == MAX_REPORTED
