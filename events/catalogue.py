@@ -25,6 +25,7 @@ from events.host_commands import HOST_COMMANDS
 from events.pair_commands import PAIR_COMMANDS
 from events.pg_commands import PG_COMMANDS  # PostgreSQL (issue 14: pg-commands)
 from events.republish import RepublishEvents
+from events.sql_commands import SQL_COMMANDS  # issue 13 (sql-backup)
 from events.tape import TAPE_COMMANDS
 from events.transfer import TRANSFER_COMMANDS
 
@@ -80,7 +81,8 @@ ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSF
                                            *PAIR_COMMANDS,  # CCI pair commands (issue 11)
                                            *DEVICE_COMMANDS, *DEFINITION_COMMANDS,
                                            *EXTENDED_COMMANDS,
-                                           *PG_COMMANDS)  # PostgreSQL (issue 14: pg-commands)
+                                           *PG_COMMANDS,  # PostgreSQL (issue 14: pg-commands)
+                                           *SQL_COMMANDS)  # issue 13 (sql-backup)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

@@ -34,12 +34,14 @@ MAX_CREATED = 8
 DIGEST_PATTERN = r"^[0-9a-f]{64}$"
 
 
-class CheckOperationDefinition(Command, console=("EX_DRM_FS_DEF_CHECK",),
+class CheckOperationDefinition(Command, console=("EX_DRM_FS_DEF_CHECK",
+                                                "EX_DRM_SQL_DEF_CHECK"),  # issue 13
                                concurrency=EXCLUSIVE):
     name: Literal["CheckOperationDefinition"] = "CheckOperationDefinition"
     operation_id: OperationId
     side: Side
-    backup_object: Literal["FILESYSTEM"] = "FILESYSTEM"  # the object type the tool checks
+    # the object type the tool checks: EX_DRM_FS_DEF_CHECK or (issue 13) EX_DRM_SQL_DEF_CHECK
+    backup_object: Literal["FILESYSTEM", "MSSQL"] = "FILESYSTEM"
 
 
 class CheckCopyGroupList(Command, console=("EX_DRM_CG_DEF_CHECK",), concurrency=EXCLUSIVE):

@@ -117,6 +117,23 @@ AGENT_CONNECT = _message("KAVX0256-I", "A connection to the Application Agent wi
                                        "established.")
 AGENT_DISCONNECT = _message("KAVX0257-I", "The connection with the Protection Manager service "
                                           "will now be cut.")
+# SQL Server (issue 13, sql-backup): drmsqlinit's prompts, drmsqlbackup's progress
+SQL_COLLECTING = _message("KAVX1017-I", "SQL Server information is being collected now.")
+SQL_ASK_METADATA_DIR = _message("KAVX1100-I", "Enter the name of the storage directory for VDI "
+                                              "metafiles:")
+SQL_ASK_VDI_TIMEOUT = _message("KAVX1101-I", "Enter the timeout interval for VDI generation (in "
+                                             "seconds, between 0 and 3600):")
+SQL_ASK_UNDO_DIR = _message("KAVX1102-I", "Enter the name of the storage directory for undo "
+                                          "files:")
+SQL_SETTINGS_UPDATED = _message("KAVX1103-I", "SQL Server information has been updated.")
+SQL_ASK_LOG_BACKUP_DIR = _message("KAVX1107-I", "Enter the name of the directory that contains "
+                                                "the backup logs:")
+SQL_BACKING_UP = _message("KAVX1207-I", "Backing up the database...")
+SQL_TEMPLATE_MAKING = _message("KAVX0085-I", "Now making backup information...")
+SQL_TEMPLATE_ASSIGNED = _message("KAVX0086-I", "The backup information has been assigned as "
+                                               "follows:")
+SQL_FREEZE_START = _message("KAVX1371-I", "Processing to freeze databases will now start.")
+SQL_THAW_END = _message("KAVX1372-I", "Processing to thaw databases will now end.")
 
 # -- DRMX: messages of our own --------------------------------------------------------------------
 INTERRUPTED = _message("DRMX0007-E", "Interrupted by the user.")
@@ -131,6 +148,13 @@ LAB_INVALID = _message("DRMX5101-E", "The lab definition is invalid:")
 LAB_EXISTS = _message("DRMX5102-E", "{problem}. Use --force to replace it.")
 NO_LAB_LOADED = _message("DRMX5103-E", "No lab is loaded in {data_dir}. Run 'drm lab init'.")
 LAB_STORAGE = _message("DRMX5104-E", "The lab could not be created: {problem}")
+# -- slice sql-instance: drm lab sql (the simulated SQL Server) --
+SQL_LAB_REFUSED = _message("DRMX5180-E", "The simulated SQL Server refused: {problem}")
+SQL_LAB_NO_HOST = _message("DRMX5181-E", "{problem}. Name a lab host with SQL Server instances "
+                                         "(--host).")
+SQL_LAB_RUNNING = _message("DRMX5182-I", "The SQL Server instance process of {host} is running "
+                                         "({how}).")
+SQL_LAB_STOPPED = _message("DRMX5183-I", "The SQL Server instance process of {host} {how}.")
 NO_SUCH_GROUP = _message("DRMX5105-E", "[EX_ENOGRP] No such group: {group} is not a copy group "
                                        "of the lab.")
 CREDENTIALS_WRITTEN = _message(
@@ -245,6 +269,25 @@ DEFINITION_INVALID = _detail("DRM-10610", "a definition file of the extended com
                                           "manual's rules; the text names file, line and key")
 CONFIG_INVALID = _detail("DRM-10611", "a configuration file (init.conf, DEFAULT.dat, a copy "
                                       "parameter file, mail.conf) cannot be used")
+# SQL Server (issue 13, sql-backup); DRM-110xx are the manual's own SQL Server codes, so ours
+# are DRM-111xx
+SQL_NOT_RUNNING = _detail("DRM-11101", "the SQL Server instance is stopped and the command needs "
+                                       "it running (manual table 6-1)")
+SQL_DATABASE_STATE = _detail("DRM-11102", "a database is in a state the command does not accept "
+                                          "(manual tables 6-2, 6-3)")
+SQL_VOLUME_SHARED = _detail("DRM-11103", "a database the command does not name has files on a "
+                                         "volume of one it names")
+SQL_TOO_MANY = _detail("DRM-11104", "more than 64 databases in one drmsqlbackup")
+SQL_FROZEN_TIMEOUT = _detail("DRM-11105", "the databases stayed frozen longer than the VDI "
+                                          "generation timeout (drmsqlinit): nothing was recorded")
+SQL_UNKNOWN = _detail("DRM-11106", "no such SQL Server instance or database on this host")
+SQL_NO_APPLICATION = _detail("DRM-11107", "this host has no SQL Server")
+SQL_SETTINGS_BAD = _detail("DRM-11108", "a drmsqlinit value is out of range or its directory is "
+                                        "outside the host's data directory")
+SQL_NOT_SET_UP = _detail("DRM-11109", "drmsqlinit was not run for the instance")
+SQL_UNMAPPED = _detail("DRM-11110", "a database file lies on no volume of the dictionary map, or "
+                                    "its volume has no copy group")
+SQL_FREEZE_FAILED = _detail("DRM-11111", "the instance refused to freeze the databases")
 USAGE = _detail("DRM-90100", "a usage error of a command's options or operands")
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from adapters.lab.postgres import PostgresCluster, check_postgres  # pg-app: PostgreSQL clusters
+from adapters.lab.sql_model import SqlInstance, sql_problems
 from adapters.storage.errors import CciError
 from events.names import CopyGroupPart, HostName, LibraryName, MediumName, PathText, SerialText
 from adapters.storage.pairs import LOCAL_TYPES, CopyType, generation_name, normalize_mu, parse_copy_type
@@ -88,6 +89,8 @@ class Host(_Frozen):
     # DEFAULT.dat DEVICE_DETACH: ENABLE = dynamic recognition (drmmount reveals a concealed
     # S-VOL, drmumount conceals it again); DISABLE = a concealed S-VOL stays hidden
     device_detach: Literal["ENABLE", "DISABLE"] = "DISABLE"
+    # SQL Server instances of this host (simulated: adapters.sqlserver; slice sql-instance)
+    sql_instances: tuple[SqlInstance, ...] = Field(default=(), max_length=64)
 
 
 class Volume(_Frozen):
@@ -153,6 +156,8 @@ def check_lab(lab: Lab) -> list[Problem]:
     for h, host in enumerate(lab.hosts):
         problems.extend((("hosts", h, "nodes"), f"virtual server {host.name}: {text}")
                         for text in _node_problems(host))
+    for h, host in enumerate(lab.hosts):  # SQL Server instances (slice sql-instance)
+        problems.extend(((("hosts", h) + key), text) for key, text in sql_problems(host))
     for i, array in enumerate(lab.arrays):
         _dupes(problems, [l.id for l in array.ldevs], f"arrays[{i}].ldevs", "id", f"LDEV of array {array.serial}")
     for h, host in enumerate(lab.hosts):

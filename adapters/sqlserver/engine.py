@@ -11,7 +11,7 @@ rows), ``count_rows``, ``damage`` (lose or corrupt a data file: the database bec
 UNCONFIRMED), ``set_offline``/``set_online``.
 
 Freeze/thaw is ``adapters.sqlserver.freezing``; log backups, restore loading and roll-forward
-are ``adapters.sqlserver.logs``.
+are ``adapters.sqlserver.logs``; the write path and row counts ``adapters.sqlserver.workload``.
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ from adapters.sqlserver.catalog import (DISTRIBUTION, MAX_DATABASES, MAX_FILES, 
                                         save_instance)
 from adapters.sqlserver.freezing import FreezeMixin
 from adapters.sqlserver.logs import LogMixin
-from services.agent.application_port import (OFFLINE, ONLINE, RUNNING, STANDBY, STOPPED,
+from adapters.sqlserver.workload import WorkloadMixin
+from services.agent.application_port import (OFFLINE, ONLINE, RUNNING, STOPPED,
                                              UNCONFIRMED, ApplicationError, DatabaseFile,
                                              DatabaseInfo)
 
@@ -39,11 +40,9 @@ SYSTEM_FILES = {"master": ("master.mdf", "mastlog.ldf"), "tempdb": ("tempdb.mdf"
                 DISTRIBUTION: ("distribution.mdf", "distribution.ldf")}
 SYSTEM_MODELS = {"master": "SIMPLE", "tempdb": "SIMPLE", "model": "FULL", "msdb": "SIMPLE",
                  DISTRIBUTION: "SIMPLE"}
-MAX_ROWS_PER_WRITE = 100_000
-TABLE_MAX = 16
 
 
-class SqlServerEngine(FreezeMixin, LogMixin):
+class SqlServerEngine(FreezeMixin, LogMixin, WorkloadMixin):
     """The instances of one host. Thread-safe: one condition guards all state; writers of a
     frozen database wait on it until the thaw (or the instance's own release)."""
 
@@ -256,54 +255,3 @@ class SqlServerEngine(FreezeMixin, LogMixin):
             self._check_damage(db)
             self._save(state)
             return self._info(state, db)
-
-    # -- the workload -------------------------------------------------------------------------
-    def write_rows(self, instance: str, name: str, count: int, table: str = "rows") -> tuple[int, int]:
-        """Commit one transaction inserting ``count`` numbered rows; waits while the database
-        is frozen. Returns ``(first row, LSN)``."""
-        if not isinstance(count, int) or not 1 <= count <= MAX_ROWS_PER_WRITE:
-            raise ApplicationError(f"rows per write: 1 to {MAX_ROWS_PER_WRITE}", reason="state")
-        if not table.isascii() or not table.isidentifier() or len(table) > TABLE_MAX:
-            raise ApplicationError(f"table name: an identifier of up to {TABLE_MAX} characters",
-                                   reason="state")
-        with self.cond:
-            self._wait_unfrozen(instance, name)
-            state = self._running(instance)
-            db = state.get(name)
-            if db.state != ONLINE:
-                raise ApplicationError(f"database {db.name} is {db.state}: not writable",
-                                       reason="state")
-            if self._check_damage(db):
-                self._save(state)
-                raise ApplicationError(f"database {db.name}: a data file is damaged", reason="io")
-            first, lsn = db.next_row, db.lsn + 1
-            self._commit(db, pages.LogRecord(lsn, first, count, table))
-            self._save(state)
-            return first, lsn
-
-    @staticmethod
-    def _commit(db: DatabaseState, record: pages.LogRecord) -> None:
-        """Log first, then the rows and header page of each data file the rows go to."""
-        pages.append_log(db.log_file(), record)
-        files = db.data_files()
-        rows = range(record.first_row, record.first_row + record.count)
-        for index, path in enumerate(files):
-            mine = [r for r in rows if (r - 1) % len(files) == index]
-            if mine:
-                pages.append_rows(path, record.lsn, mine, record.table)
-        db.lsn = record.lsn
-        db.next_row = max(db.next_row, record.first_row + record.count)
-
-    def count_rows(self, instance: str, name: str) -> dict:
-        """``{"rows", "max_row", "lsn", "missing"}`` of a readable (ONLINE or STANDBY)
-        database; ``missing`` counts row numbers below ``max_row`` that are absent."""
-        with self.cond:
-            state = self._running(instance)
-            db = state.get(name)
-            if db.state not in (ONLINE, STANDBY):
-                raise ApplicationError(f"database {db.name} is {db.state}: not readable",
-                                       reason="state")
-            numbers = [row for path in db.data_files() for row, _, _ in pages.read_rows(path)]
-            top = max(numbers, default=0)
-            return {"rows": len(numbers), "max_row": top, "lsn": db.lsn,
-                    "missing": top - len(set(numbers))}

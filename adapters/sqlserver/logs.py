@@ -6,7 +6,11 @@
   the SIMPLE recovery model, a database without a full backup and a chain broken by a partial
   roll-forward (manual §2.7, Figure 6-7) are refused.
 - ``restored`` checks the restored files against each VDI metafile (a torn copy is refused)
-  and leaves the databases LOADING or STANDBY (system databases ONLINE).
+  and leaves the databases LOADING or STANDBY (system databases ONLINE). A restore that
+  includes system databases runs with the instance stopped and may replace ONLINE user
+  databases (manual table 6-2, #1); one of user databases only needs the instance running and
+  refuses an ONLINE database. The caller checks the states (``databases``) *before* it puts
+  the files back; ``restored`` checks them again.
 - ``apply_logs`` refuses a gap (or a log that ends too early) before applying anything, applies
   the records, and leaves the database as asked. Bringing it ONLINE after a roll-forward that
   left later log backups unapplied blocks further log backups until the next full backup.
@@ -107,7 +111,7 @@ class LogMixin:
             state = self._instance(instance)
             loaded = [(name, self._read_metafile(name, metadata)) for name in databases]
             with_system = any(meta.get("system") for _, meta in loaded)
-            if not state.running and not all(meta.get("system") for _, meta in loaded):
+            if not state.running and not with_system:  # with them, the restore stops it
                 raise ApplicationError(f"instance {state.name} is not running", reason="not-running")
             out = []
             for name, meta in loaded:
@@ -151,7 +155,8 @@ class LogMixin:
 
     def _adopt(self, state, meta: dict) -> DatabaseState:
         """A database restored into an instance that did not know it (another instance or
-        host): its files are where the metafile says, or beside the metafile."""
+        host): its files are beside the metafile (``META_<id>.dmp`` on the restored volume),
+        else where the metafile says."""
         from adapters.sqlserver.catalog import FileState, check_name
 
         check_name("database", meta["database"])
@@ -159,9 +164,8 @@ class LogMixin:
         db_id = meta["database_id"] if meta["database_id"] not in taken else state.next_id()
         files = []
         for entry in meta["files"]:
-            path = Path(entry["path"])
-            if not path.exists():
-                path = Path(meta["_path"]).parent / path.name
+            beside = Path(meta["_path"]).parent / Path(entry["path"]).name
+            path = beside if beside.exists() else Path(entry["path"])
             files.append(FileState(path=str(self._confine(path, "database file")),
                                    kind=entry["kind"]))
         db = DatabaseState(name=meta["database"], database_id=db_id, system=bool(meta["system"]),
@@ -196,6 +200,7 @@ class LogMixin:
                 problems.append(f"log file ends at LSN {end}, the metafile says {meta['lsn']}")
         except pages.PageError as error:
             problems.append(str(error))
+        problems = problems or pages.copy_problems(data_files, db.log_file())
         if problems:
             raise ApplicationError(f"database {db.name}: the restored copy is not consistent "
                                    f"(torn or another backup): {'; '.join(problems)}", reason="io")
@@ -256,7 +261,7 @@ class LogMixin:
                 raise ApplicationError(f"log backup {path} starts at LSN {first}: the log from "
                                        f"LSN {next_lsn} is missing (a gap in the chain)",
                                        reason="log-chain")
-            if last < next_lsn:
+            if last < next_lsn or (last == next_lsn and first < last):  # adds nothing
                 raise ApplicationError(f"log backup {path} ends at LSN {last}, before LSN "
                                        f"{next_lsn}: too early to apply", reason="log-chain")
             for record in records:

@@ -187,3 +187,26 @@ def read_log_backup(raw: bytes, where: str) -> tuple[dict, list[LogRecord]]:
     if not isinstance(header, dict):
         raise PageError(f"{where}: damaged log backup header")
     return header, parse_records(raw[line_end + 1:], where)
+
+
+def copy_problems(data_paths: list[Path], log_path: Path) -> list[str]:
+    """Why a set of database files is not one consistent point in time (a torn copy): a data
+    file damaged on its own, a data page LSN the log does not reach or that lags the log, or a
+    logged row missing from the data. Empty when consistent."""
+    problems = [p for path in data_paths for p in data_problems(path)]
+    if problems:
+        return problems
+    try:
+        first, records = read_log(log_path)
+    except PageError as error:
+        return [str(error)]
+    log_end = records[-1].lsn if records else first - 1
+    page_lsns = [read_data_header(path).page_lsn for path in data_paths]
+    if max(page_lsns, default=0) != log_end:
+        return [f"data pages at LSN {max(page_lsns, default=0)}, the log ends at {log_end}"]
+    present = {(row, lsn) for path in data_paths for row, lsn, _ in read_rows(path) if lsn >= first}
+    logged = {(row, r.lsn) for r in records for row in range(r.first_row, r.first_row + r.count)}
+    if present != logged:
+        return [f"{len(logged - present)} logged rows missing from the data, "
+                f"{len(present - logged)} rows not in the log"]
+    return []

@@ -51,16 +51,32 @@ def open_store(settings: Settings, host: str, sign: bool = True) -> SqlEventStor
 
 
 def agent_ports(settings: Settings, peers=None, republisher=None,
-                remote_scripts=None) -> AgentPorts:
+                remote_scripts=None, host: str | None = None) -> AgentPorts:
     """The typed ports of an agent: the lab, its arrays and its tape library when a lab is
-    loaded in the data directory (else None), the host's facts, the peers and republisher."""
+    loaded in the data directory (else None), the host's facts, the peers and republisher;
+    with ``host``, the host's applications (its simulated SQL Server instance process,
+    started on first use when the lab gives the host instances)."""
     lab = stored_lab(settings.data_dir)
     storage = open_storage(settings.data_dir, settings.read_only_guard) if lab is not None \
         else None
+    # slice sql-instance: the host's database products (adapters.sqlserver.lab)
+    applications = _applications(settings, lab, host) if host else {}
     return AgentPorts(storage=storage, tape=open_library(settings.data_dir, lab), peers=peers,
                       republisher=republisher, host_facts=LocalHostFacts(), lab=lab,
                       scripts=ProcessScripts(), remote_scripts=remote_scripts,
-                      data_dir=settings.data_dir, settings=settings)
+                      data_dir=settings.data_dir, settings=settings,
+                      applications=applications)
+
+
+def _applications(settings: Settings, lab, host: str) -> dict:
+    """The simulated SQL Server client when the lab gives ``host`` instances; imported only
+    then (an agent of any other host does not pay for it at start)."""
+    if lab is None or not any(h.name.lower() == host.lower() and h.sql_instances
+                              for h in lab.hosts):
+        return {}
+    from adapters.sqlserver.lab import application_ports
+
+    return application_ports(settings.data_dir, lab, host)
 
 
 def with_postgres(ports: AgentPorts, settings: Settings, host: str) -> AgentPorts:
@@ -99,7 +115,7 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
     republisher = EventRepublisher(lambda: open_connection(settings.broker_url), topology)
     remote_scripts = remote_scripts or BusRemoteScripts(
         lambda: open_connection(settings.broker_url), topology)
-    ports = agent_ports(settings, peers, republisher, remote_scripts)
+    ports = agent_ports(settings, peers, republisher, remote_scripts, host=host)
     ports = with_postgres(ports, settings, host)  # issue 14: pg-commands
     slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(ports.lab, host))
     agent = HostAgent(host, store, COMMAND_HANDLERS, ports, queries=QUERY_HANDLERS,

@@ -25,6 +25,7 @@ from events.definitions import (CheckCopyGroupList, CheckHostSettings, CheckOper
 from events.operation_ids import BadOperationId
 from events.outcomes import CommandCompleted
 from services import messages
+from services.agent.application_port import ApplicationError  # issue 13
 from services.agent.errors import CommandRejection, reject
 from services.agent.service import AgentContext
 
@@ -69,8 +70,10 @@ def check_operation(command: CheckOperationDefinition, context: AgentContext) ->
     where = definition.file
     problems: list[str] = []
     if definition.backup_object != command.backup_object:
+        tool = "EX_DRM_SQL_DEF_CHECK" if command.backup_object == "MSSQL" \
+            else "EX_DRM_FS_DEF_CHECK"
         problems.append(f"{where}: BACKUP_OBJECT: {definition.backup_object} is not checked "
-                        f"by EX_DRM_FS_DEF_CHECK (it checks {command.backup_object})")
+                        f"by {tool} (it checks {command.backup_object})")
     try:
         if command.side == "db":
             problems += _db_side_problems(definition, context)
@@ -99,6 +102,8 @@ def _db_side_problems(definition: OperationDefinition, context: AgentContext) ->
     if definition.db_server_name.casefold() != context.host.casefold():
         problems.append(f"{where}: DB_SERVER_NAME: {definition.db_server_name} is not this "
                         f"host ({context.host}); the check runs on the file server")
+    if definition.backup_object == "MSSQL":  # issue 13: EX_DRM_SQL_DEF_CHECK
+        return problems + sql_definition_problems(definition, context)
     if not definition.instance_is_list_file and context.view.volumes \
             and definition.instance_name not in context.view.volumes:
         problems.append(f"{where}: INSTANCE_NAME: {definition.instance_name} is not a mount "
@@ -117,6 +122,31 @@ def _db_temp(layout: HostLayout, data_dir: Path, definition: OperationDefinition
             raise ValueError(str(error)) from None
         cluster_path = conf.db_path_for(definition.db_server_name)
     return db_temp_dir(layout, definition, cluster_path, [data_dir])
+
+
+def sql_definition_problems(definition: OperationDefinition, context: AgentContext) -> list[str]:
+    """Issue 13: INSTANCE_NAME is an SQL Server instance of this host and every TARGET_NAME
+    one of its databases (as the instance answers, else as the application map knows it)."""
+    where, instance = definition.file, definition.instance_name
+    port = context.ports.application("sqlserver")
+    try:
+        if port is not None:
+            names = {n.lower() for n in port.instances()}
+            databases = {d.name.lower() for d in port.databases(instance)} \
+                if instance.lower() in names and port.status(instance) == "RUNNING" else None
+        else:
+            known = context.view.sql.instances
+            names = set(known)
+            databases = {d.name.lower() for d in known[instance.lower()].databases} \
+                if instance.lower() in known else None
+    except ApplicationError as error:
+        return [f"{where}: INSTANCE_NAME: {instance}: {error}"]
+    if instance.lower() not in names:
+        return [f"{where}: INSTANCE_NAME: {instance} is not an SQL Server instance of this "
+                f"host"]
+    missing = [t for t in definition.target_names if databases is not None
+               and t.lower() not in databases]
+    return [f"{where}: TARGET_NAME: {instance} has no database {name}" for name in missing]
 
 
 def _make_dirs(targets: list[Path]) -> list[Path]:

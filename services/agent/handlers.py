@@ -37,6 +37,9 @@ from services.agent.extended.scripts import with_user_script
 from services.agent.definitions import DEFINITION_COMMAND_HANDLERS
 from services.agent.postgres.handlers import PG_COMMAND_HANDLERS  # issue 14: pg-commands
 from services.agent.postgres.queries import PG_QUERY_HANDLERS  # issue 14: pg-commands
+from events.sql_commands import BackupSqlServer  # issue 13 (sql-backup)
+from services.agent.sqlserver.handlers import SQL_COMMAND_HANDLERS, backup_sql_server
+from services.agent.sqlserver.queries import SQL_QUERY_HANDLERS
 
 
 def host_info(command: HostInfo, context: AgentContext) -> list[Payload]:
@@ -73,6 +76,9 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     *DEVICE_COMMAND_HANDLERS,  # drmdevctl -detach / -attach
     *DEFINITION_COMMAND_HANDLERS,  # EX_DRM_*_DEF_CHECK: the check tools
     *PG_COMMAND_HANDLERS,  # PostgreSQL (issue 14: pg-commands)
+    # SQL Server (issue 13, sql-backup): drmsqlbackup wrapped as drmfsbackup is
+    (BackupSqlServer, with_user_script(with_auto_import(backup_sql_server))),
+    *SQL_COMMAND_HANDLERS,
 ])
 
 QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
@@ -83,4 +89,5 @@ QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     *PAIR_QUERY_HANDLERS,  # pairdisplay, raidscan
     *DEVICE_QUERY_HANDLERS,  # drmdevctl (no option)
     *PG_QUERY_HANDLERS,  # PostgreSQL (issue 14: pg-commands)
+    *SQL_QUERY_HANDLERS,  # drmsqldisplay, drmsqlcat (issue 13)
 ])

@@ -91,6 +91,24 @@ def _backup(prior, request: dict, view: HostView) -> Payload:
     return CommandCompleted(command=name, result=result)
 
 
+def _sql_backup(prior, request: dict, view: HostView) -> Payload:
+    """Issue 13: a SQL Server backup recovery ended (always aborted: its entry needs what only
+    the workflow had, ``services.agent.application.recovery``)."""
+    name, backup_id = "BackupSqlServer", request["backup_id"]
+    if _ended(view, request["workflow_id"]) != "completed" or backup_id not in view.catalog:
+        return _failed(name, f"the backup {backup_id}", "aborted")
+    entry = view.catalog[backup_id]
+    details = view.sql.backup(backup_id)
+    return CommandCompleted(command=name, result={
+        "backup_id": backup_id, "instance": request["instance"],
+        "databases": list(request["databases"]), "generation": entry.generation,
+        "copy_groups": list(entry.copy_groups), "mode": entry.mode, "template": False,
+        "metafiles": [{"database": m.database, "path": m.path, "size": m.size,
+                       "sha256": m.sha256} for m in (details.metafiles if details else ())],
+        "superseded": [d["backup_id"] for d in _of(prior, "BackupEntryDeleted")
+                       if d.get("by_backup_id") == backup_id]})
+
+
 def _restore(prior, request: dict, view: HostView) -> Payload:
     name, backup_id = "RestoreFileSystem", request["backup_id"]
     how = _ended(view, request["workflow_id"])
@@ -161,6 +179,7 @@ def _import(prior, imported: dict, view: HostView) -> Payload:
 Settler = Callable[[Sequence, dict, HostView], Payload]
 SETTLERS: tuple[tuple[str, Settler], ...] = (
     ("BackupImported", _import),  # before the mount: -auto_mount mounts within the import
+    ("SqlBackupRequested", _sql_backup),  # issue 13: before its BackupRequested
     ("BackupRequested", _backup),
     ("RestoreRequested", _restore),
     ("MediaCopyRequested", _media_copy),

@@ -67,6 +67,7 @@ class StepRunner:
         self.context, self.workflow_id, self.timeout = context, workflow_id, timeout
         self.storage = context.ports.storage
         self.holds: dict = {}  # (kind, instance) -> the application freeze held (issue 13)
+        self.application_metadata: list = []  # metadata files the freezes and thaws wrote
 
     def record(self, *payloads: Payload) -> None:
         self.context.record(list(payloads))

@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 
 from adapters.lab.example import populate_example, write_example
+from adapters.sqlserver.lab import populate_instances
 from adapters.lab.loader import LabError, load_lab
 from adapters.lab.provision import LabExists, lab_dir, mount_path, open_storage, provision, stored_lab, volume
 from adapters.storage.errors import CciError
 from services import messages
-from services.cli import lab_credentials
+from services.cli import lab_credentials, lab_sql
 from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
 from services.settings import load_settings
@@ -35,6 +36,7 @@ def register(subparsers) -> None:
     show = commands.add_parser("show", help="print the loaded lab")
     show.set_defaults(func=run_show)
     lab_credentials.register(commands)
+    lab_sql.register(commands)  # slice sql-instance: drm lab sql
     lab.set_defaults(func=lambda args: lab.print_help() or 1)
 
 
@@ -46,7 +48,7 @@ def run_init(args: argparse.Namespace) -> int:
     else:
         from pathlib import Path
 
-        path, populate = Path(args.path), None
+        path, populate = Path(args.path), populate_instances  # SQL Server databases, if any
     try:
         lab = load_lab(path)
         provision(lab, data_dir, source=path, force=args.force, populate=populate)

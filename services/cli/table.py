@@ -60,6 +60,13 @@ ENTRIES: dict[str, str] = {
         ("ftp", ("EX_DRM_FTP_PUT", "EX_DRM_FTP_GET")),
         ("tape", ("EX_DRM_CACHE_PURGE", "EX_DRM_MOUNT", "EX_DRM_UMOUNT", "EX_DRM_TAPE_BACKUP",
                   "EX_DRM_TAPE_RESTORE"))) for name in names},
+    # SQL Server (issue 13, sql-backup)
+    "sqlinit": "services.cli.sqlserver:SQLINIT",
+    "sqlbackup": "services.cli.sqlserver:SQLBACKUP",
+    "sqlcat": "services.cli.sqlserver:SQLCAT",
+    "sqldisplay": "services.cli.sqlserver:SQLDISPLAY",
+    "EX_DRM_SQL_BACKUP": "services.cli.extended.sqlserver:EX_DRM_SQL_BACKUP",
+    "EX_DRM_SQL_DEF_CHECK": "services.cli.extended.sqlserver:SQL_DEF_CHECK",
     "EX_DRM_FS_DEF_CHECK": "services.cli.ex_def_check:FS_DEF_CHECK",
     "EX_DRM_CG_DEF_CHECK": "services.cli.ex_def_check:CG_DEF_CHECK",
     "EX_DRM_HOST_DEF_CHECK": "services.cli.ex_def_check:HOST_DEF_CHECK",

@@ -94,7 +94,9 @@ class _Builder:
                 raise ScriptError(f"line {number}: LOCAL_BACKUP must come first, once")
             if value.upper() not in ("YES", "NO"):
                 raise ScriptError(f"line {number}: LOCAL_BACKUP must be YES or NO")
-            self.local_backup = True  # NO counts as YES for a file system (Table 3-59)
+            # kept as written: drmsqlbackup needs it (issue 13); drmfsbackup never reads it, so
+            # NO counts as YES for a file system (Table 3-59)
+            self.local_backup = value.upper() == "YES"
             return
         if self.local_backup is None:
             raise ScriptError(f"line {number}: LOCAL_BACKUP must come before {name}")
@@ -156,7 +158,7 @@ def parse_script(data: bytes) -> UserScript:
     sections = {_FIELDS[name]: tuple(_command(name, c) for c in commands)
                 for name, commands in builder.sections.items()}
     try:
-        return UserScript(local_backup=True, **sections)
+        return UserScript(local_backup=builder.local_backup, **sections)
     except ValidationError as error:
         raise ScriptError(f"{error.errors()[0]['loc']}: {error.errors()[0]['msg']}") from None
 

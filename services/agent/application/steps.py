@@ -66,6 +66,7 @@ def freeze(runner, planned: Freeze) -> tuple[Metadata, ...]:
         outcome, _failure(runner, planned.kind, planned.instance, databases, "freeze"),
         errors=ERRORS)
     runner.holds[(planned.kind, planned.instance.lower())] = held
+    runner.application_metadata.extend(metadata)
     return metadata
 
 
@@ -77,12 +78,14 @@ def thaw(runner, planned: Thaw) -> tuple[Metadata, ...]:
         raise step_failed(f"thaw {planned.instance}",
                           f"no freeze of {planned.instance} is held by this workflow", "state")
     databases = tuple(held.databases)
-    return runner.step(
+    extra = runner.step(
         f"thaw {planned.instance}", [], lambda: port.thaw(held),
         lambda extra: [app.ApplicationThawed(
             workflow_id=wf, kind=planned.kind, instance=held.instance, databases=databases,
             metadata=metadata_files(extra))],
         _failure(runner, planned.kind, held.instance, databases, "thaw"), errors=ERRORS)
+    runner.application_metadata.extend(extra)
+    return extra
 
 
 def thaw_all(runner) -> None:

@@ -48,12 +48,19 @@ def drmenv(command: BackupFileSystem, normal: bool, backup_id: str | None,
     return tuple(values)
 
 
+def section_commands(script, name: str) -> tuple:
+    """The ``[CMD]``s of section ``name`` (issue 13: drmsqlbackup runs ``RESYNC_PROC``,
+    ``SPLIT_PROC`` and ``FINISH_PROC`` too)."""
+    return {"PRE_PROC": script.pre, "RESYNC_PROC": script.resync, "SPLIT_PROC": script.split,
+            "FINISH_PROC": script.finish, "POST_PROC": script.post}[name]
+
+
 def run_section(context: AgentContext, runner: StepRunner, command: BackupFileSystem,
                 name: str, normal: bool, backup_id: str | None = None,
                 import_id: str | None = None) -> SectionRun:
     script = command.script
     run = SectionRun(name)
-    for index, step in enumerate(script.pre if name == "PRE_PROC" else script.post):
+    for index, step in enumerate(section_commands(script, name)):
         if not step.runs_when(normal):
             continue
         remote = step.location == "REMOTE"

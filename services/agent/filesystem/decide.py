@@ -270,6 +270,10 @@ def plan_lock(view: HostView, backup_id: str | None, copy_group: str | None, mod
 
 
 def plan_delete(view: HostView, backup_id: str) -> fs.BackupEntryDeleted:
+    """``drmappcat <ID> -delete``: a live entry, or (issue 13) an SQL Server template entry."""
+    template = view.sql.backup(backup_id)
+    if backup_id not in view.catalog and template is not None and template.template:
+        return fs.BackupEntryDeleted(backup_id=backup_id, reason="deleted")
     entry = entry_of(view, backup_id)
     return fs.BackupEntryDeleted(backup_id=backup_id, reason="deleted",
                                  copy_groups=entry.copy_groups)

@@ -32,6 +32,7 @@ class ExtendedEntry:
     timeout: float = 3600.0
     # drm_script.log records beyond START/END (the user script's commands), from what it shows
     records: Callable[[Shown], list[tuple[str, str]]] = lambda shown: []
+    backup_object: str = "FILESYSTEM"  # the operations' BACKUP_OBJECT (MSSQL: issue 13)
 
     @property
     def manual(self) -> str:
@@ -60,7 +61,8 @@ class ExtendedEntry:
         return parser
 
     def prepare(self, args: argparse.Namespace, settings, host: str) -> Operation:
-        return load_operation(settings.data_dir, host, args.operation_id, settings.init_conf)
+        return load_operation(settings.data_dir, host, args.operation_id, settings.init_conf,
+                              self.backup_object)
 
     def run(self, args: argparse.Namespace, connect=None) -> int:
         from services.cli.extended.script_log import script_logger

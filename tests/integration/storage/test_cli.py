@@ -25,7 +25,7 @@ def drm(tmp_path, monkeypatch, capsys):
 
 def test_example_lab_init_show_and_pairdisplay(drm, tmp_path):
     code, out, _ = drm("lab", "init", "--example")
-    assert code == 0 and "4 copy groups" in out
+    assert code == 0 and "3 hosts" in out and "10 copy groups" in out
     fs = tmp_path / "data" / "hosts" / "FSServer" / "mnt" / "fs1"
     assert (fs / "docs" / "readme.txt").read_text().startswith("Sample")
     code, out, _ = drm("lab", "show")

@@ -15,8 +15,8 @@ def test_credentials_are_written_for_the_loaded_lab(tmp_path, capsys):
     assert "DRMX5106-I" in capsys.readouterr().out
     document = json.loads((target / "definitions.json").read_text())
     assert sorted(u["name"] for u in document["users"]) == [
-        "drm-agent-BKServer", "drm-agent-FSServer", "drm-cli-BKServer", "drm-cli-FSServer",
-        "drm-report-r1"]
+        "drm-agent-BKServer", "drm-agent-DBServer", "drm-agent-FSServer", "drm-cli-BKServer",
+        "drm-cli-DBServer", "drm-cli-FSServer", "drm-report-r1"]
     secrets = sorted(p.name for p in (target / "secrets").iterdir())
     assert secrets == sorted(f"{u['name']}.json" for u in document["users"])
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (target / "secrets").iterdir())

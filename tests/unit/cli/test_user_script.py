@@ -53,7 +53,7 @@ def test_the_manuals_script_parses_with_its_values_and_defaults():
 def test_names_are_case_insensitive_blanks_around_equals_and_crlf_are_allowed():
     script = parse_script(b"local_backup = no\r\n[pre_proc]\r\n[cmd]\r\n  cmdline\t=\t/bin/true"
                           b" # not a comment\r\n   # a comment\r\n\r\n")
-    assert script.local_backup is True  # NO counts as YES for a file system
+    assert script.local_backup is False  # kept as written; drmfsbackup treats NO as YES
     assert script.pre[0].argv == ("/bin/true", "#", "not", "a", "comment")
 
 

@@ -62,7 +62,9 @@ def test_loads_a_sound_lab(tmp_path):
 
 def test_example_lab_loads(tmp_path):
     lab = load_text(tmp_path, example_toml())
-    assert [c.generation_name for c in lab.copy_groups] == ["local_0", "local_1", "local_2", "remote_0"]
+    assert [c.generation_name for c in lab.copy_groups] == [
+        "local_0", "local_1", "local_2"] + ["local_0"] * 2 + ["local_1"] * 2 + ["local_2"] * 2 + [
+        "remote_0"]  # FSServer's VG01..VG03, DBServer's SI01..SI03 (two volumes), TC01
     assert lab.tape_library.name == "LIB01"
 
 
