@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= .drm-demo
 
-.PHONY: demo test fuzz bench clean
+.PHONY: demo demo-pg test fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@env -u DRM_BROKER_URL -u DRM_DATABASE_URL DRM_DATA_DIR=$(DEMO_DIR) \
 		DRM_HOSTNAME=FSServer BIN=$(BIN) sh infra/demo.sh
+
+# issue 14 (pg-commands): needs the PostgreSQL server binaries and the postgres user
+DEMO_PG_DIR ?= $(shell mktemp -d -u -t drm-demo-pg.XXXXXX)
+demo-pg: $(STAMP)
+	@env -u DRM_BROKER_URL -u DRM_DATABASE_URL DRM_DATA_DIR=$(DEMO_PG_DIR) \
+		DRM_HOSTNAME=DBServer BIN=$(BIN) sh infra/demo-pg.sh
 
 test: $(STAMP)
 	@bash infra/test-services.sh

@@ -9,6 +9,7 @@ from events import cluster  # noqa: F401,E402  (a virtual server's active node)
 from events import pairs  # noqa: F401,E402  (CCI pair commands' events)
 from events import sql_logs, sql_restore  # noqa: F401,E402  (SQL restore and logs, issue 13)
 from events import snapshots  # noqa: F401,E402  (the agent's host-view snapshots)
+from events import postgres  # noqa: F401,E402  (PostgreSQL, issue 14: pg-commands slice)
 from events import application, sqlserver  # noqa: F401,E402  (issue 13: freezes, SQL Server)
 from events.commands import CommandEnvelope
 from events.envelope import EventContext, EventDraft, EventEnvelope, seal

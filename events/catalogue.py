@@ -23,6 +23,7 @@ from events.definitions import DEFINITION_COMMANDS
 from events.fs_commands import FS_COMMANDS
 from events.host_commands import HOST_COMMANDS
 from events.pair_commands import PAIR_COMMANDS
+from events.pg_commands import PG_COMMANDS  # PostgreSQL (issue 14: pg-commands)
 from events.republish import RepublishEvents
 from events.sql_commands import SQL_COMMANDS  # issue 13 (sql-backup)
 from events.tape import TAPE_COMMANDS
@@ -82,7 +83,8 @@ ALL_COMMANDS: tuple[type[Command], ...] = (*HOST_COMMANDS, *FS_COMMANDS, *TRANSF
                                            *DEVICE_COMMANDS, *DEFINITION_COMMANDS,
                                            *EXTENDED_COMMANDS,
                                            *SQL_COMMANDS,  # issue 13 (sql-backup)
-                                           *SQL_RESTORE_COMMANDS)  # SQL restore (issue 13)
+                                           *SQL_RESTORE_COMMANDS,  # SQL restore (issue 13)
+                                           *PG_COMMANDS)  # PostgreSQL (issue 14: pg-commands)
 CATALOGUE = CommandCatalogue(ALL_COMMANDS)
 
 AnyCommand = Annotated[Union[ALL_COMMANDS], Field(discriminator="name")]  # type: ignore[valid-type]

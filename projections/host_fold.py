@@ -29,6 +29,7 @@ from events.base import Payload
 from adapters.gc_pause import gc_paused
 from projections.host import catalog, copy_groups, devices, maps, tape, workflows
 from projections.host import pairs as pairs_area
+from projections.host import postgres as postgres_area  # issue 14: pg-commands
 from projections.host import applications, sqlserver  # issue 13 (sql-backup)
 from projections.host import transfer as transfer_area
 from projections.host import sql_logs as sql_logs_area  # SQL restore and logs (issue 13)
@@ -41,7 +42,8 @@ AREAS: tuple[AreaFold, ...] = (catalog.fold, copy_groups.fold, maps.fold, workfl
                                tape.fold, transfer_area.fold, devices.fold,
                                pairs_area.fold,  # CCI pair commands (issue 11)
                                applications.fold, sqlserver.fold,  # issue 13 (sql-backup)
-                               sql_logs_area.fold)  # SQL restore and logs (issue 13)
+                               sql_logs_area.fold,  # SQL restore and logs (issue 13)
+                               postgres_area.fold)  # PostgreSQL (issue 14: pg-commands)
 
 POSITION_ONLY: frozenset[type[Payload]] = frozenset({
     outcomes.CommandCompleted, outcomes.CommandFailed, outcomes.CommandRejected,

@@ -15,6 +15,7 @@ from datetime import datetime
 from events.maps import VolumeMap
 from projections.catalog_rows import CatalogRow
 from projections.device_view import DeviceView
+from projections.pg_view import PgView
 from projections.sql_view import ApplicationHold, SqlView
 from projections.tape_view import BackupServerView
 from projections.sql_log_view import SqlLogView  # SQL restore and logs (issue 13)
@@ -57,6 +58,8 @@ class CopyGroupState:
     backup_id: str = ""  # the live catalog entry on this copy group
     last_backup_at: datetime | None = None
     last_backup_seq: int = 0  # rotation: the generation backed up longest ago goes next
+    last_split_seq: int = 0  # PostgreSQL (issue 14): which split made the S-VOL's copy
+    last_split_workflow: str = ""
 
     @property
     def locked(self) -> bool:
@@ -94,6 +97,7 @@ class HostView:
     workflows: dict[str, Workflow] = field(default_factory=dict)
     backup_server: BackupServerView = field(default_factory=BackupServerView)  # tape, mounts
     devices: DeviceView = field(default_factory=DeviceView)  # concealed S-VOLs, mount guards
+    postgres: PgView = field(default_factory=PgView)  # PostgreSQL (issue 14: pg-commands)
     sql: SqlView = field(default_factory=SqlView)  # issue 13: SQL Server settings, map, details
     sql_logs: SqlLogView = field(default_factory=SqlLogView)  # SQL restore and logs (issue 13)
 

@@ -244,6 +244,12 @@ IDENTITY_CHANGED = _detail("DRM-10091", "a copy group's volumes differ from thos
                                         "backup (drmmount -force)")
 MOUNT_DEFINITION_BAD = _detail("DRM-10092", "the copy group mount definition file (CG_MP.conf) "
                                             "cannot be used")
+# PostgreSQL (issue 14: pg-commands)
+PG_NOT_COVERED = _detail("DRM-10110", "a PostgreSQL cluster has files outside the protected "
+                                      "volumes")
+PG_CHAIN_BROKEN = _detail("DRM-10111", "the WAL a PostgreSQL backup needs is not all in the log "
+                                       "backups, or its timeline diverged")
+PG_FAILED = _detail("DRM-10112", "the PostgreSQL server refused or failed a step")
 UNKNOWN_COMMAND = _detail("DRM-90001", "the agent has no handler for the command")
 WRONG_HOST = _detail("DRM-90002", "the command was addressed to another host")
 AGENT_TIMEOUT = _detail("DRM-90003", "no agent answered in time (the command stays queued)")

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from adapters.lab.postgres import PostgresCluster, check_postgres  # pg-app: PostgreSQL clusters
 from adapters.lab.sql_model import SqlInstance, sql_problems
 from adapters.storage.errors import CciError
 from events.names import CopyGroupPart, HostName, LibraryName, MediumName, PathText, SerialText
@@ -132,6 +133,7 @@ class Lab(_Frozen):
     arrays: tuple[Array, ...] = Field(default=(), max_length=256)
     copy_groups: tuple[CopyGroup, ...] = Field(default=(), max_length=65536)
     tape_library: TapeLibrary | None = None
+    postgres_clusters: tuple[PostgresCluster, ...] = Field(default=(), max_length=64)  # pg-app
 
     def ldev(self, array: str, ldev: int) -> Ldev | None:
         for candidate in self.arrays:
@@ -175,6 +177,7 @@ def check_lab(lab: Lab) -> list[Problem]:
         if mu_key in seen_mus:
             problems.append((("copy_groups", i, "mu"), f"copy group {cg.name}: P-VOL already paired on MU#{cg.mu or '-'} by {seen_mus[mu_key]}"))
         seen_mus.setdefault(mu_key, cg.name)
+    problems.extend(check_postgres(lab))  # pg-app
     return problems
 
 

@@ -35,7 +35,9 @@ def split(view: HostView, event: fs.PairSplit, seq: int) -> None:
     workflow = close_step(view, event.workflow_id, f"split:{event.copy_group}")
     if workflow is not None:
         workflow.split_done.add(event.copy_group)
-    view.copy_group(event.copy_group).status = event.pvol_status
+    state = view.copy_group(event.copy_group)
+    state.status = event.pvol_status
+    state.last_split_seq, state.last_split_workflow = seq, event.workflow_id  # issue 14
 
 
 @fold.on(fs.PairStepFailed)

@@ -99,6 +99,23 @@ class LogBackup:
     timeline: int = 1
 
 
+@dataclass(frozen=True)
+class RecoveryEnd:
+    """Where a roll-forward ended (added for PostgreSQL, whose recovery can stop at a time,
+    LSN or restore point and then opens a new timeline: a restore must report which).
+    ``timeline`` is the timeline the database now writes on, ``lsn`` the end of replay (the
+    switch point when a new timeline began), ``time`` the commit time (epoch seconds) of the
+    last transaction replayed, 0 when none was. SQL Server's port does not produce it; the
+    PostgreSQL adapter offers it through ``recovery_end(instance)`` beside the port, which is
+    why the ``ApplicationPort`` Protocol itself is unchanged."""
+
+    instance: str
+    timeline: int
+    lsn: int
+    time: float
+    target: str = ""
+
+
 @runtime_checkable
 class ApplicationPort(Protocol):
     """One database product on this host. ``kind`` is ``sqlserver`` or ``postgresql``.
@@ -151,3 +168,4 @@ class ApplicationPort(Protocol):
         roll-forward early where the product supports it (PostgreSQL: ``time:<iso>``,
         ``lsn:<lsn>``, ``name:<restore point>``, ``immediate``); SQL Server refuses any but
         ``""`` (the manual supports no point-in-time roll-forward)."""
+

@@ -79,6 +79,29 @@ def _applications(settings: Settings, lab, host: str) -> dict:
     return application_ports(settings.data_dir, lab, host)
 
 
+def with_postgres(ports: AgentPorts, settings: Settings, host: str) -> AgentPorts:
+    """Issue 14 (pg-commands): the lab's PostgreSQL clusters of ``host`` as its
+    ``postgresql`` application (``adapters.postgres``), when it declares any and the server
+    binaries are here; else ``ports`` unchanged (the commands then refuse, naming why)."""
+    lab = ports.lab
+    if lab is None or not any(c.host == host for c in getattr(lab, "postgres_clusters", ())):
+        return ports
+    from dataclasses import replace
+
+    from adapters.lab.postgres import cluster_specs
+    from adapters.lab.provision import mount_path
+    from adapters.postgres.application import PostgresApplication
+    from services.agent.application_port import ApplicationError
+
+    try:
+        application = PostgresApplication(cluster_specs(lab, settings.data_dir, host,
+                                                        mount_path))
+    except ApplicationError as error:
+        log.warning("no PostgreSQL application on %s: %s", host, error)
+        return ports
+    return replace(ports, applications={**ports.applications, "postgresql": application})
+
+
 def build_agent(settings: Settings, host: str, store: SqlEventStore | None = None,
                 recover_now: bool = True, peers: PeerCommands | None = None,
                 remote_scripts=None) -> HostAgent:
@@ -93,6 +116,7 @@ def build_agent(settings: Settings, host: str, store: SqlEventStore | None = Non
     remote_scripts = remote_scripts or BusRemoteScripts(
         lambda: open_connection(settings.broker_url), topology)
     ports = agent_ports(settings, peers, republisher, remote_scripts, host=host)
+    ports = with_postgres(ports, settings, host)  # issue 14: pg-commands
     slot = CommandSlot(slot_path(settings.data_dir, host), retry_policy(ports.lab, host))
     agent = HostAgent(host, store, COMMAND_HANDLERS, ports, queries=QUERY_HANDLERS,
                       command_slot=slot, snapshots=snapshot_keeper(settings, host))

@@ -40,6 +40,8 @@ from events.sql_restore import RecoverSqlWorkflows
 from services.agent.sqlserver_restore.handlers import SQL_RESTORE_COMMAND_HANDLERS
 from services.agent.sqlserver_restore.queries import SQL_RESTORE_QUERY_HANDLERS
 from services.agent.sqlserver_restore.recovery import recover_sql_workflows
+from services.agent.postgres.handlers import PG_COMMAND_HANDLERS  # issue 14: pg-commands
+from services.agent.postgres.queries import PG_QUERY_HANDLERS  # issue 14: pg-commands
 from events.sql_commands import BackupSqlServer  # issue 13 (sql-backup)
 from services.agent.sqlserver.handlers import SQL_COMMAND_HANDLERS, backup_sql_server
 from services.agent.sqlserver.queries import SQL_QUERY_HANDLERS
@@ -80,6 +82,7 @@ COMMAND_HANDLERS: dict[type, Handler] = handler_table([
     *DEFINITION_COMMAND_HANDLERS,  # EX_DRM_*_DEF_CHECK: the check tools
     *SQL_RESTORE_COMMAND_HANDLERS,  # drmsqlrestore, drmsqlrecover, drmsqllogbackup (issue 13)
     (RecoverSqlWorkflows, recover_sql_workflows),  # SQL workflows a dead agent left (issue 13)
+    *PG_COMMAND_HANDLERS,  # PostgreSQL (issue 14: pg-commands)
     # SQL Server (issue 13, sql-backup): drmsqlbackup wrapped as drmfsbackup is
     (BackupSqlServer, with_user_script(with_auto_import(backup_sql_server))),
     *SQL_COMMAND_HANDLERS,
@@ -93,5 +96,6 @@ QUERY_HANDLERS: dict[type, QueryHandler] = handler_table([
     *PAIR_QUERY_HANDLERS,  # pairdisplay, raidscan
     *DEVICE_QUERY_HANDLERS,  # drmdevctl (no option)
     *SQL_RESTORE_QUERY_HANDLERS,  # drmsqllogbackup -v (issue 13)
+    *PG_QUERY_HANDLERS,  # PostgreSQL (issue 14: pg-commands)
     *SQL_QUERY_HANDLERS,  # drmsqldisplay, drmsqlcat (issue 13)
 ])

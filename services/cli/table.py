@@ -29,6 +29,10 @@ ENTRIES: dict[str, str] = {
     "pairdisplay": "services.cli.pairdisplay:PAIRDISPLAY",
     "raidscan": "services.cli.pairdisplay:RAIDSCAN",
     "horctakeover": "services.cli.pairs:HORCTAKEOVER",
+    # PostgreSQL (issue 14: pg-commands)
+    "pg": "services.cli.pg_group:PG",
+    **{f"pg{op}": f"services.cli.postgres:{op.upper()}" for op in (
+        "init", "display", "backup", "cat", "logbackup", "restore", "recover")},
     "fsbackup": "services.cli.filesystem:FSBACKUP",
     "fsrestore": "services.cli.filesystem:FSRESTORE",
     "fsdisplay": "services.cli.fsdisplay:FSDISPLAY",

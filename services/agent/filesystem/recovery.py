@@ -6,6 +6,8 @@ for the slot, catches up, and only then looks at ``view.unfinished_workflows()``
 
 Per workflow, in order:
 0. applications (issue 13): a freeze without a thaw is thawed (``application.recovery``);
+   PostgreSQL (issue 14): a server a cold backup stopped is started; a PostgreSQL backup is
+   always aborted (``postgres.recovery``);
 1. pairs: a copy still running (COPY/RCPY; the array resumes copies of dead processes) is
    waited out; a split whose outcome is missing is confirmed from the live status (PSUS);
    for a restore, a pair back in PAIR after the reverse copy is split again, so that the
@@ -29,6 +31,7 @@ from events.fs_commands import RecoverWorkflows
 from events.outcomes import CommandCompleted
 from projections.host_view import Workflow
 from services.agent.application import recovery as application_recovery  # issue 13
+from services.agent.postgres import recovery as pg_recovery  # issue 14 (pg-commands)
 from services.agent.filesystem import decide
 from services.agent.plan import Mount, Split
 from services.agent.runner import StepFailed, StepRunner, live_status
@@ -55,9 +58,10 @@ def _recover(context, workflow: Workflow) -> dict:
     thawed = application_recovery.thaw_left(context, workflow)  # issue 13: thaw first
     problems = _settle_pairs(steps, workflow, groups)
     problems += _remount(steps, context.view, workflow)
+    pg_problems, pg_abort = pg_recovery.settle(context, workflow)  # issue 14: start, abort
     done = not problems and all(name in workflow.split_done for name in workflow.copy_groups)
-    if application_recovery.needs_abort(workflow):
-        done, problems = False, problems + thawed
+    if application_recovery.needs_abort(workflow) or pg_abort:
+        done, problems = False, problems + thawed + pg_problems
     how = _finish(context, workflow, done, f"agent restarted during {step}"
                   + (f"; {problems[0]}" if problems else ""))
     return {"workflow_id": workflow.workflow_id, "kind": workflow.kind,

@@ -18,6 +18,7 @@ from projections.host_fold import AREAS, HOST_FOLD, POSITION_ONLY, HostFold, fol
 from projections.host_view import HostView
 from tests.unit.agent_fs.views import HOST, MP, T0, envelopes, maps, volume
 from tests.unit.sql_restore.stream import sql_restore_events  # SQL restore and logs (issue 13)
+from tests.unit.postgres.streams import every_pg_event  # issue 14: pg-commands
 
 W, R, T = "w-backup", "w-restore", "w-tape"
 GROUP = "VG01,VOL01"
@@ -128,6 +129,7 @@ def every_kind_of_event() -> list:
         definitions.DefinitionChecked(kind="host", file="host.dat", digest="0" * 64, side="db"),
         definitions.ConfigurationUsed(command="ResyncCopyGroups", retry_time=120,
                                       retry_wait_10ms=500),
+        *every_pg_event(),  # PostgreSQL (issue 14: pg-commands)
         *sql_backup_events(),  # issue 13 (sql-backup)
         *sql_restore_events(),  # SQL restore and logs (issue 13)
     ]

@@ -1,0 +1,172 @@
+"""PostgreSQL backups beside ``pg_basebackup`` (issue 14), in one run on one real server.
+
+    python -m bench.pg_bench [--scale N] [--wal-seconds S]
+
+A pgbench database of ``--scale`` (1 = ~15 MiB; the issue's 1 GiB is about scale 70, too much
+for a 2-core shared machine in a session: the scale is a parameter, small by default) on the
+lab's P-VOLs (data, WAL, tablespace), then, in order:
+1. ``drm pg backup`` (first: the initial copy) and ``pg_basebackup -X stream`` of the same
+   server: times and bytes copied;
+2. 1% of ``pgbench_accounts``' pages changed (a contiguous key range updated), then the second
+   ``drm pg backup`` (a differential resync) and a second ``pg_basebackup``: times and bytes
+   (target: the second backup <= 10% of ``pg_basebackup``'s time);
+3. ``--wal-seconds`` of pgbench, WAL backed up, the data volume lost; ``drm pg restore`` plus
+   ``drm pg recover`` to latest, then the baseline: the ``pg_basebackup`` copy put back plus the
+   same WAL replayed to latest (target: ours <= the baseline).
+Barman (``backup_method=postgres``) is not measured: it is on PyPI, but its server
+configuration, streaming slot and ``receive-wal`` process were not set up in this slice.
+The lab's cluster has 1 MiB WAL segments (``tests.pg_lab``). Needs the PostgreSQL binaries
+and the postgres user (``tests.pg_lab.missing_postgres`` says why not).
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+
+from adapters.postgres.recovery import RecoveryTarget, finish_recovery_settings, \
+    write_recovery_settings
+from services.agent.bootstrap import build_agent
+from services.settings import load_settings
+from tests.fs_lab import command
+from tests.pg_lab import CLUSTER, HOST, free_port, make_lab, missing_postgres, pg_base
+
+
+def _result(outcome) -> dict:
+    if outcome.type != "CommandCompleted":
+        raise RuntimeError(outcome.payload)
+    return outcome.payload["result"]
+
+
+def _timed(call):
+    started = time.perf_counter()
+    value = call()
+    return time.perf_counter() - started, value
+
+
+def _bytes_copied(agent, after_seq: int) -> int:
+    return sum(e.payload.get("bytes_copied", 0)
+               for e in agent.store.read(HOST, after_seq=after_seq) if e.type == "PairResynced")
+
+
+def _basebackup(control, target: Path) -> tuple[float, int]:
+    shutil.rmtree(target, ignore_errors=True)
+    control.own(target.parent)
+    seconds, _ = _timed(lambda: control.run("pg_basebackup", "-D", str(target), "-X", "stream",
+                                            "-c", "fast", "-d", control.spec.conninfo(),
+                                            timeout=3600))
+    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+    return seconds, size
+
+
+def _wipe(directory: Path) -> None:
+    for item in directory.iterdir():
+        shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
+
+
+def run(scale: int, wal_seconds: int) -> dict:
+    base = pg_base()
+    _, storage, spec = make_lab(base, free_port())
+    settings = load_settings(environ={}, data_dir=base, hostname=HOST)
+    agent = build_agent(settings, HOST)
+    app = agent.ports.application("postgresql")
+    control = app.control(CLUSTER)
+    send = lambda name, **args: _result(agent.handle(command(name, host=HOST, **args)))  # noqa
+    figures: dict = {"scale": scale, "wal_seconds": wal_seconds}
+    try:
+        app.initdb(CLUSTER, (("max_wal_size", "1GB"),))
+        app.start(CLUSTER)
+        control.run("pgbench", "-i", "-q", "-s", str(scale), "-h", str(spec.socket_dir),
+                    "-p", str(spec.port), "postgres", timeout=3600)
+        send("ConfigurePgCluster", cluster=CLUSTER)
+        seq = agent.view.seq
+        figures["first_backup_s"], _ = _timed(lambda: send("BackupPgCluster", cluster=CLUSTER))
+        figures["first_backup_bytes"] = _bytes_copied(agent, seq)
+        figures["basebackup_s"], figures["basebackup_bytes"] = _basebackup(
+            control, spec.run_dir / "bench-base")
+        rows = 100_000 * scale // 100
+        control.run("psql", "-h", str(spec.socket_dir), "-p", str(spec.port), "-c",
+                    f"UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid <= {rows}; "
+                    "CHECKPOINT;", "postgres", timeout=3600)
+        seq = agent.view.seq
+        figures["second_backup_s"], _ = _timed(lambda: send("BackupPgCluster", cluster=CLUSTER))
+        figures["second_backup_bytes"] = _bytes_copied(agent, seq)
+        figures["basebackup2_s"], figures["basebackup2_bytes"] = _basebackup(
+            control, spec.run_dir / "bench-base")
+        control.run("pgbench", "-T", str(wal_seconds), "-c", "2", "-h", str(spec.socket_dir),
+                    "-p", str(spec.port), "postgres", timeout=wal_seconds + 600)
+        send("BackupPgLogs", cluster=CLUSTER)
+        [entry] = agent.handle(command("ListPgCatalog", host=HOST, cluster=CLUSTER,
+                                       chain=True)).result["entries"]
+        figures["wal_segments"] = len(agent.view.postgres.wal.get(CLUSTER, {}))
+        figures["chain_complete"] = entry["chain"]["complete"]
+        app.stop(CLUSTER)
+        _wipe(spec.data_dir)
+        backup_id = entry["backup_id"]
+        figures["restore_recover_s"], _ = _timed(lambda: (
+            send("RestorePgCluster", backup_id=backup_id),
+            send("RecoverPgCluster", cluster=CLUSTER)))
+        app.stop(CLUSTER)
+        figures["baseline_restore_recover_s"], _ = _timed(
+            lambda: _baseline_restore(control, spec, spec.run_dir / "bench-base"))
+    finally:
+        app.close()
+        try:
+            app.stop(CLUSTER)
+        except Exception:  # noqa: BLE001 - the measurement's own failure is what matters
+            pass
+        storage.wait_idle(10)
+        shutil.rmtree(base, ignore_errors=True)
+    figures["second_vs_basebackup"] = figures["second_backup_s"] / figures["basebackup2_s"]
+    figures["restore_vs_baseline"] = (figures["restore_recover_s"]
+                                      / figures["baseline_restore_recover_s"])
+    return figures
+
+
+def _baseline_restore(control, spec, copy: Path) -> None:
+    """``pg_basebackup``'s copy put back, then recovery to latest from the same log backups."""
+    _wipe(spec.data_dir)
+    for item in copy.iterdir():
+        if item.name == "pg_wal":
+            continue
+        target = spec.data_dir / item.name
+        shutil.copytree(item, target, symlinks=True) if item.is_dir() else shutil.copy2(item,
+                                                                                       target)
+    shutil.chown(spec.data_dir, control.spec.os_user)
+    for path in spec.data_dir.rglob("*"):
+        shutil.chown(path, control.spec.os_user)
+    for entry in spec.wal_dir.iterdir():
+        if entry.is_file():
+            entry.unlink()
+    link = spec.data_dir / "pg_wal"
+    if not link.exists():
+        link.symlink_to(spec.wal_dir)
+    write_recovery_settings(control, RecoveryTarget("latest"), action="promote", standby=False)
+    control.start(wait=True, timeout=3600)
+    import psycopg
+    while True:
+        with psycopg.connect(spec.conninfo(), autocommit=True) as connection:
+            if not connection.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                break
+        time.sleep(0.2)
+    finish_recovery_settings(control)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=5)
+    parser.add_argument("--wal-seconds", type=int, default=30)
+    args = parser.parse_args()
+    why = missing_postgres()
+    if why:
+        raise SystemExit(f"skipped: {why}")
+    figures = run(args.scale, args.wal_seconds)
+    width = max(map(len, figures))
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value:.3f}" if isinstance(value, float) else
+              f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""WAL log backups: what reached the log backup area becomes one ``PgWalArchived`` per file,
+and what no live backup needs any more is released (``PgWalReleased``, then deleted).
+
+The server (through the application port's ``log_backup``: ``pg_receivewal`` run and watched by
+the adapter) writes the files; the agent owns the area's catalog. Only complete files are
+recorded (a ``.partial`` segment is still being written). Files are hashed as they are
+recorded, so ``drm pg cat -l`` can prove which log backups a restore will read.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from events import postgres as pg
+from projections.host_view import HostView
+from services.agent.postgres.chain import releasable
+from services.agent.postgres.decide import parse_history_text, segment_size
+from services.agent.postgres.wal import WalFormatError, file_kind, file_timeline, parse_segment
+from services.agent.postgres.workflows import sha256_of
+
+MAX_FILES_PER_RUN = 100_000
+
+
+def latest_backup_id(view: HostView, cluster: str) -> str:
+    """The live backup new log backups belong to (the newest), or ""."""
+    live = [b for b in view.postgres.backups.values()
+            if b.cluster == cluster and b.backup_id in view.catalog]
+    return max((b.backup_id for b in live), default="")
+
+
+def owner(view: HostView, cluster: str, name: str, kind: str) -> str:
+    """The full backup a WAL file belongs to: the live backup with the newest start at or
+    before the file's segment (a history file: the latest live backup), or ""."""
+    live = [b for b in view.postgres.backups.values()
+            if b.cluster == cluster and b.backup_id in view.catalog]
+    if kind == "history":
+        return max((b.backup_id for b in live), default="")
+    size = segment_size(view, cluster)
+    number = parse_segment(name[:24], size)[1]
+    older = [b for b in live if parse_segment(b.start_wal, size)[1] <= number]
+    return max(older, key=lambda b: (parse_segment(b.start_wal, size)[1], b.backup_id)
+               ).backup_id if older else ""
+
+
+def new_files(view: HostView, cluster: str, area: Path) -> list[pg.PgWalArchived]:
+    """One event per complete WAL file in ``area`` not yet recorded, in name order (history
+    files first, as a restore reads them first)."""
+    known = view.postgres.wal.get(cluster, {})
+    found = []
+    for path in sorted(area.iterdir(), key=lambda p: (not p.name.endswith(".history"), p.name)):
+        if len(found) >= MAX_FILES_PER_RUN:
+            break
+        try:
+            kind = file_kind(path.name)
+        except WalFormatError:
+            continue  # not ours: left alone
+        if kind == "partial" or path.name in known or not path.is_file():
+            continue
+        switches = (parse_history_text(path.read_text(encoding="utf-8", errors="replace"))
+                    if kind == "history" else ())
+        found.append(pg.PgWalArchived(
+            cluster=cluster, file_name=path.name, kind=kind, timeline=file_timeline(path.name),
+            size=path.stat().st_size, sha256=sha256_of(path),
+            backup_id=owner(view, cluster, path.name, kind),
+            switches=switches))
+    return found
+
+
+def released(view: HostView, cluster: str) -> pg.PgWalReleased | None:
+    """The retention rule: WAL older than every live backup's start is released."""
+    live = [(b.timeline, _lsn(b.start_lsn)) for b in view.postgres.backups.values()
+            if b.cluster == cluster and b.backup_id in view.catalog and b.mode == "ONLINE"]
+    names = releasable(live, view.postgres.wal.get(cluster, {}), segment_size(view, cluster))
+    if not names:
+        return None
+    return pg.PgWalReleased(cluster=cluster, file_names=names[:pg.MAX_WAL_FILES_PER_EVENT],
+                            reason="needed only by superseded backups")
+
+
+def _lsn(text: str) -> int:
+    from services.agent.postgres.wal import parse_lsn
+    return parse_lsn(text)
+
+
+def delete_released(area: Path, event: pg.PgWalReleased) -> None:
+    """Remove the released files from the area (a file already gone is no error)."""
+    for name in event.file_names:
+        path = area / name
+        if path.parent == area:
+            path.unlink(missing_ok=True)
+
+
+def chain_files(view: HostView, cluster: str, area: Path) -> list[Path]:
+    """Every recorded file of ``cluster`` in restore order: histories, then segments."""
+    files = view.postgres.wal.get(cluster, {}).values()
+    size = segment_size(view, cluster)
+    ordered = sorted(files, key=lambda f: (f.kind != "history",
+                                           parse_segment(f.file_name[:24], size)[1]
+                                           if f.kind != "history" else 0, f.file_name))
+    return [area / f.file_name for f in ordered]
+
+
+@contextmanager
+def streaming(app, cluster: str, fresh: bool = False) -> Iterator[None]:
+    """WAL streams into the log backup area for the duration of a command: the adapter's
+    receiver (``pg_receivewal`` on a replication slot, which keeps every segment not yet
+    received between commands) is started unless it already runs, and stopped again at the
+    end when this command started it (an embedded agent lives for one command; a receiver
+    left behind would hold the slot). ``fresh``: after a restore, restart from a new slot.
+    An application without a receiver streams nothing here (its own archiving must fill the
+    area)."""
+    if not hasattr(app, "start_log_backups"):
+        yield
+        return
+    running = app.receiver(cluster).running() and not fresh
+    if not running:
+        app.start_log_backups(cluster, fresh=fresh)
+    try:
+        yield
+    finally:
+        if not running:
+            app.stop_log_backups(cluster)
+
+
+def present(area: Path) -> frozenset[str] | None:
+    """The file names the log backup area holds now (None when it cannot be read: the proof
+    then rests on the recorded history alone)."""
+    try:
+        return frozenset(p.name for p in area.iterdir())
+    except OSError:
+        return None

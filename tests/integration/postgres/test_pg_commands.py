@@ -1,0 +1,156 @@
+"""The PostgreSQL commands through the agent on a real server (issue 14): an online backup
+while rows are written, WAL log backups, the restore-point proof, a disaster that destroys the
+data volume, a restore and a point-in-time recovery that gives the rows up to the target and
+none after; a raw pairsplit marks its generation crash-consistent. Skipped (reason shown) where
+the PostgreSQL binaries or the postgres user are absent."""
+from __future__ import annotations
+
+import contextlib
+import pathlib
+import shutil
+import time
+from datetime import timezone
+
+import psycopg
+import pytest
+
+from services.agent.bootstrap import build_agent
+from services.settings import load_settings
+from tests.fs_lab import command
+from tests.pg_lab import CLUSTER, HOST, free_port, make_lab, missing_postgres, pg_base
+
+pytestmark = pytest.mark.skipif(bool(missing_postgres()), reason=missing_postgres() or "ok")
+
+
+def result(outcome) -> dict:
+    assert outcome.type == "CommandCompleted", outcome.payload
+    return outcome.payload["result"]
+
+
+def send(agent, name, **args):
+    return agent.handle(command(name, host=HOST, **args))
+
+
+@pytest.fixture
+def lab():
+    base = pg_base()
+    _, storage, spec = make_lab(base, free_port())
+    settings = load_settings(environ={}, data_dir=base, hostname=HOST)
+    agent = build_agent(settings, HOST)
+    app = agent.ports.application("postgresql")
+    app.initdb(CLUSTER)
+    app.start(CLUSTER)
+    agent.settings = settings
+    try:
+        yield agent, app, spec
+    finally:
+        app.close()
+        with contextlib.suppress(Exception):  # a failed test may leave no cluster to stop
+            app.stop(CLUSTER)
+        storage.wait_idle(10)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def sql(spec, statement: str, *params):
+    with psycopg.connect(spec.conninfo(), autocommit=True) as connection:
+        cursor = connection.execute(statement, params)
+        return cursor.fetchall() if cursor.description else None
+
+
+def rows(spec) -> list[int]:
+    return [r[0] for r in sql(spec, "SELECT n FROM checks ORDER BY n")]
+
+
+def test_backup_logs_disaster_restore_and_point_in_time_recovery(lab):
+    agent, app, spec = lab
+    setup = result(send(agent, "ConfigurePgCluster", cluster=CLUSTER))
+    assert {"PG,DATA", "PG,WAL", "PG,TS"} <= set(setup["copy_groups"])
+    sql(spec, "CREATE TABLE checks (n int PRIMARY KEY, at timestamptz DEFAULT now())")
+    sql(spec, "INSERT INTO checks (n) SELECT generate_series(1, 100)")
+
+    backup = result(send(agent, "BackupPgCluster", cluster=CLUSTER))
+    backup_id = backup["backup_id"]
+    sql(spec, "INSERT INTO checks (n) VALUES (101)")
+    time.sleep(1.1)
+    target = sql(spec, "SELECT now()")[0][0].astimezone(timezone.utc)
+    time.sleep(1.1)
+    sql(spec, "INSERT INTO checks (n) VALUES (102)")
+    result(send(agent, "BackupPgLogs", cluster=CLUSTER))
+
+    [entry] = agent.handle(command("ListPgCatalog", host=HOST, cluster=CLUSTER,
+                                   chain=True)).result["entries"]
+    assert entry["consistency"] == "application-consistent" and entry["chain"]["complete"]
+    listed = agent.handle(command("ListPgLogBackups", host=HOST, cluster=CLUSTER)).result
+    assert any(c["backup_id"] == backup_id and c["files"] for c in listed["chains"])
+
+    # a deleted log backup is a gap, reported before any restore, and the restore refuses it
+    area = agent.view.postgres.clusters[CLUSTER].log_backup_dir
+    needed = pathlib.Path(area) / entry["chain"]["needed_to"]
+    kept = needed.read_bytes()
+    needed.unlink()
+    [broken] = agent.handle(command("ListPgCatalog", host=HOST, cluster=CLUSTER,
+                                    chain=True)).result["entries"]
+    assert not broken["chain"]["complete"] and broken["chain"]["missing"] == [needed.name]
+    refused = send(agent, "RestorePgCluster", backup_id=backup_id)
+    assert refused.type == "CommandRejected" and needed.name in refused.payload["text"]
+    needed.write_bytes(kept)
+
+    app.stop(CLUSTER)  # disaster: the data volume is lost, the log backups survive
+    for item in spec.data_dir.iterdir():
+        shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
+
+    restored = result(send(agent, "RestorePgCluster", backup_id=backup_id))
+    assert restored["chain"]["complete"]
+    when = target.strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    ended = result(send(agent, "RecoverPgCluster", cluster=CLUSTER, target="time",
+                        target_value=when))
+    assert rows(spec) == list(range(1, 102))  # up to the target, none after
+    assert ended["timeline"] == 2
+    recovery = list(agent.view.postgres.recoveries.values())[-1]
+    assert recovery.ended == "ended" and recovery.timeline == 2
+
+    # the next backup follows the new timeline (and supersedes the first: one generation here)
+    second = result(send(agent, "BackupPgCluster", cluster=CLUSTER))
+    assert second["timeline"] == 2 and second["superseded"] == [backup_id]
+    result(send(agent, "BackupPgLogs", cluster=CLUSTER))
+    [entry] = agent.handle(command("ListPgCatalog", host=HOST, cluster=CLUSTER,
+                                   chain=True)).result["entries"]
+    assert entry["chain"]["complete"] and entry["chain"]["timeline"] == 2
+
+
+class AgentKilled(BaseException):
+    """Stands for the agent process dying in the middle of a step."""
+
+
+def test_an_agent_killed_between_start_and_stop_leaves_no_entry_and_an_unusable_generation(
+        lab, monkeypatch):
+    agent, app, spec = lab
+    result(send(agent, "ConfigurePgCluster", cluster=CLUSTER))
+    storage = agent.ports.storage
+
+    def killed(*args, **kwargs):
+        raise AgentKilled()
+
+    monkeypatch.setattr(storage, "pairsplit", killed)
+    with pytest.raises(AgentKilled):
+        send(agent, "BackupPgCluster", cluster=CLUSTER)
+    app.close()  # the dead process's session ends: the server aborts its backup
+    monkeypatch.undo()
+
+    again = build_agent(agent.settings, HOST)  # the restart recovers the workflow
+    try:
+        view = again.view
+        assert view.catalog == {} and view.postgres.backups == {}
+        types = [e.type for e in again.store.read(HOST)]
+        assert "ApplicationThawed" in types and types.index("BackupAborted") > types.index(
+            "FreezeRequested")
+        shown = again.handle(command("DisplayPgCluster", host=HOST, cluster=CLUSTER)).result
+        marks = {g["copy_group"]: g["consistency"] for f in shown["clusters"][0]["files"]
+                 for g in f["copy_groups"]}
+        assert set(marks.values()) == {"unusable"}
+        result(send(again, "BackupPgCluster", cluster=CLUSTER))  # the next backup heals it
+        shown = again.handle(command("DisplayPgCluster", host=HOST, cluster=CLUSTER)).result
+        assert {g["consistency"] for f in shown["clusters"][0]["files"]
+                for g in f["copy_groups"]} == {"application-consistent"}
+    finally:
+        again.ports.application("postgresql").close()

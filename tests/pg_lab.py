@@ -1,0 +1,82 @@
+"""A lab with one real PostgreSQL cluster on P-VOLs (data, WAL, tablespace), for tests.
+
+The server runs as ``postgres``, which must traverse every directory above its files. pytest's
+``tmp_path`` lies under a per-user base directory of mode 0700 (root's, here), so the lab goes
+into a fresh directory of the system temp dir with mode 0711 instead (``pg_base``): the
+postgres user can pass through it but not list it.
+"""
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+
+from adapters.lab.checking import lab_from_data
+from adapters.lab.postgres import cluster_specs
+from adapters.lab.provision import mount_path, provision
+from adapters.postgres.server import find_bindir
+from adapters.storage.base import VolumeRef
+
+HOST, SERIAL, CLUSTER = "DBServer", "64001", "pg1"
+PLACES = {"data": (1, 11), "wal": (2, 12), "ts": (3, 13)}
+
+
+def missing_postgres() -> str:
+    """Why the PostgreSQL tests cannot run here, or ''."""
+    if find_bindir() is None:
+        return "PostgreSQL server binaries not found (pg_config --bindir)"
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return "no 'postgres' OS user to run the server as"
+    if os.geteuid() != 0 and os.geteuid() != pwd.getpwnam("postgres").pw_uid:
+        return "the tests must run as root or as postgres to start servers as postgres"
+    if shutil.which("runuser") is None and os.geteuid() == 0:
+        return "runuser not found (needed to run PostgreSQL as postgres)"
+    return ""
+
+
+def free_port() -> int:
+    """A port no server listens on (the socket name of our private server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def pg_base() -> Path:
+    base = Path(tempfile.mkdtemp(prefix="drm-pg-"))
+    base.chmod(0o711)
+    return base
+
+
+def lab_data(port: int, segment_mb: int = 1) -> dict:
+    mount = lambda name: f"hosts/{HOST}/mnt/{name}"  # noqa: E731
+    ldevs = [{"id": n, "size": "1GiB"} for pair in PLACES.values() for n in pair]
+    return {
+        "name": "pg-lab",
+        "hosts": [{"name": HOST, "role": "DB", "mounts": [
+            {"path": mount(f"pg{name}"), "array": SERIAL, "ldev": p} for name, (p, _) in PLACES.items()]}],
+        "arrays": [{"serial": SERIAL, "ldevs": ldevs}],
+        "copy_groups": [{"group": "PG", "device": name.upper(), "copy_type": "SI", "mu": 0,
+                         "pvol": {"array": SERIAL, "ldev": p}, "svol": {"array": SERIAL, "ldev": s},
+                         "initial_status": "PSUS"} for name, (p, s) in PLACES.items()],
+        "postgres_clusters": [{"name": CLUSTER, "host": HOST, "data": mount("pgdata"),
+                               "wal": mount("pgwal"), "port": port, "wal_segment_mb": segment_mb,
+                               "tablespaces": [{"name": "ts1", "mount": mount("pgts")}]}],
+    }
+
+
+def make_lab(data_dir: Path, port: int):
+    """Provision the lab; returns (lab, storage, the cluster's spec)."""
+    lab = lab_from_data(lab_data(port), "pg-lab")
+    storage = provision(lab, data_dir)
+    storage.wait_idle()
+    (spec,) = cluster_specs(lab, data_dir, HOST, mount_path)
+    return lab, storage, spec
+
+
+def pvol(name: str) -> VolumeRef:
+    return VolumeRef(serial=SERIAL, ldev=PLACES[name][0])
