@@ -191,7 +191,8 @@ def await_recovery(control: ServerControl, finish: str, end_lsn: int, timeout: f
         with connection:
             in_recovery, replayed, paused = connection.execute(
                 "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0'), "
-                "CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() = 'paused' END").fetchone()
+                "CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() = 'paused' "
+                "END").fetchone()
         if finish == ONLINE and not in_recovery:
             return
         if finish != ONLINE and (paused or parse_lsn(replayed) >= end_lsn):

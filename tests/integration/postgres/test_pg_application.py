@@ -227,9 +227,11 @@ def test_a_gap_is_refused_before_recovery_and_pitr_stops_between_two_transaction
     app.switch_wal(CLUSTER)
 
 
-def test_a_standby_restore_reads_the_latest_rows_and_can_then_be_recovered(story):
+def test_a_restore_left_loading_then_standby_reads_the_latest_rows_and_can_be_recovered(story):
     app, spec = story["app"], story["spec"]
     destroy_and_restore(story)
+    loading = app.apply_logs(CLUSTER, "postgres", [], finish=LOADING)
+    assert loading.state == LOADING and app.status(CLUSTER) == STOPPED
     standby = app.apply_logs(CLUSTER, "postgres", [], finish=STANDBY)
     assert standby.state == STANDBY and app.status(CLUSTER) == RUNNING
     assert sql(spec, "SELECT array_agg(id ORDER BY id) FROM ck")[0][0] == [1, 2, 3, 4, 5, 12]
