@@ -205,9 +205,13 @@ class PostgresApplication:
         action = {ONLINE: "promote", LOADING: "shutdown", STANDBY: "pause"}.get(finish)
         if action is None:
             raise ApplicationError(f"cannot finish a PostgreSQL recovery {finish}", reason="state")
+        if control.listening():  # a standby continuing: restart it with the new settings
+            control.stop("fast")
         write_recovery_settings(control, goal, action=action, standby=finish != ONLINE)
         control.start(wait=False)
-        await_recovery(control, finish, report.end_lsn, timeout)
+        # the last segment may end in a switch record and padding: replay reaching into it
+        # is the end of what the area holds
+        await_recovery(control, finish, max(start, report.end_lsn - area.size + 1), timeout)
         if finish == ONLINE:
             finish_recovery_settings(control)
             end = self._ends[instance.lower()] = recovery_end(spec, target)
