@@ -79,9 +79,10 @@ class SqlServerClient:
                 raise ApplicationError("the SQL Server instance process closed the connection",
                                        reason="not-running")
             try:
-                body = json.loads(reply)
-                assert isinstance(body, dict) and reply.endswith(b"\n")
-            except (ValueError, RecursionError, AssertionError):
+                body = json.loads(reply) if reply.endswith(b"\n") else None
+            except (ValueError, RecursionError):
+                body = None
+            if not isinstance(body, dict):
                 self._drop()
                 raise ApplicationError("the SQL Server instance process sent a damaged reply",
                                        reason="io") from None
