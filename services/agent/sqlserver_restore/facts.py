@@ -102,4 +102,5 @@ def start_point(view, instance: str) -> StartPoint | None:
         return None
     latest = max(live, key=lambda b: b.recorded_seq)
     entry = view.catalog[latest.backup_id]
-    return StartPoint(latest.backup_id, entry.original_id, latest.recorded_seq)
+    return StartPoint(latest.backup_id, entry.original_id, latest.recorded_seq,
+                      frozenset(d.name.lower() for d in latest.databases))
