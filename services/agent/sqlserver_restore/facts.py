@@ -69,6 +69,8 @@ def entry_facts(view, backup_id: str) -> EntryFacts | None:
     if details is None:
         return None
     entry = view.catalog.get(backup_id)
+    if entry is None and not details.template:
+        return None  # its catalog entry is gone: nothing to restore from
     databases = tuple(DatabaseFacts(
         d.name, d.database_id, d.system, d.recovery_model,
         tuple(dict.fromkeys(f.mount_point for f in d.files if f.mount_point)),
