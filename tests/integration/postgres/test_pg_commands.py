@@ -106,7 +106,7 @@ def test_backup_logs_disaster_restore_and_point_in_time_recovery(lab):
     ended = result(send(agent, "RecoverPgCluster", cluster=CLUSTER, target="time",
                         target_value=when))
     assert rows(spec) == list(range(1, 102))  # up to the target, none after
-    assert ended["timeline"] == 2
+    assert ended["timeline"] == 2 and ended["reached_at"] and ended["lsn"]
     recovery = list(agent.view.postgres.recoveries.values())[-1]
     assert recovery.ended == "ended" and recovery.timeline == 2
 
