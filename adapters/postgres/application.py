@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -143,7 +144,8 @@ class PostgresApplication:
         take it for a restore)."""
         spec = self.control(instance).spec
         target = metadata_dir if metadata_dir is not None else spec.run_dir / "labels"
-        return self._backups.start(spec, f"drm {backup_id}", timeout, Path(target), backup_id), ()
+        freeze = self._backups.start(spec, f"drm {backup_id}", timeout, Path(target), backup_id)
+        return replace(freeze, databases=tuple(databases)), ()
 
     def thaw(self, freeze: Freeze) -> tuple[Metadata, ...]:
         written, info = self._backups.stop(freeze)
@@ -175,7 +177,8 @@ class PostgresApplication:
 
     def restored(self, instance: str, databases: Sequence[str], metadata: Sequence[Metadata],
                  *, standby: bool) -> tuple[DatabaseInfo, ...]:
-        """Lay down the backup label (the server stays stopped until ``apply_logs``)."""
+        """Lay down the backup label (the server stays stopped until ``apply_logs``, whose
+        ``finish`` chooses a standby; ``standby`` is not needed here)."""
         control = self.control(instance)
         if control.listening():
             raise ApplicationError(f"cluster {instance} is running: stop it before a restore",
@@ -205,9 +208,13 @@ class PostgresApplication:
         action = {ONLINE: "promote", LOADING: "shutdown", STANDBY: "pause"}.get(finish)
         if action is None:
             raise ApplicationError(f"cannot finish a PostgreSQL recovery {finish}", reason="state")
+        if control.listening():  # a standby continuing: restart it with the new settings
+            control.stop("fast")
         write_recovery_settings(control, goal, action=action, standby=finish != ONLINE)
         control.start(wait=False)
-        await_recovery(control, finish, report.end_lsn, timeout)
+        # the last segment may end in a switch record and padding: replay reaching into it
+        # is the end of what the area holds
+        await_recovery(control, finish, max(start, report.end_lsn - area.size + 1), timeout)
         if finish == ONLINE:
             finish_recovery_settings(control)
             end = self._ends[instance.lower()] = recovery_end(spec, target)

@@ -15,8 +15,10 @@ import hashlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 import psycopg
 
@@ -196,6 +198,13 @@ class WalReceiver:
             os.rename(path, target)
             arrived.append((kind != "segment", path.name))
         return tuple(self.area.describe(name) for _, name in sorted(arrived))
+
+    def follow(self, stop: threading.Event, poll: float = 1.0) -> Iterator[LogBackup]:
+        """Yield each file as it is collected, until ``stop`` is set (a log-backup loop)."""
+        while not stop.is_set():
+            yield from self.collect()
+            stop.wait(poll)
+        yield from self.collect()
 
     def wait_for(self, segment: str, timeout: float = 60) -> tuple[LogBackup, ...]:
         """Collect until ``segment`` is in the area; raises ``ApplicationError`` on timeout or

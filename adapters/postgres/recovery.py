@@ -153,18 +153,23 @@ def write_recovery_settings(control: ServerControl, target: RecoveryTarget, *, a
     text = "# written by drm for a restore; removed when recovery ends\n" + "".join(
         f"{key} = {value}\n" for key, value in lines.items())
     _write_owned(control, spec.data_dir / RECOVERY_INCLUDE, text.encode())
-    signal_file = "standby.signal" if standby else "recovery.signal"
+    signal_file, other = ("standby.signal", "recovery.signal")[::1 if standby else -1]
+    (spec.data_dir / other).unlink(missing_ok=True)  # with both, PostgreSQL stays a standby
     _write_owned(control, spec.data_dir / signal_file, b"")
 
 
 def finish_recovery_settings(control: ServerControl) -> None:
+    """After promotion: no recovery settings, no prepared restore (a later ``apply_logs``
+    on this running primary is refused)."""
     (control.spec.data_dir / RECOVERY_INCLUDE).unlink(missing_ok=True)
+    (control.spec.run_dir / RESTORE_STATE).unlink(missing_ok=True)
 
 
 def await_recovery(control: ServerControl, finish: str, end_lsn: int, timeout: float) -> None:
     """Wait until recovery ends as ``finish`` asks: promoted (ONLINE), replayed to
-    ``end_lsn`` (STANDBY; LOADING then stops the server), or shut down at its target
-    (LOADING); ``ApplicationError`` with the server log's tail when the server exits."""
+    ``end_lsn`` or paused at its target (STANDBY; LOADING then stops the server), or shut down
+    at its target (LOADING); ``ApplicationError`` with the server log's tail when the server
+    exits."""
     spec, deadline = control.spec, time.monotonic() + timeout
     started = False  # pg_ctl -W returns before the postmaster writes its pid file
     while time.monotonic() < deadline:
@@ -179,16 +184,18 @@ def await_recovery(control: ServerControl, finish: str, end_lsn: int, timeout: f
             raise ApplicationError(f"cluster {spec.name}: recovery failed:\n"
                                    f"{control.log_tail()}", reason="io")
         try:
-            with psycopg.connect(spec.conninfo(), autocommit=True, connect_timeout=2) as c:
-                in_recovery, replayed = c.execute(
-                    "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, "
-                    "'0/0')").fetchone()
-        except psycopg.OperationalError:
+            connection = psycopg.connect(spec.conninfo(), autocommit=True, connect_timeout=2)
+        except psycopg.OperationalError:  # starting up, or not accepting connections yet
             time.sleep(POLL)
             continue
+        with connection:
+            in_recovery, replayed, paused = connection.execute(
+                "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0'), "
+                "CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() = 'paused' "
+                "END").fetchone()
         if finish == ONLINE and not in_recovery:
             return
-        if finish != ONLINE and parse_lsn(replayed) >= end_lsn:
+        if finish != ONLINE and (paused or parse_lsn(replayed) >= end_lsn):
             if finish == LOADING:
                 control.stop("fast")
             return

@@ -112,11 +112,12 @@ class ServerControl:
                                    "(not root, not that user)", reason="state")
         return ["runuser", "-u", self.spec.os_user, "--", *argv]
 
-    def run(self, program: str, *args: str, timeout: float = 120, check: bool = True,
-            env: dict | None = None) -> subprocess.CompletedProcess:
+    def run(self, program: str, *args: str, timeout: float = 120,
+            check: bool = True) -> subprocess.CompletedProcess:
+        """Run ``program`` as the OS user; ``ApplicationError`` with its stderr when it fails
+        (unless ``check`` is false)."""
         done = subprocess.run(self.command(program, *args), capture_output=True, text=True,
-                              timeout=timeout, check=False, cwd=self.spec.run_dir,
-                              env={**os.environ, **(env or {})})
+                              timeout=timeout, check=False, cwd=self.spec.run_dir)
         if check and done.returncode != 0:
             raise ApplicationError(f"{program} failed ({done.returncode}): "
                                    f"{(done.stderr or done.stdout).strip()[-800:]}")

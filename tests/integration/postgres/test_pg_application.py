@@ -21,7 +21,8 @@ import pytest
 
 from adapters.postgres.application import PostgresApplication
 from adapters.postgres.wal import parse_lsn, parse_segment
-from services.agent.application_port import (LOADING, ONLINE, RUNNING, STOPPED, ApplicationError,
+from services.agent.application_port import (LOADING, ONLINE, RUNNING, STANDBY, STOPPED,
+                                             ApplicationError,
                                              ApplicationPort)
 from tests.pg_lab import CLUSTER, PLACES, free_port, make_lab, missing_postgres, pg_base, pvol
 
@@ -221,3 +222,37 @@ def test_a_gap_is_refused_before_recovery_and_pitr_stops_between_two_transaction
     assert sql(spec, "SELECT array_agg(id ORDER BY id) FROM ck")[0][0] == [1, 2, 3, 4, 5]
     assert app.recovery_end(CLUSTER).timeline == 3  # a child of timeline 2's history
     assert amcheck(story).returncode == 0
+    app.start_log_backups(CLUSTER, fresh=True)
+    sql(spec, "INSERT INTO ck VALUES (12, 'on timeline 3')")
+    app.switch_wal(CLUSTER)
+
+
+def test_a_restore_left_loading_then_standby_reads_the_latest_rows_and_can_be_recovered(story):
+    app, spec = story["app"], story["spec"]
+    destroy_and_restore(story)
+    loading = app.apply_logs(CLUSTER, "postgres", [], finish=LOADING)
+    assert loading.state == LOADING and app.status(CLUSTER) == STOPPED
+    standby = app.apply_logs(CLUSTER, "postgres", [], finish=STANDBY)
+    assert standby.state == STANDBY and app.status(CLUSTER) == RUNNING
+    assert sql(spec, "SELECT array_agg(id ORDER BY id) FROM ck")[0][0] == [1, 2, 3, 4, 5, 12]
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        sql(spec, "INSERT INTO ck VALUES (13, 'refused')")
+    online = app.apply_logs(CLUSTER, "postgres", [], finish=ONLINE)
+    assert online.state == ONLINE and app.recovery_end(CLUSTER).timeline == 4
+    sql(spec, "INSERT INTO ck VALUES (13, 'accepted')")
+    with pytest.raises(ApplicationError) as caught:  # a primary has no restore to continue
+        app.apply_logs(CLUSTER, "postgres", [], finish=ONLINE)
+    assert caught.value.reason == "state"
+
+
+def test_a_second_agent_adopts_the_running_receiver_instead_of_starting_another(story):
+    app, spec = story["app"], story["spec"]
+    app.start_log_backups(CLUSTER, fresh=True)
+    other = PostgresApplication([spec])  # as after an agent restart
+    other.start_log_backups(CLUSTER)
+    assert other.receiver(CLUSTER).process is None
+    assert len(other.receiver(CLUSTER).adopted) == 1
+    sql(spec, "INSERT INTO ck VALUES (14, 'streamed')")
+    assert other.switch_wal(CLUSTER)
+    other.stop_log_backups(CLUSTER)
+    assert not app.receiver(CLUSTER).running()

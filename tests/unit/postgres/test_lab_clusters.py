@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
-
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.lab.checking import LabError, lab_from_data
 from adapters.lab.postgres import cluster_specs
 from adapters.lab.provision import mount_path
+from tests.fuzzing import JSON_VALUES, examples
 from tests.pg_lab import CLUSTER, HOST, lab_data
 
 
@@ -62,3 +63,17 @@ def test_bad_cluster_fields_are_refused(field, value):
     data = lab_data(55432)
     data["postgres_clusters"][0][field] = value
     assert "postgres_clusters" in problems_of(data)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.dictionaries(st.sampled_from(["name", "host", "data", "wal", "port", "tablespaces",
+                                        "wal_segment_mb", "os_user", "other"]),
+                       JSON_VALUES, max_size=9))
+def test_any_cluster_table_is_a_lab_or_a_lab_error(fields):
+    data = lab_data(55432)
+    data["postgres_clusters"][0].update(fields)
+    try:
+        lab = lab_from_data(data, "lab.toml")
+    except LabError:
+        return
+    assert len(lab.postgres_clusters) == 1
