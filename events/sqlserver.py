@@ -78,13 +78,17 @@ class SqlApplicationMapRefreshed(Payload):
 
 
 class SqlBackupRequested(Payload):
-    """A SQL Server backup's workflow starts (beside its ``BackupRequested``)."""
+    """A SQL Server backup's workflow starts (beside its ``BackupRequested``). ``records``:
+    the databases as the entry will keep them (each file with the copy group split), so that
+    recovery can record the entry of a backup whose splits and thaw all happened."""
 
     workflow_id: str
     backup_id: BackupId
     instance: AppName
     databases: Databases
     system: bool = False
+    records: Annotated[tuple[SqlDatabaseRecord, ...], Field(max_length=APP_DATABASES_MAX)] = ()
+    metadata_dir: OptionalPath = ""
 
 
 class SqlBackupDetails(Payload):
@@ -100,7 +104,8 @@ class SqlBackupDetails(Payload):
     system: bool = False  # -system: master, model and msdb included
     recorded_at: datetime | None = None
     comment: Annotated[str, Field(max_length=1024)] = ""
-    workflow_id: str = ""
+    workflow_id: str = Field(default="", max_length=128)
+    original_id: Annotated[str, Field(max_length=BACKUP_ID_MAX)] = ""  # "": backup_id (imports)
 
 
 for _model in (SqlSettingsRegistered, SqlApplicationMapRefreshed, SqlBackupRequested,

@@ -8,13 +8,20 @@ now, ``how="released"`` (with a ``note``) when it had let go by itself (its time
 client that asked went away), when the freeze's outcome was never recorded (no token to thaw
 by), or when the host has no such application any more. Either way no hold is left open.
 
-An application backup interrupted this way is aborted, never recorded from its request alone:
-its entry needs the metadata and the database details only the running workflow had.
+An application backup whose every split happened is recorded only when each of its freezes
+ended in a thaw in time (``thawed``: then every split ran while frozen) and its application
+kind rebuilds the entry from the workflow's events (``REBUILDERS``); otherwise it is aborted.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from events import application as app
 from services.agent.application_port import ApplicationError, Freeze
+from services.agent.sqlserver.recovery import recovered_entry as sqlserver_entry
+
+REBUILDERS: dict[str, Callable] = {"sqlserver": sqlserver_entry}
+"""Application kind -> ``rebuild(context, workflow)``: the entry's events, or None."""
 
 
 def thaw_left(context, workflow) -> list[str]:
@@ -45,6 +52,27 @@ def thaw_left(context, workflow) -> list[str]:
     return problems
 
 
-def needs_abort(workflow) -> bool:
-    """An application backup cannot be recorded by recovery (see the module docstring)."""
+def is_application_backup(workflow) -> bool:
     return workflow.kind == "backup" and bool(workflow.applications)
+
+
+def needs_abort(workflow) -> bool:
+    """An application backup recovery cannot complete whatever its splits: a freeze that did
+    not end in a thaw in time, or an application that cannot rebuild its entry."""
+    if not is_application_backup(workflow):
+        return False
+    holds = list(workflow.applications.values())
+    kinds = {h.kind for h in holds}
+    return (len(kinds) != 1 or kinds.pop() not in REBUILDERS
+            or any(h.state != "thawed" for h in holds))
+
+
+def entry_events(context, workflow) -> list | None:
+    """The entry recovery records for an application backup whose splits all happened, or
+    None: abort it (see the module docstring)."""
+    holds = list(workflow.applications.values())
+    kinds = {h.kind for h in holds}
+    if not holds or len(kinds) != 1 or any(h.state != "thawed" for h in holds):
+        return None
+    rebuild = REBUILDERS.get(kinds.pop())
+    return rebuild(context, workflow) if rebuild is not None else None

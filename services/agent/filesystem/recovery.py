@@ -18,7 +18,8 @@ Per workflow, in order:
    (roll forward); otherwise ``BackupAborted``/``RestoreAborted`` with
    ``reason = "agent restarted during <step>"``. Superseded entries were deleted before the
    first pair operation, so no entry is left lying about an S-VOL. An application backup
-   (one that froze an instance) is always aborted: its entry needs what only the workflow had.
+   (one that froze an instance) is recorded only when its freezes ended in a thaw in time and
+   its application rebuilds the entry (``application.recovery.entry_events``), else aborted.
 """
 from __future__ import annotations
 
@@ -116,7 +117,13 @@ def _finish(context, workflow: Workflow, done: bool, reason: str) -> str:
                         fs.RestoreAborted(workflow_id=workflow.workflow_id,
                                           backup_id=workflow.backup_id, reason=reason)])
         return "completed" if done else "aborted"
-    if done:
+    if done and application_recovery.is_application_backup(workflow):  # issue 13
+        entry = application_recovery.entry_events(context, workflow)
+        if entry is not None:
+            context.record(entry)
+            return "completed"
+        reason += "; the application's entry cannot be rebuilt from its events"
+    elif done:
         context.record([_recorded(context, workflow)])
         return "completed"
     context.record([fs.BackupAborted(workflow_id=workflow.workflow_id,

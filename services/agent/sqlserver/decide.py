@@ -190,8 +190,13 @@ def plan_sql_backup(view: HostView, workflow_id: str, instance: str,
         workflow_id=workflow_id, backup_id=backup_id, mode="ONLINE",
         instances=tuple(v.mount_point for v in volumes), generation=chosen, copy_groups=names,
         comment=comment)
-    sql_request = sql.SqlBackupRequested(workflow_id=workflow_id, backup_id=backup_id,
-                                         instance=instance, databases=databases, system=system)
+    group_of = {v.mount_point: g.copy_group for v, g in zip(volumes, groups)}
+    kept = tuple(r.model_copy(update={"files": tuple(
+        f.model_copy(update={"copy_groups": (group_of[f.mount_point],)}) for f in r.files)})
+        for r in records)
+    sql_request = sql.SqlBackupRequested(
+        workflow_id=workflow_id, backup_id=backup_id, instance=instance, databases=databases,
+        system=system, records=kept, metadata_dir=settings.metadata_dir)
     superseded = tuple(
         fs.BackupEntryDeleted(backup_id=e.backup_id, reason="superseded", by_backup_id=backup_id,
                               copy_groups=e.copy_groups)
@@ -201,19 +206,24 @@ def plan_sql_backup(view: HostView, workflow_id: str, instance: str,
     return SqlBackupPlan(request, sql_request, superseded, volumes, groups, records, freeze)
 
 
-def entry_rows(plan: SqlBackupPlan) -> tuple[fs.ObjectRow, ...]:
-    """The catalog rows of the entry: one per database file (``D`` data, ``T`` log) with the
-    copy group split for its volume."""
-    group_of = {v.mount_point: g for v, g in zip(plan.volumes, plan.groups)}
-    return tuple(fs.ObjectRow(kind="T" if f.kind == "log" else "D", file=f.path,
+def entry_events(host: str, request: fs.BackupRequested, sql_request: sql.SqlBackupRequested,
+                 metafiles, started, ended) -> list:
+    """The entry of a backup whose splits and thaw all happened: ``SqlBackupDetails`` (with
+    ``metafiles``, the ``events.application.MetadataFile``s the freeze wrote) then
+    ``BackupRecorded`` (one ``D``/``T`` row per file, with the copy group split)."""
+    records = sql_request.records
+    details = sql.SqlBackupDetails(
+        backup_id=request.backup_id, instance=sql_request.instance, databases=records,
+        metafiles=tuple(metafiles), metadata_dir=sql_request.metadata_dir, online=True,
+        system=sql_request.system, recorded_at=ended, comment=request.comment,
+        workflow_id=request.workflow_id)
+    rows = tuple(fs.ObjectRow(kind="T" if f.kind == "log" else "D", file=f.path,
                               file_system=f.mount_point, device=f.device,
-                              copy_group=group_of[f.mount_point].copy_group)
-                 for record in plan.databases for f in record.files)
-
-
-def chosen_records(plan: SqlBackupPlan) -> tuple[sql.SqlDatabaseRecord, ...]:
-    """The databases as the entry keeps them: each file with the copy group backed up."""
-    group_of = {v.mount_point: g.copy_group for v, g in zip(plan.volumes, plan.groups)}
-    return tuple(r.model_copy(update={"files": tuple(
-        f.model_copy(update={"copy_groups": (group_of[f.mount_point],)}) for f in r.files)})
-        for r in plan.databases)
+                              copy_group=f.copy_groups[0])
+                 for record in records for f in record.files)
+    recorded = fs.BackupRecorded(
+        backup_id=request.backup_id, original_id=request.backup_id, origin_host=host,
+        mode="ONLINE", object_type="MSSQL", instances=(sql_request.instance,), rows=rows,
+        generation=request.generation, copy_groups=request.copy_groups, started_at=started,
+        ended_at=ended, comment=request.comment, workflow_id=request.workflow_id)
+    return [details, recorded]

@@ -23,7 +23,7 @@ from services.agent.application import steps as application_steps
 from services.agent.application.steps import metadata_files
 from services.agent.errors import CommandFailure, failed
 from services.agent.runner import StepFailed, StepRunner
-from services.agent.sqlserver.decide import SqlBackupPlan, chosen_records, entry_rows
+from services.agent.sqlserver.decide import SqlBackupPlan, entry_events
 
 Sections = Callable[[StepRunner, str], object]  # runs one script section: a SectionRun
 
@@ -76,8 +76,7 @@ class _Run:
         progress(messages.line(messages.SQL_THAW_END))
 
 
-def run_sql_backup(context, plan: SqlBackupPlan, comment: str = "",
-                   sections: Sections | None = None
+def run_sql_backup(context, plan: SqlBackupPlan, sections: Sections | None = None
                    ) -> tuple[fs.BackupRecorded, sql.SqlBackupDetails, list[dict]]:
     """The backup; returns the entry, its details and the script sections that ran."""
     request = plan.request
@@ -94,18 +93,9 @@ def run_sql_backup(context, plan: SqlBackupPlan, comment: str = "",
         if isinstance(error, SectionStopped):
             raise failed(messages.SCRIPT_FAILED, f"{error}; nothing was recorded") from error
         raise failure(plan, error) from error
-    ended, freeze = context.clock(), plan.freeze
-    details = sql.SqlBackupDetails(
-        backup_id=request.backup_id, instance=freeze.instance, databases=chosen_records(plan),
-        metafiles=metadata_files(run.runner.application_metadata),
-        metadata_dir=str(freeze.metadata_dir or ""), online=True,
-        system=plan.sql_request.system, recorded_at=ended, comment=comment,
-        workflow_id=request.workflow_id)
-    recorded = fs.BackupRecorded(
-        backup_id=request.backup_id, original_id=request.backup_id, origin_host=context.host,
-        mode="ONLINE", object_type="MSSQL", instances=(freeze.instance,),
-        rows=entry_rows(plan), generation=request.generation, copy_groups=request.copy_groups,
-        started_at=started, ended_at=ended, comment=comment, workflow_id=request.workflow_id)
+    details, recorded = entry_events(
+        context.host, request, plan.sql_request,
+        metadata_files(run.runner.application_metadata), started, context.clock())
     context.record([details, recorded])
     try:
         run.section("FINISH_PROC")

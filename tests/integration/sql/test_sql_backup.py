@@ -120,6 +120,17 @@ def test_without_drmsqlinit_the_backup_is_refused(agent):
     refused(backup(agent), "DRM-11109")
 
 
+def test_drmsqlinit_needs_the_instance_running_and_confines_its_directories(agent, engine):
+    outside = agent.handle(command("InitSqlServer", instance=INSTANCE, vdi_timeout=1,
+                                   metadata_dir="meta/new", undo_dir="/etc/undo"))
+    refused(outside, "DRM-11108")
+    assert not (Path(engine.roots[0]) / "meta" / "new").exists()  # nothing was created
+    engine.stop(INSTANCE)
+    refused(agent.handle(command("InitSqlServer", instance=INSTANCE, vdi_timeout=1)),
+            "DRM-11101")
+    assert agent.view.sql.settings == {}
+
+
 def test_a_freeze_that_outlives_its_timeout_fails_the_backup_and_records_no_entry(
         agent, engine):
     init(agent)
@@ -191,3 +202,50 @@ def test_a_crash_while_frozen_is_thawed_and_aborted_at_restart(agent, engine, da
     outcome = restarted.store.outcome_of(workflow.workflow_id)
     assert outcome is not None and outcome.type == "CommandFailed"
     assert outcome.payload["command"] == "BackupSqlServer"
+
+
+def test_an_entry_of_this_hosts_data_imported_back_keeps_its_sql_details(agent):
+    """EX_DRM_DB_EXPORT / EX_DRM_DB_IMPORT bring the entry back under a new ID (as after a tape
+    restore on the backup server); drmsqlcat lists it with the original's databases and
+    metafiles, and the view gives them to a restore."""
+    init(agent)
+    first = result(backup(agent))
+    document = result(agent.handle(command("ExportBackup", backup_id=first["backup_id"])))
+    imported = result(agent.handle(command("ImportBackup", document=document["document"])))
+    assert imported["original_id"] == first["backup_id"]
+    assert first["backup_id"] not in agent.view.catalog  # superseded by the import
+    [listed] = catalog(agent)
+    assert listed["backup_id"] == imported["backup_id"]
+    assert listed["original_id"] == first["backup_id"]
+    assert [r["file"] for r in listed["rows"] if r["kind"] == "M"] == \
+        [m["path"] for m in first["metafiles"]]
+    entry = agent.view.catalog[imported["backup_id"]]
+    assert agent.view.sql.for_entry(entry, agent.host).metafile_of("UserDB1").sha256 == \
+        first["metafiles"][0]["sha256"]
+
+
+def test_the_export_carries_the_sql_details_to_the_backup_server(agent, data_dir):
+    """drmdbexport on the database server, drmdbimport on BKServer: the backup server's entry
+    (a new backup ID, the same original) has the databases and the metafiles, so drmsqlcat
+    lists it there too; the signed body covers them."""
+    from services.agent.bootstrap import build_agent
+    from tests.fs_lab import settings_for
+
+    init(agent)
+    first = result(backup(agent))
+    document = result(agent.handle(command("ExportBackup", backup_id=first["backup_id"])))
+    assert document["document"]["body"]["sql"]["instance"] == INSTANCE
+    bk = build_agent(settings_for(data_dir), "BKServer")
+    imported = result(bk.handle(command("ImportBackup", host="BKServer",
+                                        document=document["document"])))
+    details = bk.view.sql.for_entry(bk.view.catalog[imported["backup_id"]], bk.host)
+    assert details.backup_id == imported["backup_id"]
+    assert details.metafile_of("UserDB1").sha256 == first["metafiles"][0]["sha256"]
+    assert bk.view.sql.originals[first["backup_id"]] is details
+    [listed] = bk.handle(command("ListSqlCatalog", host="BKServer",
+                                 instance=INSTANCE)).result["entries"]
+    assert listed["original_id"] == first["backup_id"] and listed["origin_host"] == agent.host
+    tampered = {**document["document"], "body": {**document["document"]["body"], "sql": {
+        **document["document"]["body"]["sql"], "instance": "OTHER"}}}
+    assert bk.handle(command("ImportBackup", host="BKServer",
+                             document=tampered)).type == "CommandRejected"

@@ -125,7 +125,7 @@ def test_recovery_thaws_a_freeze_the_instance_still_holds(sql):
                           timeout=300)
     assert recovery.thaw_left(context, workflow) == ["sqlserver DEFAULT thawed at restart"]
     assert recorded[0].how == "thawed" and sql.holding() == []
-    assert recovery.needs_abort(workflow)
+    assert recovery.is_application_backup(workflow)
 
 
 @pytest.mark.parametrize("hold, port, note", [
@@ -152,3 +152,23 @@ def test_storage_errors_are_not_application_errors(sql):
         runner.run_plan([freeze_step(), Split(GROUP), Thaw("sqlserver", "DEFAULT")])
     assert isinstance(failed.value.error, StorageError)
     assert "PairStepFailed" in names(recorded)
+
+
+@pytest.mark.parametrize("kind, states, abort", [
+    ("backup", ["thawed"], False),  # every split ran while frozen: the entry is rebuilt
+    ("backup", ["released"], True),  # the instance let go first: the copy is not vouched for
+    ("backup", ["failed"], True),
+    ("backup", ["thawed", "released"], True),
+    ("backup", [], False),  # a file-system backup: its own rules
+    ("restore", ["frozen"], False),
+])
+def test_which_application_backups_recovery_aborts(kind, states, abort):
+    holds = {f"sqlserver:i{n}": ApplicationHold("sqlserver", f"i{n}", ("db",), state=state)
+             for n, state in enumerate(states)}
+    workflow = SimpleNamespace(kind=kind, applications=holds)
+    assert recovery.needs_abort(workflow) is abort
+
+
+def test_a_kind_that_cannot_rebuild_its_entry_is_aborted():
+    holds = {"postgresql:main": ApplicationHold("postgresql", "main", ("db",), state="thawed")}
+    assert recovery.needs_abort(SimpleNamespace(kind="backup", applications=holds))

@@ -12,7 +12,7 @@ from services.agent.application_port import (LOADING, OFFLINE, ONLINE, RUNNING, 
 from services.agent.errors import CommandRejection
 from services.agent.plan import Freeze, MakePair, Split, Thaw
 from services.agent.sqlserver import decide
-from tests.unit.agent_fs.views import group, maps, recorded, view_of, volume
+from tests.unit.agent_fs.views import T0, group, maps, recorded, view_of, volume
 
 MP, MP2, SYS = "/lab/fs1", "/lab/fs2", "/c/sys"
 
@@ -105,8 +105,11 @@ def test_a_database_on_two_volumes_splits_both():
     assert [type(s) for s in plan.steps] == [MakePair, MakePair, Freeze, Split, Split, Thaw]
     assert plan.freeze == Freeze("sqlserver", "DEFAULT", ("UserDB1",), 300.0, None,
                                  "0000000001")
-    assert [(r.kind, r.copy_group) for r in decide.entry_rows(plan)] == [
+    details, entry = decide.entry_events("DB", plan.request, plan.sql_request, (), T0, T0)
+    assert [(r.kind, r.copy_group) for r in entry.rows] == [
         ("D", "VG01,VOL01"), ("T", "VG11,VOL11")]
+    assert entry.object_type == "MSSQL" and entry.instances == ("DEFAULT",)
+    assert details.databases == plan.sql_request.records and details.backup_id == "0000000001"
 
 
 @pytest.mark.parametrize("others, detail", [
@@ -144,4 +147,5 @@ def test_the_plan_supersedes_the_entry_on_the_generation_and_names_the_metafile_
     assert plan.freeze.metadata_dir == Path("/lab/meta") and plan.freeze.timeout == 0
     assert plan.sql_request.system and [type(e).__name__ for e in plan.first_events] == [
         "BackupRequested", "SqlBackupRequested", "BackupEntryDeleted"]
-    assert decide.chosen_records(plan)[0].files[0].copy_groups == ("VG01,VOL01",)
+    assert plan.sql_request.records[0].files[0].copy_groups == ("VG01,VOL01",)
+    assert plan.sql_request.metadata_dir == "/lab/meta"
