@@ -65,6 +65,15 @@ def _wipe(directory: Path) -> None:
         shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
 
 
+class _Shown(dict):
+    """The figures, each printed as it is measured (a later failure keeps the earlier ones)."""
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        print(f"{key:<28}  {value:.3f}" if isinstance(value, float) else f"{key:<28}  {value}",
+              flush=True)
+
+
 def run(scale: int, wal_seconds: int) -> dict:
     base = pg_base()
     _, storage, spec = make_lab(base, free_port())
@@ -73,7 +82,8 @@ def run(scale: int, wal_seconds: int) -> dict:
     app = agent.ports.application("postgresql")
     control = app.control(CLUSTER)
     send = lambda name, **args: _result(agent.handle(command(name, host=HOST, **args)))  # noqa
-    figures: dict = {"scale": scale, "wal_seconds": wal_seconds}
+    figures: dict = _Shown()
+    figures["scale"], figures["wal_seconds"] = scale, wal_seconds
     try:
         app.initdb(CLUSTER, (("max_wal_size", "1GB"),))
         app.start(CLUSTER)
@@ -121,7 +131,7 @@ def run(scale: int, wal_seconds: int) -> dict:
     figures["second_vs_basebackup"] = figures["second_backup_s"] / figures["basebackup2_s"]
     figures["restore_vs_baseline"] = (figures["restore_recover_s"]
                                       / figures["baseline_restore_recover_s"])
-    return figures
+    return dict(figures)
 
 
 def _baseline_restore(control, spec, copy: Path) -> None:
@@ -145,10 +155,13 @@ def _baseline_restore(control, spec, copy: Path) -> None:
     write_recovery_settings(control, RecoveryTarget("latest"), action="promote", standby=False)
     control.start(wait=True, timeout=3600)
     import psycopg
-    while True:
-        with psycopg.connect(spec.conninfo(), autocommit=True) as connection:
-            if not connection.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
-                break
+    while True:  # hot standby is off: connections are refused until recovery ends
+        try:
+            with psycopg.connect(spec.conninfo(), autocommit=True) as connection:
+                if not connection.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                    break
+        except psycopg.OperationalError:
+            pass
         time.sleep(0.2)
     finish_recovery_settings(control)
 
@@ -161,11 +174,7 @@ def main() -> None:
     why = missing_postgres()
     if why:
         raise SystemExit(f"skipped: {why}")
-    figures = run(args.scale, args.wal_seconds)
-    width = max(map(len, figures))
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value:.3f}" if isinstance(value, float) else
-              f"{key:<{width}}  {value}")
+    run(args.scale, args.wal_seconds)
 
 
 if __name__ == "__main__":

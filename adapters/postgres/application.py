@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -143,7 +144,8 @@ class PostgresApplication:
         take it for a restore)."""
         spec = self.control(instance).spec
         target = metadata_dir if metadata_dir is not None else spec.run_dir / "labels"
-        return self._backups.start(spec, f"drm {backup_id}", timeout, Path(target), backup_id), ()
+        freeze = self._backups.start(spec, f"drm {backup_id}", timeout, Path(target), backup_id)
+        return replace(freeze, databases=tuple(databases)), ()
 
     def thaw(self, freeze: Freeze) -> tuple[Metadata, ...]:
         written, info = self._backups.stop(freeze)
@@ -175,7 +177,8 @@ class PostgresApplication:
 
     def restored(self, instance: str, databases: Sequence[str], metadata: Sequence[Metadata],
                  *, standby: bool) -> tuple[DatabaseInfo, ...]:
-        """Lay down the backup label (the server stays stopped until ``apply_logs``)."""
+        """Lay down the backup label (the server stays stopped until ``apply_logs``, whose
+        ``finish`` chooses a standby; ``standby`` is not needed here)."""
         control = self.control(instance)
         if control.listening():
             raise ApplicationError(f"cluster {instance} is running: stop it before a restore",

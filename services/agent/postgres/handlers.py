@@ -10,6 +10,7 @@ and ``recovery_end``.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from events.base import Payload
@@ -62,9 +63,13 @@ def backup(command: BackupPgCluster, context: AgentContext) -> list[Payload]:
                               command.mode, command.generation, command.comment)
     area = Path(plan.cluster.log_backup_dir)
     if plan.mode == "ONLINE":  # the WAL the copy needs reaches the area before the entry
-        with logs.streaming(app, command.cluster):
-            recorded, details = workflows.run_backup(context, plan)
-            _collect(app, command.cluster)
+        try:
+            with logs.streaming(app, command.cluster):
+                recorded, details = workflows.run_backup(context, plan)
+                with contextlib.suppress(ApplicationError):  # the next log backup takes them
+                    _collect(app, command.cluster)
+        except ApplicationError as error:  # the receiver would not start (nothing recorded)
+            raise workflows.failure(f"WAL streaming of {command.cluster}", error) from error
     else:
         recorded, details = workflows.run_backup(context, plan)
     context.record(logs.new_files(context.view, command.cluster, area))

@@ -6,6 +6,7 @@ the PostgreSQL binaries or the postgres user are absent."""
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import pathlib
 import shutil
 import time
@@ -105,7 +106,7 @@ def test_backup_logs_disaster_restore_and_point_in_time_recovery(lab):
     ended = result(send(agent, "RecoverPgCluster", cluster=CLUSTER, target="time",
                         target_value=when))
     assert rows(spec) == list(range(1, 102))  # up to the target, none after
-    assert ended["timeline"] == 2
+    assert ended["timeline"] == 2 and ended["reached_at"] and ended["lsn"]
     recovery = list(agent.view.postgres.recoveries.values())[-1]
     assert recovery.ended == "ended" and recovery.timeline == 2
 
@@ -154,3 +155,34 @@ def test_an_agent_killed_between_start_and_stop_leaves_no_entry_and_an_unusable_
                 for g in f["copy_groups"]} == {"application-consistent"}
     finally:
         again.ports.application("postgresql").close()
+
+
+def test_an_online_backup_under_pgbench_recovers_to_latest_with_exactly_the_committed_rows(lab):
+    agent, app, spec = lab
+    control = app.control(CLUSTER)
+    where = ("-h", str(spec.socket_dir), "-p", str(spec.port))
+    result(send(agent, "ConfigurePgCluster", cluster=CLUSTER))
+    control.run("pgbench", "-i", "-q", "-s", "1", *where, "postgres")
+    sql(spec, "CREATE TABLE checks (n int PRIMARY KEY, digest text)")
+    load = subprocess.Popen(control.command("pgbench", "-T", "3", "-c", "2", *where,
+                                            "postgres"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        backup_id = result(send(agent, "BackupPgCluster", cluster=CLUSTER))["backup_id"]
+        for n in range(1, 51):  # committed one by one while pgbench writes
+            sql(spec, "INSERT INTO checks VALUES (%s, md5(%s::text))", n, n)
+    finally:
+        load.wait(60)
+    committed = sql(spec, "SELECT md5(string_agg(digest, ',' ORDER BY n)) FROM checks")
+    accounts = sql(spec, "SELECT sum(abalance) FROM pgbench_accounts")
+    result(send(agent, "BackupPgLogs", cluster=CLUSTER))
+
+    app.stop(CLUSTER)  # the data volume is lost
+    for item in spec.data_dir.iterdir():
+        shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
+    result(send(agent, "RestorePgCluster", backup_id=backup_id))
+    ended = result(send(agent, "RecoverPgCluster", cluster=CLUSTER))
+    assert sql(spec, "SELECT md5(string_agg(digest, ',' ORDER BY n)) FROM checks") == committed
+    assert sql(spec, "SELECT sum(abalance) FROM pgbench_accounts") == accounts
+    assert ended["timeline"] == 2 and ended["lsn"]
+    control.run("pg_amcheck", *where, "--install-missing", "postgres", timeout=300)

@@ -102,4 +102,4 @@ def test_history_lines_parse_or_are_refused(lines):
 def test_segment_sizes_outside_initdb_range_are_refused():
     for size in (0, MIB - 1, 3 * MIB, 2048 * MIB):
         with pytest.raises(WalNameError):
-            Segment(1, 0, MIB).name and parse_segment("000000010000000000000000", size)
+            parse_segment("000000010000000000000000", size)
