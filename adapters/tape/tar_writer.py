@@ -16,6 +16,7 @@ import mmap
 import os
 import stat
 from collections import deque
+from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +26,10 @@ import blake3
 
 from adapters.tape.base import TapeError
 from adapters.tape.tar_format import end_of_archive, header, manifest_member, padding
+from adapters.tape.write_behind import WriteBehind
 
 SMALL = 1 << 20
 FLUSH = 4 << 20
-SYNC_EVERY = 64 << 20
 PENDING = 64  # large files mapped and not yet hashed, at most
 Progress = Callable[[int, int], None]
 
@@ -92,26 +93,16 @@ def _digest(buffer) -> str:
 
 class _Out:
     """Small writes queued and written in ``FLUSH``-sized pieces; large ones go straight.
-    With ``syncer``, every ``SYNC_EVERY`` bytes an ``fdatasync`` is started in that thread (at
-    most one at a time), so the medium goes to disk while it is written and the final ``fsync``
-    of the library only waits for the tail."""
+    With ``behind`` (``adapters.tape.write_behind``), the write-back of what is written starts
+    at once, so the caller's final ``fsync`` only waits for the tail."""
 
-    def __init__(self, fd: int, syncer: ThreadPoolExecutor | None = None) -> None:
-        self.fd, self.queue, self.written = fd, bytearray(), 0
-        self.syncer, self.syncing, self.sync_requested = syncer, None, 0
+    def __init__(self, fd: int, behind: WriteBehind | None = None) -> None:
+        self.fd, self.queue, self.written, self.behind = fd, bytearray(), 0, behind
 
-    def _maybe_sync(self) -> None:
-        if self.syncer is None or self.written - self.sync_requested < SYNC_EVERY:
-            return
-        if self.syncing is None or self.syncing.done():
-            if self.syncing is not None:
-                self.syncing.result()
-            self.syncing, self.sync_requested = self.syncer.submit(os.fdatasync, self.fd), \
-                self.written
-
-    def wait_synced(self) -> None:
-        if self.syncing is not None:
-            self.syncing.result()
+    def _wrote(self, size: int) -> None:
+        self.written += size
+        if self.behind is not None:
+            self.behind.advance(self.written)
 
     def add(self, data) -> None:
         self.queue += data
@@ -122,9 +113,8 @@ class _Out:
         view = memoryview(self.queue)
         while view:
             view = view[os.write(self.fd, view):]
-        self.written += len(self.queue)
+        self._wrote(len(self.queue))
         self.queue = bytearray()
-        self._maybe_sync()
 
     def copy_from(self, fd: int, size: int) -> None:
         """``size`` bytes of ``fd`` (from its start) after whatever is queued."""
@@ -140,8 +130,7 @@ class _Out:
             if n == 0:
                 raise TapeError("a file shrank while it was written to tape")
             done += n
-        self.written += size
-        self._maybe_sync()
+        self._wrote(size)
 
 
 def write_archive(source: Path, fd: int, label: str, progress: Progress | None = None,
@@ -152,8 +141,8 @@ def write_archive(source: Path, fd: int, label: str, progress: Progress | None =
     total = sum(m.st.st_size for m in members if m.kind == "f")
     listed, done, pending = [], 0, deque()
     with ThreadPoolExecutor(1, thread_name_prefix="tape-hash") as hasher, \
-            ThreadPoolExecutor(1, thread_name_prefix="tape-sync") as syncer:
-        out = _Out(fd, syncer if sync_early else None)
+            (WriteBehind(fd) if sync_early else nullcontext()) as behind:
+        out = _Out(fd, behind)
         for member in members:
             if member.kind == "f":
                 digest = _write_file(out, os.path.join(source, member.rel), member, hasher)
@@ -175,7 +164,6 @@ def write_archive(source: Path, fd: int, label: str, progress: Progress | None =
         out.add(member)
         out.add(end_of_archive(out.written + len(out.queue)))
         out.flush()
-        out.wait_synced()
     return WriteStats(sum(m.kind == "f" for m in members), total, out.written, manifest_hash)
 
 
