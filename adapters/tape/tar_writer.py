@@ -1,12 +1,14 @@
 """Writing one tree as one tape archive (``adapters.tape.tar_format``) in a single pass.
 
-Each file is read once: a small one (``SMALL`` bytes or less) into memory, hashed and queued
-behind its header (queued bytes go out in ``FLUSH``-sized writes); a large one is mapped, its
-BLAKE3 hash computed by a helper thread from the mapping while the kernel copies the same pages
-onto the medium (``copy_file_range``; both release the GIL, so hashing and writing overlap on two
-cores). The writer does not wait for a hash before the next file (the helper works through a
-queue of at most ``PENDING`` mappings, so it seldom has to be woken); the hashes are collected
-for the manifest at the end. The tree is scanned first (its total size drives the progress
+Each file is read once: a small one (``SMALL`` bytes or less) straight into the output buffer
+behind its header, and hashed there (the buffer goes out in ``FLUSH``-sized writes and is
+reused); a large one is mapped, its BLAKE3 hash computed by a helper thread from the mapping
+while the kernel copies the same pages onto the medium (``copy_file_range``; both release the
+GIL, so hashing and writing overlap on two cores). The data reach the disk while the stream
+goes on (``adapters.tape.write_behind``), so the caller's ``fsync`` has little left to write.
+The writer does not wait for a hash before the next file (the helper works through a queue of
+at most ``PENDING`` mappings, so it seldom has to be woken); the hashes are collected for the
+manifest at the end. The tree is scanned first (its total size drives the progress
 reports), in name order, without following symbolic links; a file whose size changed since the
 scan, or a special file (device, FIFO, socket), is refused with a ``TapeError``.
 """
@@ -25,7 +27,8 @@ from typing import Callable
 import blake3
 
 from adapters.tape.base import TapeError
-from adapters.tape.tar_format import end_of_archive, header, manifest_member, padding
+from adapters.tape.tar_format import (BLOCK, ZEROS, end_of_archive, header, manifest_member,
+                                      padding)
 from adapters.tape.write_behind import WriteBehind
 
 SMALL = 1 << 20
@@ -92,29 +95,68 @@ def _digest(buffer) -> str:
 
 
 class _Out:
-    """Small writes queued and written in ``FLUSH``-sized pieces; large ones go straight.
-    With ``behind`` (``adapters.tape.write_behind``), the write-back of what is written starts
-    at once, so the caller's final ``fsync`` only waits for the tail."""
+    """The medium's output: headers and small files are gathered in one buffer, reused, and
+    written in ``FLUSH``-sized pieces (a small file is read straight into it: no copy of its
+    bytes in Python); large files go straight from file to medium (``copy_from``). With
+    ``behind`` (``adapters.tape.write_behind``), the write-back of what is written starts at
+    once, so the caller's final ``fsync`` only waits for the tail."""
 
     def __init__(self, fd: int, behind: WriteBehind | None = None) -> None:
-        self.fd, self.queue, self.written, self.behind = fd, bytearray(), 0, behind
+        self.fd, self.written, self.behind = fd, 0, behind
+        self.buffer = bytearray(FLUSH + SMALL + BLOCK)
+        self.view, self.used = memoryview(self.buffer), 0
 
     def _wrote(self, size: int) -> None:
         self.written += size
         if self.behind is not None:
             self.behind.advance(self.written)
 
+    @property
+    def position(self) -> int:
+        """Bytes of the medium so far, gathered ones included."""
+        return self.written + self.used
+
     def add(self, data) -> None:
-        self.queue += data
-        if len(self.queue) >= FLUSH:
+        if self.used + len(data) > len(self.buffer):
+            self.flush()
+            if len(data) > len(self.buffer):
+                self._write(memoryview(data))
+                return
+        self.view[self.used:self.used + len(data)] = data
+        self.used += len(data)
+        if self.used >= FLUSH:
             self.flush()
 
+    def read_small(self, fd: int, size: int, name: str) -> memoryview:
+        """The ``size`` bytes of ``fd`` (``size <= SMALL``), read into the buffer and padded to
+        the block; the returned view is valid until the next call on this output."""
+        if self.used + size + BLOCK > len(self.buffer):
+            self.flush()
+        start = end = self.used
+        while end < start + size:
+            got = os.readv(fd, [self.view[end:start + size]])
+            if not got:
+                raise TapeError(f"{name} changed while it was written to tape")
+            end += got
+        if os.read(fd, 1):
+            raise TapeError(f"{name} changed while it was written to tape")
+        pad = padding(size)
+        self.view[end:end + pad] = ZEROS[:pad]
+        self.used = end + pad
+        data = self.view[start:end]
+        if self.used >= FLUSH:
+            self.flush()
+        return data
+
     def flush(self) -> None:
-        view = memoryview(self.queue)
+        self._write(self.view[:self.used])
+        self.used = 0
+
+    def _write(self, view: memoryview) -> None:
+        size = len(view)
         while view:
             view = view[os.write(self.fd, view):]
-        self._wrote(len(self.queue))
-        self.queue = bytearray()
+        self._wrote(size)
 
     def copy_from(self, fd: int, size: int) -> None:
         """``size`` bytes of ``fd`` (from its start) after whatever is queued."""
@@ -162,7 +204,7 @@ def write_archive(source: Path, fd: int, label: str, progress: Progress | None =
                 entry[3] = entry[3].result()
         member, manifest_hash = manifest_member(label, listed, mtime)
         out.add(member)
-        out.add(end_of_archive(out.written + len(out.queue)))
+        out.add(end_of_archive(out.position))
         out.flush()
     return WriteStats(sum(m.kind == "f" for m in members), total, out.written, manifest_hash)
 
@@ -186,20 +228,10 @@ def _write_file(out: _Out, path: str, member: Member, hasher: ThreadPoolExecutor
             raise TapeError(f"{member.rel} changed while it was written to tape")
         out.add(header(member.rel, "f", member.st, size=size))
         if size <= SMALL:
-            data = os.read(fd, size + 1)
-            while len(data) < size:
-                more = os.read(fd, size - len(data))
-                if not more:
-                    break
-                data += more
-            if len(data) != size:
-                raise TapeError(f"{member.rel} changed while it was written to tape")
-            out.add(data)
-            out.add(bytes(padding(size)))
-            return _digest(data)
+            return _digest(out.read_small(fd, size, member.rel))
         hashing = hasher.submit(_hash_and_unmap, mmap.mmap(fd, size, prot=mmap.PROT_READ))
         out.copy_from(fd, size)
-        out.add(bytes(padding(size)))
+        out.add(ZEROS[:padding(size)])
         return hashing
     finally:
         os.close(fd)
