@@ -151,7 +151,8 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--files", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--ti-repeat", type=int, default=9, help="snapshots per volume (cheap, noisy)")
+    parser.add_argument("--ti-repeat", type=int, default=9,
+                        help="snapshots per volume (cheap, noisy)")
     args = parser.parse_args()
     size, repeat, med = args.size_mib * MIB, args.repeat, statistics.median
     load_before = os.getloadavg()

@@ -1,13 +1,14 @@
 """The views of one host, kept by its agent and rebuilt by any replay of its stream.
 
 ``HostView`` holds the catalog, the copy groups (status, lock, mount, rotation), the dictionary
-maps, the workflows in progress and, for each ended workflow, little more than how it ended (a long
-history's view would otherwise carry one whole ``Workflow`` per backup ever taken: a third of
-what an agent snapshot decodes at start). It is plain data: the fold (``projections.host_fold``, whose
-areas live in ``projections.host``) is the only code that changes it, and it never invents a
-value (backup IDs, generations and supersessions come from the events). Its dataclasses use
-``__slots__``: a long history's view holds hundreds of thousands of them, which take less memory
-and are built ~15% faster when the agent loads a snapshot (``projections.host_snapshot``).
+maps, the workflows in progress and, for each ended workflow, little more than how it ended
+(a long history's view would otherwise carry one whole ``Workflow`` per backup ever taken: a
+third of what an agent snapshot decodes at start). It is plain data: the fold
+(``projections.host_fold``, whose areas live in ``projections.host``) is the only code that
+changes it, and it never invents a value (backup IDs, generations and supersessions come from
+the events). Its dataclasses use ``__slots__``: a long history's view holds hundreds of
+thousands of them, which take less memory and are built ~15% faster when the agent loads a
+snapshot (``projections.host_snapshot``).
 """
 from __future__ import annotations
 
