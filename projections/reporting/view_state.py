@@ -5,8 +5,8 @@ sets, tuples, named tuples, pydantic maps -- so folding further events on a thaw
 the same reported rows as folding them on the original. Ended workflows are left out: on a
 long stream they are nearly all of the view (one per backup, ever), the reports leave
 workflows out, and what the fold does with an ended workflow (``ended_workflows``: bring it
-back while a later step on it is open) changes no reported row. The tests fold from states at many cut points and compare
-with the full fold. Decoding is driven by the dataclasses' type hints, so a field added to
+back while a later step on it is open) changes no reported row. The tests fold from states at
+many cut points and compare with the full fold. Decoding is driven by the dataclasses' type hints, so a field added to
 ``HostView`` (or a part of it) is carried without code here, as long as its type is one of:
 ``str``, ``int``, ``bool``, ``float``, ``datetime``, ``X | None``, ``tuple[X, ...]``,
 ``set[X]``, ``dict[str, X]``, a dataclass, a named tuple or a pydantic model.
