@@ -6,10 +6,11 @@ the same reported rows as folding them on the original. Ended workflows are left
 long stream they are nearly all of the view (one per backup, ever), the reports leave
 workflows out, and what the fold does with an ended workflow (``ended_workflows``: bring it
 back while a later step on it is open) changes no reported row. The tests fold from states at
-many cut points and compare with the full fold. Decoding is driven by the dataclasses' type hints, so a field added to
-``HostView`` (or a part of it) is carried without code here, as long as its type is one of:
-``str``, ``int``, ``bool``, ``float``, ``datetime``, ``X | None``, ``tuple[X, ...]``,
-``set[X]``, ``dict[str, X]``, a dataclass, a named tuple or a pydantic model.
+many cut points and compare with the full fold. Decoding is driven by the dataclasses' type
+hints, so a field added to ``HostView`` (or a part of it) is carried without code here, as long
+as its type is one of: ``str``, ``int``, ``bool``, ``float``, ``datetime``, ``X | None``,
+``tuple[X, ...]``, ``set[X]``, ``dict[str, X]``, a dataclass, a named tuple or a pydantic
+model.
 
 ``FOLD_FINGERPRINT`` names the code a state was made by (the sources of the ``projections``
 and ``events`` packages): a state made by another version of the fold is not used, since that
