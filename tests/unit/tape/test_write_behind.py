@@ -36,3 +36,17 @@ def test_a_failed_request_is_raised_on_leaving_not_lost():
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_without_sync_file_range_an_fdatasync_does_the_job_and_reports_too(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setattr(write_behind, "_SYNC_FILE_RANGE", None)
+    read_end, write_end = os.pipe()  # fdatasync of a pipe fails (EINVAL)
+    try:
+        with pytest.raises(OSError):
+            with WriteBehind(write_end) as behind:
+                behind.advance(write_behind.FALLBACK_EVERY)
+                assert behind.started == write_behind.FALLBACK_EVERY
+    finally:
+        os.close(read_end)
+        os.close(write_end)
