@@ -111,12 +111,26 @@ def test_sql_backup_to_tape_and_back_through_the_backup_server(cli):
         ex(cli, "TAPE_BACKUP", host=BK)
         tapes = " ".join(cli.run("--host", BK, program="drmtapecat", check=True).stdout.split())
         assert "MSSQL" in tapes, tapes
-        print(tapes)
-        tape_id = bid(cli, BK)
-        print(tape_id, on_bk)
+        tape_id = re.search(r"(\d{10}) MSSQL", tapes).group(1)
         # data lost on the database server; the way back, tape -> S-VOL -> P-VOL
         cli.run("lab", "sql", "write", "UserDB1", "--rows", "9", check=True)
+        cli.run("lab", "sql", "write", "UserDB2", "--rows", "4", check=True)
         cli.run("lab", "sql", "damage", "UserDB1", check=True)
+        cli.run("lab", "sql", "offline", "UserDB2", check=True)  # restore needs it offline
         long = " ".join(cli.run("-hostname", DB, "-l", "--host", BK, program="drmtapecat",
                                 check=True).stdout.split())
-        print(long)
+        assert f"{tape_id} {backup_id} {DB} MSSQL default" in long
+        ex(cli, "TAPE_RESTORE", "-backup_id", tape_id, host=BK)
+        ex(cli, "DB_EXPORT", host=BK)
+        assert ex(cli, "SQLFILE_PACK", host=BK).count("Packed = ") == 2
+        ex(cli, "FTP_GET", *FTP)
+        fetched = sorted(temp_dir(cli, DB).glob("*.dmp"))
+        assert [p.name.partition("_")[0] for p in fetched] == [bid(cli, BK)] * 2
+        ex(cli, "DB_IMPORT")
+        ex(cli, "SQLFILE_EXTRACT")
+        for generation in ("SI02", "SI03"):  # the other generations split (the manual's rule)
+            for device in ("sql01", "sql02"):
+                cli.run("-g", generation, "-d", device, program="pairsplit", check=True)
+        ex(cli, "SQL_RESTORE", "-resync")
+        cli.run("default", program="drmsqlrecover", check=True)
+        assert {db: rows(cli, db) for db in at_backup} == at_backup

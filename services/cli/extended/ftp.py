@@ -9,7 +9,9 @@ map it to ``address:port``. After the transfer the host records ``ExportFileTran
 
 The packed VDI metafiles of a SQL Server operation (``EX_DRM_SQLFILE_PACK``:
 ``<backup-ID>_<database-ID>.dmp`` in the temporary directory) travel beside the export file,
-each its own transfer and record (spec 05 §3.9, §5.2); a GET replaces the local ones.
+each its own transfer and record (spec 05 §3.9, §5.2): those of the export file's entry
+(``<its backup-ID>_*.dmp``), so the metafiles that travel always match the catalog that
+travels; a GET replaces the local ones.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import argparse
 from pathlib import Path, PurePosixPath
 
 from adapters.ftp import DEFAULT_PORT, FtpClient, FtpError
+from events.export_document import read_document
 from events.extended import RecordFileTransfer
 from services import messages
 from services.cli.entries import Shown, opt, usage_error
@@ -26,6 +29,7 @@ from services.cli.extended.filesystem import shown
 from services.cli.extended.operation import Operation, operation_error
 from services.cli.extended.sqlfile import PACKED, PACKED_MAX, packed_metafiles
 from services.cli.filesystem_args import build
+from services.cli.transfer import read_file
 
 
 def ftp_error(text: str) -> CliError:
@@ -65,13 +69,20 @@ def _remote(operation: Operation, name: str) -> str:
     return str(PurePosixPath(operation.remote_ftp_path()).parent / name)
 
 
+def exported_id(operation: Operation) -> str:
+    """The backup ID the export file describes (its packed metafiles carry it in their name)."""
+    return read_document(read_file(operation.export_file)).body.source_backup_id
+
+
 def ftp_put(args: argparse.Namespace, operation: Operation, agent) -> Shown:
-    """The export file, then the packed VDI metafiles (EX_DRM_SQLFILE_PACK) beside it."""
+    """The export file, then the packed VDI metafiles (EX_DRM_SQLFILE_PACK) of its entry."""
     client = client_for(args)
     if not operation.export_file.is_file():
         raise operation_error(f"the export file {operation.export_file} does not exist "
                               f"(run EX_DRM_DB_EXPORT first)")
-    packed = packed_metafiles(operation.temp_dir)
+    backup_id = exported_id(operation)
+    packed = [p for p in packed_metafiles(operation.temp_dir)
+              if PACKED.fullmatch(p.name).group(1) == backup_id]
     try:
         moved = client.put(operation.export_file, operation.remote_ftp_path())
         sent = [(path, client.put(path, _remote(operation, path.name))) for path in packed]
@@ -85,8 +96,8 @@ def ftp_put(args: argparse.Namespace, operation: Operation, agent) -> Shown:
 
 
 def ftp_get(args: argparse.Namespace, operation: Operation, agent) -> Shown:
-    """The export file, then the packed VDI metafiles beside it on the backup server; the old
-    local ones are deleted first (EX_DRM_SQLFILE_EXTRACT deploys what came)."""
+    """The export file, then the packed VDI metafiles of its entry beside it on the backup
+    server; the old local ones are deleted first (EX_DRM_SQLFILE_EXTRACT deploys what came)."""
     client = client_for(args)
     operation.export_file.unlink(missing_ok=True)  # old backup information goes first
     for path in packed_metafiles(operation.temp_dir):
@@ -94,7 +105,9 @@ def ftp_get(args: argparse.Namespace, operation: Operation, agent) -> Shown:
     remote_dir = str(PurePosixPath(operation.remote_ftp_path()).parent)
     try:
         moved = client.get(operation.remote_ftp_path(), operation.export_file)
-        names = [n for n in client.names(remote_dir) if PACKED.fullmatch(n)][:PACKED_MAX]
+        backup_id = exported_id(operation)
+        names = [n for n in client.names(remote_dir)
+                 if (m := PACKED.fullmatch(n)) and m.group(1) == backup_id][:PACKED_MAX]
         fetched = [(operation.temp_dir / n, client.get(_remote(operation, n),
                                                        operation.temp_dir / n))
                    for n in names]
