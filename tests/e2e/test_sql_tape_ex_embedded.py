@@ -82,8 +82,8 @@ def define(cli: Cli) -> None:
 def test_sql_backup_to_tape_and_back_through_the_backup_server(cli):
     metadir = data_dir(cli) / "hosts" / DB / "mssql" / "meta"
     metadir.mkdir(parents=True)
-    cli.run("default", "-metadir", str(metadir), "-vdi_timeout", "600", program="drmsqlinit",
-            check=True)
+    cli.run("default", "-metadir", str(metadir), "-vdi_timeout", "600", "-logdir",
+            str(metadir.parent / "tlog"), program="drmsqlinit", check=True)
     cli.run("-product", "NBU", "-retention_days", "92", "--host", BK, program="drmtapeinit",
             check=True)
     define(cli)
@@ -93,6 +93,8 @@ def test_sql_backup_to_tape_and_back_through_the_backup_server(cli):
         ex(cli, "SQL_BACKUP")
         backup_id = bid(cli, DB)
         at_backup = {db: rows(cli, db) for db in ("UserDB1", "UserDB2")}
+        cli.run("lab", "sql", "write", "UserDB1", "--rows", "3", check=True)
+        ex(cli, "SQL_TLOG_BACKUP")  # a log backup in the backup's chain
         ex(cli, "DB_EXPORT")
         packed = ex(cli, "SQLFILE_PACK")
         assert packed.count("Packed = ") == 2
@@ -134,3 +136,29 @@ def test_sql_backup_to_tape_and_back_through_the_backup_server(cli):
         ex(cli, "SQL_RESTORE", "-resync")
         cli.run("default", program="drmsqlrecover", check=True)
         assert {db: rows(cli, db) for db in at_backup} == at_backup
+        check_lineage(cli, backup_id)
+
+
+def check_lineage(cli: Cli, backup_id: str) -> None:
+    """``drm lineage`` of the SQL backup: its entries on both hosts, then its history -- the
+    freeze, split and thaw, the log backup of its chain, the metafiles packed and extracted,
+    the tape copies, the restore with its database states and the recovery (issue 13)."""
+    answer = json.loads(cli.run("lineage", backup_id, "--host", DB, "--json",
+                                check=True).stdout)
+    assert [(e["host"], e["event_type"]) for e in answer["lineage"]] == [
+        (DB, "BackupRecorded"), (BK, "BackupImported"), (BK, "TapeBackupRecorded"),
+        (BK, "BackupRecorded"), (DB, "BackupImported")]
+    seen = [(e["host"], e["event_type"]) for e in answer["history"]]
+    order = [(DB, "ApplicationFrozen"), (DB, "PairSplit"), (DB, "ApplicationThawed"),
+             (DB, "SqlLogBackupRecorded"), (DB, "SqlMetafilesMoved"),
+             (BK, "SqlMetafilesMoved"), (BK, "TapeArchiveWritten"), (BK, "TapeArchiveRead"),
+             (DB, "SqlRestoreRequested"), (DB, "SqlDatabaseStateChanged"),
+             (DB, "SqlRestoreCompleted"), (DB, "SqlRecoveryRequested"),
+             (DB, "SqlRollForwardApplied"), (DB, "SqlRecoveryCompleted")]
+    assert [seen.index(step) for step in order] == sorted(seen.index(s) for s in order)
+    states = [e["detail"] for e in answer["history"]
+              if e["event_type"] == "SqlDatabaseStateChanged"]
+    assert "database=UserDB2 previous=OFFLINE state=LOADING reason=restored" in states[1]
+    assert states[-1].endswith("database=UserDB2 previous=LOADING state=ONLINE reason=recovered")
+    shown = cli.run("lineage", backup_id, "--host", DB, check=True).stdout
+    assert "\nHISTORY\n" in shown and "SqlRecoveryCompleted" in shown
