@@ -136,6 +136,9 @@ def test_sql_backup_to_tape_and_back_through_the_backup_server(cli):
         ex(cli, "SQL_RESTORE", "-resync")
         cli.run("default", program="drmsqlrecover", check=True)
         assert {db: rows(cli, db) for db in at_backup} == at_backup
+        again = cli.run(OPERATION, "-resync", "--host", DB,
+                        program="EX_DRM_SQL_RESTORE")  # Fig. 6-3: used up by its restore
+        assert again.returncode != 0 and "DRM-10147" in again.stderr, again.stderr
         check_lineage(cli, backup_id)
 
 
