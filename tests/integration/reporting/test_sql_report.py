@@ -121,4 +121,5 @@ def test_the_summary_shows_each_sql_database(sql_host, capsys):
         "roll_forward": {"last_lsn": 19, "finish": "ONLINE", "chain_complete": True}}]
     assert main(["report", "summary"]) == 0
     shown = capsys.readouterr().out
-    assert "SQL DATABASES:" in shown and "default/UserDB1 ONLINE 2    0000000002#1 LSN 19 0000000002" in shown
+    assert "SQL DATABASES:" in shown
+    assert "default/UserDB1 ONLINE 2    0000000002#1 LSN 19 0000000002" in shown
