@@ -14,7 +14,7 @@ import contextlib
 from pathlib import Path
 
 from events.base import Payload
-from events.pg_commands import BackupPgCluster, BackupPgLogs, ConfigurePgCluster
+from events.pg_commands import BackupPgCluster, BackupPgLogs, CollectPgWal, ConfigurePgCluster
 from services import messages
 from services.agent.application_port import ApplicationError
 from services.agent.errors import reject
@@ -102,6 +102,20 @@ def log_backup(command: BackupPgLogs, context: AgentContext) -> list[Payload]:
                 backup_id=logs.latest_backup_id(context.view, command.cluster))
 
 
+def collect_wal(command: CollectPgWal, context: AgentContext) -> list[Payload]:
+    """The serving agent's own command (``keeper``): what ``pg_receivewal`` finished is moved
+    into the area and recorded, one event per file; nothing is switched or started."""
+    app = application(context)
+    cluster = decide.cluster_of(context.view, command.cluster)
+    try:
+        _collect(app, command.cluster)
+    except ApplicationError as error:
+        raise workflows.failure(f"WAL collection of {command.cluster}", error) from error
+    archived = logs.new_files(context.view, command.cluster, Path(cluster.log_backup_dir))
+    context.record(archived)
+    return done(command, cluster=command.cluster, files=[a.file_name for a in archived])
+
+
 def _collect(app, cluster: str) -> None:
     if hasattr(app, "collect_logs"):
         app.collect_logs(cluster)
@@ -110,4 +124,5 @@ def _collect(app, cluster: str) -> None:
 PG_COMMAND_HANDLERS = (
     (ConfigurePgCluster, configure), (BackupPgCluster, backup), (BackupPgLogs, log_backup),
     *PG_RESTORE_HANDLERS,
+    (CollectPgWal, collect_wal),  # issue 14 (pg-more)
 )
