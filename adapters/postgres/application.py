@@ -137,14 +137,17 @@ class PostgresApplication:
                                   files) for name, oid in rows)
 
     def freeze(self, instance: str, databases: Sequence[str], timeout: float,
-               metadata_dir: Path | None, backup_id: str) -> tuple[Freeze, tuple[Metadata, ...]]:
-        """``pg_backup_start`` for the whole cluster; metadata comes at ``thaw``. With
+               metadata_dir: Path | None, backup_id: str, *,
+               fast: bool = True) -> tuple[Freeze, tuple[Metadata, ...]]:
+        """``pg_backup_start`` for the whole cluster (``fast``: an immediate checkpoint, else
+        a spread one, ``drm pg backup -spread``); metadata comes at ``thaw``. With
         ``metadata_dir`` None the label goes to ``<run_dir>/labels`` (never into the data
         directory of a running server: a ``backup_label`` there would make a crash restart
         take it for a restore)."""
         spec = self.control(instance).spec
         target = metadata_dir if metadata_dir is not None else spec.run_dir / "labels"
-        freeze = self._backups.start(spec, f"drm {backup_id}", timeout, Path(target), backup_id)
+        freeze = self._backups.start(spec, f"drm {backup_id}", timeout, Path(target), backup_id,
+                                     fast=fast)
         return replace(freeze, databases=tuple(databases)), ()
 
     def thaw(self, freeze: Freeze) -> tuple[Metadata, ...]:

@@ -11,6 +11,7 @@ and ``recovery_end``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 
 from events.base import Payload
@@ -61,6 +62,7 @@ def backup(command: BackupPgCluster, context: AgentContext) -> list[Payload]:
     app = application(context)
     plan = decide.plan_backup(context.view, context.envelope.workflow_id, command.cluster,
                               command.mode, command.generation, command.comment)
+    plan = dataclasses.replace(plan, fast=command.fast)  # issue 14 (pg-more): -spread
     area = Path(plan.cluster.log_backup_dir)
     if plan.mode == "ONLINE":  # the WAL the copy needs reaches the area before the entry
         try:
