@@ -76,9 +76,10 @@ class PostgresApplication:
     def stop_log_backups(self, instance: str) -> None:
         self.receiver(instance).stop()
 
-    def collect_logs(self, instance: str) -> tuple[LogBackup, ...]:
-        """The WAL files finished since the last call, now in the log-backup area."""
-        return self.receiver(instance).collect()
+    def collect_logs(self, instance: str, describe: bool = True) -> tuple[LogBackup, ...]:
+        """The WAL files finished since the last call, now in the log-backup area
+        (``describe=False``: moved only, nothing hashed or returned)."""
+        return self.receiver(instance).collect(describe)
 
     def switch_wal(self, instance: str, timeout: float = 60) -> tuple[LogBackup, ...]:
         """``pg_switch_wal()``, then wait for the segment it closed; returns every file that
@@ -156,7 +157,7 @@ class PostgresApplication:
         stop = segment_of(parse_lsn(info["stop_lsn"]) - 1, info["timeline"], spec.segment_size)
         receiver = self.receiver(freeze.instance)
         if receiver.running():  # the copy is usable once WAL up to the stop LSN is kept
-            receiver.wait_for(stop.name)
+            receiver.wait_for(stop.name, describe=False)
         return written
 
     def log_backup(self, instance: str, database: str, target_dir: Path, *,
@@ -168,7 +169,7 @@ class PostgresApplication:
             name = connection.execute(
                 "SELECT pg_walfile_name(s - 1) FROM pg_switch_wal() AS s").fetchone()[0]
         receiver = self.receiver(instance)
-        receiver.wait_for(name)
+        receiver.wait_for(name, describe=False)
         return receiver.area.describe(name)
 
     def stop(self, instance: str) -> None:

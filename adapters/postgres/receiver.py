@@ -29,6 +29,7 @@ from services.agent.application_port import ApplicationError, LogBackup
 
 SLOT = "drm_wal"
 POLL = 0.1
+WAIT_POLL = 0.02  # wait_for's look at the directory: a listing, cheap; a backup waits on it
 
 
 def file_sha256(path: Path) -> str:
@@ -179,10 +180,12 @@ class WalReceiver:
                 self.process.wait()
         self.process = None
 
-    def collect(self) -> tuple[LogBackup, ...]:
+    def collect(self, describe: bool = True) -> tuple[LogBackup, ...]:
         """Move the finished files from the receiver's directory into the area and describe
         them, segments in order, ``.history`` and ``.backup`` files after them. A file already
-        in the area with the same content is dropped; with other content it is refused."""
+        in the area with the same content is dropped; with other content it is refused.
+        ``describe=False``: move only, return () (the agent hashes what it records itself:
+        hashing here too read every segment twice)."""
         arrived = []
         for path in sorted(self.incoming.iterdir()) if self.incoming.is_dir() else ():
             kind = classify(path.name, self.area.size)
@@ -197,6 +200,8 @@ class WalReceiver:
                 continue
             os.rename(path, target)
             arrived.append((kind != "segment", path.name))
+        if not describe:
+            return ()
         return tuple(self.area.describe(name) for _, name in sorted(arrived))
 
     def follow(self, stop: threading.Event, poll: float = 1.0) -> Iterator[LogBackup]:
@@ -206,13 +211,14 @@ class WalReceiver:
             stop.wait(poll)
         yield from self.collect()
 
-    def wait_for(self, segment: str, timeout: float = 60) -> tuple[LogBackup, ...]:
+    def wait_for(self, segment: str, timeout: float = 60,
+                 describe: bool = True) -> tuple[LogBackup, ...]:
         """Collect until ``segment`` is in the area; raises ``ApplicationError`` on timeout or
-        when the receiver has exited."""
+        when the receiver has exited. ``describe``: as ``collect``'s."""
         arrived: list[LogBackup] = []
         deadline = time.monotonic() + timeout
         while True:
-            arrived.extend(self.collect())
+            arrived.extend(self.collect(describe))
             if (self.area.root / segment).exists():
                 return tuple(arrived)
             if not self.running() or time.monotonic() > deadline:
@@ -220,4 +226,4 @@ class WalReceiver:
                 raise ApplicationError(f"cluster {self.control.spec.name}: waiting for WAL "
                                        f"segment {segment}, pg_receivewal {state}",
                                        reason="io")
-            time.sleep(POLL)
+            time.sleep(WAIT_POLL)

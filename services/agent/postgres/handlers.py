@@ -119,8 +119,8 @@ def collect_wal(command: CollectPgWal, context: AgentContext) -> list[Payload]:
 
 
 def _collect(app, cluster: str) -> None:
-    if hasattr(app, "collect_logs"):
-        app.collect_logs(cluster)
+    if hasattr(app, "collect_logs"):  # moved only: ``logs.new_files`` hashes what it records
+        app.collect_logs(cluster, describe=False)
 
 
 PG_COMMAND_HANDLERS = (
