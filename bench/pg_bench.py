@@ -15,8 +15,8 @@ lab's P-VOLs (data, WAL, tablespace), then, in order:
 3. ``--wal-seconds`` of pgbench, WAL backed up, the data volume lost; ``drm pg restore`` plus
    ``drm pg recover`` to latest, then the baseline: the ``pg_basebackup`` copy put back plus the
    same WAL replayed to latest (target: ours <= the baseline).
-Barman (``backup_method=postgres``) is not measured: it is on PyPI, but its server
-configuration, streaming slot and ``receive-wal`` process were not set up in this slice.
+Barman (``backup_method=postgres``) is measured beside them when ``--barman`` names its
+executable (``bench.pg_barman``: installed apart, ``pip install barman``).
 The lab's cluster has 1 MiB WAL segments (``tests.pg_lab``). Needs the PostgreSQL binaries
 and the postgres user (``tests.pg_lab.missing_postgres`` says why not).
 """
@@ -78,7 +78,7 @@ class _Shown(dict):
               flush=True)
 
 
-def run(scale: int, wal_seconds: int) -> dict:
+def run(scale: int, wal_seconds: int, barman: str | None = None) -> dict:
     base = pg_base()
     _, storage, spec = make_lab(base, free_port())
     settings = load_settings(environ={}, data_dir=base, hostname=HOST)
@@ -88,6 +88,7 @@ def run(scale: int, wal_seconds: int) -> dict:
     send = lambda name, **args: _result(agent.handle(command(name, host=HOST, **args)))  # noqa
     figures: dict = _Shown()
     figures["scale"], figures["wal_seconds"] = scale, wal_seconds
+    barman_server = None
     try:
         app.initdb(CLUSTER, (("max_wal_size", "1GB"),))
         app.start(CLUSTER)
@@ -101,6 +102,12 @@ def run(scale: int, wal_seconds: int) -> dict:
         figures["first_backup_bytes"] = _bytes_copied(agent, seq)
         figures["basebackup_s"], figures["basebackup_bytes"] = _basebackup(
             control, spec.run_dir / "bench-base")
+        if barman:  # pg-more: Barman's backup_method = postgres, when given
+            from bench.pg_barman import Barman
+            barman_server = Barman(barman, spec.run_dir.parent / "bench-barman", spec,
+                                   control.bindir)
+            barman_server.start()
+            figures["barman_s"], figures["barman_bytes"] = barman_server.backup()
         rows = 100_000 * scale // 100
         control.run("psql", "-h", str(spec.socket_dir), "-p", str(spec.port), "-c",
                     f"UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid <= {rows}; "
@@ -113,6 +120,10 @@ def run(scale: int, wal_seconds: int) -> dict:
         figures["second_backup_bytes"] = _bytes_copied(agent, seq)
         figures["basebackup2_s"], figures["basebackup2_bytes"] = _basebackup(
             control, spec.run_dir / "bench-base")
+        if barman_server is not None:
+            figures["barman2_s"], figures["barman2_bytes"] = barman_server.backup()
+            barman_server.stop()
+            barman_server = None
         control.run("pgbench", "-T", str(wal_seconds), "-c", "2", "-h", str(spec.socket_dir),
                     "-p", str(spec.port), "postgres", timeout=wal_seconds + 600)
         send("BackupPgLogs", cluster=CLUSTER)
@@ -130,6 +141,8 @@ def run(scale: int, wal_seconds: int) -> dict:
         figures["baseline_restore_recover_s"], _ = _timed(
             lambda: _baseline_restore(control, spec, spec.run_dir / "bench-base"))
     finally:
+        if barman_server is not None:
+            barman_server.stop()
         app.close()
         try:
             app.stop(CLUSTER)
@@ -179,11 +192,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=5)
     parser.add_argument("--wal-seconds", type=int, default=30)
+    parser.add_argument("--barman", metavar="EXECUTABLE",
+                        help="also measure Barman's backup_method = postgres (bench.pg_barman)")
     args = parser.parse_args()
     why = missing_postgres()
     if why:
         raise SystemExit(f"skipped: {why}")
-    run(args.scale, args.wal_seconds)
+    run(args.scale, args.wal_seconds, args.barman)
 
 
 if __name__ == "__main__":

@@ -123,7 +123,11 @@ def _consume(worker: AgentWorker, connection: Connection, stop: threading.Event,
             except socket.timeout:
                 connection.heartbeat_check()
             if worker.idle_tasks:  # issue 14 (pg-more): between commands, never inside one
-                _marked(lambda *_: worker.run_idle_tasks(), activity)(None, None)
+                activity.handling = True  # a signal waits for it as for a command
+                try:
+                    worker.run_idle_tasks()
+                finally:
+                    activity.handling = False
 
 
 def _marked(callback: Callable, activity: Activity) -> Callable:

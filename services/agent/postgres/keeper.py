@@ -27,7 +27,7 @@ from typing import Callable
 
 from events.commands import CommandEnvelope
 from events.pg_commands import CollectPgWal
-from services.agent.application_port import RUNNING
+from services.agent.application_port import RUNNING, ApplicationError
 from services.agent.postgres.common import KIND
 from services.agent.postgres.wal import WalFormatError, file_kind
 
@@ -67,13 +67,19 @@ class WalKeeper:
     def keep(self, cluster: str) -> None:
         app = self.application
         receiver = app.receiver(cluster)
-        if not receiver.running() and app.status(cluster) == RUNNING:
+        if not receiver.running() and self._running(cluster):
             app.start_log_backups(cluster)
             self.restarts += 1
             how = f"adopted (pid {receiver.adopted})" if receiver.adopted else "started"
             log.info("host %s: pg_receivewal of cluster %s %s", self.agent.host, cluster, how)
         if self.waiting(cluster):
             self.collect(cluster)
+
+    def _running(self, cluster: str) -> bool:
+        try:
+            return self.application.status(cluster) == RUNNING
+        except ApplicationError:  # no data directory (a disaster, a restore half way)
+            return False
 
     def waiting(self, cluster: str) -> bool:
         """Finished WAL files not yet recorded: in the receiver's directory, or in the area

@@ -8,12 +8,13 @@ import contextlib
 import os
 import shutil
 import signal
+import threading
 import time
 
 import psycopg
 import pytest
 
-from services.agent.bootstrap import build_agent
+from services.agent.bootstrap import build_agent, run_agent
 from services.agent.postgres.keeper import WalKeeper
 from services.settings import load_settings
 from tests.fs_lab import command
@@ -99,3 +100,35 @@ def test_segments_arrive_as_events_without_a_command_and_a_killed_receiver_comes
     assert adopted.adopted and adopted.process is None  # the running one, none started
     third = switch(spec)
     assert third in recorded_until(adopter, third)
+
+
+@pytest.mark.amqp
+def test_a_serving_agent_records_wal_while_no_command_runs(lab, broker):
+    """``run_agent`` over RabbitMQ, no command sent: a segment closed by the server appears in
+    the host's stream as ``PgWalArchived`` (through the agent's own ``CollectPgWal``)."""
+    agent, app, spec, settings, later = lab
+    done = agent.handle(command("ConfigurePgCluster", host=HOST, cluster=CLUSTER))
+    assert done.type == "CommandCompleted", done.payload
+    serving = load_settings(environ={"DRM_BROKER_URL": broker.url,
+                                     "DRM_NAMESPACE": broker.topology.namespace},
+                            data_dir=settings.data_dir, hostname=HOST)
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=run_agent, args=(serving, HOST, stop, ready), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(30)
+        deadline = time.monotonic() + 30
+        while not app.receiver(CLUSTER).left_behind() and time.monotonic() < deadline:
+            time.sleep(0.1)  # the serving agent started pg_receivewal at its first idle turn
+        name = switch(spec)
+        while time.monotonic() < deadline:
+            if name in agent.catch_up().postgres.wal.get(CLUSTER, {}):
+                break
+            time.sleep(0.2)
+        assert name in agent.view.postgres.wal[CLUSTER]
+    finally:
+        stop.set()
+        thread.join(20)
+        receiver = app.receiver(CLUSTER)  # it goes on streaming after the agent: stop it here
+        receiver.adopted = receiver.left_behind()
+        receiver.stop()
