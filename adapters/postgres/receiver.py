@@ -111,19 +111,26 @@ class WalReceiver:
 
     def left_behind(self) -> list[int]:
         """PIDs of ``pg_receivewal`` processes writing into our directory that this object did
-        not start (those of an agent that died: they go on streaming, detached)."""
-        found = []
+        not start (those of an agent that died: they go on streaming, detached). A receiver is
+        one process: ``pg_receivewal`` itself, or the ``runuser`` wrapper that starts it while
+        its child is not there yet (a wrapper whose child is found is left out; it forwards a
+        stop signal to the child)."""
+        found: dict[int, int] = {}  # pid -> parent pid
         own = {self.process.pid} if self.process else set()
         for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
             if not entry.name.isdigit() or int(entry.name) in own:
                 continue
             try:
                 argv = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
                 continue
-            if argv and argv[0].endswith(b"pg_receivewal") and os.fsencode(self.incoming) in argv:
-                found.append(int(entry.name))
-        return found
+            if any(a.endswith(b"pg_receivewal") for a in argv) and \
+                    os.fsencode(self.incoming) in argv:
+                found[int(entry.name)] = parent
+        return sorted(pid for pid, parent in found.items()
+                      if parent not in own
+                      and not any(child_parent == pid for child_parent in found.values()))
 
     def start(self, fresh: bool = False) -> None:
         """Start streaming (a running receiver is left alone; one left behind by a dead agent
