@@ -66,24 +66,3 @@ def test_recovery_leaves_a_recorded_backup_alone():
     view = view_of(pg_maps(), configured(), *backup("0000000001", "w1"))
     context, recorded = _context(view, FakePostgres(CLUSTER, ()))
     assert recovery.settle(context, view.workflows["w1"]) == ([], False) and recorded == []
-
-
-# -- issue 14 (pg-more): -spread reaches pg_backup_start --------------------------------------
-def test_a_spread_backup_asks_pg_backup_start_for_a_spread_checkpoint(tmp_path):
-    from types import SimpleNamespace
-
-    from services.agent.plan import Freeze, Thaw
-    from services.agent.runner import StepRunner
-
-    server = FakePostgres(CLUSTER, ())
-    ports = SimpleNamespace(storage=None,
-                            application=lambda kind: server if kind == "postgresql" else None)
-    recorded: list = []
-    context = SimpleNamespace(ports=ports, record=recorded.extend, progress=lambda text: None)
-    runner = StepRunner(context, "wf-1")
-    runner.run_plan([Freeze("postgresql", CLUSTER, (), 60, tmp_path, "0000000001",
-                            (("fast", False),)), Thaw("postgresql", CLUSTER)])
-    runner.run_plan([Freeze("postgresql", CLUSTER, (), 60, tmp_path, "0000000002"),
-                     Thaw("postgresql", CLUSTER)])
-    assert server.calls == ["pg_backup_start spread", "pg_backup_stop", "pg_backup_start",
-                            "pg_backup_stop"]
