@@ -97,6 +97,16 @@ class RecoverPgCluster(Command, console=("drmpgrecover",), concurrency=EXCLUSIVE
         return self
 
 
+# -- internal (issue 14: pg-more) ----------------------------------------------------------------
+class CollectPgWal(Command, concurrency=EXCLUSIVE, roles=APPLICATION_SERVERS):
+    """Issued by a serving agent to itself (``services.agent.postgres.keeper``), never by a
+    console command: record the WAL files ``pg_receivewal`` finished since the last command,
+    one ``PgWalArchived`` per file, without switching segments (``drmpglogbackup`` does)."""
+
+    name: Literal["CollectPgWal"] = "CollectPgWal"
+    cluster: str = Field(pattern=CLUSTER_PATTERN)
+
+
 # -- queries ---------------------------------------------------------------------------------------
 class DisplayPgCluster(Command, console=("drmpgdisplay",), concurrency=QUERY):
     """``drmpgdisplay [cluster] [-cf]``. Result: ``{"clusters": [{"cluster", "log_backup_dir",
@@ -131,4 +141,5 @@ class ListPgLogBackups(Command, console=("drmpglogbackup",), concurrency=QUERY):
 
 
 PG_COMMANDS = (ConfigurePgCluster, BackupPgCluster, BackupPgLogs, RestorePgCluster,
-               RecoverPgCluster, DisplayPgCluster, ListPgCatalog, ListPgLogBackups)
+               RecoverPgCluster, DisplayPgCluster, ListPgCatalog, ListPgLogBackups,
+               CollectPgWal)  # issue 14 (pg-more): the agent's own WAL collection

@@ -11,10 +11,11 @@ and ``recovery_end``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 
 from events.base import Payload
-from events.pg_commands import BackupPgCluster, BackupPgLogs, ConfigurePgCluster
+from events.pg_commands import BackupPgCluster, BackupPgLogs, CollectPgWal, ConfigurePgCluster
 from services import messages
 from services.agent.application_port import ApplicationError
 from services.agent.errors import reject
@@ -61,6 +62,7 @@ def backup(command: BackupPgCluster, context: AgentContext) -> list[Payload]:
     app = application(context)
     plan = decide.plan_backup(context.view, context.envelope.workflow_id, command.cluster,
                               command.mode, command.generation, command.comment)
+    plan = dataclasses.replace(plan, fast=command.fast)  # issue 14 (pg-more): -spread
     area = Path(plan.cluster.log_backup_dir)
     if plan.mode == "ONLINE":  # the WAL the copy needs reaches the area before the entry
         try:
@@ -102,12 +104,27 @@ def log_backup(command: BackupPgLogs, context: AgentContext) -> list[Payload]:
                 backup_id=logs.latest_backup_id(context.view, command.cluster))
 
 
+def collect_wal(command: CollectPgWal, context: AgentContext) -> list[Payload]:
+    """The serving agent's own command (``keeper``): what ``pg_receivewal`` finished is moved
+    into the area and recorded, one event per file; nothing is switched or started."""
+    app = application(context)
+    cluster = decide.cluster_of(context.view, command.cluster)
+    try:
+        _collect(app, command.cluster)
+    except ApplicationError as error:
+        raise workflows.failure(f"WAL collection of {command.cluster}", error) from error
+    archived = logs.new_files(context.view, command.cluster, Path(cluster.log_backup_dir))
+    context.record(archived)
+    return done(command, cluster=command.cluster, files=[a.file_name for a in archived])
+
+
 def _collect(app, cluster: str) -> None:
-    if hasattr(app, "collect_logs"):
-        app.collect_logs(cluster)
+    if hasattr(app, "collect_logs"):  # moved only: ``logs.new_files`` hashes what it records
+        app.collect_logs(cluster, describe=False)
 
 
 PG_COMMAND_HANDLERS = (
     (ConfigurePgCluster, configure), (BackupPgCluster, backup), (BackupPgLogs, log_backup),
     *PG_RESTORE_HANDLERS,
+    (CollectPgWal, collect_wal),  # issue 14 (pg-more)
 )

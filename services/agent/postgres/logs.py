@@ -107,13 +107,16 @@ def streaming(app, cluster: str, fresh: bool = False) -> Iterator[None]:
     receiver (``pg_receivewal`` on a replication slot, which keeps every segment not yet
     received between commands) is started unless it already runs, and stopped again at the
     end when this command started it (an embedded agent lives for one command; a receiver
-    left behind would hold the slot). ``fresh``: after a restore, restart from a new slot.
+    left behind would hold the slot; a serving agent's keeper starts it again between
+    commands, ``services.agent.postgres.keeper``). ``fresh``: after a restore, restart from a new slot.
     An application without a receiver streams nothing here (its own archiving must fill the
     area)."""
     if not hasattr(app, "start_log_backups"):
         yield
         return
     running = app.receiver(cluster).running() and not fresh
+    if fresh:  # one the keeper runs would go on with the old slot and the old timeline
+        app.stop_log_backups(cluster)
     if not running:
         app.start_log_backups(cluster, fresh=fresh)
     try:
