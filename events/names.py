@@ -27,7 +27,7 @@ MAX_COMMENT = 255
 
 _CG_PART = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,30}"  # also a pydantic pattern: no look-ahead
 COPY_GROUP_PATTERN = rf"^{_CG_PART},{_CG_PART}$"
-GENERATION_PATTERN = r"^(local|remote)_\d{1,4}$"
+GENERATION_PATTERN = r"^(local|remote)_[0-9]{1,4}$"
 MAX_TARGETS = 256  # mount points (or files) one command may name
 
 RULES: dict[str, tuple[re.Pattern[str], str]] = {

@@ -131,7 +131,7 @@ def log_request(args: argparse.Namespace):
     key: dict = {}
     if spec.startswith("0:"):
         key = {"original_id": check_backup_id(spec[2:])}
-    elif re.fullmatch(r"\d{10}", spec):
+    elif re.fullmatch(r"[0-9]{10}", spec):
         key = {"backup_id": spec}
     if args.d:
         if not key:

@@ -28,8 +28,8 @@ from services.cli.extended.operation import Operation, operation_error, write_wh
 from services.settings import load_settings
 
 METAFILE_MAX = 1 << 20
-PACKED = re.compile(r"(\d{10})_(\d{1,10})\.dmp")
-REGISTERED = re.compile(r"\d+_(\d{1,10})\.dmp")
+PACKED = re.compile(r"([0-9]{10})_([0-9]{1,10})\.dmp")
+REGISTERED = re.compile(r"[0-9]+_([0-9]{1,10})\.dmp")
 
 
 def _confined(path: str | Path, what: str) -> Path:
