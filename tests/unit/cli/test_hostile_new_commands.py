@@ -1,0 +1,44 @@
+"""Hostile command lines for the SQL Server, PostgreSQL, EX_DRM_SQL* and CCI commands: NUL
+bytes, lone surrogates, huge and negative numbers, ``..`` and absolute paths, over-long text.
+Every line ends with exit 0/1 (or CCI's exit code) and a message ID, never a traceback."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from services.cli import table
+from tests.fuzzing import examples
+from tests.unit.cli.fakes import FakeRunner, rejected
+
+NEW = [name for name in table.ENTRIES
+       if any(k in name.lower() for k in ("sql", "pg", "pair", "raid", "horc"))]
+OPTIONS = ["-backup_id", "-backup_id_l", "-f", "-d", "-g", "-I", "-IM", "-ITC", "-t", "-s",
+           "-c", "-p", "-target", "-transact_log_list", "-undodir", "-metadir", "-template",
+           "-time", "-lsn", "-name", "-pf", "-script", "-comment", "-vdi_timeout",
+           "-timeout_seconds", "-pace", "-serial", "-port", "-FBC", "-label_dir", "-log_dir",
+           "-target_file", "-data", "-logs", "-x", "-wait", "-mode", "-status", "-rc",
+           "-spread", "-v", "-nowait", "-restore", "-vl", "-no_cat", "-latest"]
+VALUES = ["\x00", "a\x00b", "\ud800", "\u200b", "-1", "0", "99999999999999999999", "1e400",
+          "nan", "inf", "-0", "2147483648", "../../etc/passwd", "/etc/passwd", "x" * 5000,
+          "é" * 300, "DB01,DB01", ",", "[DB]", "0000000001", "\u0661" * 10, "SQLSRV01",
+          "DEFAULT", "G1", "", " ", "\n", "%n%s", "$(id)", "'; DROP", "*", "-"]
+
+
+class RefusingRunner(FakeRunner):
+    def call(self, command, host, timeout=30.0, progress=None):
+        self.calls.append((command.name, host, command.arguments()))
+        return rejected(command.name, "KAVX0006-E", "refused by the test")
+
+
+@pytest.mark.filterwarnings("ignore")
+@settings(max_examples=examples(300), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command=st.sampled_from(NEW),
+       words=st.lists(st.one_of(st.sampled_from(OPTIONS), st.sampled_from(VALUES)),
+                      max_size=6))
+def test_a_hostile_line_gets_a_message_never_a_traceback(run, command, words):
+    ran = run([command, *words], RefusingRunner())
+    assert "Traceback" not in ran.err and "Traceback" not in ran.out
+    assert ran.code in (0, 1) or 200 <= ran.code <= 255, ran
+    if ran.code == 1:
+        assert "KAVX" in ran.err or "DRMX" in ran.err, ran.err
