@@ -58,3 +58,14 @@ def test_a_damaged_history_file_is_left_alone_and_the_rest_recorded(tmp_path):
     (tmp_path / "000000010000000000000001").write_bytes(b"\0" * 16)
     found = logs.new_files(HostView(host="DBServer"), "main", tmp_path)
     assert [event.file_name for event in found] == ["000000010000000000000001"]
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe1\t0/1\n", b"#" * (4 * 1024 * 1024 + 1),
+                                     "\u00b2\t0/1\tx\n".encode()])
+def test_the_adapters_area_refuses_a_damaged_history_file_with_its_own_error(tmp_path, content):
+    from adapters.postgres.receiver import WalArea
+    from adapters.postgres.wal import WalNameError
+
+    (tmp_path / "00000002.history").write_bytes(content)
+    with pytest.raises(WalNameError):
+        WalArea(tmp_path, 16 * 1024 * 1024, "main").histories()
