@@ -116,7 +116,8 @@ def sqlfile_extract(args: argparse.Namespace, operation: Operation, agent) -> Sh
             raise operation_error(f"the backup {entry['backup_id']} records no metafile of the "
                                   f"database ID {missing[0]}")
         targets = {d: Path(recorded[d]) for d in latest}
-    moved = [_copy(source, _confined(targets[database_id], "VDI metafile"))
+    moved = [_copy(_confined(source, "packed metafile"),
+                   _confined(targets[database_id], "VDI metafile"))
              for database_id, source in sorted(latest.items())]
     event = _recorded(agent, "extract", entry["backup_id"], moved)
     return Shown([f"Deployed = {m.target}" for m in moved],
