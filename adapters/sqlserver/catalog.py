@@ -29,7 +29,7 @@ STATES = (ONLINE, OFFLINE, LOADING, STANDBY, UNCONFIRMED)
 
 
 def check_name(what: str, name: object) -> str:
-    if not isinstance(name, str) or not NAME.match(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise ApplicationError(f"{what} name {str(name)[:80]!r}: 1 to 64 letters, digits or _$-",
                                reason="not-found")
     return name
