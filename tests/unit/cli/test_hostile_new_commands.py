@@ -42,3 +42,23 @@ def test_a_hostile_line_gets_a_message_never_a_traceback(run, command, words):
     assert ran.code in (0, 1) or 200 <= ran.code <= 255, ran
     if ran.code == 1:
         assert "KAVX" in ran.err or "DRMX" in ran.err, ran.err
+
+
+@pytest.mark.parametrize("argv", [
+    ["sqlrestore", "0000000001", "-resync", "-target", ""],
+    ["sqlrestore", "0000000001", "-resync", "-target", ",, ,"],
+    ["sqlrestore", "0000000001", "-resync", "-f", "EMPTY"],
+    ["sqlrecover", "default", "-target", ","],
+    ["sqllogbackup", "default", "-target", ""],
+], ids=["restore -target ''", "restore -target ',,'", "restore -f empty", "recover -target ,",
+        "logbackup -target ''"])
+def test_a_target_option_that_names_no_database_is_refused_not_taken_as_all(run, tmp_path,
+                                                                            argv):
+    """Hostile finding: an empty -target (or a -f file of comments only) sent no targets,
+    which the agent reads as every database of the backup or instance."""
+    empty = tmp_path / "targets.txt"
+    empty.write_text("# nothing\n\n")
+    runner = RefusingRunner()
+    ran = run([str(empty) if word == "EMPTY" else word for word in argv], runner)
+    assert ran.code == 1 and "names no database" in ran.err
+    assert runner.calls == []
