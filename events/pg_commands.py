@@ -94,6 +94,13 @@ class RecoverPgCluster(Command, console=("drmpgrecover",), concurrency=EXCLUSIVE
             raise ValueError(f"the target {self.target} takes no value")
         if rule is not None and not re.fullmatch(rule, self.target_value):
             raise ValueError(f"the target {self.target} needs a value matching {rule}")
+        if self.target == "time":  # the pattern lets 2026-13-45 99:99:99 through
+            from datetime import datetime
+            try:
+                datetime.fromisoformat(self.target_value.removesuffix(" UTC"))
+            except ValueError as error:
+                raise ValueError(f"the target time {self.target_value!r} is not a date and "
+                                 f"time: {error}") from None
         return self
 
 

@@ -62,3 +62,20 @@ def test_a_target_option_that_names_no_database_is_refused_not_taken_as_all(run,
     ran = run([str(empty) if word == "EMPTY" else word for word in argv], runner)
     assert ran.code == 1 and "names no database" in ran.err
     assert runner.calls == []
+
+
+@pytest.mark.parametrize("when", ["2026-13-45 99:99:99", "0000-01-01 00:00:00",
+                                  "2026-02-30 00:00:00"])
+def test_a_recovery_time_that_is_no_date_is_refused_before_the_agent(run, when):
+    """Hostile finding: the time pattern took any digits; PostgreSQL would refuse the target
+    only when the restored server starts in recovery."""
+    runner = RefusingRunner()
+    ran = run(["pgrecover", "main", "-time", when], runner)
+    assert ran.code == 1 and "is not a date and time" in ran.err and runner.calls == []
+
+
+def test_a_recovery_time_with_a_zone_passes(run):
+    runner = RefusingRunner()
+    run(["pgrecover", "main", "-time", "2026-01-01 00:00:00.5 UTC"], runner)
+    run(["pgrecover", "main", "-time", "2026-01-01T00:00:00+01:00"], runner)
+    assert len(runner.calls) == 2
