@@ -86,7 +86,8 @@ def _find(metadata: Sequence[Metadata], suffix: str) -> Metadata | None:
 
 def _verified(item: Metadata) -> bytes:
     try:
-        data = Path(item.path).read_bytes()
+        with open(item.path, "rb") as stream:  # never more than the recorded size and one
+            data = stream.read(max(item.size, 0) + 1)
     except OSError as error:
         raise ApplicationError(f"metadata {item.path} unreadable: {error}", reason="io") from None
     if len(data) != item.size or hashlib.sha256(data).hexdigest() != item.sha256:

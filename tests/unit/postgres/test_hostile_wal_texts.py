@@ -69,3 +69,21 @@ def test_the_adapters_area_refuses_a_damaged_history_file_with_its_own_error(tmp
     (tmp_path / "00000002.history").write_bytes(content)
     with pytest.raises(WalNameError):
         WalArea(tmp_path, 16 * 1024 * 1024, "main").histories()
+
+
+def test_a_restored_label_longer_than_recorded_is_refused_without_reading_it_whole(tmp_path):
+    """The adapter reads a label or ``backup.json`` to restore with its recorded size as the
+    bound (it read the whole file, then compared): a grown file is refused as damaged."""
+    import hashlib
+
+    from adapters.postgres.recovery import _verified
+    from services.agent.application_port import ApplicationError, Metadata
+
+    label = tmp_path / "backup_label"
+    label.write_bytes(b"START WAL LOCATION: 0/2000028\n")
+    data = label.read_bytes()
+    item = Metadata("main", str(label), len(data), hashlib.sha256(data).hexdigest())
+    assert _verified(item) == data
+    label.write_bytes(data + b"x" * (1 << 20))
+    with pytest.raises(ApplicationError, match="SHA-256"):
+        _verified(item)
