@@ -28,3 +28,15 @@ def test_a_metafile_with_a_number_out_of_range_is_refused(lab, field, value):
     with pytest.raises(ApplicationError, match="not a metafile"):
         lab.engine.restored("default", ["DB1"], [unchecked], standby=False)
     assert [dataclasses.asdict(i) for i in lab.engine.databases("default")] == before
+
+
+def test_an_oversized_metafile_is_refused_by_its_size(lab):
+    lab.write(1)
+    backup = lab.backup(metadata_dir=lab.root / "meta")
+    lab.engine.set_offline("default", "DB1")
+    meta = backup.metadata[0]
+    with open(meta.path, "ab") as grown:
+        grown.write(b" " * (1 << 20))
+    with pytest.raises(ApplicationError, match="longer than"):
+        lab.engine.restored("default", ["DB1"], [dataclasses.replace(meta, sha256="")],
+                            standby=False)
