@@ -56,8 +56,8 @@ def new_files(view: HostView, cluster: str, area: Path) -> list[pg.PgWalArchived
             kind = file_kind(path.name)
         except WalFormatError:
             continue  # not ours: left alone
-        if kind == "partial" or path.name in known or not path.is_file():
-            continue
+        if kind == "partial" or path.name in known or path.is_symlink() or not path.is_file():
+            continue  # a symlink is not a file the server wrote: never read through it
         try:
             switches = _history_switches(path) if kind == "history" else ()
         except WalFormatError:

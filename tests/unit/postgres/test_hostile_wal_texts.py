@@ -87,3 +87,16 @@ def test_a_restored_label_longer_than_recorded_is_refused_without_reading_it_who
     label.write_bytes(data + b"x" * (1 << 20))
     with pytest.raises(ApplicationError, match="SHA-256"):
         _verified(item)
+
+
+def test_a_symlink_named_like_a_segment_is_never_recorded(tmp_path):
+    """The area is written by the server's user; a symlink there named like a segment would
+    have been hashed and later restored into pg_wal from wherever it points."""
+    area = tmp_path / "wal"
+    area.mkdir()
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"not a segment")
+    (area / "000000010000000000000001").symlink_to(secret)
+    (area / "000000010000000000000002").write_bytes(b"\0" * 16)
+    found = logs.new_files(HostView(host="DBServer"), "main", area)
+    assert [event.file_name for event in found] == ["000000010000000000000002"]
