@@ -100,3 +100,15 @@ def test_a_symlink_named_like_a_segment_is_never_recorded(tmp_path):
     (area / "000000010000000000000002").write_bytes(b"\0" * 16)
     found = logs.new_files(HostView(host="DBServer"), "main", area)
     assert [event.file_name for event in found] == ["000000010000000000000002"]
+
+
+@pytest.mark.parametrize("target", ["name:x\\' , restore_command = 'id", "xid:\u00b2",
+                                    "time:2026-01-01\n"])
+def test_the_adapter_refuses_a_target_that_could_escape_its_quotes(target):
+    """Defence in depth behind the command's patterns: the adapter writes the target quoted
+    into a PostgreSQL configuration file, where a backslash escapes the closing quote."""
+    from adapters.postgres.recovery import parse_target
+    from services.agent.application_port import ApplicationError
+
+    with pytest.raises(ApplicationError):
+        parse_target(target)
