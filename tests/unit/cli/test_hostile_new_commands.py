@@ -79,3 +79,22 @@ def test_a_recovery_time_with_a_zone_passes(run):
     run(["pgrecover", "main", "-time", "2026-01-01 00:00:00.5 UTC"], runner)
     run(["pgrecover", "main", "-time", "2026-01-01T00:00:00+01:00"], runner)
     assert len(runner.calls) == 2
+
+
+def test_drmsqlinit_reads_a_bounded_answer_from_an_endless_stdin(run, monkeypatch):
+    """Hostile finding: ``drmsqlinit X < /dev/zero`` read one unbounded line (no newline ever
+    comes) until memory ran out."""
+    import io
+
+    class Endless(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            buffer[:] = b"\0" * len(buffer)
+            return len(buffer)
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(Endless())))
+    runner = RefusingRunner()
+    ran = run(["sqlinit", "DEFAULT"], runner)
+    assert ran.code == 1 and "longer than" in ran.err and runner.calls == []
