@@ -12,9 +12,11 @@
 4. Thin Image snapshot (pairsplit of a TI pair) with the same bytes changed on a 100 MiB and a
    1 GiB volume. Target: within 1.5x. For information: 1% of each volume changed.
 
-Every measured operation runs ``--repeat`` times (default 3; snapshots ``--ti-repeat``, 5), alternating with its peer so both
-see the same noise of the VM; the median is reported with every run. The load average of the
-machine is printed at the start and the end (the VM has 2 cores shared with other work).
+Every measured operation runs ``--repeat`` times (default 3; snapshots ``--ti-repeat``, 9: a
+snapshot takes ~30 ms, so one preemption on a loaded machine moves a run by half), alternating
+with its peer so both see the same noise of the VM; the median is reported with every run. The
+load average of the machine is printed at the start and the end (the VM has 2 cores shared with
+other work).
 Everything happens under a temporary directory that is removed at the end.
 """
 from __future__ import annotations
@@ -149,7 +151,8 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--files", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--ti-repeat", type=int, default=5, help="snapshots per volume (cheap, noisy)")
+    parser.add_argument("--ti-repeat", type=int, default=9,
+                        help="snapshots per volume (cheap, noisy)")
     args = parser.parse_args()
     size, repeat, med = args.size_mib * MIB, args.repeat, statistics.median
     load_before = os.getloadavg()
@@ -225,7 +228,8 @@ def report(args, file_count, cp_times, copy_times, big, changed, many, ti_small,
         ("TI first snapshot 100 MiB", f"{ti_small[0]:.3f} s", "(every chunk stored)", ""),
         ("TI snapshot 100 MiB, 1% changed", f"{med(ti_small[1]):.3f} s", "", runs(ti_small[1])),
         (f"TI snapshot {mib} MiB, same bytes changed", f"{med(ti_same):.3f} s",
-         f"{same_ratio:.2f}x the 100 MiB time (target <= 1.5x): {verdict(same_ratio <= 1.5)}", runs(ti_same)),
+         f"{same_ratio:.2f}x the 100 MiB time (target <= 1.5x): {verdict(same_ratio <= 1.5)}; "
+         f"fastest runs {min(ti_same) / min(ti_small[1]):.2f}x", runs(ti_same)),
         (f"  (info) TI snapshot {mib} MiB, 1% changed", f"{med(ti_large[1]):.3f} s",
          f"{med(ti_large[1]) / med(ti_small[1]):.2f}x the 100 MiB time (10x the bytes)", runs(ti_large[1])),
     ]

@@ -1,16 +1,20 @@
 """The views of one host, kept by its agent and rebuilt by any replay of its stream.
 
 ``HostView`` holds the catalog, the copy groups (status, lock, mount, rotation), the dictionary
-maps and the workflows in progress. It is plain data: the fold (``projections.host_fold``, whose
-areas live in ``projections.host``) is the only code that changes it, and it never invents a
-value (backup IDs, generations and supersessions come from the events). Its dataclasses use
-``__slots__``: a long history's view holds hundreds of thousands of them, which take less memory
-and are built ~15% faster when the agent loads a snapshot (``projections.host_snapshot``).
+maps, the workflows in progress and, for each ended workflow, little more than how it ended
+(a long history's view would otherwise carry one whole ``Workflow`` per backup ever taken: a
+third of what an agent snapshot decodes at start). It is plain data: the fold
+(``projections.host_fold``, whose areas live in ``projections.host``) is the only code that
+changes it, and it never invents a value (backup IDs, generations and supersessions come from
+the events). Its dataclasses use ``__slots__``: a long history's view holds hundreds of
+thousands of them, which take less memory and are built ~15% faster when the agent loads a
+snapshot (``projections.host_snapshot``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from events.maps import VolumeMap
 from projections.catalog_rows import CatalogRow
@@ -85,6 +89,17 @@ class Workflow:
     applications: dict[str, ApplicationHold] = field(default_factory=dict)
 
 
+class EndedWorkflow(NamedTuple):
+    """What the view keeps of an ended workflow (a snapshot holds one per backup ever taken).
+    A step opened on it later (an import sent after its backup) brings it back into
+    ``HostView.workflows`` with these fields until the step closes."""
+
+    how: str  # completed | aborted
+    kind: str
+    backup_id: str
+    started_seq: int
+
+
 @dataclass(slots=True)
 class HostView:
     host: str
@@ -94,7 +109,8 @@ class HostView:
     copy_groups: dict[str, CopyGroupState] = field(default_factory=dict)
     volumes: dict[str, VolumeMap] = field(default_factory=dict)
     maps_refreshed_seq: int = 0
-    workflows: dict[str, Workflow] = field(default_factory=dict)
+    workflows: dict[str, Workflow] = field(default_factory=dict)  # in progress
+    ended_workflows: dict[str, EndedWorkflow] = field(default_factory=dict)
     backup_server: BackupServerView = field(default_factory=BackupServerView)  # tape, mounts
     devices: DeviceView = field(default_factory=DeviceView)  # concealed S-VOLs, mount guards
     postgres: PgView = field(default_factory=PgView)  # PostgreSQL (issue 14: pg-commands)
@@ -112,6 +128,15 @@ class HostView:
 
     def unfinished_workflows(self) -> list[Workflow]:
         return [w for w in self.workflows.values() if not w.ended]
+
+    def how_ended(self, workflow_id: str) -> str:
+        """``completed`` | ``aborted`` for an ended workflow; ``""`` for one in progress or
+        unknown."""
+        workflow = self.workflows.get(workflow_id)
+        if workflow is not None:
+            return workflow.ended
+        ended = self.ended_workflows.get(workflow_id)
+        return ended.how if ended is not None else ""
 
     def entries_on(self, copy_groups) -> list[CatalogEntry]:
         """Live entries that use any of ``copy_groups``."""

@@ -79,17 +79,58 @@ def member_name(rel: str, kind: str) -> str:
 
 
 def header(rel: str, kind: str, st, size: int = 0, link: str = "") -> bytes:
-    """The header block(s) of one member, pax records where ustar cannot hold a field."""
-    info = tarfile.TarInfo(member_name(rel, kind))
-    info.mode, info.uid, info.gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
-    info.size = size
+    """The header block(s) of one member, pax records where ustar cannot hold a field.
+
+    The bytes are exactly what ``tarfile`` writes (``PAX_FORMAT``); the common member (ASCII
+    name and link target of at most 100 characters, numbers within ustar's fields) is built
+    here directly, ~5x faster: a medium has a header or two per file."""
+    name = member_name(rel, kind)
     seconds, nanos = divmod(st.st_mtime_ns, 1_000_000_000)
-    info.mtime = seconds
+    mode, uid, gid = stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
+    if not (name.isascii() and len(name) <= 100 and link.isascii() and len(link) <= 100
+            and 0 <= uid < _MAX7 and 0 <= gid < _MAX7 and 0 <= size < _MAX11
+            and 0 <= seconds < _MAX11):
+        return _tarfile_header(name, kind, mode, uid, gid, size, seconds, nanos, link)
+    member = _ustar(name.encode(), mode, uid, gid, size, seconds, _TYPEFLAG[kind],
+                    link.encode())
+    if not nanos:
+        return member
+    records = _pax_record(b"mtime", b"%d.%09d" % (seconds, nanos))
+    return (_ustar(b"././@PaxHeader", 0, 0, 0, len(records), 0, tarfile.XHDTYPE, b"")
+            + records + bytes(padding(len(records))) + member)
+
+
+_MAX7, _MAX11 = 8 ** 7, 8 ** 11
+_TYPEFLAG = {"d": tarfile.DIRTYPE, "f": tarfile.REGTYPE, "l": tarfile.SYMTYPE,
+             "h": tarfile.LNKTYPE}
+_USTAR_TAIL = tarfile.POSIX_MAGIC + bytes(32 + 32 + 8 + 8 + 155 + 12)  # magic .. end of block
+
+
+def _ustar(name: bytes, mode: int, uid: int, gid: int, size: int, mtime: int,
+           typeflag: bytes, link: bytes) -> bytes:
+    """One ustar header block with empty user and group names (the numbers are the owner)."""
+    block = b"".join((name.ljust(100, b"\0"), b"%07o\0%07o\0%07o\0%011o\0%011o\0" % (
+        mode, uid, gid, size, mtime), b"        ", typeflag, link.ljust(100, b"\0"),
+        _USTAR_TAIL))
+    return block[:148] + b"%06o\0" % sum(block) + block[155:]  # the checksum: spaces counted
+
+
+def _pax_record(keyword: bytes, value: bytes) -> bytes:
+    """``"<length> <keyword>=<value>\\n"``, the length counting its own digits."""
+    body = len(keyword) + len(value) + 3
+    length = body + len(str(body))
+    while length != body + len(str(length)):
+        length = body + len(str(length))
+    return b"%d %s=%s\n" % (length, keyword, value)
+
+
+def _tarfile_header(name: str, kind: str, mode: int, uid: int, gid: int, size: int,
+                    seconds: int, nanos: int, link: str) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.mode, info.uid, info.gid, info.size, info.mtime = mode, uid, gid, size, seconds
     if nanos:
         info.pax_headers = {"mtime": f"{seconds}.{nanos:09d}"}
-    info.type = {"d": tarfile.DIRTYPE, "f": tarfile.REGTYPE, "l": tarfile.SYMTYPE,
-                 "h": tarfile.LNKTYPE}[kind]
-    info.linkname = link
+    info.type, info.linkname = _TYPEFLAG[kind], link
     return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
 
 

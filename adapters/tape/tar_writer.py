@@ -1,12 +1,14 @@
 """Writing one tree as one tape archive (``adapters.tape.tar_format``) in a single pass.
 
-Each file is read once: a small one (``SMALL`` bytes or less) into memory, hashed and queued
-behind its header (queued bytes go out in ``FLUSH``-sized writes); a large one is mapped, its
-BLAKE3 hash computed by a helper thread from the mapping while the kernel copies the same pages
-onto the medium (``copy_file_range``; both release the GIL, so hashing and writing overlap on two
-cores). The writer does not wait for a hash before the next file (the helper works through a
-queue of at most ``PENDING`` mappings, so it seldom has to be woken); the hashes are collected
-for the manifest at the end. The tree is scanned first (its total size drives the progress
+Each file is read once: a small one (``SMALL`` bytes or less) straight into the output buffer
+behind its header, and hashed there (the buffer goes out in ``FLUSH``-sized writes and is
+reused); a large one is mapped, its BLAKE3 hash computed by a helper thread from the mapping
+while the kernel copies the same pages onto the medium (``copy_file_range``; both release the
+GIL, so hashing and writing overlap on two cores). The data reach the disk while the stream
+goes on (``adapters.tape.write_behind``), so the caller's ``fsync`` has little left to write.
+The writer does not wait for a hash before the next file (the helper works through a queue of
+at most ``PENDING`` mappings, so it seldom has to be woken); the hashes are collected for the
+manifest at the end. The tree is scanned first (its total size drives the progress
 reports), in name order, without following symbolic links; a file whose size changed since the
 scan, or a special file (device, FIFO, socket), is refused with a ``TapeError``.
 """
@@ -16,6 +18,7 @@ import mmap
 import os
 import stat
 from collections import deque
+from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +27,12 @@ from typing import Callable
 import blake3
 
 from adapters.tape.base import TapeError
-from adapters.tape.tar_format import end_of_archive, header, manifest_member, padding
+from adapters.tape.tar_format import (BLOCK, ZEROS, end_of_archive, header, manifest_member,
+                                      padding)
+from adapters.tape.write_behind import WriteBehind
 
 SMALL = 1 << 20
 FLUSH = 4 << 20
-SYNC_EVERY = 64 << 20
 PENDING = 64  # large files mapped and not yet hashed, at most
 Progress = Callable[[int, int], None]
 
@@ -91,40 +95,68 @@ def _digest(buffer) -> str:
 
 
 class _Out:
-    """Small writes queued and written in ``FLUSH``-sized pieces; large ones go straight.
-    With ``syncer``, every ``SYNC_EVERY`` bytes an ``fdatasync`` is started in that thread (at
-    most one at a time), so the medium goes to disk while it is written and the final ``fsync``
-    of the library only waits for the tail."""
+    """The medium's output: headers and small files are gathered in one buffer, reused, and
+    written in ``FLUSH``-sized pieces (a small file is read straight into it: no copy of its
+    bytes in Python); large files go straight from file to medium (``copy_from``). With
+    ``behind`` (``adapters.tape.write_behind``), the write-back of what is written starts at
+    once, so the caller's final ``fsync`` only waits for the tail."""
 
-    def __init__(self, fd: int, syncer: ThreadPoolExecutor | None = None) -> None:
-        self.fd, self.queue, self.written = fd, bytearray(), 0
-        self.syncer, self.syncing, self.sync_requested = syncer, None, 0
+    def __init__(self, fd: int, behind: WriteBehind | None = None) -> None:
+        self.fd, self.written, self.behind = fd, 0, behind
+        self.buffer = bytearray(FLUSH + SMALL + BLOCK)
+        self.view, self.used = memoryview(self.buffer), 0
 
-    def _maybe_sync(self) -> None:
-        if self.syncer is None or self.written - self.sync_requested < SYNC_EVERY:
-            return
-        if self.syncing is None or self.syncing.done():
-            if self.syncing is not None:
-                self.syncing.result()
-            self.syncing, self.sync_requested = self.syncer.submit(os.fdatasync, self.fd), \
-                self.written
+    def _wrote(self, size: int) -> None:
+        self.written += size
+        if self.behind is not None:
+            self.behind.advance(self.written)
 
-    def wait_synced(self) -> None:
-        if self.syncing is not None:
-            self.syncing.result()
+    @property
+    def position(self) -> int:
+        """Bytes of the medium so far, gathered ones included."""
+        return self.written + self.used
 
     def add(self, data) -> None:
-        self.queue += data
-        if len(self.queue) >= FLUSH:
+        if self.used + len(data) > len(self.buffer):
+            self.flush()
+            if len(data) > len(self.buffer):
+                self._write(memoryview(data))
+                return
+        self.view[self.used:self.used + len(data)] = data
+        self.used += len(data)
+        if self.used >= FLUSH:
             self.flush()
 
+    def read_small(self, fd: int, size: int, name: str) -> memoryview:
+        """The ``size`` bytes of ``fd`` (``size <= SMALL``), read into the buffer and padded to
+        the block; the returned view is valid until the next call on this output."""
+        if self.used + size + BLOCK > len(self.buffer):
+            self.flush()
+        start = end = self.used
+        while end < start + size:
+            got = os.readv(fd, [self.view[end:start + size]])
+            if not got:
+                raise TapeError(f"{name} changed while it was written to tape")
+            end += got
+        if os.read(fd, 1):
+            raise TapeError(f"{name} changed while it was written to tape")
+        pad = padding(size)
+        self.view[end:end + pad] = ZEROS[:pad]
+        self.used = end + pad
+        data = self.view[start:end]
+        if self.used >= FLUSH:
+            self.flush()
+        return data
+
     def flush(self) -> None:
-        view = memoryview(self.queue)
+        self._write(self.view[:self.used])
+        self.used = 0
+
+    def _write(self, view: memoryview) -> None:
+        size = len(view)
         while view:
             view = view[os.write(self.fd, view):]
-        self.written += len(self.queue)
-        self.queue = bytearray()
-        self._maybe_sync()
+        self._wrote(size)
 
     def copy_from(self, fd: int, size: int) -> None:
         """``size`` bytes of ``fd`` (from its start) after whatever is queued."""
@@ -140,8 +172,7 @@ class _Out:
             if n == 0:
                 raise TapeError("a file shrank while it was written to tape")
             done += n
-        self.written += size
-        self._maybe_sync()
+        self._wrote(size)
 
 
 def write_archive(source: Path, fd: int, label: str, progress: Progress | None = None,
@@ -152,8 +183,8 @@ def write_archive(source: Path, fd: int, label: str, progress: Progress | None =
     total = sum(m.st.st_size for m in members if m.kind == "f")
     listed, done, pending = [], 0, deque()
     with ThreadPoolExecutor(1, thread_name_prefix="tape-hash") as hasher, \
-            ThreadPoolExecutor(1, thread_name_prefix="tape-sync") as syncer:
-        out = _Out(fd, syncer if sync_early else None)
+            (WriteBehind(fd) if sync_early else nullcontext()) as behind:
+        out = _Out(fd, behind)
         for member in members:
             if member.kind == "f":
                 digest = _write_file(out, os.path.join(source, member.rel), member, hasher)
@@ -173,9 +204,8 @@ def write_archive(source: Path, fd: int, label: str, progress: Progress | None =
                 entry[3] = entry[3].result()
         member, manifest_hash = manifest_member(label, listed, mtime)
         out.add(member)
-        out.add(end_of_archive(out.written + len(out.queue)))
+        out.add(end_of_archive(out.position))
         out.flush()
-        out.wait_synced()
     return WriteStats(sum(m.kind == "f" for m in members), total, out.written, manifest_hash)
 
 
@@ -198,20 +228,10 @@ def _write_file(out: _Out, path: str, member: Member, hasher: ThreadPoolExecutor
             raise TapeError(f"{member.rel} changed while it was written to tape")
         out.add(header(member.rel, "f", member.st, size=size))
         if size <= SMALL:
-            data = os.read(fd, size + 1)
-            while len(data) < size:
-                more = os.read(fd, size - len(data))
-                if not more:
-                    break
-                data += more
-            if len(data) != size:
-                raise TapeError(f"{member.rel} changed while it was written to tape")
-            out.add(data)
-            out.add(bytes(padding(size)))
-            return _digest(data)
+            return _digest(out.read_small(fd, size, member.rel))
         hashing = hasher.submit(_hash_and_unmap, mmap.mmap(fd, size, prot=mmap.PROT_READ))
         out.copy_from(fd, size)
-        out.add(bytes(padding(size)))
+        out.add(ZEROS[:padding(size)])
         return hashing
     finally:
         os.close(fd)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from events import filesystem as fs
-from projections.host_view import CatalogEntry, CatalogRow, HostView, Workflow
+from projections.host_view import CatalogEntry, CatalogRow, EndedWorkflow, HostView, Workflow
 
 
 def parse_time(value: str | datetime | None) -> datetime | None:
@@ -35,8 +35,14 @@ def catalog_rows(rows: Iterable[Any]) -> tuple[CatalogRow, ...]:
 
 
 def open_step(view: HostView, workflow_id: str, key: str, kind: str) -> None:
-    """Record an intent without outcome (``kind``: its event type) on a known workflow."""
+    """Record an intent without outcome (``kind``: its event type) on a known workflow; one
+    that has ended comes back into ``view.workflows`` (still ended) while the step is open."""
     workflow = view.workflows.get(workflow_id)
+    if workflow is None and workflow_id in view.ended_workflows:
+        ended = view.ended_workflows.pop(workflow_id)
+        workflow = view.workflows[workflow_id] = Workflow(
+            workflow_id, ended.kind, ended.backup_id, (), (), ended.started_seq,
+            ended=ended.how)
     if workflow is not None:
         workflow.open_steps[key] = kind
 
@@ -46,15 +52,25 @@ def close_step(view: HostView, workflow_id: str, key: str) -> Workflow | None:
     workflow = view.workflows.get(workflow_id)
     if workflow is not None:
         workflow.open_steps.pop(key, None)
+        if workflow.ended and not workflow.open_steps:
+            _set_aside(view, workflow)
     return workflow
 
 
 def end_workflow(view: HostView, workflow_id: str, how: str) -> None:
-    """``how``: completed | aborted. An ended workflow has no open steps."""
+    """``how``: completed | aborted. An ended workflow has no open steps; it leaves
+    ``view.workflows`` for ``view.ended_workflows`` (``EndedWorkflow``)."""
     workflow = view.workflows.get(workflow_id)
     if workflow is not None:
         workflow.ended = how
         workflow.open_steps.clear()
+        _set_aside(view, workflow)
+
+
+def _set_aside(view: HostView, workflow: Workflow) -> None:
+    del view.workflows[workflow.workflow_id]
+    view.ended_workflows[workflow.workflow_id] = EndedWorkflow(
+        workflow.ended, workflow.kind, workflow.backup_id, workflow.started_seq)
 
 
 def record_backup(view: HostView, event: fs.BackupRecorded, seq: int) -> None:

@@ -16,7 +16,7 @@ import orjson
 
 from projections.host_view import CatalogEntry, HostView
 
-LEFT_OUT = frozenset({"workflows", "host"})
+LEFT_OUT = frozenset({"workflows", "ended_workflows", "host"})
 HOST_ROW = ("host", "")
 
 Rows = dict[tuple[str, str], str]

@@ -4,11 +4,13 @@ Unlike ``view_rows`` (the reported rows), this keeps what the fold reads -- open
 sets, tuples, named tuples, pydantic maps -- so folding further events on a thawed view gives
 the same reported rows as folding them on the original. Ended workflows are left out: on a
 long stream they are nearly all of the view (one per backup, ever), the reports leave
-workflows out, and the fold only writes to an ended workflow (``_end``/``_close`` on it change
-nothing else). The tests fold from states at many cut points and compare with the full fold. Decoding is driven by the dataclasses' type
+workflows out, and what the fold does with an ended workflow (``ended_workflows``: bring it
+back while a later step on it is open) changes no reported row. The tests fold from states at
+many cut points and compare with the full fold. Decoding is driven by the dataclasses' type
 hints, so a field added to ``HostView`` (or a part of it) is carried without code here, as long
 as its type is one of: ``str``, ``int``, ``bool``, ``float``, ``datetime``, ``X | None``,
-``tuple[X, ...]``, ``set[X]``, ``dict[str, X]``, a dataclass, a named tuple or a pydantic model.
+``tuple[X, ...]``, ``set[X]``, ``dict[str, X]``, a dataclass, a named tuple or a pydantic
+model.
 
 ``FOLD_FINGERPRINT`` names the code a state was made by (the sources of the ``projections``
 and ``events`` packages): a state made by another version of the fold is not used, since that
@@ -49,7 +51,7 @@ def freeze(view: HostView) -> str:
     """``view`` as canonical JSON text (sorted keys: equal views give equal text)."""
     try:
         live = {key: flow for key, flow in view.workflows.items() if not flow.ended}
-        return orjson.dumps(replace(view, workflows=live), default=_default,
+        return orjson.dumps(replace(view, workflows=live, ended_workflows={}), default=_default,
                             option=orjson.OPT_SORT_KEYS).decode()
     except TypeError as error:
         raise StateError(str(error)) from error

@@ -72,8 +72,7 @@ def _failed(command: str, what: str, how: str) -> CommandFailed:
 
 
 def _ended(view: HostView, workflow_id: str) -> str:
-    workflow = view.workflows.get(workflow_id)
-    return workflow.ended if workflow is not None else ""
+    return view.how_ended(workflow_id)
 
 
 def _backup(prior, request: dict, view: HostView) -> Payload:

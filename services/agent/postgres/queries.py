@@ -41,7 +41,7 @@ def consistency(view: HostView, copy_group: str) -> tuple[str, str, str]:
 def _restore_of(view: HostView, workflow_id: str, backup_id: str) -> bool:
     """A restore of ``backup_id`` splits its pairs again after the reverse copy: the S-VOL
     still holds that backup's copy."""
-    workflow = view.workflows.get(workflow_id)
+    workflow = view.workflows.get(workflow_id) or view.ended_workflows.get(workflow_id)
     return workflow is not None and workflow.kind == "restore" and \
         workflow.backup_id == backup_id
 

@@ -30,6 +30,14 @@ from services.settings import load_settings
 METAFILE_MAX = 1 << 20
 PACKED = re.compile(r"([0-9]{10})_([0-9]{1,10})\.dmp")
 REGISTERED = re.compile(r"[0-9]+_([0-9]{1,10})\.dmp")
+PACKED_MAX = 256  # packed metafiles one transfer carries (a backup has at most 64 databases)
+
+
+def packed_metafiles(temp_dir: Path) -> list[Path]:
+    """The packed metafiles in ``temp_dir`` (what EX_DRM_FTP_PUT/GET carry), at most
+    ``PACKED_MAX``, by name; a symlink is none (it would carry whatever it points to)."""
+    return sorted(p for p in temp_dir.glob("*.dmp")
+                  if PACKED.fullmatch(p.name) and not p.is_symlink())[:PACKED_MAX]
 
 
 def _confined(path: str | Path, what: str) -> Path:

@@ -12,7 +12,7 @@ from adapters.migrations import upgrade
 from events.fs_commands import RefreshDictionaryMaps
 from events.maps import DictionaryMapRefreshed
 from events.outcomes import CommandCompleted, CommandFailed
-from projections.host_view import CopyGroupState, HostView, Workflow
+from projections.host_view import CopyGroupState, EndedWorkflow, HostView, Workflow
 from services.agent.interrupted import interrupted_in, settle
 from services.agent.service import HostAgent
 from tests.builders import a_command
@@ -70,9 +70,11 @@ BACKUP = event("BackupRequested", workflow_id="w-1", backup_id="0000000004", mod
 
 def a_view(workflow_ended: str | None = None) -> HostView:
     view = HostView("FSServer")
-    if workflow_ended is not None:
+    if workflow_ended:  # as the fold leaves an ended workflow: how it ended, nothing else
+        view.ended_workflows["w-1"] = EndedWorkflow(workflow_ended, "backup", "0000000004", 1)
+    elif workflow_ended is not None:
         view.workflows["w-1"] = Workflow("w-1", "backup", "0000000004", ("VG01,VOL01",),
-                                         ("/mnt/fs1",), 1, ended=workflow_ended)
+                                         ("/mnt/fs1",), 1)
     return view
 
 

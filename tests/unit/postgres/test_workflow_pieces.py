@@ -62,7 +62,7 @@ def test_recovery_starts_a_server_a_cold_backup_left_stopped_and_aborts_the_back
     assert [type(e) for e in recorded] == [pg.PgServerStartRequested, pg.PgServerStarted]
 
 
-def test_recovery_leaves_a_recorded_backup_alone():
+def test_a_recorded_backup_is_ended_and_never_offered_to_recovery():
     view = view_of(pg_maps(), configured(), *backup("0000000001", "w1"))
-    context, recorded = _context(view, FakePostgres(CLUSTER, ()))
-    assert recovery.settle(context, view.workflows["w1"]) == ([], False) and recorded == []
+    assert "w1" not in view.workflows and view.how_ended("w1") == "completed"
+    assert [w.workflow_id for w in view.unfinished_workflows()] == []

@@ -273,7 +273,7 @@ class TestStoredAndTypedPayloads:
         assert view.copy_group("VG03,VOL03").locked_by == "mount"
         assert not view.copy_group("VG02,VOL02").locked
         assert view.workflows[W].open_steps == {"import:c-2": "ImportRequested"}
-        assert view.workflows[R].ended == "aborted" and not view.workflows[R].unmounted
+        assert view.ended_workflows[R].how == "aborted" and R not in view.workflows
         assert view.tape == {} and view.backup_server.media_copies == {}
         assert view.backup_server.settings.retention_days == 10
         assert view.next_backup_id == "0000000007"  # 5: a SQL backup, 6: its template

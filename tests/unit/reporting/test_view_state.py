@@ -23,7 +23,8 @@ AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def without_ended_workflows(view: HostView) -> HostView:
-    return replace(view, workflows={k: w for k, w in view.workflows.items() if not w.ended})
+    return replace(view, workflows={k: w for k, w in view.workflows.items() if not w.ended},
+                   ended_workflows={})
 
 
 @settings(max_examples=25, deadline=None)

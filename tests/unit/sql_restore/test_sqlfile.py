@@ -92,3 +92,9 @@ def test_a_packed_metafile_that_is_a_symlink_out_of_the_data_directory_is_refuse
     with pytest.raises(CliError, match="outside"):
         sqlfile.sqlfile_extract(None, operation(temp), Agent(entry(metafile)))
     assert not metafile.exists()
+
+
+def test_a_symlink_named_like_a_packed_metafile_is_not_carried(tmp_path):
+    (tmp_path / "0000000004_0000000005.dmp").write_bytes(b"packed")
+    (tmp_path / "0000000004_0000000006.dmp").symlink_to(tmp_path / "0000000004_0000000005.dmp")
+    assert [p.name for p in sqlfile.packed_metafiles(tmp_path)] == ["0000000004_0000000005.dmp"]
