@@ -19,9 +19,9 @@ from events.command_base import APPLICATION_SERVERS, EXCLUSIVE, QUERY, Command
 from events.names import GENERATION_PATTERN, CommentText, PathText
 from events.postgres import CLUSTER_PATTERN, LSN_PATTERN
 
-BACKUP_ID_PATTERN = r"^\d{10}$"
-TIME_PATTERN = (r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?"
-                r"([+-]\d{2}(:?\d{2})?|Z| UTC)?$")
+BACKUP_ID_PATTERN = r"^[0-9]{10}$"
+TIME_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+                r"([+-][0-9]{2}(:?[0-9]{2})?|Z| UTC)?$")
 RESTORE_POINT_PATTERN = r"^[A-Za-z0-9_.:-]{1,63}$"
 
 
@@ -94,6 +94,13 @@ class RecoverPgCluster(Command, console=("drmpgrecover",), concurrency=EXCLUSIVE
             raise ValueError(f"the target {self.target} takes no value")
         if rule is not None and not re.fullmatch(rule, self.target_value):
             raise ValueError(f"the target {self.target} needs a value matching {rule}")
+        if self.target == "time":  # the pattern lets 2026-13-45 99:99:99 through
+            from datetime import datetime
+            try:
+                datetime.fromisoformat(self.target_value.removesuffix(" UTC"))
+            except ValueError as error:
+                raise ValueError(f"the target time {self.target_value!r} is not a date and "
+                                 f"time: {error}") from None
         return self
 
 

@@ -28,8 +28,22 @@ from adapters.postgres.wal import (TimelineSwitch, WalNameError, classify, parse
 from services.agent.application_port import ApplicationError, LogBackup
 
 SLOT = "drm_wal"
+MAX_HISTORY_BYTES = 4 * 1024 * 1024
 POLL = 0.1
 WAIT_POLL = 0.02  # wait_for's look at the directory: a listing, cheap; a backup waits on it
+
+
+def _history_text(path: Path) -> str:
+    """A ``.history`` file's text, read with a bound (``WalNameError`` when too long or not
+    UTF-8: a forged file must not exhaust memory nor escape as another error)."""
+    with open(path, "rb") as stream:
+        data = stream.read(MAX_HISTORY_BYTES + 1)
+    try:
+        if len(data) > MAX_HISTORY_BYTES:
+            raise WalNameError(f"{path.name}: longer than {MAX_HISTORY_BYTES} bytes")
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WalNameError(f"{path.name}: not UTF-8 text") from None
 
 
 def file_sha256(path: Path) -> str:
@@ -53,7 +67,7 @@ class WalArea:
 
     def histories(self) -> dict[int, tuple[TimelineSwitch, ...]]:
         """Parsed ``.history`` files by timeline (``WalNameError`` for a damaged one)."""
-        return {parse_history_name(name): parse_history((self.root / name).read_text())
+        return {parse_history_name(name): parse_history(_history_text(self.root / name))
                 for name in self.names("history")}
 
     def describe(self, name: str) -> LogBackup:

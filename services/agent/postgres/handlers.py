@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 from pathlib import Path
 
+from adapters.paths import BadName, PathOutsideRoot, confine
 from events.base import Payload
 from events.pg_commands import BackupPgCluster, BackupPgLogs, CollectPgWal, ConfigurePgCluster
 from services import messages
@@ -35,6 +36,26 @@ def _defaults(app, cluster: str) -> tuple[str | None, str | None, int]:
         return None, None, 16 << 20
 
 
+def _host_roots(context: AgentContext) -> list[Path]:
+    """The data directory and the lab host's mount roots (as drmsqlinit's directories)."""
+    data_dir, lab = context.ports.data_dir, context.ports.lab
+    entry = next((h for h in (lab.hosts if lab else ()) if h.name.lower() == context.host.lower()),
+                 None)
+    roots = [Path(data_dir)] if data_dir else []
+    return roots + [Path(data_dir) / r if data_dir else Path(r)
+                    for r in (getattr(entry, "mount_roots", ()) or ())]
+
+
+def _confined(value: str, roots: list[Path], what: str) -> str:
+    """A directory from the command, inside ``roots`` (else the command is refused: a log
+    backup area outside them could be any directory the agent can write, and released WAL
+    files are deleted from it)."""
+    try:
+        return str(confine(value, roots, what))
+    except (BadName, PathOutsideRoot) as error:
+        raise reject(messages.BAD_COMMAND, str(error)) from None
+
+
 def configure(command: ConfigurePgCluster, context: AgentContext) -> list[Payload]:
     app = application(context)
     ensure_maps(context)
@@ -47,6 +68,9 @@ def configure(command: ConfigurePgCluster, context: AgentContext) -> list[Payloa
     if not log_dir or not label_dir:
         raise reject(messages.BAD_COMMAND, "give -log_dir and -label_dir: the application "
                                            "keeps no default")
+    roots = [*_host_roots(context), *(Path(d) for d in (area, labels) if d)]
+    log_dir, label_dir = (_confined(log_dir, roots, "log backup directory"),
+                          _confined(label_dir, roots, "label directory"))
     files = tuple(dict.fromkeys((f.path, f.kind) for d in found for f in d.files))
     event = decide.plan_configure(context.view, command.cluster, files, log_dir, label_dir, size)
     for directory in (log_dir, label_dir):
