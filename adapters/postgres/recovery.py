@@ -75,7 +75,7 @@ def parse_target(target: str) -> RecoveryTarget:
             value = format_lsn(parse_lsn(value))
         except WalNameError as error:
             raise ApplicationError(str(error), reason="state") from None
-    if kind == "xid" and not value.isdigit():
+    if kind == "xid" and not (value.isascii() and value.isdigit()):
         raise ApplicationError(f"not a transaction id: {value!r}", reason="state")
     return RecoveryTarget(kind, value.strip())
 

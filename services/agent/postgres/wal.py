@@ -132,7 +132,7 @@ def parse_history(text: str) -> tuple[tuple[int, int], ...]:
         if not line or line.startswith("#"):
             continue
         parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].isdigit():
+        if len(parts) < 2 or not (parts[0].isascii() and parts[0].isdigit()):
             raise WalFormatError(f"a history line is malformed: {line[:60]!r}")
         entries.append((int(parts[0]), parse_lsn(parts[1])))
     return tuple(entries)
