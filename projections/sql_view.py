@@ -107,6 +107,9 @@ class SqlView:
     settings: dict[str, SqlSettings] = field(default_factory=dict)
     instances: dict[str, SqlInstance] = field(default_factory=dict)
     backups: dict[str, SqlBackup] = field(default_factory=dict)  # backup ID -> details
+    # original ID -> the details this host recorded for it, kept after the entry goes: an
+    # entry of the same data imported back (tape restore, EX_DRM_DB_IMPORT) finds them here
+    originals: dict[str, SqlBackup] = field(default_factory=dict)
 
     @staticmethod
     def instance_key(name: str) -> str:
@@ -118,6 +121,17 @@ class SqlView:
     def backup(self, backup_id: str) -> SqlBackup | None:
         """The SQL details of a live entry or a template, or None (not a SQL Server entry)."""
         return self.backups.get(backup_id)
+
+    def for_entry(self, entry, host: str) -> SqlBackup | None:
+        """The SQL details of catalog entry ``entry`` (a ``CatalogEntry``): its own, else --
+        for an entry of this host's own data that came back under another ID (imported, or
+        restored from tape) -- those recorded for its original ID; None for a file-system
+        entry or one whose details never were on this host."""
+        own = self.backups.get(entry.backup_id)
+        if own is not None or entry.object_type != "MSSQL" \
+                or entry.origin_host.lower() != host.lower():
+            return own
+        return self.originals.get(entry.original_id)
 
     def entries_of(self, instance: str, *, template: bool = False) -> list[SqlBackup]:
         """Details of ``instance``'s entries (templates with ``template``), oldest first."""

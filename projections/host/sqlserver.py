@@ -62,7 +62,9 @@ def backup_requested(view: HostView, event: sql.SqlBackupRequested, seq: int) ->
 def backup_details(view: HostView, event: sql.SqlBackupDetails, seq: int) -> None:
     if event.template:
         view.next_backup_number = max(view.next_backup_number, int(event.backup_id) + 1)
-    view.sql.backups[event.backup_id] = SqlBackup(
+    details = view.sql.backups[event.backup_id] = SqlBackup(
         event.backup_id, event.instance, databases(event.databases), metafiles(event.metafiles),
         event.metadata_dir, event.online, event.template, event.system,
         parse_time(event.recorded_at), event.comment, event.workflow_id, seq)
+    if not event.template:  # a SQL backup's original ID is its own backup ID
+        view.sql.originals[event.backup_id] = details

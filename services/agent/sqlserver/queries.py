@@ -67,7 +67,7 @@ def catalog_rows(details: SqlBackup, devices: dict) -> list[dict]:
 def entry_dict(details: SqlBackup, entry: CatalogEntry | None, host: str, devices) -> dict:
     when = details.recorded_at.isoformat() if details.recorded_at else None
     return {
-        "backup_id": details.backup_id,
+        "backup_id": entry.backup_id if entry else details.backup_id,
         "original_id": entry.original_id if entry else details.backup_id,
         "origin_host": entry.origin_host if entry else host,
         "mode": entry.mode if entry else "ONLINE",
@@ -82,16 +82,18 @@ def entry_dict(details: SqlBackup, entry: CatalogEntry | None, host: str, device
 
 
 def list_sql_catalog(command: ListSqlCatalog, context: AgentContext) -> dict:
-    """Live SQL entries of the instance (or its templates), oldest first."""
-    view = context.view
+    """Live SQL entries of the instance (imported ones of this host's own data too, with the
+    details of their original), or its templates; oldest first."""
+    view, key = context.view, command.instance.lower()
     devices = {v.mount_point: v.device for v in view.volumes.values()}
-    found = []
-    for details in sorted(view.sql.entries_of(command.instance, template=command.template),
-                          key=lambda d: d.backup_id):
-        entry = view.catalog.get(details.backup_id)
-        if entry is None and not details.template:
-            continue  # superseded or deleted: its details stay only until the entry goes
-        found.append(entry_dict(details, entry, context.host, devices))
+    if command.template:
+        pairs = [(d, None) for d in view.sql.entries_of(command.instance, template=True)]
+    else:
+        pairs = [(view.sql.for_entry(e, context.host), e) for e in view.catalog.values()]
+    found = [entry_dict(details, entry, context.host, devices)
+             for details, entry in sorted((p for p in pairs if p[0] is not None
+                                           and p[0].instance.lower() == key),
+                                          key=lambda p: (p[1] or p[0]).backup_id)]
     return {"instance": command.instance, "entries": found}
 
 

@@ -191,3 +191,23 @@ def test_a_crash_while_frozen_is_thawed_and_aborted_at_restart(agent, engine, da
     outcome = restarted.store.outcome_of(workflow.workflow_id)
     assert outcome is not None and outcome.type == "CommandFailed"
     assert outcome.payload["command"] == "BackupSqlServer"
+
+
+def test_an_entry_of_this_hosts_data_imported_back_keeps_its_sql_details(agent):
+    """EX_DRM_DB_EXPORT / EX_DRM_DB_IMPORT bring the entry back under a new ID (as after a tape
+    restore on the backup server); drmsqlcat lists it with the original's databases and
+    metafiles, and the view gives them to a restore."""
+    init(agent)
+    first = result(backup(agent))
+    document = result(agent.handle(command("ExportBackup", backup_id=first["backup_id"])))
+    imported = result(agent.handle(command("ImportBackup", document=document["document"])))
+    assert imported["original_id"] == first["backup_id"]
+    assert first["backup_id"] not in agent.view.catalog  # superseded by the import
+    [listed] = catalog(agent)
+    assert listed["backup_id"] == imported["backup_id"]
+    assert listed["original_id"] == first["backup_id"]
+    assert [r["file"] for r in listed["rows"] if r["kind"] == "M"] == \
+        [m["path"] for m in first["metafiles"]]
+    entry = agent.view.catalog[imported["backup_id"]]
+    assert agent.view.sql.for_entry(entry, agent.host).metafile_of("UserDB1").sha256 == \
+        first["metafiles"][0]["sha256"]

@@ -280,6 +280,7 @@ class TestStoredAndTypedPayloads:
         assert view.workflows["w-sql"].applications["sqlserver:default"].state == "failed"
         assert not view.workflows["w-sql"].open_steps
         assert view.sql.backup("0000000005").metafile_of("UserDB1").size == 3
+        assert list(view.sql.originals) == ["0000000005"]  # not the template
         assert [b.backup_id for b in view.sql.entries_of("default", template=True)] == [
             "0000000006"]
         assert view.sql.settings_of("default").vdi_timeout == 300
