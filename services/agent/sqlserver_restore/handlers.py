@@ -57,7 +57,7 @@ def confined(context: AgentContext, path: str, what: str) -> Path:
 # -- drmsqlrestore -------------------------------------------------------------------------------
 def restore_sql_databases(command: RestoreSqlDatabases, context: AgentContext) -> list[Payload]:
     port = sql_port(context)
-    entry = facts.entry_facts(context.view, command.backup_id)
+    entry = facts.entry_facts(context.view, command.backup_id, context.host)
     instance = command.instance or (entry.instance if entry else "")
     live = live_instance(port, instance) if entry else decide.LiveInstance(instance, "")
     settings = facts.settings_facts(context.view, instance)

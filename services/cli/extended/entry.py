@@ -32,7 +32,9 @@ class ExtendedEntry:
     timeout: float = 3600.0
     # drm_script.log records beyond START/END (the user script's commands), from what it shows
     records: Callable[[Shown], list[tuple[str, str]]] = lambda shown: []
-    backup_object: str = "FILESYSTEM"  # the operations' BACKUP_OBJECT (MSSQL: issue 13)
+    # the BACKUP_OBJECTs it serves: EX_DRM_FS_* FILESYSTEM, EX_DRM_SQL_* MSSQL; the generic
+    # ones (backup ID file, resync, export/import, FTP, tape) both (issue 13, sql-stories fix)
+    backup_object: str | tuple[str, ...] = ("FILESYSTEM", "MSSQL")
 
     @property
     def manual(self) -> str:

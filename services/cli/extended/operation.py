@@ -123,7 +123,8 @@ def lab_role(data_dir: Path, host: str) -> str:
 
 
 def load_operation(data_dir: Path, host: str, operation_id: str,
-                   init_conf: Path | None = None, backup_object: str = "FILESYSTEM") -> Operation:
+                   init_conf: Path | None = None,
+                   backup_object: str | tuple[str, ...] = "FILESYSTEM") -> Operation:
     """The operation ``operation_id`` on ``host`` (see the module docstring); its
     ``BACKUP_OBJECT`` must be ``backup_object`` (``MSSQL`` for EX_DRM_SQL_*, issue 13)."""
     layout = host_layout(data_dir, host)
@@ -136,9 +137,11 @@ def load_operation(data_dir: Path, host: str, operation_id: str,
                                f"definition file does not exist") from None
     except ConfigError as error:
         raise definition_error("; ".join(str(p) for p in error.problems)) from None
-    if definition.backup_object != backup_object:
+    served = (backup_object,) if isinstance(backup_object, str) else backup_object
+    if definition.backup_object not in served:
         raise definition_error(f"{definition.file}: BACKUP_OBJECT: {definition.backup_object} "
-                               f"operations are not served by this command ({backup_object})")
+                               f"operations are not served by this command "
+                               f"({', '.join(served)})")
     settings = host_settings(layout, data_dir, host)
     try:
         temp = (bk_temp_dirs(definition, [data_dir])[0] if settings.host_role == "BK" else
