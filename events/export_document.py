@@ -4,9 +4,14 @@ Layout (JSON)::
 
     {"format": "drm-catalog-export", "format_version": 1,
      "body": {"source_host", "source_backup_id", "source_event_seq", "source_event_hash",
-              "exported_at", "entry": {<BackupRecorded fields but workflow_id>}},
+              "exported_at", "entry": {<BackupRecorded fields but workflow_id>},
+              ["sql": {<SqlBackupDetails fields>}]},
      "body_sha256": sha256(canonical JSON of body),
      "signature": {"host", "key_id", "signed_at", "signature"}}
+
+``sql`` (issue 13) is present only for a SQL Server entry whose details the exporting host has
+(``events.sqlserver.SqlBackupDetails``): the importer records them under its new backup ID. A
+document without it is byte for byte what it was before.
 
 The signature (``events.export_signature``, ADR 0005) is the exporting host's Ed25519 signature
 of ``body_sha256``; whether a document must carry one, and under which keys it verifies, is the
@@ -29,6 +34,7 @@ from events.envelope import HASH_PATTERN
 from events.filesystem import ObjectRow
 from events.fs_commands import BACKUP_ID_PATTERN
 from events.names import CommentText, CopyGroupName, HostName, PathText
+from events.sqlserver import SqlBackupDetails  # issue 13: a SQL Server entry's details
 from services import messages  # a leaf module: the catalogue of detail codes
 
 FORMAT = "drm-catalog-export"
@@ -79,6 +85,7 @@ class ExportBody(BaseModel):
     source_event_hash: str = Field(pattern=HASH_PATTERN)
     exported_at: datetime
     entry: ExportedEntry
+    sql: SqlBackupDetails | None = None  # issue 13 (sql-backup)
 
 
 class DocumentSignature(BaseModel):
@@ -111,16 +118,23 @@ def _body_dict(body: ExportBody) -> dict[str, Any]:
     data["exported_at"] = format_timestamp(body.exported_at)
     data["entry"]["started_at"] = format_timestamp(body.entry.started_at)
     data["entry"]["ended_at"] = format_timestamp(body.entry.ended_at)
+    if body.sql is None:
+        del data["sql"]  # a document without SQL details is what it always was
+    elif body.sql.recorded_at is not None:
+        data["sql"]["recorded_at"] = format_timestamp(body.sql.recorded_at)
     return data
 
 
 def seal_document(entry: dict[str, Any], source_host: str, source_event_seq: int,
-                  source_event_hash: str, exported_at: datetime) -> ExportDocument:
-    """The document of ``entry`` (a ``BackupRecorded``-shaped dict) with its body hash."""
+                  source_event_hash: str, exported_at: datetime,
+                  sql: SqlBackupDetails | None = None) -> ExportDocument:
+    """The document of ``entry`` (a ``BackupRecorded``-shaped dict) with its body hash;
+    ``sql``: a SQL Server entry's details (issue 13)."""
     fields = {k: v for k, v in entry.items() if k in ExportedEntry.model_fields}
     body = ExportBody(source_host=source_host, source_backup_id=fields["backup_id"],
                       source_event_seq=source_event_seq, source_event_hash=source_event_hash,
-                      exported_at=exported_at, entry=ExportedEntry.model_validate(fields))
+                      exported_at=exported_at, entry=ExportedEntry.model_validate(fields),
+                      sql=sql)
     return ExportDocument(body=body, body_sha256=sha256_hex(canonical_bytes(_body_dict(body))))
 
 

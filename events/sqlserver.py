@@ -104,7 +104,8 @@ class SqlBackupDetails(Payload):
     system: bool = False  # -system: master, model and msdb included
     recorded_at: datetime | None = None
     comment: Annotated[str, Field(max_length=1024)] = ""
-    workflow_id: str = ""
+    workflow_id: str = Field(default="", max_length=128)
+    original_id: Annotated[str, Field(max_length=BACKUP_ID_MAX)] = ""  # "": backup_id (imports)
 
 
 for _model in (SqlSettingsRegistered, SqlApplicationMapRefreshed, SqlBackupRequested,

@@ -66,5 +66,5 @@ def backup_details(view: HostView, event: sql.SqlBackupDetails, seq: int) -> Non
         event.backup_id, event.instance, databases(event.databases), metafiles(event.metafiles),
         event.metadata_dir, event.online, event.template, event.system,
         parse_time(event.recorded_at), event.comment, event.workflow_id, seq)
-    if not event.template:  # a SQL backup's original ID is its own backup ID
-        view.sql.originals[event.backup_id] = details
+    if not event.template:  # an imported entry's details name their original ID
+        view.sql.originals[event.original_id or event.backup_id] = details

@@ -23,9 +23,16 @@ class ChainError(ValueError):
 
 @dataclass(frozen=True)
 class StartPoint:
+    """The full backup log backups chain onto: the latest of the instance. ``databases``: the
+    (lower-case) names it holds; empty: not known."""
+
     backup_id: str
     original_id: str
     recorded_seq: int
+    databases: frozenset[str] = frozenset()
+
+    def holds(self, database: str) -> bool:
+        return not self.databases or database.lower() in self.databases
 
 
 def next_chain_seq(logs: SqlLogView, instance: str, database: str, original_id: str) -> int:

@@ -240,6 +240,12 @@ def plan_log_backup(instance: str, targets: Sequence[str], truncate: bool, no_ca
             if named:
                 raise state_refused(name, current.state, key)
             continue
+        if start is not None and not no_cat and not start.holds(current.name):
+            if named:
+                raise reject(messages.SQL_LOG_CHAIN, f"the latest backup of {instance} "
+                                                     f"({start.backup_id}) does not hold "
+                                                     f"{name}: no chain to add a log to")
+            continue
         problem = chain.log_backup_problem(logs, instance, current.name, None if no_cat
                                            else start)
         if problem:

@@ -62,17 +62,17 @@ def _sql(view):
     return getattr(view, "sql", None)
 
 
-def entry_facts(view, backup_id: str, host: str = "") -> EntryFacts | None:
-    """The SQL entry ``backup_id`` of ``view`` (None: no such entry, or not a SQL one). With
-    ``host``, an entry of that host's own data back under another ID (imported, restored from
+def entry_facts(view, backup_id: str) -> EntryFacts | None:
+    """The SQL entry ``backup_id`` of ``view`` (None: no such entry, or not a SQL one). An
+    entry of this host's own data that came back under another ID (imported, restored from
     tape) has the details recorded for its original ID (``SqlView.for_entry``)."""
     sql = _sql(view)
-    entry = view.catalog.get(backup_id)
-    details = sql.backup(backup_id) if sql is not None else None
-    if details is None and sql is not None and entry is not None and host:
-        details = sql.for_entry(entry, host)
-    if details is None:
+    if sql is None:
         return None
+    entry = view.catalog.get(backup_id)
+    details = sql.for_entry(entry, view.host) if entry is not None else sql.backup(backup_id)
+    if details is None or (entry is None and not details.template):
+        return None  # no SQL details, or the catalog entry is gone: nothing to restore
     databases = tuple(DatabaseFacts(
         d.name, d.database_id, d.system, d.recovery_model,
         tuple(dict.fromkeys(f.mount_point for f in d.files if f.mount_point)),
@@ -106,4 +106,5 @@ def start_point(view, instance: str) -> StartPoint | None:
         return None
     latest = max(live, key=lambda b: b.recorded_seq)
     entry = view.catalog[latest.backup_id]
-    return StartPoint(latest.backup_id, entry.original_id, latest.recorded_seq)
+    return StartPoint(latest.backup_id, entry.original_id, latest.recorded_seq,
+                      frozenset(d.name.lower() for d in latest.databases))

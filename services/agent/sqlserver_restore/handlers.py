@@ -66,23 +66,24 @@ def confined(context: AgentContext, path: str, what: str) -> Path:
 # -- drmsqlrestore -------------------------------------------------------------------------------
 def restore_sql_databases(command: RestoreSqlDatabases, context: AgentContext) -> list[Payload]:
     port = sql_port(context)
-    entry = facts.entry_facts(context.view, command.backup_id, context.host)
+    entry = facts.entry_facts(context.view, command.backup_id)
     instance = command.instance or (entry.instance if entry else "")
     live = live_instance(port, instance) if entry else decide.LiveInstance(instance, "")
     settings = settings_of(context, instance)
     plan = decide.plan_sql_restore(entry, command, context.host, live, settings,
                                    context.envelope.workflow_id)
     storage_plan = _storage_plan(context, plan) if command.resync else None
+    # no volume copy: the metafiles must be in place already, else refused before anything
+    found = None if command.resync else located_metafiles(context, plan, settings)
 
-    def locate():
-        try:
+    def locate() -> tuple[Metadata, ...]:
+        if found is not None:
+            return found
+        try:  # after the copy: a missing one fails the step (recorded as the abort's reason)
             return located_metafiles(context, plan, settings)
         except CommandRejection as error:
             raise ApplicationError(error.text, reason="not-found") from None
 
-    if storage_plan is None:  # no volume copy: the metafiles must be in place already
-        found = located_metafiles(context, plan, settings)
-        locate = lambda: found  # noqa: E731
     workflows.run_sql_restore(context, plan, port, storage_plan, locate)
     return [CommandCompleted(command=command.name, result={
         "backup_id": plan.entry.backup_id, "instance": plan.request.target_instance,

@@ -56,7 +56,7 @@ def run_sql_restore(context, plan: SqlRestorePlan, port, storage_plan, locate):
         if stopped:
             _start(runner, port, wf, instance)
             stopped = False
-        before = {d.name.lower(): d.state for d in port.databases(instance)}
+        before = _states(port, instance)
         metadata = runner.step("find the VDI metafiles", [], locate, lambda _: [],
                                errors=APP_ERRORS)
         app_step(runner, "apply the VDI metafiles",
@@ -85,6 +85,15 @@ def run_sql_restore(context, plan: SqlRestorePlan, port, storage_plan, locate):
                                         target_instance=instance, databases=request.databases)
     context.record([completed])
     return completed
+
+
+def _states(port, instance: str) -> dict[str, str]:
+    """The databases' states before the metafiles are applied ({} when the instance does not
+    answer: the apply step then fails with the reason)."""
+    try:
+        return {d.name.lower(): d.state for d in port.databases(instance)}
+    except ApplicationError:
+        return {}
 
 
 def _start(runner: StepRunner, port, wf: str, instance: str) -> None:

@@ -21,6 +21,7 @@ from projections.host_view import CatalogEntry, HostView
 from services import messages
 from services.agent.errors import reject
 from services.agent.filesystem.decide import MOUNTED
+from services.agent.sqlserver.transfer import imported_details
 
 UNKNOWN_COPY_GROUP = messages.UNKNOWN_COPY_GROUP
 
@@ -33,10 +34,11 @@ def known_copy_groups(view: HostView) -> set[str]:
 class ImportPlan:
     superseded: tuple[fs.BackupEntryDeleted, ...]
     imported: BackupImported
+    details: tuple = ()  # issue 13: a SQL Server entry's SqlBackupDetails, before the entry
 
     @property
     def events(self) -> list:
-        return [*self.superseded, self.imported]
+        return [*self.superseded, *self.details, self.imported]
 
 
 def plan_import(view: HostView, document: ExportDocument) -> ImportPlan:
@@ -65,7 +67,8 @@ def plan_import(view: HostView, document: ExportDocument) -> ImportPlan:
         fs.BackupEntryDeleted(backup_id=e.backup_id, reason="superseded", by_backup_id=backup_id,
                               copy_groups=e.copy_groups)
         for e in sorted(view.entries_on(entry.copy_groups), key=lambda e: e.backup_id))
-    return ImportPlan(superseded, imported)
+    return ImportPlan(superseded, imported,
+                      tuple(imported_details(body.sql, backup_id, entry.original_id)))
 
 
 def entry_fields(entry: CatalogEntry) -> dict:

@@ -33,6 +33,7 @@ from services.agent.filesystem.decide import entry_of
 from services.agent.plan import SendToPeer
 from services.agent.runner import StepRunner
 from services.agent.service import AgentContext, Handler
+from services.agent.sqlserver.transfer import exported_details
 from services.agent.transfer import decide
 from services.agent.transfer.peers import peer_command_id
 from services.trust import export_problem, signed_export
@@ -43,8 +44,10 @@ NO_PEERS = messages.NO_PEERS
 def export_entry(context: AgentContext, backup_id: str) -> tuple[BackupExported, ExportDocument]:
     entry = entry_of(context.view, backup_id)
     source = context.store.read(context.host, after_seq=entry.recorded_seq - 1, limit=1)[0]
+    details = exported_details(context.view.sql.for_entry(entry, context.host),  # issue 13
+                               entry.original_id)
     document = seal_document(decide.entry_fields(entry), context.host, source.seq, source.hash,
-                             context.clock())
+                             context.clock(), details)
     document = signed_export(document, context.store.signer)
     return BackupExported(backup_id=backup_id, document_sha256=document.body_sha256,
                           source_event_seq=source.seq, source_event_hash=source.hash,

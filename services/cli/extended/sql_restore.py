@@ -10,20 +10,13 @@ from events.sql_restore import BackupSqlLogs, RestoreSqlDatabases
 from services.cli.entries import Shown, flag, opt
 from services.cli.extended.entry import ExtendedEntry
 from services.cli.extended.filesystem import detail
-from services.cli.extended.operation import Operation, operation_error
+from services.cli.extended.operation import Operation
 from services.cli.filesystem_args import build
 from services.cli.sqlserver_restore import (RESTORE_OPTIONS, restore_command, restore_lines,
                                             split_names)
 
 
-def _sql_operation(operation: Operation, name: str) -> None:
-    if operation.definition.backup_object != "MSSQL":
-        raise operation_error(f"{name} needs an operation of BACKUP_OBJECT=MSSQL, not "
-                              f"{operation.definition.backup_object}")
-
-
 def sql_restore(args: argparse.Namespace, operation: Operation, agent) -> Shown:
-    _sql_operation(operation, "EX_DRM_SQL_RESTORE")
     backup_id = operation.read_backup_id()
     args.target = ",".join(operation.definition.target_names) or None
     args.target_file = None
@@ -36,11 +29,11 @@ EX_DRM_SQL_RESTORE = ExtendedEntry(
     name="EX_DRM_SQL_RESTORE", summary="restore the SQL backup of the backup ID file",
     description="run drmsqlrestore for the backup ID in the operation's backup ID file\n"
                 "(the databases of TARGET_NAME, else all of the backup).",
-    commands=(RestoreSqlDatabases,), steps=sql_restore, options=RESTORE_OPTIONS)
+    commands=(RestoreSqlDatabases,), steps=sql_restore, options=RESTORE_OPTIONS,
+    backup_object="MSSQL")
 
 
 def tlog_backup(args: argparse.Namespace, operation: Operation, agent) -> Shown:
-    _sql_operation(operation, "EX_DRM_SQL_TLOG_BACKUP")
     definition = operation.definition
     targets = split_names(args.target) or definition.target_names
     outcome = agent.ask(build(BackupSqlLogs, instance=definition.instance_name,
@@ -53,4 +46,5 @@ EX_DRM_SQL_TLOG_BACKUP = ExtendedEntry(
     description="run drmsqllogbackup for the operation's INSTANCE_NAME (and TARGET_NAME).",
     commands=(BackupSqlLogs,), steps=tlog_backup,
     options=(flag("no_truncate", "tail-log backup without truncation"),
-             opt("target", help="only these databases (comma-separated)")))
+             opt("target", help="only these databases (comma-separated)")),
+    backup_object="MSSQL")

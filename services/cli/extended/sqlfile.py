@@ -41,9 +41,6 @@ def _confined(path: str | Path, what: str) -> Path:
 
 def _entry(operation: Operation, agent) -> dict:
     definition = operation.definition
-    if definition.backup_object != "MSSQL":
-        raise operation_error(f"the operation {operation.operation_id} is not BACKUP_OBJECT="
-                              f"MSSQL")
     backup_id = operation.read_backup_id()
     reply = agent.ask(ListSqlCatalog(instance=definition.instance_name))
     entry = next((e for e in reply.result["entries"] if e["backup_id"] == backup_id), None)
@@ -131,10 +128,11 @@ EX_DRM_SQLFILE_PACK = ExtendedEntry(
     description="copy the VDI metafiles of the backup ID file's entry into the temporary\n"
                 "directory as <backup-ID>_<database-ID>.dmp (only needed when a VDI metafile\n"
                 "directory is registered).",
-    commands=(ListSqlCatalog, RecordSqlMetafiles), steps=sqlfile_pack)
+    commands=(ListSqlCatalog, RecordSqlMetafiles), steps=sqlfile_pack, backup_object="MSSQL")
 
 EX_DRM_SQLFILE_EXTRACT = ExtendedEntry(
     name="EX_DRM_SQLFILE_EXTRACT", summary="deploy the transferred VDI metafiles",
     description="deploy the latest packed VDI metafiles of the temporary directory where a\n"
                 "restore reads them.",
-    commands=(ListSqlCatalog, RecordSqlMetafiles), steps=sqlfile_extract)
+    commands=(ListSqlCatalog, RecordSqlMetafiles), steps=sqlfile_extract,
+    backup_object="MSSQL")

@@ -211,3 +211,30 @@ def test_an_entry_of_this_hosts_data_imported_back_keeps_its_sql_details(agent):
     entry = agent.view.catalog[imported["backup_id"]]
     assert agent.view.sql.for_entry(entry, agent.host).metafile_of("UserDB1").sha256 == \
         first["metafiles"][0]["sha256"]
+
+
+def test_the_export_carries_the_sql_details_to_the_backup_server(agent, data_dir):
+    """drmdbexport on the database server, drmdbimport on BKServer: the backup server's entry
+    (a new backup ID, the same original) has the databases and the metafiles, so drmsqlcat
+    lists it there too; the signed body covers them."""
+    from services.agent.bootstrap import build_agent
+    from tests.fs_lab import settings_for
+
+    init(agent)
+    first = result(backup(agent))
+    document = result(agent.handle(command("ExportBackup", backup_id=first["backup_id"])))
+    assert document["document"]["body"]["sql"]["instance"] == INSTANCE
+    bk = build_agent(settings_for(data_dir), "BKServer")
+    imported = result(bk.handle(command("ImportBackup", host="BKServer",
+                                        document=document["document"])))
+    details = bk.view.sql.for_entry(bk.view.catalog[imported["backup_id"]], bk.host)
+    assert details.backup_id == imported["backup_id"]
+    assert details.metafile_of("UserDB1").sha256 == first["metafiles"][0]["sha256"]
+    assert bk.view.sql.originals[first["backup_id"]] is details
+    [listed] = bk.handle(command("ListSqlCatalog", host="BKServer",
+                                 instance=INSTANCE)).result["entries"]
+    assert listed["original_id"] == first["backup_id"] and listed["origin_host"] == agent.host
+    tampered = {**document["document"], "body": {**document["document"]["body"], "sql": {
+        **document["document"]["body"]["sql"], "instance": "OTHER"}}}
+    assert bk.handle(command("ImportBackup", host="BKServer",
+                             document=tampered)).type == "CommandRejected"

@@ -226,3 +226,12 @@ def test_log_information_of_one_backup_is_deleted_and_others_kept():
                    logs.SqlLogInfoDeleted(original_id="0000000001", instance="DEFAULT",
                                           databases=("DB1",), files=3))
     assert [r.path for r in view.sql_logs.chain("default", "DB1")] == ["/l/DB1_9.bk"]
+
+
+def test_a_database_the_latest_backup_does_not_hold_has_no_chain_to_log_to():
+    start = StartPoint("0000000001", "0000000001", 1, frozenset({"db1"}))
+    instance = live(db("DB1"), db("DB2"))
+    assert decide.plan_log_backup("default", (), True, False, instance, view_of().sql_logs,
+                                  SETTINGS, start) == ("DB1",)
+    rejected(decide.plan_log_backup, "default", ("DB2",), True, False, instance,
+             view_of().sql_logs, SETTINGS, start, match="does not hold DB2")
