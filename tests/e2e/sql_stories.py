@@ -15,7 +15,7 @@ from pathlib import Path
 from adapters.lab.example import example_toml
 from tests.e2e.conftest import Cli
 
-DB, BK = "DBServer", "BKServer"
+DB, BK, DB2 = "DBServer", "BKServer", "DBServer2"
 OPERATION = "Operation_A"
 BACKUP_ID = re.compile(r"Backup ID = (\d{10})")
 IMPORTED_ID = re.compile(r"Imported backup ID = (\d{10})")
@@ -25,6 +25,22 @@ INST_B = '''  [[hosts.sql_instances]]
   vdi_timeout = 300
   undo_dir = "hosts/DBServer/mssql/instB/undo"
   log_backup_dir = "hosts/DBServer/mssql/instB/tlog"
+'''
+DB2_HOST = '''
+[[hosts]]
+name = "DBServer2"
+role = "DB"
+  [[hosts.mounts]]
+  path = "hosts/DBServer/mnt/sql1"
+  array = 410001
+  ldev = 272
+  mounted = false
+  [[hosts.sql_instances]]
+  name = "default"
+  metafile_dir = ""
+  vdi_timeout = 300
+  undo_dir = "hosts/DBServer2/mssql/default/undo"
+  log_backup_dir = "hosts/DBServer2/mssql/default/tlog"
 '''
 DEFINITION = """BACKUP_OBJECT=MSSQL
 DB_SERVER_NAME=DBServer
@@ -37,7 +53,8 @@ SET_DRM_HOSTNAME=0
 
 
 def story_lab(path: Path) -> Path:
-    """The example lab, DBServer's generations split, and instance instB on DBServer."""
+    """The example lab, DBServer's generations split, instance instB on DBServer, and
+    DBServer2 (§5.9), to which UserDB1's P-VOL can be moved (same path, mounted there later)."""
     text = example_toml()
     for n in (1, 2, 3):
         for v in (1, 2):
@@ -46,7 +63,7 @@ def story_lab(path: Path) -> Path:
             text = text.replace(head, head + 'initial_status = "PSUS"\n')
     anchor = '\n[[hosts]]\nname = "BKServer"'
     assert anchor in text
-    path.write_text(text.replace(anchor, "\n" + INST_B + anchor), encoding="utf-8")
+    path.write_text(text.replace(anchor, "\n" + INST_B + DB2_HOST + anchor), encoding="utf-8")
     return path
 
 
@@ -61,12 +78,12 @@ def refused(cli: Cli, program: str, *args: str, host: str = DB) -> str:
     return result.stderr
 
 
-def lab_sql(cli: Cli, *args: str) -> str:
-    return cli.run("lab", "sql", *args, check=True).stdout
+def lab_sql(cli: Cli, *args: str, host: str = DB) -> str:
+    return cli.run("lab", "sql", *args, "--host", host, check=True).stdout
 
 
-def rows(cli: Cli, database: str = "UserDB1", instance: str = "default") -> int:
-    shown = lab_sql(cli, "count", database, "--instance", instance)
+def rows(cli: Cli, database: str = "UserDB1", instance: str = "default", host: str = DB) -> int:
+    shown = lab_sql(cli, "count", database, "--instance", instance, host=host)
     found = re.search(r"rows=(\d+) max_row=(\d+) missing=(\d+)", shown)
     assert found and found.group(2) == found.group(1) and found.group(3) == "0", shown
     return int(found.group(1))
