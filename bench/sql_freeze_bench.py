@@ -9,7 +9,8 @@ writer thread commits one-row transactions to the first database through its own
 Reported per case: ``window_s`` (from ``ApplicationFrozen`` to ``ApplicationThawed``, the events'
 times: the instance holds the writes), ``hold_s`` (from ``FreezeRequested``, the freeze call and
 the metafiles included), ``writer_stall_s`` (the writer's longest wait for one commit during the
-backup) and the whole backup's time. Target: window ≤ 1 s for 64 databases.
+backup), the whole backup's time and the splits inside the window (one per database volume;
+the window is mostly their sum). Target: window ≤ 1 s for 64 databases.
 
 Run: ``python -m bench.sql_freeze_bench [--quick] [--cases 1x100,16x100,64x100,4x1024]
 [--changed 0.01]``. ``--quick`` divides every size by 25 (the full cases write 7.6 GiB of rows
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -160,20 +162,37 @@ def measure(databases: int, size_mib: float, changed: float) -> dict:
             stop_all(data_dir, lab)
         last = {e.type: e.occurred_at for e in events
                 if e.type in ("FreezeRequested", "ApplicationFrozen", "ApplicationThawed")}
+        frozen = max(i for i, e in enumerate(events) if e.type == "ApplicationFrozen")
+        splits = [e for e in events[frozen:] if e.type == "PairSplit"]
         return {"databases": databases, "size_mib": round(size_mib, 2), "changed": changed,
                 "changed_mib_total": round(databases * size_mib * changed, 2),
                 "window_s": (last["ApplicationThawed"] - last["ApplicationFrozen"]).total_seconds(),
                 "hold_s": (last["ApplicationThawed"] - last["FreezeRequested"]).total_seconds(),
+                "splits": len(splits),
                 "writer_stall_s": writer.longest, "writer_commits": writer.commits,
                 "backup_s": backup_s, "setup_s": setup}
 
 
+CASE = re.compile(r"^([1-9][0-9]{0,2})x([0-9]{1,6}(?:\.[0-9]{1,3})?)$")
+
+
 def parse_cases(text: str) -> list[tuple[int, float]]:
+    """``16x100,4x1024`` -> [(16, 100.0), (4, 1024.0)]: 1-64 databases of up to 64 GiB each."""
     cases = []
-    for part in text.split(","):
-        count, _, size = part.partition("x")
-        cases.append((int(count), float(size)))
+    for part in text.split(",")[:16]:
+        found = CASE.match(part.strip())
+        if not found or not 1 <= int(found.group(1)) <= 64 or not 0 < float(found.group(2)) \
+                <= 65536:
+            raise argparse.ArgumentTypeError(f"not a case: {part!r} (<1-64>x<MiB>)")
+        cases.append((int(found.group(1)), float(found.group(2))))
     return cases
+
+
+def share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("--changed is a share in (0, 1]")
+    return value
 
 
 def check_disk(where: str, cases, changed: float) -> None:
@@ -187,12 +206,12 @@ def check_disk(where: str, cases, changed: float) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"sizes / {QUICK_DIVISOR}")
-    parser.add_argument("--cases", default="1x100,16x100,64x100,4x1024",
+    parser.add_argument("--cases", default="1x100,16x100,64x100,4x1024", type=parse_cases,
                         help="<databases>x<MiB each>, comma-separated")
-    parser.add_argument("--changed", type=float, default=0.01,
+    parser.add_argument("--changed", type=share, default=0.01,
                         help="share of each database written since the last backup")
     args = parser.parse_args(argv)
-    cases = [(n, s / QUICK_DIVISOR if args.quick else s) for n, s in parse_cases(args.cases)]
+    cases = [(n, s / QUICK_DIVISOR if args.quick else s) for n, s in args.cases]
     check_disk(tempfile.gettempdir(), cases, args.changed)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     for databases, size in cases:
