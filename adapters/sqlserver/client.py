@@ -78,7 +78,14 @@ class SqlServerClient:
                 self._drop()
                 raise ApplicationError("the SQL Server instance process closed the connection",
                                        reason="not-running")
-            body = json.loads(reply)
+            try:
+                body = json.loads(reply) if reply.endswith(b"\n") else None
+            except (ValueError, RecursionError):
+                body = None
+            if not isinstance(body, dict):
+                self._drop()
+                raise ApplicationError("the SQL Server instance process sent a damaged reply",
+                                       reason="io") from None
             if body.get("id") != self._next_id:  # a reply to the connection, not the request:
                 self._drop()  # the server closes it
         if not body.get("ok"):

@@ -19,7 +19,7 @@ from adapters.sqlserver.catalog import NAME
 from services.agent.application_port import (DatabaseFile, DatabaseInfo, Freeze, LogBackup,
                                              Metadata)
 
-MAX_LINE = 256 * 1024
+MAX_LINE = 4 * 1024 * 1024  # a roll-forward of 10,000 log backups fits
 MAX_ITEMS = 1024
 MAX_PATH = 4096
 Name = Annotated[str, Field(pattern=NAME.pattern)]
@@ -97,7 +97,7 @@ class RestoredArgs(InstanceArgs):
 
 
 class ApplyLogsArgs(DatabaseArgs):
-    logs: list[LogBackupRecord] = Field(max_length=100_000)
+    logs: list[LogBackupRecord] = Field(max_length=10_000)
     finish: Literal["ONLINE", "LOADING", "STANDBY"]
     target: Annotated[str, Field(max_length=256)] = ""
 

@@ -57,7 +57,7 @@ def instance_state(port: ApplicationPort, instance: str) -> tuple[str, str, tupl
 # -- drmsqlinit -----------------------------------------------------------------------------------
 def confined_dir(context: AgentContext, value: str, what: str) -> str:
     """``value`` ("" = not registered) as an absolute directory inside the data directory (or
-    the lab host's mount roots); created if missing."""
+    the lab host's mount roots)."""
     if not value:
         return ""
     data_dir = context.ports.data_dir
@@ -68,22 +68,37 @@ def confined_dir(context: AgentContext, value: str, what: str) -> str:
     roots += [Path(data_dir) / r if data_dir else Path(r) for r in
               (getattr(entry, "mount_roots", ()) or ())]
     try:
-        path = confine(value, roots, what)
-        path.mkdir(parents=True, exist_ok=True)
+        return str(confine(value, roots, what))
     except (BadName, PathOutsideRoot) as error:
         raise reject(messages.SQL_SETTINGS_BAD, str(error)) from None
-    except OSError as error:
-        raise reject(messages.SQL_SETTINGS_BAD, f"{what} {value}: {error.strerror}") from None
-    return str(path)
+
+
+def make_dirs(paths) -> None:
+    """Create the registered directories (once every one is known to be inside its roots)."""
+    for path in filter(None, paths):
+        try:
+            Path(path).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise reject(messages.SQL_SETTINGS_BAD, f"{path}: {error.strerror}") from None
 
 
 def init_sql_server(command: InitSqlServer, context: AgentContext) -> list[Payload]:
-    name, _, _ = instance_state(sqlserver(context), command.instance)
+    """Tables 6-1 and 6-3: the instance runs and no database is in a combined state."""
+    name, status, databases = instance_state(sqlserver(context), command.instance)
+    if status != decide.RUNNING:
+        raise reject(messages.SQL_NOT_RUNNING, f"the instance {name} is {status}; drmsqlinit "
+                                               "needs it running")
+    combined = [d for d in databases if "+" in d.state]
+    if combined:
+        raise reject(messages.SQL_DATABASE_STATE, f"the database {combined[0].name} is "
+                                                  f"{combined[0].state}: drmsqlinit refuses a "
+                                                  "combined state (manual table 6-3)")
     event = sql.SqlSettingsRegistered(
         instance=name, vdi_timeout=command.vdi_timeout,
         metadata_dir=confined_dir(context, command.metadata_dir, "VDI metafile directory"),
         undo_dir=confined_dir(context, command.undo_dir, "undo file directory"),
         log_backup_dir=confined_dir(context, command.log_backup_dir, "log backup directory"))
+    make_dirs((event.metadata_dir, event.undo_dir, event.log_backup_dir))
     context.record([event])
     return completed(command, **event.model_dump(mode="json"))
 

@@ -120,6 +120,17 @@ def test_without_drmsqlinit_the_backup_is_refused(agent):
     refused(backup(agent), "DRM-11109")
 
 
+def test_drmsqlinit_needs_the_instance_running_and_confines_its_directories(agent, engine):
+    outside = agent.handle(command("InitSqlServer", instance=INSTANCE, vdi_timeout=1,
+                                   metadata_dir="meta/new", undo_dir="/etc/undo"))
+    refused(outside, "DRM-11108")
+    assert not (Path(engine.roots[0]) / "meta" / "new").exists()  # nothing was created
+    engine.stop(INSTANCE)
+    refused(agent.handle(command("InitSqlServer", instance=INSTANCE, vdi_timeout=1)),
+            "DRM-11101")
+    assert agent.view.sql.settings == {}
+
+
 def test_a_freeze_that_outlives_its_timeout_fails_the_backup_and_records_no_entry(
         agent, engine):
     init(agent)

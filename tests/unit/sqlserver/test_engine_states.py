@@ -167,3 +167,21 @@ def test_a_restore_with_the_system_databases_runs_stopped_and_replaces_online_on
     assert lab.engine.count_rows("default", "DB1")["rows"] == 4
     with pytest.raises(ApplicationError, match="nothing to recover"):
         lab.engine.apply_logs("default", "master", [], finish=ONLINE)
+
+
+@pytest.mark.parametrize("base", [OFFLINE, LOADING, STANDBY])
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_combined_states_allow_only_a_restore(lab, base, operation):
+    """Manual table 6-3: a damaged OFFLINE, LOADING or STANDBY database is in a combined
+    state; only a restore acts on it (the damaged database is replaced)."""
+    backup = put_in_state(lab, base)
+    combined = lab.engine.damage("default", "DB1").state
+    assert combined == "+".join(s for s in (LOADING, STANDBY, OFFLINE, UNCONFIRMED)
+                                if s in (base, UNCONFIRMED))
+    if operation == "restored":
+        assert restore(lab, backup)[0].state == LOADING
+        return
+    with pytest.raises(ApplicationError) as refused:
+        OPERATIONS[operation](lab, backup)
+    assert refused.value.reason == "state"
+    assert lab.engine.databases("default")[-1].state == combined
