@@ -31,5 +31,10 @@ def test_init_backup_catalog_template_and_extended_commands(sql_cli):
     refused = cli.run("default", "-target", "Nope", program="drmsqlbackup")
     assert refused.returncode == 1 and "DRM-11106" in refused.stderr
     assert run_extended(cli) == "0000000003"
+    sent = cli.run("default", "-s", "BKServer", "-auto_import", program="drmsqlbackup",
+                   check=True).stdout
+    assert "KAVX5159-I" in sent  # imported on the backup server, with the SQL details
+    on_bk = cli.run("default", "--host", "BKServer", program="drmsqlcat", check=True).stdout
+    assert "ORIGINAL-ID: 0000000004" in on_bk and f"HOSTNAME: {HOST}" in on_bk
     shown = cli.run("default", "-cf", program="drmsqldisplay", check=True).stdout
     assert "ShadowImage" in shown and "local_0" in shown
