@@ -120,6 +120,7 @@ def test_worked_examples_over_the_broker(cli, tmp_path):
     # §5.9: a new backup, exported to DBServer2 (its SQL details travel in the export file),
     # restored and recovered there after UserDB1's P-VOL moved
     latest = new_id(run(cli, "drmsqlbackup", "default", "-target", "UserDB1"))
+    assert lock_status(cli)["SI01,sql01"] == ("UNLOCKED", latest)  # §5.6: gen1 reused
     moved = tmp_path / "EX-FILE1.drm"
     run(cli, "drmdbexport", latest, "-f", str(moved))
     on_db2 = IMPORTED_ID.search(run(cli, "drmdbimport", "-f", str(moved), host=DB2)).group(1)
