@@ -2,7 +2,9 @@
 BKServer and DBServer2 each in its own process, one lab (``tests.e2e.sql_stories``), and the
 exact rows of UserDB1 after every restore and recovery:
 
-- §5.1 in the manual's steps: ``EX_DRM_RESYNC -cg``, ``EX_DRM_SQL_BACKUP``, ``drmsqlcat``,
+- §5.1 in the manual's steps: ``EX_DRM_RESYNC -cg``, ``EX_DRM_SQL_BACKUP`` (an MSSQL operation
+  served by the generic extended commands), a log backup into the lab's log backup directory
+  (never applied), ``drmsqlcat``,
   ``EX_DRM_BACKUPID_SET``, ``EX_DRM_SQL_RESTORE -resync`` (refused while the database is
   ONLINE), ``drmsqlrecover``: the backup's rows, the other database untouched;
 - §5.6: a locked generation is skipped by the rotation (``drmcgctl`` shows it LOCKED with its
@@ -70,6 +72,9 @@ def test_worked_examples_over_the_broker(cli, tmp_path):
     first = bid_file.read_text().strip()
     at_first, other = rows(cli), rows(cli, "UserDB2")
     write(cli, 20)
+    # a log backup goes to the lab's log backup directory (as after drmsqlinit); not applied
+    run(cli, "drmsqllogbackup", "default", "-target", "UserDB1")
+    assert "UserDB1_" in run(cli, "drmsqllogbackup", "default", "-target", "UserDB1", "-v")
     assert f"BACKUP-ID: {first}" in run(cli, "drmsqlcat", "default")
     run(cli, "EX_DRM_BACKUPID_SET", OPERATION, "-backup_id", first)
     assert "KAVX0006-E" in refused(cli, "EX_DRM_SQL_RESTORE", OPERATION, "-resync")  # ONLINE
