@@ -41,6 +41,9 @@ role = "DB"
   vdi_timeout = 300
   undo_dir = "hosts/DBServer2/mssql/default/undo"
   log_backup_dir = "hosts/DBServer2/mssql/default/tlog"
+  [[hosts.sql_instances]]
+  name = "instB"
+  metafile_dir = ""
 '''
 DEFINITION = """BACKUP_OBJECT=MSSQL
 DB_SERVER_NAME=DBServer
@@ -54,7 +57,8 @@ SET_DRM_HOSTNAME=0
 
 def story_lab(path: Path) -> Path:
     """The example lab, DBServer's generations split, instance instB on DBServer, and
-    DBServer2 (§5.9), to which UserDB1's P-VOL can be moved (same path, mounted there later)."""
+    DBServer2 (§5.9, instances default and instB), to which UserDB1's P-VOL can be moved
+    (same path, mounted there later)."""
     text = example_toml()
     for n in (1, 2, 3):
         for v in (1, 2):

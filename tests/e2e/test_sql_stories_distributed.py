@@ -15,8 +15,10 @@ exact rows of UserDB1 after every restore and recovery:
   on DBServer under a new ID, ``drmsqlrestore -resync`` and ``drmsqlrecover``: the tape's rows;
 - §5.9: the entry exported to DBServer2 (its SQL details travel), refused without
   ``-nochk_host``, restored with it and recovered there: the backup's rows on DBServer2;
-- §5.14 (variant c, on the P-VOL): ``drmsqlrestore -instance instB`` of a backup of
-  ``default`` (metafiles on the P-VOL), ``drmsqlrecover instB``: the backup's rows in instB.
+- §5.14 (b) on DBServer2, the backup's data in place: ``drmsqlrestore -no_resync -nochk_host
+  -instance instB`` and ``drmsqlrecover instB`` there; (c) on DBServer, from the S-VOL:
+  ``drmsqlrestore -resync -instance instB``; both with the metafiles on the P-VOL (no VDI
+  metafile directory): the backup's rows in instB.
 
 Not repeated here (covered elsewhere): §5.4's log backups, tail-log backup, list files and a
 gap refused (test_sql_restore_distributed), the agent killed during the freeze
@@ -135,7 +137,14 @@ def test_worked_examples_over_the_broker(cli, tmp_path):
     run(cli, "drmsqlrestore", on_db2, "-resync", "-nochk_host", host=DB2)
     run(cli, "drmsqlrecover", "default", host=DB2)
     assert rows(cli, host=DB2) == made[third]
-    lab_sql(cli, "offline", "UserDB1", host=DB2)  # and the volume comes back
+
+    # §5.14 (b) on DBServer2: the backup's data is in place, so -no_resync into instB there
+    lab_sql(cli, "offline", "UserDB1", host=DB2)
+    run(cli, "drmsqlrestore", on_db2, "-no_resync", "-nochk_host", "-instance", "instB",
+        host=DB2)
+    run(cli, "drmsqlrecover", "instB", host=DB2)
+    assert rows(cli, instance="instB", host=DB2) == made[third]
+    lab_sql(cli, "offline", "UserDB1", "--instance", "instB", host=DB2)  # the volume goes back
 
     # §5.14 (c): the backup of default into the other instance instB (metafiles on the P-VOL)
     run(cli, "drmsqlrestore", latest, "-resync", "-target", "UserDB1", "-instance", "instB")
