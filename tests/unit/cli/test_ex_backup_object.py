@@ -28,6 +28,8 @@ def operation_file(tmp_path, kind: str) -> None:
 
 def served(entry: ExtendedEntry) -> set[str]:
     value = entry.backup_object
+    if value is None:  # ANY_OBJECT: every BACKUP_OBJECT the manual has
+        return {"FILESYSTEM", "MSSQL"}
     return {value} if isinstance(value, str) else set(value)
 
 
