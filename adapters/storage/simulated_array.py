@@ -66,6 +66,7 @@ class SimulatedStorage(Volumes):
         self.baselines = BaselineStore(self.pairs_dir)
         self.faults = faults or FaultInjector(self.root)
         self.runner = CopyRunner(self, orphan_policy)
+        self._last_found: dict[tuple[VolumeRef, str], str] = {}  # (volume, MU#) -> pair ID
         self.recover()
 
     # -- records ----------------------------------------------------------------------------
@@ -102,8 +103,18 @@ class SimulatedStorage(Volumes):
         (self.pairs_dir / f"{record.pair_id}.json").unlink(missing_ok=True)
 
     def _find(self, volume: VolumeRef, mu: str) -> PairRecord | None:
+        """The pair of ``volume`` on MU# ``mu``. A volume has at most one pair per MU#
+        (``paircreate`` refuses a second), so the pair last found for it, read again and still
+        matching, is the answer; only when it is gone or changed are all records read (this
+        keeps a backup of many copy groups linear in their number)."""
+        hint = self._last_found.get((volume, mu))
+        if hint is not None:
+            record = self.load(hint)
+            if record is not None and record.mu == mu and volume in (record.pvol, record.svol):
+                return record
         for record in self.records():
             if record.mu == mu and volume in (record.pvol, record.svol):
+                self._last_found[(volume, mu)] = record.pair_id
                 return record
         return None
 
