@@ -95,6 +95,22 @@ class FtpClient:
         return digest.moved()
 
 
+    def names(self, remote_dir: str) -> list[str]:
+        """The file names in ``remote_dir`` (``NLST``; an empty or absent directory lists
+        nothing). Added for the packed VDI metafiles that travel beside the export file
+        (issue 13, spec 05 §5.2)."""
+        ftp = self._connect()
+        try:
+            listed = ftp.nlst(remote_dir)
+        except ftplib.error_perm:
+            return []  # "550 No files found" or no such directory
+        except (ftplib.Error, OSError, EOFError) as error:
+            raise FtpError(f"cannot list {self.host}:{remote_dir}: {_reply(error)}") from None
+        finally:
+            _close(ftp)
+        return sorted({PurePosixPath(name).name for name in listed})
+
+
 class _Digest:
     """SHA-256 and size of what streams through, the hashing of each block running in a
     thread while the block is sent or written (both release the GIL: two cores, one pass);

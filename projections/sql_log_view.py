@@ -73,6 +73,8 @@ class SqlLogView:
     restores: dict[str, SqlRestoreMark] = field(default_factory=dict)
     states: dict[str, str] = field(default_factory=dict)  # chain key -> last recorded state
     workflows: dict[str, SqlWorkflow] = field(default_factory=dict)
+    # backup ID -> seq of the first restore completed from it (manual Fig. 6-3, sql-gaps)
+    restored_entries: dict[str, int] = field(default_factory=dict)
 
     def chain(self, instance: str, database: str) -> list[SqlLogRecord]:
         return self.chains.get(chain_key(instance, database), [])

@@ -293,6 +293,9 @@ SQL_OTHER_INSTANCE = _detail("DRM-10144", "a restore to another instance that th
                                           "directory)")
 SQL_APPLICATION = _detail("DRM-10145", "the SQL Server instance refused or failed an operation")
 SQL_LOG_LIST = _detail("DRM-10146", "a transaction log list file cannot be used")
+# SQL Server (issue 13, sql-gaps): manual Fig. 6-3
+SQL_USED_UP = _detail("DRM-10147", "the backup came back from tape and a restore has used it "
+                                   "up (manual Fig. 6-3): restore it from tape again")
 # SQL Server (issue 13, sql-backup); DRM-110xx are the manual's own SQL Server codes, so ours
 # are DRM-111xx
 SQL_NOT_RUNNING = _detail("DRM-11101", "the SQL Server instance is stopped and the command needs "

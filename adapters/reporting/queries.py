@@ -163,19 +163,38 @@ class ReportQueries:
     def lineage(self, origin_host: str, backup_id: str) -> list[dict[str, Any]]:
         """Every event about the backup across hosts: the original entry on its host, and any
         entry elsewhere that keeps its original ID and origin host (exports, imports, tape),
-        then the later events on those entries (deletion, locks by backup ID, …)."""
+        then the later events on those entries (deletion, locks by backup ID, log backups of
+        its chain, restores, metafiles, …), the origin host's events naming the original ID
+        (roll-forwards), and every event of the workflows those belong to (issue 13: a SQL
+        backup's freeze/split/thaw, a restore's database states, a recovery)."""
         first = self._all(select(E.c.host, E.c.backup_id).where(or_(
             and_(E.c.host == origin_host, E.c.backup_id == backup_id),
             and_(E.c.original_id == backup_id, E.c.origin_host == origin_host))).distinct())
         keys = {(row["host"], row["backup_id"]) for row in first if row["backup_id"]}
         if not keys:
             return []
-        query = (select(E.c.occurred_at, E.c.host, E.c.seq, E.c.type, E.c.principal,
-                        E.c.backup_id, E.c.original_id, E.c.origin_host)
-                 .where(or_(*(and_(E.c.host == h, E.c.backup_id == b) for h, b in keys),
-                            and_(E.c.original_id == backup_id, E.c.origin_host == origin_host)))
-                 .order_by(E.c.occurred_at, E.c.host, E.c.seq))
-        return self._all(query)
+        direct = self._all(select(*LINEAGE_COLUMNS, E.c.command_id, E.c.payload).where(or_(
+            *(and_(E.c.host == h, E.c.backup_id == b) for h, b in keys),
+            and_(E.c.original_id == backup_id, E.c.origin_host == origin_host),
+            and_(E.c.host == origin_host, E.c.original_id == backup_id,
+                 E.c.origin_host.is_(None)))))
+        return _sorted([*direct, *self._workflow_events(direct)])
+
+    def _workflow_events(self, direct: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The other events of the workflows (``workflow_id``, within one command) of
+        ``direct``."""
+        workflows: dict[tuple[str, str], set[str]] = {}
+        for row in direct:
+            workflow = loads(row["payload"]).get("workflow_id")
+            if row["command_id"] and isinstance(workflow, str) and workflow:
+                workflows.setdefault((row["host"], row["command_id"]), set()).add(workflow)
+        if not workflows:
+            return []
+        found = self._all(select(*LINEAGE_COLUMNS, E.c.command_id, E.c.payload).where(or_(
+            *(and_(E.c.host == h, E.c.command_id == c) for h, c in workflows))))
+        return [row for row in found
+                if loads(row["payload"]).get("workflow_id") in
+                workflows[(row["host"], row["command_id"])]]
 
     def walk(self, host: str, page: int = 50_000) -> list[str]:
         """Problems of ``host``'s stored history: missing seqs, broken links, edited events.
@@ -203,6 +222,19 @@ class ReportQueries:
             if len(rows) < page:
                 return problems
             after = rows[-1][2]
+
+
+LINEAGE_COLUMNS = (E.c.occurred_at, E.c.host, E.c.seq, E.c.type, E.c.principal, E.c.backup_id,
+                   E.c.original_id, E.c.origin_host)
+
+
+def _sorted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per event (without the columns used to link them), in time order."""
+    unique = {(row["host"], row["seq"]): row for row in rows}
+    return [{key: row[key] for key in ("occurred_at", "host", "seq", "type", "principal",
+                                        "backup_id", "original_id", "origin_host")}
+            for row in sorted(unique.values(),
+                              key=lambda r: (r["occurred_at"], r["host"], r["seq"]))]
 
 
 WALKED = ("event_id", "host", "seq", "type", "version", "occurred_at", "command_id",

@@ -149,6 +149,7 @@ def restore_completed(view: HostView, event: sql.SqlRestoreCompleted, seq: int) 
         key = chain_key(event.target_instance, database)
         view.sql_logs.restores[key] = SqlRestoreMark(event.backup_id, event.original_id, seq)
         view.sql_logs.roll_forwards.pop(key, None)
+    view.sql_logs.restored_entries.setdefault(event.backup_id, seq)  # Fig. 6-3 (sql-gaps)
     _end(view, event.workflow_id, "completed")
 
 

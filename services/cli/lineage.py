@@ -1,5 +1,7 @@
 """``drm lineage <backup-ID> [--host H]``: the entries on every host that descend from the same
-original backup, each with the event that created it.
+original backup, each with the event that created it; then their history, every event that
+acted on them (a SQL backup's freeze, split and thaw, its metafiles, the log backups of its
+chain, restores, roll-forwards and database states: ``projections.lineage_history``).
 
 The CLI reads the hosts' stores directly (read only, no agent involved): with
 ``DRM_DATABASE_URL`` the one database that holds every host's stream, else the per-host SQLite
@@ -15,6 +17,7 @@ from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from events.canonical import format_timestamp
 from projections.lineage import LineageEntry, entries_of, lineage
+from projections.lineage_history import HistoryEvent, history
 from services import messages
 from services.cli.entries import LocalEntry
 from services.cli.errors import CliError
@@ -25,6 +28,7 @@ from services.settings import Settings, load_settings
 
 HEADERS = ("HOST", "SEQ", "BACKUP-ID", "ORIGINAL-ID", "HOSTNAME", "MEDIA", "LIVE", "EVENT",
            "SOURCE", "EVENT-HASH")
+HISTORY_HEADERS = ("HOST", "SEQ", "TIME", "EVENT", "BACKUP-ID", "DETAIL")
 NOT_FOUND = messages.NO_BACKUP_DATA
 
 
@@ -65,6 +69,22 @@ def as_dict(entry: LineageEntry) -> dict:
             "source_event_hash": entry.source_event_hash}
 
 
+def history_dict(event: HistoryEvent) -> dict:
+    return {"host": event.host, "seq": event.seq, "event_type": event.event_type,
+            "event_hash": event.event_hash, "occurred_at": format_timestamp(event.occurred_at),
+            "backup_id": event.backup_id, "workflow_id": event.workflow_id,
+            "detail": event.detail}
+
+
+def history_lines(events: list[HistoryEvent]) -> list[str]:
+    """The history section: what acted on the lineage's entries (issue 13)."""
+    if not events:
+        return []
+    rows = [(e.host, e.seq, format_timestamp(e.occurred_at), e.event_type, e.backup_id or "-",
+             e.detail or "-") for e in events]
+    return ["", "HISTORY", *table(HISTORY_HEADERS, rows)]
+
+
 def lines_of(found: list[LineageEntry]) -> list[str]:
     rows = [(e.host, e.seq, e.backup_id, e.original_id, e.origin_host, e.media or "-",
              "yes" if e.live else "no", e.event_type,
@@ -77,16 +97,19 @@ def run_lineage(args: argparse.Namespace) -> int:
     check_backup_id(args.backup_id)
     settings = load_settings()
     host = require_known(settings, args.host or settings.hostname)
-    entries = {name: entries_of(events) for name, events in host_streams(settings).items()}
+    streams = host_streams(settings)
+    entries = {name: entries_of(events) for name, events in streams.items()}
     found = lineage(entries, host, args.backup_id)
     if not found:
         raise CliError(NOT_FOUND, f"{messages.text(NOT_FOUND)} "
                                   f"(backup ID = {args.backup_id}, host = {host})")
+    events = history(streams, found)
     if args.json:
         emit_json({"host": host, "backup_id": args.backup_id,
-                   "lineage": [as_dict(e) for e in found]})
+                   "lineage": [as_dict(e) for e in found],
+                   "history": [history_dict(e) for e in events]})
     else:
-        for line in lines_of(found):
+        for line in [*lines_of(found), *history_lines(events)]:
             print(line)
     return 0
 

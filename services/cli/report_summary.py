@@ -1,5 +1,6 @@
 """``drm report summary`` and ``drm report lineage``: documents from the reporting store, and
-their human layout."""
+their human layout. A host with SQL Server databases also shows, per database, its state, log
+chain, last restore and last roll-forward (issue 13)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -45,6 +46,44 @@ def tape_only(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(found, key=lambda e: str(e["backup_id"]))
 
 
+def sql_databases(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per SQL Server database (``instance/database``) of a host, from its views (issue 13):
+    its state, its log chain (how many log backups, the last one), the backup its last
+    restore laid down and its last roll-forward. Empty on a host without SQL Server."""
+    chains, states = rows.get("chains", {}), rows.get("states", {})
+    restores, rolled = rows.get("restores", {}), rows.get("roll_forwards", {})
+    documents = []
+    for key in sorted(set(chains) | set(states) | set(restores) | set(rolled)):
+        chain = chains.get(key) or []
+        last = chain[-1] if chain else None
+        restore, roll = restores.get(key), rolled.get(key)
+        documents.append({
+            "database": key, "state": states.get(key), "log_backups": len(chain),
+            "last_log": None if last is None else {
+                "backup_id": last.get("backup_id"), "chain_seq": last.get("chain_seq"),
+                "last_lsn": last.get("last_lsn"), "taken_at": last.get("taken_at")},
+            "restored_from": None if restore is None else restore.get("backup_id"),
+            "roll_forward": None if roll is None else {
+                "last_lsn": roll.get("last_lsn"), "finish": roll.get("finish"),
+                "chain_complete": roll.get("chain_complete")}})
+    return documents
+
+
+def _sql_lines(databases: list[dict[str, Any]]) -> list[str]:
+    if not databases:
+        return []
+    rows = [[d["database"], d["state"] or "-", d["log_backups"],
+             "-" if d["last_log"] is None else
+             f"{d['last_log']['backup_id'] or 'no_cat'}#{d['last_log']['chain_seq']}"
+             f" LSN {d['last_log']['last_lsn']}",
+             d["restored_from"] or "-",
+             "-" if d["roll_forward"] is None else
+             f"{d['roll_forward']['finish']} LSN {d['roll_forward']['last_lsn']}"]
+            for d in databases]
+    return ["SQL DATABASES:", *("  " + line for line in columns(
+        ("DATABASE", "STATE", "LOGS", "LAST-LOG", "RESTORED-FROM", "ROLL-FORWARD"), rows))]
+
+
 def summary_documents(queries: ReportQueries, now: datetime | None = None) -> list[dict]:
     since = (now or datetime.now(timezone.utc)) - timedelta(hours=24)
     alerts = queries.alerts()
@@ -72,6 +111,7 @@ def summary_documents(queries: ReportQueries, now: datetime | None = None) -> li
                  for g in rows.get("copy_groups", {}).values() if g.get("locked_by")),
                 key=lambda g: g["copy_group"]),
             "tape_only": tape_only(rows),
+            "sql_databases": sql_databases(rows),
         })
     return documents
 
@@ -97,6 +137,7 @@ def summary_lines(documents: list[dict]) -> list[str]:
             f"{g['copy_group']} ({g['locked_by']})" for g in doc["locked_copy_groups"]) or "-"))
         lines.append("ONLY ON TAPE: " + (", ".join(
             f"{e['backup_id']} ({e['media']})" for e in doc["tape_only"]) or "-"))
+        lines += _sql_lines(doc.get("sql_databases", []))
         lines.append("")
     return lines
 

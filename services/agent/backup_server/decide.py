@@ -40,6 +40,7 @@ from services import messages
 from services.agent.errors import no_backup, reject
 from services.agent.filesystem.decide import BAD_PAIR_STATUS, LOCKED, MOUNTED, UNKNOWN_OBJECT
 from services.agent.plan import MountSvol, ReadTape, WriteTape
+from services.agent.sqlserver.transfer import exported_details, imported_details
 
 NOT_MOUNTED = messages.NOT_MOUNTED
 TAPE_EXPIRED = messages.TAPE_EXPIRED
@@ -280,6 +281,19 @@ def restored_entry(entry: TapeEntry, request: tape.MediaCopyRequested) -> fs.Bac
         generation=entry.generation, copy_groups=entry.copy_groups,
         started_at=entry.snapshot_at, ended_at=ended, comment=entry.comment, media="DISK",
         workflow_id=request.workflow_id)
+
+
+def restored_sql_details(view: HostView, entry: TapeEntry, new_id: str) -> list:
+    """The SQL details a tape-restored SQL Server entry carries (issue 13, spec 05 §5.2): those
+    of the disk entry the tape was taken from (read before the restore supersedes it), else
+    those this host keeps for the original ID; none for other kinds or when none are known.
+    ``drmsqlcat``, ``EX_DRM_SQLFILE_PACK`` and ``drmdbexport`` then see the new entry as the
+    SQL backup it is, as after an import."""
+    if entry.object_type != "MSSQL":
+        return []
+    known = view.sql.backup(entry.source_backup_id) or view.sql.originals.get(entry.original_id)
+    return imported_details(exported_details(known, entry.original_id), new_id,
+                            entry.original_id)
 
 
 # -- tape catalog ----------------------------------------------------------------------------------

@@ -120,6 +120,7 @@ def run_media_backup(context, request, entry) -> tape.TapeBackupRecorded:
 
 def run_media_restore(context, request, superseded, entry) -> fs.BackupRecorded:
     library(context)  # refuses a host without one before anything is recorded
+    details = decide.restored_sql_details(context.view, entry, request.backup_id)
     context.record([request, *superseded])
     runner = StepRunner(context, request.workflow_id)
     try:
@@ -131,5 +132,5 @@ def run_media_restore(context, request, superseded, entry) -> fs.BackupRecorded:
                                               backup_id=request.backup_id, reason=str(error))])
         raise failed(MEDIA_FAILED, f"tape restore of {entry.backup_id} failed: {error}") from error
     recorded = decide.restored_entry(entry, request)
-    context.record([recorded])
+    context.record([recorded, *details])
     return recorded

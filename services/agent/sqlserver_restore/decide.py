@@ -61,6 +61,10 @@ def plan_sql_restore(entry: EntryFacts | None, command: RestoreSqlDatabases, hos
         raise reject(messages.SQL_OTHER_HOST, f"the backup {entry.backup_id} was made on "
                                               f"{entry.origin_host}; give -nochk_host to "
                                               f"restore it on {host}")
+    if entry.used_up:
+        raise reject(messages.SQL_USED_UP, f"the backup {entry.backup_id} came back from tape "
+                                           f"and was restored already; restore it from tape "
+                                           f"again (manual Fig. 6-3)")
     chosen = _chosen_databases(entry, command.targets)
     target_instance = command.instance or entry.instance
     other_instance = target_instance.lower() != entry.instance.lower()

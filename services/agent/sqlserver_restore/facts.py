@@ -44,6 +44,9 @@ class EntryFacts:
     metadata_dir: str
     template: bool
     copy_groups: tuple[str, ...]
+    # this host's own data back under another ID (the tape route of spec 05 §5.2) and already
+    # restored once: used up (manual Fig. 6-3)
+    used_up: bool = False
 
     def database(self, name: str) -> DatabaseFacts | None:
         return next((d for d in self.databases if d.name.lower() == name.lower()), None)
@@ -85,7 +88,19 @@ def entry_facts(view, backup_id: str) -> EntryFacts | None:
                       entry.origin_host if entry else "", details.instance, databases,
                       metafiles, details.metadata_dir, details.template,
                       tuple(entry.copy_groups) if entry else  # a template: its files' groups
-                      tuple(dict.fromkeys(g for d in databases for g in d.copy_groups)))
+                      tuple(dict.fromkeys(g for d in databases for g in d.copy_groups)),
+                      used_up(view, entry))
+
+
+def used_up(view, entry) -> bool:
+    """Manual Fig. 6-3: an entry of this host's own data that came back under another ID (from
+    a tape restore, through the backup server's export) is used up by its first restore; its
+    volumes are restored again only from the tape."""
+    logs = getattr(view, "sql_logs", None)
+    return (entry is not None and logs is not None
+            and entry.backup_id in logs.restored_entries
+            and entry.origin_host.lower() == view.host.lower()
+            and entry.original_id != entry.backup_id)
 
 
 def settings_facts(view, instance: str) -> SettingsFacts | None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from events.command_base import Command
 
 Steps = Callable[[argparse.Namespace, Operation, Any], Shown]
+ANY_OBJECT = None  # ExtendedEntry.backup_object of a command that serves every BACKUP_OBJECT
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ class ExtendedEntry:
     timeout: float = 3600.0
     # drm_script.log records beyond START/END (the user script's commands), from what it shows
     records: Callable[[Shown], list[tuple[str, str]]] = lambda shown: []
-    backup_object: str = "FILESYSTEM"  # the operations' BACKUP_OBJECT (MSSQL: issue 13)
+    # the operations' BACKUP_OBJECT (MSSQL: issue 13); ANY_OBJECT for the common commands
+    # (backup ID file, export/import, FTP, mount, tape, resync) that serve every kind
+    backup_object: str | None = "FILESYSTEM"
 
     @property
     def manual(self) -> str:

@@ -19,7 +19,7 @@ from events.transfer import ExportBackup, ImportBackup
 from services import messages
 from services.cli import catalog_layouts as layout
 from services.cli.entries import Shown, flag, opt, usage_error
-from services.cli.extended.entry import ExtendedEntry
+from services.cli.extended.entry import ANY_OBJECT, ExtendedEntry
 from services.cli.extended.operation import Operation, operation_error, write_whole
 from events.definitions import FileDigest
 from services.cli.copy_groups import read_cg_file
@@ -138,7 +138,7 @@ EX_DRM_BACKUPID_SET = ExtendedEntry(
     description="check that the backup ID is in this host's catalog (disk or tape) and write "
                 "it to\nthe operation's backup ID file, for EX_DRM_FS_RESTORE and the others.",
     commands=(SetOperationBackupId,), steps=backup_id_set,
-    options=(opt("backup_id", help="the backup ID (10 digits)"),))
+    options=(opt("backup_id", help="the backup ID (10 digits)"),), backup_object=ANY_OBJECT)
 
 
 # -- EX_DRM_RESYNC ---------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ EX_DRM_RESYNC = ExtendedEntry(
              opt("cg_file", metavar="FILE", help="a copy-group list file"),
              opt("copy_size", type=copy_size, metavar="1-15",
                  help="copy pace of this resync (before DRM_COPY_SIZE and DEFAULT.dat)"),
-             PF_OPTION))
+             PF_OPTION), backup_object=ANY_OBJECT)
 
 
 # -- EX_DRM_DB_EXPORT / EX_DRM_DB_IMPORT -----------------------------------------------------------
@@ -197,7 +197,7 @@ EX_DRM_DB_EXPORT = ExtendedEntry(
     name="EX_DRM_DB_EXPORT", summary="export the backup of the backup ID file to <op>.drm",
     description="run drmdbexport for the backup ID in the operation's backup ID file; the "
                 "export\nfile <op>.drm in the temporary directory holds one generation.",
-    commands=(ExportBackup,), steps=db_export)
+    commands=(ExportBackup,), steps=db_export, backup_object=ANY_OBJECT)
 
 
 def db_import(args: argparse.Namespace, operation: Operation, agent) -> Shown:
@@ -214,4 +214,4 @@ EX_DRM_DB_IMPORT = ExtendedEntry(
     name="EX_DRM_DB_IMPORT", summary="import <op>.drm and write the new backup ID",
     description="run drmdbimport on the export file in the temporary directory and write the "
                 "new\nlocal backup ID to the operation's backup ID file.",
-    commands=(ImportBackup,), steps=db_import)
+    commands=(ImportBackup,), steps=db_import, backup_object=ANY_OBJECT)

@@ -123,9 +123,12 @@ def lab_role(data_dir: Path, host: str) -> str:
 
 
 def load_operation(data_dir: Path, host: str, operation_id: str,
-                   init_conf: Path | None = None, backup_object: str = "FILESYSTEM") -> Operation:
+                   init_conf: Path | None = None,
+                   backup_object: str | None = "FILESYSTEM") -> Operation:
     """The operation ``operation_id`` on ``host`` (see the module docstring); its
-    ``BACKUP_OBJECT`` must be ``backup_object`` (``MSSQL`` for EX_DRM_SQL_*, issue 13)."""
+    ``BACKUP_OBJECT`` must be ``backup_object`` (``MSSQL`` for EX_DRM_SQL_*, issue 13), or
+    anything when that is ``None`` (the common commands: backup ID file, export/import, FTP,
+    mount, tape, resync)."""
     layout = host_layout(data_dir, host)
     try:
         definition = load_operation_file(layout.script_conf, operation_id)
@@ -136,7 +139,7 @@ def load_operation(data_dir: Path, host: str, operation_id: str,
                                f"definition file does not exist") from None
     except ConfigError as error:
         raise definition_error("; ".join(str(p) for p in error.problems)) from None
-    if definition.backup_object != backup_object:
+    if backup_object is not None and definition.backup_object != backup_object:
         raise definition_error(f"{definition.file}: BACKUP_OBJECT: {definition.backup_object} "
                                f"operations are not served by this command ({backup_object})")
     settings = host_settings(layout, data_dir, host)

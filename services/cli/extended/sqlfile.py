@@ -30,6 +30,13 @@ from services.settings import load_settings
 METAFILE_MAX = 1 << 20
 PACKED = re.compile(r"(\d{10})_(\d{1,10})\.dmp")
 REGISTERED = re.compile(r"\d+_(\d{1,10})\.dmp")
+PACKED_MAX = 256  # packed metafiles one transfer carries (a backup has at most 64 databases)
+
+
+def packed_metafiles(temp_dir: Path) -> list[Path]:
+    """The packed metafiles in ``temp_dir`` (what EX_DRM_FTP_PUT/GET carry), at most
+    ``PACKED_MAX``, by name."""
+    return sorted(p for p in temp_dir.glob("*.dmp") if PACKED.fullmatch(p.name))[:PACKED_MAX]
 
 
 def _confined(path: str | Path, what: str) -> Path:

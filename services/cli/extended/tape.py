@@ -15,7 +15,7 @@ from events.tape import BackupToTape, MountSvol, RestoreFromTape, UnmountSvol
 from services.cli import catalog_layouts, tape_layouts
 from services.cli.entries import Shown, flag, opt, usage_error
 from services.cli.errors import CliError
-from services.cli.extended.entry import ExtendedEntry
+from services.cli.extended.entry import ANY_OBJECT, ExtendedEntry
 from services.cli.extended.filesystem import copy_groups_of, detail, shown
 from services.cli.extended.operation import Operation
 from services.cli.filesystem_args import build, check_backup_id, check_copy_group
@@ -72,13 +72,14 @@ EX_DRM_MOUNT = ExtendedEntry(
     description="run drmmount for the backup ID in the operation's backup ID file (locking "
                 "its copy\ngroups) or for -copy_group; unmount it with EX_DRM_UMOUNT.",
     commands=(MountSvol,), steps=ex_mount,
-    options=(COPY_GROUP, MOUNT_PT, FORCE, flag("conf", "write CG_MP.conf: not supported")))
+    options=(COPY_GROUP, MOUNT_PT, FORCE, flag("conf", "write CG_MP.conf: not supported")),
+    backup_object=ANY_OBJECT)
 
 EX_DRM_UMOUNT = ExtendedEntry(
     name="EX_DRM_UMOUNT", summary="unmount what EX_DRM_MOUNT mounted",
     description="run drmumount for the backup ID in the operation's backup ID file (unlocking "
                 "its\ncopy groups) or for -copy_group.",
-    commands=(UnmountSvol,), steps=ex_umount, options=(COPY_GROUP,))
+    commands=(UnmountSvol,), steps=ex_umount, options=(COPY_GROUP,), backup_object=ANY_OBJECT)
 
 
 # -- EX_DRM_CACHE_PURGE ----------------------------------------------------------------------------
@@ -103,7 +104,8 @@ EX_DRM_CACHE_PURGE = ExtendedEntry(
                 "ID file.",
     commands=(MountSvol, UnmountSvol), steps=cache_purge,
     options=(opt("cg", metavar="COPY_GROUP", help="the copy group, as <group>,<device>"),
-             opt("cg_file", metavar="FILE", help="a copy-group list file")))
+             opt("cg_file", metavar="FILE", help="a copy-group list file")),
+    backup_object=ANY_OBJECT)
 
 
 # -- EX_DRM_TAPE_BACKUP / EX_DRM_TAPE_RESTORE ------------------------------------------------------
@@ -162,11 +164,13 @@ EX_DRM_TAPE_BACKUP = ExtendedEntry(
     name="EX_DRM_TAPE_BACKUP", summary="S-VOL -> tape: mount, drmmediabackup, unmount",
     description="copy the S-VOL of the backup in the operation's backup ID file to tape "
                 "(drmmount,\ndrmmediabackup, drmumount); a new tape entry (KAVX0040-I).",
-    commands=(MountSvol, BackupToTape, UnmountSvol), steps=tape_backup, options=TAPE_OPTIONS)
+    commands=(MountSvol, BackupToTape, UnmountSvol), steps=tape_backup, options=TAPE_OPTIONS,
+    backup_object=ANY_OBJECT)
 
 EX_DRM_TAPE_RESTORE = ExtendedEntry(
     name="EX_DRM_TAPE_RESTORE", summary="tape -> S-VOL: mount, drmmediarestore, unmount",
     description="restore a tape entry to its S-VOLs (drmmount, drmmediarestore, drmumount) and "
                 "write\nthe new disk entry's backup ID to the operation's backup ID file.",
     commands=(MountSvol, RestoreFromTape, UnmountSvol), steps=tape_restore,
-    options=(opt("backup_id", help="the tape backup ID (drmtapecat)"), *TAPE_OPTIONS))
+    options=(opt("backup_id", help="the tape backup ID (drmtapecat)"), *TAPE_OPTIONS),
+    backup_object=ANY_OBJECT)

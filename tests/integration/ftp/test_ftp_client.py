@@ -70,3 +70,15 @@ def test_a_file_beyond_the_hash_limit_is_moved_whole_and_recorded_by_size(server
     small.write_bytes(b"z" * 10)
     assert FtpClient(host, port, "admin", SECRET).put(small, "s.drm").sha256 == \
         hashlib.sha256(b"z" * 10).hexdigest()
+
+
+def test_names_lists_a_directory_by_file_name_and_an_absent_one_as_empty(server):
+    root, host, port = server
+    folder = root / "script" / "Operation_A" / "BK"
+    folder.mkdir(parents=True)
+    for name in ("Operation_A.drm", "0000000003_0000000005.dmp", "0000000003_0000000006.dmp"):
+        (folder / name).write_bytes(b"x")
+    client = FtpClient(host, port, "admin", SECRET)
+    assert client.names("script/Operation_A/BK") == [
+        "0000000003_0000000005.dmp", "0000000003_0000000006.dmp", "Operation_A.drm"]
+    assert client.names("script/nothing/here") == []
