@@ -23,9 +23,12 @@ demo-pg: $(STAMP)
 	@env -u DRM_BROKER_URL -u DRM_DATABASE_URL DRM_DATA_DIR=$(DEMO_PG_DIR) \
 		DRM_HOSTNAME=DBServer BIN=$(BIN) sh infra/demo-pg.sh
 
+# Two workers (pytest-xdist): most tests wait on agent processes, brokers and disks, so two
+# share two cores well; TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	@bash infra/test-services.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The hostile-input tests alone (raw bus messages, CLI argument lists, lab and export files,
 # names), with many more examples than `make test` gives them.

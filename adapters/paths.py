@@ -2,7 +2,7 @@
 
 ``confine(path, roots)`` is the one check every path from the bus or a lab file passes before
 it is used: relative paths are taken relative to the first root, the result is normalised
-lexically and then with its existing parent's symlinks resolved, and it must lie inside one
+lexically and then with its symlinks (the leaf's too) resolved, and both must lie inside one
 of ``roots``. ``host_dir`` is the per-host directory under the data directory, for a host
 name that follows ``events.names``.
 """
@@ -36,10 +36,10 @@ def confine(path: str | os.PathLike, roots: Iterable[str | os.PathLike],
     if not candidate.is_absolute():
         candidate = allowed[0] / candidate
     lexical = Path(os.path.normpath(candidate))
-    real_parent = Path(os.path.realpath(lexical.parent))
+    real = Path(os.path.realpath(lexical))  # the leaf too: a symlink out of the roots is refused
     resolved_roots = [Path(os.path.realpath(root)) for root in allowed]
     if not any(_inside(lexical, root) for root in allowed) or \
-            not any(_inside(real_parent, root) for root in allowed + resolved_roots):
+            not any(_inside(real, root) for root in allowed + resolved_roots):
         shown = ", ".join(str(root) for root in allowed)
         raise PathOutsideRoot(f"{what} {text!r} is outside the allowed roots ({shown})")
     return lexical

@@ -9,18 +9,21 @@ lab's P-VOLs (data, WAL, tablespace), then, in order:
    server: times and bytes copied;
 2. 1% of ``pgbench_accounts``' pages changed (a contiguous key range updated), then the second
    ``drm pg backup`` (a differential resync) and a second ``pg_basebackup``: times and bytes
-   (target: the second backup <= 10% of ``pg_basebackup``'s time);
+   (target: the second backup <= 10% of ``pg_basebackup``'s time). WAL streams between the
+   commands as in a serving agent (``services.agent.postgres.keeper``): the WAL of the update
+   is in the log backups before the second backup starts, as it would be in service;
 3. ``--wal-seconds`` of pgbench, WAL backed up, the data volume lost; ``drm pg restore`` plus
    ``drm pg recover`` to latest, then the baseline: the ``pg_basebackup`` copy put back plus the
    same WAL replayed to latest (target: ours <= the baseline).
-Barman (``backup_method=postgres``) is not measured: it is on PyPI, but its server
-configuration, streaming slot and ``receive-wal`` process were not set up in this slice.
+Barman (``backup_method=postgres``) is measured beside them when ``--barman`` names its
+executable (``bench.pg_barman``: installed apart, ``pip install barman``).
 The lab's cluster has 1 MiB WAL segments (``tests.pg_lab``). Needs the PostgreSQL binaries
 and the postgres user (``tests.pg_lab.missing_postgres`` says why not).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import time
 from pathlib import Path
@@ -28,6 +31,7 @@ from pathlib import Path
 from adapters.postgres.recovery import RecoveryTarget, finish_recovery_settings, \
     write_recovery_settings
 from services.agent.bootstrap import build_agent
+from services.agent.postgres.keeper import WalKeeper
 from services.settings import load_settings
 from tests.fs_lab import command
 from tests.pg_lab import CLUSTER, HOST, free_port, make_lab, missing_postgres, pg_base
@@ -74,7 +78,7 @@ class _Shown(dict):
               flush=True)
 
 
-def run(scale: int, wal_seconds: int) -> dict:
+def run(scale: int, wal_seconds: int, barman: str | None = None) -> dict:
     base = pg_base()
     _, storage, spec = make_lab(base, free_port())
     settings = load_settings(environ={}, data_dir=base, hostname=HOST)
@@ -84,26 +88,42 @@ def run(scale: int, wal_seconds: int) -> dict:
     send = lambda name, **args: _result(agent.handle(command(name, host=HOST, **args)))  # noqa
     figures: dict = _Shown()
     figures["scale"], figures["wal_seconds"] = scale, wal_seconds
+    barman_server = None
     try:
         app.initdb(CLUSTER, (("max_wal_size", "1GB"),))
         app.start(CLUSTER)
         control.run("pgbench", "-i", "-q", "-s", str(scale), "-h", str(spec.socket_dir),
                     "-p", str(spec.port), "postgres", timeout=3600)
         send("ConfigurePgCluster", cluster=CLUSTER)
+        keeper = WalKeeper(agent, every=0)  # WAL streams between commands, as a serving
+        keeper.tick()                       # agent's keeper does (pg-more)
         seq = agent.view.seq
         figures["first_backup_s"], _ = _timed(lambda: send("BackupPgCluster", cluster=CLUSTER))
         figures["first_backup_bytes"] = _bytes_copied(agent, seq)
         figures["basebackup_s"], figures["basebackup_bytes"] = _basebackup(
             control, spec.run_dir / "bench-base")
+        if barman:  # pg-more: Barman's backup_method = postgres, when given
+            from bench.pg_barman import Barman
+            barman_server = Barman(barman, spec.run_dir.parent / "bench-barman", spec,
+                                   control.bindir)
+            barman_server.start()
+            figures["barman_s"], figures["barman_bytes"] = barman_server.backup()
         rows = 100_000 * scale // 100
         control.run("psql", "-h", str(spec.socket_dir), "-p", str(spec.port), "-c",
                     f"UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid <= {rows}; "
                     "CHECKPOINT;", "postgres", timeout=3600)
+        app.switch_wal(CLUSTER, timeout=600)  # the keeper has had the time it has in service:
+        keeper.tick()  # what was written before the backup is streamed and recorded
+        figures["load_average"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
         seq = agent.view.seq
         figures["second_backup_s"], _ = _timed(lambda: send("BackupPgCluster", cluster=CLUSTER))
         figures["second_backup_bytes"] = _bytes_copied(agent, seq)
         figures["basebackup2_s"], figures["basebackup2_bytes"] = _basebackup(
             control, spec.run_dir / "bench-base")
+        if barman_server is not None:
+            figures["barman2_s"], figures["barman2_bytes"] = barman_server.backup()
+            barman_server.stop()
+            barman_server = None
         control.run("pgbench", "-T", str(wal_seconds), "-c", "2", "-h", str(spec.socket_dir),
                     "-p", str(spec.port), "postgres", timeout=wal_seconds + 600)
         send("BackupPgLogs", cluster=CLUSTER)
@@ -121,6 +141,8 @@ def run(scale: int, wal_seconds: int) -> dict:
         figures["baseline_restore_recover_s"], _ = _timed(
             lambda: _baseline_restore(control, spec, spec.run_dir / "bench-base"))
     finally:
+        if barman_server is not None:
+            barman_server.stop()
         app.close()
         try:
             app.stop(CLUSTER)
@@ -170,11 +192,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=5)
     parser.add_argument("--wal-seconds", type=int, default=30)
+    parser.add_argument("--barman", metavar="EXECUTABLE",
+                        help="also measure Barman's backup_method = postgres (bench.pg_barman)")
     args = parser.parse_args()
     why = missing_postgres()
     if why:
         raise SystemExit(f"skipped: {why}")
-    run(args.scale, args.wal_seconds)
+    run(args.scale, args.wal_seconds, args.barman)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ class ExportedEntry(BaseModel):
     object_type: str = Field(default="FILESYSTEM", pattern=r"^(FILESYSTEM|MSSQL|MSEXCHANGE)$")
     instances: tuple[PathText, ...] = Field(max_length=MAX_INSTANCES)
     rows: tuple[ObjectRow, ...] = Field(max_length=MAX_ROWS)
-    generation: str = Field(pattern=r"^((local|remote)_\d{1,4})?$")
+    generation: str = Field(pattern=r"^((local|remote)_[0-9]{1,4})?$")
     copy_groups: tuple[CopyGroupName, ...] = Field(min_length=1, max_length=MAX_INSTANCES)
     started_at: datetime
     ended_at: datetime

@@ -17,7 +17,7 @@ from events.user_script import UserScript
 from events.names import (COPY_GROUP_PATTERN, GENERATION_PATTERN, MAX_TARGETS, CommentText,
                           HostName, OptionalPathText, PathText)
 
-BACKUP_ID_PATTERN = r"^\d{10}$"
+BACKUP_ID_PATTERN = r"^[0-9]{10}$"
 Targets = Annotated[tuple[PathText, ...], Field(max_length=MAX_TARGETS)]
 
 

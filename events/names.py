@@ -27,7 +27,7 @@ MAX_COMMENT = 255
 
 _CG_PART = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,30}"  # also a pydantic pattern: no look-ahead
 COPY_GROUP_PATTERN = rf"^{_CG_PART},{_CG_PART}$"
-GENERATION_PATTERN = r"^(local|remote)_\d{1,4}$"
+GENERATION_PATTERN = r"^(local|remote)_[0-9]{1,4}$"
 MAX_TARGETS = 256  # mount points (or files) one command may name
 
 RULES: dict[str, tuple[re.Pattern[str], str]] = {
@@ -42,7 +42,7 @@ RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "library": (re.compile(r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"),
                 "a letter or digit, then letters, digits, '.', '_' or '-' (at most 64)"),
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")  # an unpaired surrogate cannot be stored
 
 
 class BadName(ValueError):
@@ -74,7 +74,8 @@ def check_path(value: object, kind: str = "path") -> str:
     if len(value) > MAX_PATH:
         raise BadName(f"{kind} is not valid: longer than {MAX_PATH} characters")
     if _CONTROL.search(value):
-        raise BadName(f"{kind} {_shown(value)} is not valid: it holds a control character")
+        raise BadName(f"{kind} {_shown(value)} is not valid: it holds a control character "
+                      "or an unpaired surrogate")
     if ".." in PurePosixPath(value.replace("\\", "/")).parts:
         raise BadName(f"{kind} {_shown(value)} is not valid: '..' is not allowed")
     return value
@@ -83,7 +84,7 @@ def check_path(value: object, kind: str = "path") -> str:
 def check_comment(value: object) -> str:
     if not isinstance(value, str) or len(value) > MAX_COMMENT or _CONTROL.search(value):
         raise BadName(f"comment is not valid: at most {MAX_COMMENT} characters, no control "
-                      "characters")
+                      "characters or unpaired surrogates")
     return value
 
 

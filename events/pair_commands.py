@@ -55,7 +55,7 @@ class SplitPair(PairSelection, console=("pairsplit",), concurrency=EXCLUSIVE):
 
     name: Literal["SplitPair"] = "SplitPair"
     option: Literal["", "r", "rw", "S", "E"] = ""
-    cascade_mu: str | None = Field(default=None, pattern=r"^\d{1,2}$")  # -FBC [MU#]
+    cascade_mu: str | None = Field(default=None, pattern=r"^[0-9]{1,2}$")  # -FBC [MU#]
     cascade_local: bool = False  # -l with -FBC: the near site's cascaded volume
 
 
@@ -68,7 +68,7 @@ class ResyncPair(PairSelection, console=("pairresync",), concurrency=EXCLUSIVE):
     restore: bool = False
     swap: Literal["", "swaps", "swapp"] = ""
     pace: int = Field(default=3, ge=1, le=15)
-    cascade_mu: str | None = Field(default=None, pattern=r"^\d{1,2}$")
+    cascade_mu: str | None = Field(default=None, pattern=r"^[0-9]{1,2}$")
     cascade_local: bool = False
 
     @model_validator(mode="after")
@@ -92,7 +92,7 @@ class WaitPairEvent(PairSelection, console=("pairevtwait",), concurrency=CONCURR
     timeout: float | None = Field(default=None, ge=0, le=MAX_WAIT_SECONDS)
     nowait: bool = False
     svol_side: bool = False  # -nowaits / -ss: the S-VOL side's status
-    cascade_mu: str | None = Field(default=None, pattern=r"^\d{1,2}$")
+    cascade_mu: str | None = Field(default=None, pattern=r"^[0-9]{1,2}$")
     cascade_local: bool = False
 
     @model_validator(mode="after")

@@ -19,9 +19,9 @@ from events.command_base import APPLICATION_SERVERS, EXCLUSIVE, QUERY, Command
 from events.names import GENERATION_PATTERN, CommentText, PathText
 from events.postgres import CLUSTER_PATTERN, LSN_PATTERN
 
-BACKUP_ID_PATTERN = r"^\d{10}$"
-TIME_PATTERN = (r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?"
-                r"([+-]\d{2}(:?\d{2})?|Z| UTC)?$")
+BACKUP_ID_PATTERN = r"^[0-9]{10}$"
+TIME_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+                r"([+-][0-9]{2}(:?[0-9]{2})?|Z| UTC)?$")
 RESTORE_POINT_PATTERN = r"^[A-Za-z0-9_.:-]{1,63}$"
 
 
@@ -94,7 +94,24 @@ class RecoverPgCluster(Command, console=("drmpgrecover",), concurrency=EXCLUSIVE
             raise ValueError(f"the target {self.target} takes no value")
         if rule is not None and not re.fullmatch(rule, self.target_value):
             raise ValueError(f"the target {self.target} needs a value matching {rule}")
+        if self.target == "time":  # the pattern lets 2026-13-45 99:99:99 through
+            from datetime import datetime
+            try:
+                datetime.fromisoformat(self.target_value.removesuffix(" UTC"))
+            except ValueError as error:
+                raise ValueError(f"the target time {self.target_value!r} is not a date and "
+                                 f"time: {error}") from None
         return self
+
+
+# -- internal (issue 14: pg-more) ----------------------------------------------------------------
+class CollectPgWal(Command, concurrency=EXCLUSIVE, roles=APPLICATION_SERVERS):
+    """Issued by a serving agent to itself (``services.agent.postgres.keeper``), never by a
+    console command: record the WAL files ``pg_receivewal`` finished since the last command,
+    one ``PgWalArchived`` per file, without switching segments (``drmpglogbackup`` does)."""
+
+    name: Literal["CollectPgWal"] = "CollectPgWal"
+    cluster: str = Field(pattern=CLUSTER_PATTERN)
 
 
 # -- queries ---------------------------------------------------------------------------------------
@@ -131,4 +148,5 @@ class ListPgLogBackups(Command, console=("drmpglogbackup",), concurrency=QUERY):
 
 
 PG_COMMANDS = (ConfigurePgCluster, BackupPgCluster, BackupPgLogs, RestorePgCluster,
-               RecoverPgCluster, DisplayPgCluster, ListPgCatalog, ListPgLogBackups)
+               RecoverPgCluster, DisplayPgCluster, ListPgCatalog, ListPgLogBackups,
+               CollectPgWal)  # issue 14 (pg-more): the agent's own WAL collection

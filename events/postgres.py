@@ -67,7 +67,7 @@ class PgBackupRequested(Payload):
     fails or is ended by restart recovery leaves it unusable until the next backup)."""
 
     workflow_id: str
-    backup_id: str = Field(pattern=r"^\d{10}$")
+    backup_id: str = Field(pattern=r"^[0-9]{10}$")
     cluster: ClusterName
     mode: Literal["ONLINE", "COLD"]
     copy_groups: tuple[str, ...]
@@ -98,7 +98,7 @@ class PgBackupDetails(Payload):
     ``BackupRecorded``. ``mode`` ONLINE has a label (application-consistent); COLD was taken
     with the server cleanly shut down and needs none."""
 
-    backup_id: str = Field(pattern=r"^\d{10}$")
+    backup_id: str = Field(pattern=r"^[0-9]{10}$")
     workflow_id: str
     cluster: ClusterName
     mode: Literal["ONLINE", "COLD"]
@@ -135,7 +135,7 @@ class PgWalArchived(Payload):
     timeline: Timeline
     size: int = Field(ge=0, le=1 << 34)
     sha256: Sha256
-    backup_id: str = Field("", pattern=r"^(\d{10})?$")
+    backup_id: str = Field("", pattern=r"^([0-9]{10})?$")
     switches: tuple[TimelineSwitch, ...] = Field((), max_length=1000)
 
 

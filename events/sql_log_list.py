@@ -31,11 +31,11 @@ MAX_BYTES = 4 * 1024 * 1024
 MAX_SECTIONS = 4096
 MAX_FILES = 100_000  # over all sections
 MAX_DATABASE_NAME = 128  # SQL Server's sysname
-BACKUP_ID = re.compile(r"\d{10}")
+BACKUP_ID = re.compile(r"[0-9]{10}")
 _HEADER = re.compile(r"#\s*ORIGINAL-ID:\s*(\S*)(?:\s+BACKUP-ID:\s*(\S*))?\s*")
 _BACKUP_LINE = re.compile(r"BACKUP-ID:\s*(\S*)\s*")
 _SECTION = re.compile(r"\[(.*)\]")
-_MESSAGE = re.compile(r"(KAVX|DRMX)\d{4}-[IWEQ] .*")
+_MESSAGE = re.compile(r"(KAVX|DRMX)[0-9]{4}-[IWEQ] .*")
 
 
 class LogListError(ValueError):
@@ -137,6 +137,9 @@ def render(sections: tuple[LogListSection, ...] | list[LogListSection],
     """The list file of ``sections``, in the manual's two-line header form (or one-line)."""
     lines: list[str] = []
     for section in sections:
+        for value in (section.original_id, section.backup_id):
+            if value and not BACKUP_ID.fullmatch(value) or not section.original_id:
+                raise LogListError(f"{value[:40]!r} is not a 10-digit backup ID")
         if one_line_header and section.backup_id:
             lines.append(f"# ORIGINAL-ID: {section.original_id} BACKUP-ID: {section.backup_id}")
         else:

@@ -51,7 +51,7 @@ class LogListEntry(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     original_id: str = Field(pattern=BACKUP_ID_PATTERN)
-    backup_id: str = Field(default="", pattern=r"^(\d{10})?$")
+    backup_id: str = Field(default="", pattern=r"^([0-9]{10})?$")
     database: DatabaseName
     files: tuple[PathText, ...] = Field(max_length=MAX_FILES)
 

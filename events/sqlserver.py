@@ -26,7 +26,7 @@ from events.limits import (APP_DATABASES_MAX, APP_FILES_MAX, APP_PATH_MAX, APP_T
 from events.registry import REGISTRY
 
 OptionalPath = Annotated[str, Field(max_length=APP_PATH_MAX)]
-BackupId = Annotated[str, Field(min_length=1, max_length=BACKUP_ID_MAX)]
+BackupId = Annotated[str, Field(pattern=r"^[0-9]{10}$")]  # the host view reads it as a number
 COPY_GROUPS_MAX = 64
 
 

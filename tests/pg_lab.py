@@ -52,10 +52,13 @@ def pg_base() -> Path:
     return base
 
 
-def lab_data(port: int, segment_mb: int = 1) -> dict:
+BACKUP_SERVER = "BKServer"
+
+
+def lab_data(port: int, segment_mb: int = 1, backup_server: bool = False) -> dict:
     mount = lambda name: f"hosts/{HOST}/mnt/{name}"  # noqa: E731
     ldevs = [{"id": n, "size": "1GiB"} for pair in PLACES.values() for n in pair]
-    return {
+    data = {
         "name": "pg-lab",
         "hosts": [{"name": HOST, "role": "DB", "mounts": [
             {"path": mount(f"pg{name}"), "array": SERIAL, "ldev": p} for name, (p, _) in PLACES.items()]}],
@@ -67,11 +70,18 @@ def lab_data(port: int, segment_mb: int = 1) -> dict:
                                "wal": mount("pgwal"), "port": port, "wal_segment_mb": segment_mb,
                                "tablespaces": [{"name": "ts1", "mount": mount("pgts")}]}],
     }
+    if backup_server:  # issue 14 (pg-more): a backup server with a tape library, for tape
+        data["hosts"].append({"name": BACKUP_SERVER, "role": "BK", "mounts": [
+            {"path": f"hosts/{BACKUP_SERVER}/mnt/pg{name}", "array": SERIAL, "ldev": s,
+             "mounted": False} for name, (_, s) in PLACES.items()]})
+        data["tape_library"] = {"name": "LIB01", "drives": 1, "slots": 4,
+                                "media": ["TP0001", "TP0002"], "retention_days": 30}
+    return data
 
 
-def make_lab(data_dir: Path, port: int):
+def make_lab(data_dir: Path, port: int, backup_server: bool = False):
     """Provision the lab; returns (lab, storage, the cluster's spec)."""
-    lab = lab_from_data(lab_data(port), "pg-lab")
+    lab = lab_from_data(lab_data(port, backup_server=backup_server), "pg-lab")
     storage = provision(lab, data_dir)
     storage.wait_idle()
     (spec,) = cluster_specs(lab, data_dir, HOST, mount_path)

@@ -76,9 +76,10 @@ class PostgresApplication:
     def stop_log_backups(self, instance: str) -> None:
         self.receiver(instance).stop()
 
-    def collect_logs(self, instance: str) -> tuple[LogBackup, ...]:
-        """The WAL files finished since the last call, now in the log-backup area."""
-        return self.receiver(instance).collect()
+    def collect_logs(self, instance: str, describe: bool = True) -> tuple[LogBackup, ...]:
+        """The WAL files finished since the last call, now in the log-backup area
+        (``describe=False``: moved only, nothing hashed or returned)."""
+        return self.receiver(instance).collect(describe)
 
     def switch_wal(self, instance: str, timeout: float = 60) -> tuple[LogBackup, ...]:
         """``pg_switch_wal()``, then wait for the segment it closed; returns every file that
@@ -137,14 +138,17 @@ class PostgresApplication:
                                   files) for name, oid in rows)
 
     def freeze(self, instance: str, databases: Sequence[str], timeout: float,
-               metadata_dir: Path | None, backup_id: str) -> tuple[Freeze, tuple[Metadata, ...]]:
-        """``pg_backup_start`` for the whole cluster; metadata comes at ``thaw``. With
+               metadata_dir: Path | None, backup_id: str, *,
+               fast: bool = True) -> tuple[Freeze, tuple[Metadata, ...]]:
+        """``pg_backup_start`` for the whole cluster (``fast``: an immediate checkpoint, else
+        a spread one, ``drm pg backup -spread``); metadata comes at ``thaw``. With
         ``metadata_dir`` None the label goes to ``<run_dir>/labels`` (never into the data
         directory of a running server: a ``backup_label`` there would make a crash restart
         take it for a restore)."""
         spec = self.control(instance).spec
         target = metadata_dir if metadata_dir is not None else spec.run_dir / "labels"
-        freeze = self._backups.start(spec, f"drm {backup_id}", timeout, Path(target), backup_id)
+        freeze = self._backups.start(spec, f"drm {backup_id}", timeout, Path(target), backup_id,
+                                     fast=fast)
         return replace(freeze, databases=tuple(databases)), ()
 
     def thaw(self, freeze: Freeze) -> tuple[Metadata, ...]:
@@ -153,7 +157,7 @@ class PostgresApplication:
         stop = segment_of(parse_lsn(info["stop_lsn"]) - 1, info["timeline"], spec.segment_size)
         receiver = self.receiver(freeze.instance)
         if receiver.running():  # the copy is usable once WAL up to the stop LSN is kept
-            receiver.wait_for(stop.name)
+            receiver.wait_for(stop.name, describe=False)
         return written
 
     def log_backup(self, instance: str, database: str, target_dir: Path, *,
@@ -165,7 +169,7 @@ class PostgresApplication:
             name = connection.execute(
                 "SELECT pg_walfile_name(s - 1) FROM pg_switch_wal() AS s").fetchone()[0]
         receiver = self.receiver(instance)
-        receiver.wait_for(name)
+        receiver.wait_for(name, describe=False)
         return receiver.area.describe(name)
 
     def stop(self, instance: str) -> None:

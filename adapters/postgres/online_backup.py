@@ -63,14 +63,15 @@ class OnlineBackups:
         self._lock = threading.Lock()
 
     def start(self, spec: ClusterSpec, label: str, timeout: float, metadata_dir: Path,
-              backup_id: str) -> Freeze:
-        """``pg_backup_start(label, fast => true)`` on a new connection that stays open."""
+              backup_id: str, fast: bool = True) -> Freeze:
+        """``pg_backup_start(label, fast => <fast>)`` on a new connection that stays open."""
         try:
             connection = psycopg.connect(spec.conninfo(), autocommit=True,
                                          application_name="drm-backup")
             row = connection.execute(
-                "SELECT pg_backup_start(%s, fast => true)::text, "
-                "substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)", (label[:1000],)).fetchone()
+                "SELECT pg_backup_start(%s, fast => %s)::text, "
+                "substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)",
+                (label[:1000], bool(fast))).fetchone()
         except psycopg.Error as error:
             raise ApplicationError(f"cluster {spec.name}: pg_backup_start failed: {error}",
                                    reason="not-running") from None

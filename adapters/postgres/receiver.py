@@ -28,7 +28,22 @@ from adapters.postgres.wal import (TimelineSwitch, WalNameError, classify, parse
 from services.agent.application_port import ApplicationError, LogBackup
 
 SLOT = "drm_wal"
+MAX_HISTORY_BYTES = 4 * 1024 * 1024
 POLL = 0.1
+WAIT_POLL = 0.02  # wait_for's look at the directory: a listing, cheap; a backup waits on it
+
+
+def _history_text(path: Path) -> str:
+    """A ``.history`` file's text, read with a bound (``WalNameError`` when too long or not
+    UTF-8: a forged file must not exhaust memory nor escape as another error)."""
+    with open(path, "rb") as stream:
+        data = stream.read(MAX_HISTORY_BYTES + 1)
+    try:
+        if len(data) > MAX_HISTORY_BYTES:
+            raise WalNameError(f"{path.name}: longer than {MAX_HISTORY_BYTES} bytes")
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WalNameError(f"{path.name}: not UTF-8 text") from None
 
 
 def file_sha256(path: Path) -> str:
@@ -52,7 +67,7 @@ class WalArea:
 
     def histories(self) -> dict[int, tuple[TimelineSwitch, ...]]:
         """Parsed ``.history`` files by timeline (``WalNameError`` for a damaged one)."""
-        return {parse_history_name(name): parse_history((self.root / name).read_text())
+        return {parse_history_name(name): parse_history(_history_text(self.root / name))
                 for name in self.names("history")}
 
     def describe(self, name: str) -> LogBackup:
@@ -110,19 +125,26 @@ class WalReceiver:
 
     def left_behind(self) -> list[int]:
         """PIDs of ``pg_receivewal`` processes writing into our directory that this object did
-        not start (those of an agent that died: they go on streaming, detached)."""
-        found = []
+        not start (those of an agent that died: they go on streaming, detached). A receiver is
+        one process: ``pg_receivewal`` itself, or the ``runuser`` wrapper that starts it while
+        its child is not there yet (a wrapper whose child is found is left out; it forwards a
+        stop signal to the child)."""
+        found: dict[int, int] = {}  # pid -> parent pid
         own = {self.process.pid} if self.process else set()
         for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
             if not entry.name.isdigit() or int(entry.name) in own:
                 continue
             try:
                 argv = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
                 continue
-            if argv and argv[0].endswith(b"pg_receivewal") and os.fsencode(self.incoming) in argv:
-                found.append(int(entry.name))
-        return found
+            if any(a.endswith(b"pg_receivewal") for a in argv) and \
+                    os.fsencode(self.incoming) in argv:
+                found[int(entry.name)] = parent
+        return sorted(pid for pid, parent in found.items()
+                      if parent not in own
+                      and not any(child_parent == pid for child_parent in found.values()))
 
     def start(self, fresh: bool = False) -> None:
         """Start streaming (a running receiver is left alone; one left behind by a dead agent
@@ -179,10 +201,12 @@ class WalReceiver:
                 self.process.wait()
         self.process = None
 
-    def collect(self) -> tuple[LogBackup, ...]:
+    def collect(self, describe: bool = True) -> tuple[LogBackup, ...]:
         """Move the finished files from the receiver's directory into the area and describe
         them, segments in order, ``.history`` and ``.backup`` files after them. A file already
-        in the area with the same content is dropped; with other content it is refused."""
+        in the area with the same content is dropped; with other content it is refused.
+        ``describe=False``: move only, return () (the agent hashes what it records itself:
+        hashing here too read every segment twice)."""
         arrived = []
         for path in sorted(self.incoming.iterdir()) if self.incoming.is_dir() else ():
             kind = classify(path.name, self.area.size)
@@ -197,6 +221,8 @@ class WalReceiver:
                 continue
             os.rename(path, target)
             arrived.append((kind != "segment", path.name))
+        if not describe:
+            return ()
         return tuple(self.area.describe(name) for _, name in sorted(arrived))
 
     def follow(self, stop: threading.Event, poll: float = 1.0) -> Iterator[LogBackup]:
@@ -206,13 +232,14 @@ class WalReceiver:
             stop.wait(poll)
         yield from self.collect()
 
-    def wait_for(self, segment: str, timeout: float = 60) -> tuple[LogBackup, ...]:
+    def wait_for(self, segment: str, timeout: float = 60,
+                 describe: bool = True) -> tuple[LogBackup, ...]:
         """Collect until ``segment`` is in the area; raises ``ApplicationError`` on timeout or
-        when the receiver has exited."""
+        when the receiver has exited. ``describe``: as ``collect``'s."""
         arrived: list[LogBackup] = []
         deadline = time.monotonic() + timeout
         while True:
-            arrived.extend(self.collect())
+            arrived.extend(self.collect(describe))
             if (self.area.root / segment).exists():
                 return tuple(arrived)
             if not self.running() or time.monotonic() > deadline:
@@ -220,4 +247,4 @@ class WalReceiver:
                 raise ApplicationError(f"cluster {self.control.spec.name}: waiting for WAL "
                                        f"segment {segment}, pg_receivewal {state}",
                                        reason="io")
-            time.sleep(POLL)
+            time.sleep(WAIT_POLL)

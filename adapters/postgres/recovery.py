@@ -59,7 +59,8 @@ def quote(text: str) -> str:
 def parse_target(target: str) -> RecoveryTarget:
     """The recovery target from the agent's text; ``ApplicationError(reason="state")`` when
     it is not one PostgreSQL supports."""
-    if not isinstance(target, str) or len(target) > 256 or not target.isprintable():
+    if not isinstance(target, str) or len(target) > 256 or not target.isprintable() or \
+            "\\" in target:  # postgresql.conf reads a backslash in a quoted value as an escape
         raise ApplicationError(f"not a recovery target: {target!r}", reason="state")
     if target in ("", "latest"):
         return RecoveryTarget("latest")
@@ -75,7 +76,7 @@ def parse_target(target: str) -> RecoveryTarget:
             value = format_lsn(parse_lsn(value))
         except WalNameError as error:
             raise ApplicationError(str(error), reason="state") from None
-    if kind == "xid" and not value.isdigit():
+    if kind == "xid" and not (value.isascii() and value.isdigit()):
         raise ApplicationError(f"not a transaction id: {value!r}", reason="state")
     return RecoveryTarget(kind, value.strip())
 
@@ -86,7 +87,8 @@ def _find(metadata: Sequence[Metadata], suffix: str) -> Metadata | None:
 
 def _verified(item: Metadata) -> bytes:
     try:
-        data = Path(item.path).read_bytes()
+        with open(item.path, "rb") as stream:  # never more than the recorded size and one
+            data = stream.read(max(item.size, 0) + 1)
     except OSError as error:
         raise ApplicationError(f"metadata {item.path} unreadable: {error}", reason="io") from None
     if len(data) != item.size or hashlib.sha256(data).hexdigest() != item.sha256:

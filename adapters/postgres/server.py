@@ -143,7 +143,8 @@ class ServerControl:
 
     def initdb(self, settings: Sequence[tuple[str, str]] = ()) -> None:
         """Create the cluster: data and WAL directories (both new, empty), checksums on, our
-        private socket, WAL for replication and streaming log backups."""
+        private socket, WAL for replication and streaming log backups; ``wal_recycle`` off
+        (WAL on a replicated volume: a segment renamed for reuse is a whole file to copy)."""
         spec = self.spec
         self.prepare_run_dir()
         for directory in (spec.data_dir, spec.wal_dir, *(p for _, p in spec.tablespaces)):
@@ -157,7 +158,10 @@ class ServerControl:
         lines = {"listen_addresses": "''", "port": str(spec.port),
                  "unix_socket_directories": f"'{spec.socket_dir}'", "wal_level": "replica",
                  "max_wal_senders": "4", "max_replication_slots": "4",
-                 "max_connections": "20", "shared_buffers": "16MB"}
+                 "max_connections": "20", "shared_buffers": "16MB",
+                 # pg-more: a recycled segment is an old file renamed ahead, so every pair
+                 # resync of the WAL volume copied it again (~min_wal_size per backup)
+                 "wal_recycle": "off"}
         lines.update(dict(spec.settings))
         lines.update(dict(settings))
         text = "".join(f"{key} = {value}\n" for key, value in lines.items())

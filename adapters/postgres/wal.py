@@ -69,7 +69,7 @@ def check_segment_size(size: int) -> int:
 def parse_segment(name: str, size: int) -> Segment:
     """The segment named ``name`` for segments of ``size`` bytes."""
     check_segment_size(size)
-    match = _SEGMENT.match(name)
+    match = _SEGMENT.fullmatch(name)
     if not match:
         raise WalNameError(f"not a WAL segment name: {name!r}")
     timeline, high, low = (int(part, 16) for part in match.groups())
@@ -86,7 +86,7 @@ def segment_of(lsn: int, timeline: int, size: int) -> Segment:
 
 def parse_history_name(name: str) -> int:
     """The timeline a ``TTTTTTTT.history`` file describes."""
-    match = _HISTORY.match(name)
+    match = _HISTORY.fullmatch(name)
     if not match or int(match.group(1), 16) == 0:
         raise WalNameError(f"not a timeline history file name: {name!r}")
     return int(match.group(1), 16)
@@ -94,7 +94,7 @@ def parse_history_name(name: str) -> int:
 
 def parse_backup_name(name: str, size: int) -> tuple[Segment, int]:
     """A backup history file's segment and the start LSN it records."""
-    match = _BACKUP.match(name)
+    match = _BACKUP.fullmatch(name)
     if not match:
         raise WalNameError(f"not a backup history file name: {name!r}")
     segment = parse_segment(match.group(1), size)
@@ -112,7 +112,7 @@ def check_lsn(lsn: int) -> int:
 
 def parse_lsn(text: str) -> int:
     """The LSN written ``HI/LO`` (as PostgreSQL prints it)."""
-    match = _LSN.match(text.strip()) if isinstance(text, str) else None
+    match = _LSN.fullmatch(text.strip()) if isinstance(text, str) else None
     if not match:
         raise WalNameError(f"not an LSN: {text!r}")
     return (int(match.group(1), 16) << 32) | int(match.group(2), 16)

@@ -29,7 +29,7 @@ STATES = (ONLINE, OFFLINE, LOADING, STANDBY, UNCONFIRMED)
 
 
 def check_name(what: str, name: object) -> str:
-    if not isinstance(name, str) or not NAME.match(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise ApplicationError(f"{what} name {str(name)[:80]!r}: 1 to 64 letters, digits or _$-",
                                reason="not-found")
     return name
@@ -118,13 +118,16 @@ def save_instance(state_dir: Path, instance: InstanceState) -> None:
     os.replace(tmp, path)
 
 
+MAX_COUNT = 2 ** 63 - 1  # LSNs, rows and sizes fit the pages' 64-bit fields, with room for +1
+
+
 class MetafileEntry(_Model):
     path: str = Field(min_length=1, max_length=4096)
     kind: Literal["data", "log"]
-    size: int = Field(ge=0)
-    page_lsn: int | None = Field(default=None, ge=0)
-    rows: int | None = Field(default=None, ge=0)
-    crc: int | None = Field(default=None, ge=0)
+    size: int = Field(ge=0, le=MAX_COUNT)
+    page_lsn: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    rows: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    crc: int | None = Field(default=None, ge=0, le=0xFFFFFFFF)
 
 
 class MetafileBody(_Model):
@@ -135,9 +138,9 @@ class MetafileBody(_Model):
     database: str = Field(pattern=NAME.pattern)
     database_id: int = Field(ge=1, le=32767)
     backup_id: str = Field(max_length=32)
-    lsn: int = Field(ge=0)
-    next_row: int = Field(ge=1)
+    lsn: int = Field(ge=0, le=MAX_COUNT)
+    next_row: int = Field(ge=1, le=MAX_COUNT)
     recovery_model: Literal["FULL", "BULK_LOGGED", "SIMPLE"]
     system: bool
     files: list[MetafileEntry] = Field(min_length=2, max_length=MAX_FILES)
-    frozen_at: float
+    frozen_at: float = Field(allow_inf_nan=False)

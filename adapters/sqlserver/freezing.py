@@ -73,7 +73,7 @@ class FreezeMixin:
     def freeze(self, instance: str, databases: Sequence[str], timeout: float,
                metadata_dir: Path | None, backup_id: str, *,
                owner: object = None) -> tuple[Freeze, tuple[Metadata, ...]]:
-        if not isinstance(backup_id, str) or not BACKUP_ID.match(backup_id):
+        if not isinstance(backup_id, str) or not BACKUP_ID.fullmatch(backup_id):
             raise ApplicationError("backup ID: 1 to 32 letters, digits, _ or -", reason="state")
         if not isinstance(timeout, (int, float)) or not 0 <= timeout <= MAX_TIMEOUT:
             raise ApplicationError(f"freeze timeout: 0 to {MAX_TIMEOUT:.0f} seconds", reason="state")

@@ -29,6 +29,16 @@ from services.agent.application_port import (LOADING, ONLINE, STANDBY, UNCONFIRM
 
 MAX_LOG_BACKUP_BYTES = 1 << 34
 MAX_METAFILE_BYTES = 1 << 20
+
+
+def _read_bounded(path: Path, limit: int, what: str) -> bytes:
+    """At most ``limit`` bytes of ``path``; a longer file is refused, never read whole nor
+    silently cut (a cut log backup was then blamed on its checksum)."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ApplicationError(f"{what} {path} is longer than {limit} bytes", reason="io")
+    return data
 FINISH_STATES = (ONLINE, LOADING, STANDBY)
 
 
@@ -136,7 +146,7 @@ class LogMixin:
             raise ApplicationError(f"no VDI metafile for database {name}", reason="not-found")
         path = self._confine(match[0].path, "VDI metafile")
         try:
-            raw = path.read_bytes()[:MAX_METAFILE_BYTES + 1]
+            raw = _read_bounded(path, MAX_METAFILE_BYTES, "VDI metafile")
         except OSError as error:
             raise ApplicationError(f"VDI metafile {path}: {error.strerror}", reason="io") from None
         if match[0].sha256 and _sha(raw) != match[0].sha256:
@@ -240,7 +250,7 @@ class LogMixin:
         for log in logs:
             path = self._confine(log.path, "log backup")
             try:
-                raw = path.read_bytes()[:MAX_LOG_BACKUP_BYTES]
+                raw = _read_bounded(path, MAX_LOG_BACKUP_BYTES, "log backup")
                 header, records = pages.read_log_backup(raw, str(path))
             except OSError as error:
                 raise ApplicationError(f"log backup {path}: {error.strerror}", reason="io") from None

@@ -137,7 +137,11 @@ class ApplicationPort(Protocol):
         """Hold the writes of ``databases`` and write each one's metadata: in ``metadata_dir``
         as ``<backup_id>_<database-ID>.dmp`` or, with None, beside the data on its P-VOL (so
         the split copies it). The instance itself releases a freeze that outlives ``timeout``
-        or whose client went away."""
+        or whose client went away.
+
+        Issue 14 (pg-more), additive: an implementation may take keyword options of its own
+        (PostgreSQL: ``fast``, the checkpoint of ``pg_backup_start``); the agent passes one
+        only to the application whose commands offer it (``plan.Freeze.options``)."""
 
     def thaw(self, freeze: Freeze) -> tuple[Metadata, ...]:
         """Release the writes. Raises ``ApplicationError(reason="frozen-timeout")`` when the

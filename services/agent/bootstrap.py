@@ -140,6 +140,9 @@ def run_agent(settings: Settings, host: str, stop: threading.Event | None = None
     relay_thread = relay.start(stop)
     worker = AgentWorker(None, topology, agent, relay.wake,
                          identities=Identities(settings.identities))
+    keeper = _wal_keeper(agent)  # issue 14 (pg-more): WAL streams while the agent serves
+    if keeper is not None:
+        worker.idle_tasks.append(keeper.tick)
     activity = Activity()
     try:
         with interrupt_on_signals(stop, activity) if signals else contextlib.nullcontext():
@@ -151,6 +154,15 @@ def run_agent(settings: Settings, host: str, stop: threading.Event | None = None
         relay_thread.join(timeout=RELAY_GRACE)
         if agent.snapshots is not None:
             agent.snapshots.wait()
+
+
+def _wal_keeper(agent):
+    """Issue 14 (pg-more): the WAL keeper of a host with PostgreSQL clusters, else None."""
+    if agent.ports.application("postgresql") is None:
+        return None
+    from services.agent.postgres.keeper import wal_keeper
+
+    return wal_keeper(agent)
 
 
 AGENT_HEARTBEAT = 30  # seconds; a broker that stays silent twice as long is taken for gone

@@ -114,6 +114,9 @@ class Freeze:
     timeout: float
     metadata_dir: Path | None
     backup_id: str
+    # issue 14 (pg-more): keyword options for this kind's ``freeze`` only (PostgreSQL:
+    # ``(("fast", False),)`` for a spread checkpoint); empty for every other application
+    options: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ doubling to ``max_backoff``), never the process:
   connection attempt; with ``interrupt_on_signals``, SIGTERM and SIGINT do not even wait for
   that: unless a command is being handled (``Activity.handling``: it completes first), the
   handler raises ``Interrupted`` into the wait, so the agent ends at once in every state,
-  mid-handshake included.
+  mid-handshake included;
+- between commands (after each message, and every ``POLL`` seconds while idle) the worker's
+  ``idle_tasks`` run, marked as handling (they may record through the command path: the WAL
+  keeper of ``services.agent.postgres.keeper``).
 """
 from __future__ import annotations
 
@@ -119,6 +122,12 @@ def _consume(worker: AgentWorker, connection: Connection, stop: threading.Event,
                 connection.drain_events(timeout=POLL)
             except socket.timeout:
                 connection.heartbeat_check()
+            if worker.idle_tasks:  # issue 14 (pg-more): between commands, never inside one
+                activity.handling = True  # a signal waits for it as for a command
+                try:
+                    worker.run_idle_tasks()
+                finally:
+                    activity.handling = False
 
 
 def _marked(callback: Callable, activity: Activity) -> Callable:

@@ -45,6 +45,8 @@ class AgentWorker(ConsumerProducerMixin):
         self.handled = 0
         self.refused = 0
         self.reply_producer = None  # set by ``serving.serve``: replies on the consuming connection
+        # issue 14 (pg-more): called by ``serving.serve`` between commands (e.g. the WAL keeper)
+        self.idle_tasks: list = []
 
     @property
     def producer(self):
@@ -98,6 +100,14 @@ class AgentWorker(ConsumerProducerMixin):
         if self.relay_wake is not None:
             self.relay_wake.set()
         self.agent.snapshot_if_due()  # after the outcome is out: never on a command's time
+
+    def run_idle_tasks(self) -> None:
+        """Between commands: each idle task in turn; one that raises is logged, never more."""
+        for task in self.idle_tasks:
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - the serving loop must go on
+                log.exception("idle task %s of %s failed", task, self.agent.host)
 
     def _refusal(self, command, user_id: str | None) -> str | None:
         """Why ``command`` must not run, or None."""

@@ -22,7 +22,7 @@ from services.cli.perform import Agent, commands_of
 from services.cli.runtime import command_runner
 from services.settings import load_settings
 
-INSTANCE = re.compile(r"(H|TC|M|SI)?(\d{1,4})?", re.IGNORECASE)
+INSTANCE = re.compile(r"(H|TC|M|SI)?([0-9]{1,4})?", re.IGNORECASE)
 CCI_NAME = re.compile(r"\[(EX_[A-Z]+)\]")
 
 GROUP = opt("group", short="g", required=True, help="dev_group of the configuration")

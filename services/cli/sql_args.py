@@ -17,7 +17,7 @@ NAME = re.compile(SQL_NAME)
 
 
 def check_sql_name(value: str, what: str = "database") -> str:
-    if not NAME.match(value):
+    if not NAME.fullmatch(value):
         raise usage_error(f"the {what} name {value[:80]!r} is invalid: 1 to 64 letters, digits, "
                           "_, $ or -")
     return value

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from events.names import MAX_PATH
 from events.sql_commands import (BackupSqlServer, DisplaySqlServer, InitSqlServer,
                                  ListSqlCatalog, RefreshSqlMap)
 from services import messages
@@ -27,6 +28,7 @@ from services.cli.sql_args import (check_sql_name, parse_directory, parse_vdi_ti
 from services.cli.transfer import auto_import_shown
 from services.cli.user_script import read_script
 
+MAX_ANSWER = MAX_PATH  # the longest answer is a directory
 INIT_OPTIONS = ("metadir", "timeout_seconds", "undodir", "logdir")
 QUESTIONS = ((messages.SQL_ASK_METADATA_DIR, "metadir"),
              (messages.SQL_ASK_VDI_TIMEOUT, "timeout_seconds"),
@@ -37,12 +39,14 @@ QUESTIONS = ((messages.SQL_ASK_METADATA_DIR, "metadir"),
 def ask(message_id: str) -> str:
     print(messages.line(message_id), end=" ", flush=True)
     try:
-        answer = sys.stdin.readline()
+        answer = sys.stdin.readline(MAX_ANSWER + 1)  # bounded: stdin may be /dev/zero
     except (OSError, ValueError):
         answer = ""
     if not answer:
         raise usage_error("drmsqlinit: no answer on standard input (give the answers as "
                           "options: -metadir, -vdi_timeout, -undodir, -logdir)")
+    if len(answer.rstrip("\n")) > MAX_ANSWER:
+        raise usage_error(f"drmsqlinit: an answer longer than {MAX_ANSWER} characters")
     return answer.rstrip("\n")
 
 

@@ -27,14 +27,26 @@ def split_names(value: str | None) -> tuple[str, ...]:
     return tuple(n.strip() for n in (value or "").split(",") if n.strip())
 
 
+def given_names(value: str | None, option: str = "-target") -> tuple[str, ...]:
+    """An option's database names: ``()`` when the option is absent (every database), a usage
+    error when it is given but names none (``-target ""`` or ``,,`` would else mean all)."""
+    names = split_names(value)
+    if value is not None and not names:
+        raise usage_error(f"{option} names no database")
+    return names
+
+
 def read_names_file(path: str) -> tuple[str, ...]:
     """A ``-f`` target file: one database name a line, ``#`` comments."""
     try:
         text = read_text_limited(Path(path), 1024 * 1024, "target definition file")
     except (OSError, ValueError) as error:
         raise usage_error(str(error)) from None
-    return tuple(line.strip() for line in text.splitlines()
-                 if line.strip() and not line.strip().startswith("#"))
+    names = tuple(line.strip() for line in text.splitlines()
+                  if line.strip() and not line.strip().startswith("#"))
+    if not names:
+        raise usage_error(f"the target definition file {path} names no database")
+    return names
 
 
 def targets(args: argparse.Namespace) -> tuple[str, ...]:
@@ -42,7 +54,7 @@ def targets(args: argparse.Namespace) -> tuple[str, ...]:
         raise usage_error("-target and -f cannot be given together")
     if getattr(args, "target_file", None):
         return read_names_file(args.target_file)
-    return split_names(getattr(args, "target", None))
+    return given_names(getattr(args, "target", None))
 
 
 # -- drmsqlrestore -------------------------------------------------------------------------------
@@ -105,7 +117,7 @@ def recover_request(args: argparse.Namespace) -> RecoverSqlDatabases:
     finish = "standby" if args.undo else "loading" if args.loading else "online"
     lists = read_log_list(args.transact_log_list) if args.transact_log_list else ()
     return build(RecoverSqlDatabases, instance=args.instance, finish=finish, log_list=lists,
-                 targets=split_names(args.target))
+                 targets=given_names(args.target))
 
 
 def recover_lines() -> list[str]:
@@ -131,7 +143,7 @@ def log_request(args: argparse.Namespace):
     key: dict = {}
     if spec.startswith("0:"):
         key = {"original_id": check_backup_id(spec[2:])}
-    elif re.fullmatch(r"\d{10}", spec):
+    elif re.fullmatch(r"[0-9]{10}", spec):
         key = {"backup_id": spec}
     if args.d:
         if not key:
@@ -141,13 +153,13 @@ def log_request(args: argparse.Namespace):
         if args.v not in ("", "BACKUP-ID"):
             raise usage_error(f"-v takes no value but BACKUP-ID, not {args.v!r}")
         return build(ListSqlLogBackups, instance=None if key else spec, **key,
-                     targets=split_names(args.target), start_points=args.v == "BACKUP-ID")
+                     targets=given_names(args.target), start_points=args.v == "BACKUP-ID")
     if key:
         raise usage_error("a log backup names its instance: 0:<original-ID> is for -v and -d")
     if args.no_truncate and args.no_cat:
         raise usage_error("-no_truncate and -no_cat cannot be given together")
     return build(BackupSqlLogs, instance=spec, truncate=not args.no_truncate,
-                 no_cat=args.no_cat, targets=split_names(args.target))
+                 no_cat=args.no_cat, targets=given_names(args.target))
 
 
 def list_file_text(result: dict) -> str:

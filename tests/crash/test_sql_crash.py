@@ -66,20 +66,21 @@ def test_a_killed_sql_backup_never_leaves_a_freeze_or_an_entry(data_dir):
         assert thawed == ([] if point == "ApplicationThawed" else ["released"]), point
         sql = agent.ports.application("sqlserver")
         assert sql.frozen() == (), point
-        workflow = agent.view.workflows[command_id]
-        assert not any(h.holding for h in workflow.applications.values()), point
+        # settled at start: the workflow ended, so no freeze of it is held any more
+        assert command_id not in agent.view.workflows, point
+        workflow = agent.view.ended_workflows[command_id]
         again = command(BACKUP[0], host=HOST, **BACKUP[1]).model_copy(
             update={"command_id": command_id})
         outcome = agent.handle(again)
         if point == "ApplicationThawed":  # every split ran while frozen: the copy is good
-            assert workflow.ended == "completed", point
+            assert workflow.how == "completed", point
             entry = agent.view.catalog[workflow.backup_id]
             details = agent.view.sql.backup(workflow.backup_id)
             assert entry.object_type == "MSSQL" and len(details.metafiles) == 2
             assert outcome.type == "CommandCompleted", outcome.payload
             assert outcome.payload["result"]["backup_id"] == workflow.backup_id
         else:
-            assert workflow.ended == "aborted", point
+            assert workflow.how == "aborted", point
             assert workflow.backup_id not in agent.view.catalog, point
             assert outcome.type == "CommandFailed" and "DRM-10045" in outcome.payload["text"]
         started = [e for e in agent.store.read(HOST) if e.type == "BackupRequested"

@@ -26,6 +26,13 @@ BAD = {
     "a 200-character command name": ({"command": {"name": "C" * 200}}, "command.command"),
     "a 300-character principal": ({"principal": "p" * 300}, "command.principal"),
     "a control character in the reply queue": ({"reply_to": "amq.\u0007"}, "command.reply_to"),
+    # hostile review (attacker): the SQL Server and PostgreSQL commands' free text and paths
+    "a lone surrogate in a SQL backup's comment": (
+        {"command": {"name": "BackupSqlServer", "instance": "default", "comment": "\ud800"}},
+        "command.command"),
+    "a lone surrogate in a PostgreSQL log directory": (
+        {"command": {"name": "ConfigurePgCluster", "cluster": "main",
+                     "log_backup_dir": "/l/\udfff"}}, "command.command"),
 }
 
 

@@ -62,7 +62,7 @@ def freeze(runner, planned: Freeze) -> tuple[Metadata, ...]:
                              metadata_dir=str(planned.metadata_dir or ""),
                              backup_id=planned.backup_id)],
         lambda: port.freeze(planned.instance, databases, planned.timeout,
-                            planned.metadata_dir, planned.backup_id),
+                            planned.metadata_dir, planned.backup_id, **dict(planned.options)),
         outcome, _failure(runner, planned.kind, planned.instance, databases, "freeze"),
         errors=ERRORS)
     runner.holds[(planned.kind, planned.instance.lower())] = held

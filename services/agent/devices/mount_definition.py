@@ -46,9 +46,9 @@ MAX_COPY_GROUPS = 4096  # bindings in [CG_DEF], and copy groups of one block
 MAX_BLOCKS = 4096
 MAX_FILE_SYSTEMS = 4096  # triples of one block
 MAX_NAME = 255  # P-DG, S-DG, LVM-DEVICE, LABEL
-BACKUP_ID = re.compile(r"\d{10}")
-DATETIME = re.compile(r"\d{14}")
-COUNT = re.compile(r"\d{1,6}")
+BACKUP_ID = re.compile(r"[0-9]{10}")
+DATETIME = re.compile(r"[0-9]{14}")
+COUNT = re.compile(r"[0-9]{1,6}")
 NAME = re.compile(r"[^\x00-\x1f\x7f=]{1,%d}" % MAX_NAME)
 
 

@@ -89,6 +89,7 @@ class PgBackupPlan:
     cluster: PgClusterState
     volume_plan: fs_decide.BackupPlan
     mode: str  # ONLINE | COLD
+    fast: bool = True  # issue 14 (pg-more): False = ``-spread``, a spread checkpoint at start
 
     @property
     def workflow_id(self) -> str:

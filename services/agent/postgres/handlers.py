@@ -11,10 +11,12 @@ and ``recovery_end``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 
+from adapters.paths import BadName, PathOutsideRoot, confine
 from events.base import Payload
-from events.pg_commands import BackupPgCluster, BackupPgLogs, ConfigurePgCluster
+from events.pg_commands import BackupPgCluster, BackupPgLogs, CollectPgWal, ConfigurePgCluster
 from services import messages
 from services.agent.application_port import ApplicationError
 from services.agent.errors import reject
@@ -34,6 +36,26 @@ def _defaults(app, cluster: str) -> tuple[str | None, str | None, int]:
         return None, None, 16 << 20
 
 
+def _host_roots(context: AgentContext) -> list[Path]:
+    """The data directory and the lab host's mount roots (as drmsqlinit's directories)."""
+    data_dir, lab = context.ports.data_dir, context.ports.lab
+    entry = next((h for h in (lab.hosts if lab else ()) if h.name.lower() == context.host.lower()),
+                 None)
+    roots = [Path(data_dir)] if data_dir else []
+    return roots + [Path(data_dir) / r if data_dir else Path(r)
+                    for r in (getattr(entry, "mount_roots", ()) or ())]
+
+
+def _confined(value: str, roots: list[Path], what: str) -> str:
+    """A directory from the command, inside ``roots`` (else the command is refused: a log
+    backup area outside them could be any directory the agent can write, and released WAL
+    files are deleted from it)."""
+    try:
+        return str(confine(value, roots, what))
+    except (BadName, PathOutsideRoot) as error:
+        raise reject(messages.BAD_COMMAND, str(error)) from None
+
+
 def configure(command: ConfigurePgCluster, context: AgentContext) -> list[Payload]:
     app = application(context)
     ensure_maps(context)
@@ -46,6 +68,9 @@ def configure(command: ConfigurePgCluster, context: AgentContext) -> list[Payloa
     if not log_dir or not label_dir:
         raise reject(messages.BAD_COMMAND, "give -log_dir and -label_dir: the application "
                                            "keeps no default")
+    roots = [*_host_roots(context), *(Path(d) for d in (area, labels) if d)]
+    log_dir, label_dir = (_confined(log_dir, roots, "log backup directory"),
+                          _confined(label_dir, roots, "label directory"))
     files = tuple(dict.fromkeys((f.path, f.kind) for d in found for f in d.files))
     event = decide.plan_configure(context.view, command.cluster, files, log_dir, label_dir, size)
     for directory in (log_dir, label_dir):
@@ -61,6 +86,7 @@ def backup(command: BackupPgCluster, context: AgentContext) -> list[Payload]:
     app = application(context)
     plan = decide.plan_backup(context.view, context.envelope.workflow_id, command.cluster,
                               command.mode, command.generation, command.comment)
+    plan = dataclasses.replace(plan, fast=command.fast)  # issue 14 (pg-more): -spread
     area = Path(plan.cluster.log_backup_dir)
     if plan.mode == "ONLINE":  # the WAL the copy needs reaches the area before the entry
         try:
@@ -102,12 +128,27 @@ def log_backup(command: BackupPgLogs, context: AgentContext) -> list[Payload]:
                 backup_id=logs.latest_backup_id(context.view, command.cluster))
 
 
+def collect_wal(command: CollectPgWal, context: AgentContext) -> list[Payload]:
+    """The serving agent's own command (``keeper``): what ``pg_receivewal`` finished is moved
+    into the area and recorded, one event per file; nothing is switched or started."""
+    app = application(context)
+    cluster = decide.cluster_of(context.view, command.cluster)
+    try:
+        _collect(app, command.cluster)
+    except ApplicationError as error:
+        raise workflows.failure(f"WAL collection of {command.cluster}", error) from error
+    archived = logs.new_files(context.view, command.cluster, Path(cluster.log_backup_dir))
+    context.record(archived)
+    return done(command, cluster=command.cluster, files=[a.file_name for a in archived])
+
+
 def _collect(app, cluster: str) -> None:
-    if hasattr(app, "collect_logs"):
-        app.collect_logs(cluster)
+    if hasattr(app, "collect_logs"):  # moved only: ``logs.new_files`` hashes what it records
+        app.collect_logs(cluster, describe=False)
 
 
 PG_COMMAND_HANDLERS = (
     (ConfigurePgCluster, configure), (BackupPgCluster, backup), (BackupPgLogs, log_backup),
     *PG_RESTORE_HANDLERS,
+    (CollectPgWal, collect_wal),  # issue 14 (pg-more)
 )

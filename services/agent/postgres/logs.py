@@ -16,7 +16,8 @@ from events import postgres as pg
 from projections.host_view import HostView
 from services.agent.postgres.chain import releasable
 from services.agent.postgres.decide import parse_history_text, segment_size
-from services.agent.postgres.wal import WalFormatError, file_kind, file_timeline, parse_segment
+from services.agent.postgres.wal import (MAX_HISTORY_CHARS, WalFormatError, file_kind,
+                                         file_timeline, parse_segment)
 from services.agent.postgres.workflows import sha256_of
 
 MAX_FILES_PER_RUN = 100_000
@@ -55,16 +56,28 @@ def new_files(view: HostView, cluster: str, area: Path) -> list[pg.PgWalArchived
             kind = file_kind(path.name)
         except WalFormatError:
             continue  # not ours: left alone
-        if kind == "partial" or path.name in known or not path.is_file():
-            continue
-        switches = (parse_history_text(path.read_text(encoding="utf-8", errors="replace"))
-                    if kind == "history" else ())
+        if kind == "partial" or path.name in known or path.is_symlink() or not path.is_file():
+            continue  # a symlink is not a file the server wrote: never read through it
+        try:
+            switches = _history_switches(path) if kind == "history" else ()
+        except WalFormatError:
+            continue  # a damaged or forged history file: left alone, never recorded
         found.append(pg.PgWalArchived(
             cluster=cluster, file_name=path.name, kind=kind, timeline=file_timeline(path.name),
             size=path.stat().st_size, sha256=sha256_of(path),
             backup_id=owner(view, cluster, path.name, kind),
             switches=switches))
     return found
+
+
+def _history_switches(path: Path) -> tuple[pg.TimelineSwitch, ...]:
+    """The switches of a history file in the area, read with a bound (``WalFormatError``
+    for one too long or not PostgreSQL's)."""
+    with open(path, "rb") as stream:
+        data = stream.read(MAX_HISTORY_CHARS + 1)
+    if len(data) > MAX_HISTORY_CHARS:
+        raise WalFormatError(f"{path.name}: longer than {MAX_HISTORY_CHARS} bytes")
+    return parse_history_text(data.decode("utf-8", errors="replace"))
 
 
 def released(view: HostView, cluster: str) -> pg.PgWalReleased | None:
@@ -107,13 +120,16 @@ def streaming(app, cluster: str, fresh: bool = False) -> Iterator[None]:
     receiver (``pg_receivewal`` on a replication slot, which keeps every segment not yet
     received between commands) is started unless it already runs, and stopped again at the
     end when this command started it (an embedded agent lives for one command; a receiver
-    left behind would hold the slot). ``fresh``: after a restore, restart from a new slot.
+    left behind would hold the slot; a serving agent's keeper starts it again between
+    commands, ``services.agent.postgres.keeper``). ``fresh``: after a restore, restart from a new slot.
     An application without a receiver streams nothing here (its own archiving must fill the
     area)."""
     if not hasattr(app, "start_log_backups"):
         yield
         return
     running = app.receiver(cluster).running() and not fresh
+    if fresh:  # one the keeper runs would go on with the old slot and the old timeline
+        app.stop_log_backups(cluster)
     if not running:
         app.start_log_backups(cluster, fresh=fresh)
     try:

@@ -39,6 +39,8 @@ def restore(command: RestorePgCluster, context) -> list[Payload]:
     plan = fs_decide.plan_restore(context.view, wf, command.backup_id, (),
                                   fs_workflows.live_statuses(context), command.force)
     runner = StepRunner(context, wf)
+    if hasattr(app, "stop_log_backups"):  # the keeper's receiver: restarted fresh by recover
+        app.stop_log_backups(backup.cluster)
     try:
         workflows.server_step(runner, app, "stop", backup.cluster, wf, lost_is_stopped=True)
     except StepFailed as error:

@@ -20,6 +20,9 @@ _LSN = re.compile(r"([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})")
 _HISTORY_NAME = re.compile(r"([0-9A-F]{8})\.history")
 _BACKUP_NAME = re.compile(r"([0-9A-F]{24})\.([0-9A-F]{8})\.backup")
 MAX_LABEL_CHARS = 64 * 1024
+MAX_HISTORY_CHARS = 4 * 1024 * 1024
+MAX_TIMELINE = 0xFFFFFFFF
+_TIMELINE = re.compile(r"[0-9]{1,10}")
 
 
 class WalFormatError(ValueError):
@@ -35,6 +38,15 @@ def parse_lsn(text: str) -> int:
     if match is None:
         raise WalFormatError(f"not an LSN: {text[:40]!r}")
     return int(match[1], 16) << 32 | int(match[2], 16)
+
+
+def parse_timeline(text: str, what: str = "timeline") -> int:
+    """A timeline ID as PostgreSQL writes it: ASCII digits, 1 to 2**32 - 1 (``int`` alone
+    also takes ``-5``, ``1_0``, other scripts' digits and numbers of any size)."""
+    stripped = text.strip()
+    if not _TIMELINE.fullmatch(stripped) or not 0 < int(stripped) <= MAX_TIMELINE:
+        raise WalFormatError(f"{what} {text[:20]!r} is not a timeline from 1 to {MAX_TIMELINE}")
+    return int(stripped)
 
 
 def format_lsn(position: int) -> str:
@@ -104,10 +116,9 @@ def parse_label(text: str) -> LabelFacts:
     start = _location(fields, "START WAL LOCATION")
     if start is None:
         raise WalFormatError("the backup label has no START WAL LOCATION line")
-    try:
-        timeline = int(fields.get("START TIMELINE", ""))
-    except ValueError:
-        raise WalFormatError("the backup label has no START TIMELINE line") from None
+    if "START TIMELINE" not in fields:
+        raise WalFormatError("the backup label has no START TIMELINE line")
+    timeline = parse_timeline(fields["START TIMELINE"], "the backup label's START TIMELINE")
     stop = _location(fields, "STOP WAL LOCATION")
     return LabelFacts(start_lsn=start[0], start_wal=start[1], timeline=timeline,
                       stop_lsn=stop[0] if stop else None, stop_wal=stop[1] if stop else None,
@@ -126,13 +137,16 @@ def _location(fields: dict[str, str], key: str) -> tuple[int, str] | None:
 
 def parse_history(text: str) -> tuple[tuple[int, int], ...]:
     """A timeline history file: ``((parent timeline, switch LSN), …)`` oldest first."""
+    if len(text) > MAX_HISTORY_CHARS:
+        raise WalFormatError(f"a history file longer than {MAX_HISTORY_CHARS} characters")
     entries = []
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].isdigit():
+        if len(parts) < 2:
             raise WalFormatError(f"a history line is malformed: {line[:60]!r}")
-        entries.append((int(parts[0]), parse_lsn(parts[1])))
+        entries.append((parse_timeline(parts[0], "a history line's timeline"),
+                         parse_lsn(parts[1])))
     return tuple(entries)

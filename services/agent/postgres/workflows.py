@@ -92,8 +92,10 @@ def run_backup(context, plan: PgBackupPlan) -> tuple[fs.BackupRecorded, pg.PgBac
     splits = tuple(Split(g) for g in volume_plan.groups)
     try:
         if plan.mode == "ONLINE":
+            spread = () if plan.fast else (("fast", False),)
             runner.run_plan((*pairs, Freeze(KIND, cluster, (), FREEZE_TIMEOUT,
-                                            Path(plan.cluster.metadata_dir), plan.backup_id),
+                                            Path(plan.cluster.metadata_dir), plan.backup_id,
+                                            spread),
                              *splits))
             metadata = runner.run(Thaw(KIND, cluster))
             facts = _facts_or_fail(metadata, plan.cluster.segment_size)

@@ -21,6 +21,7 @@ from projections.host_view import CatalogEntry, HostView
 from services import messages
 from services.agent.errors import reject
 from services.agent.filesystem.decide import MOUNTED
+from services.agent.postgres.transfer import returning_pg_details  # issue 14 (pg-more)
 from services.agent.sqlserver.transfer import imported_details
 
 UNKNOWN_COPY_GROUP = messages.UNKNOWN_COPY_GROUP
@@ -35,10 +36,11 @@ class ImportPlan:
     superseded: tuple[fs.BackupEntryDeleted, ...]
     imported: BackupImported
     details: tuple = ()  # issue 13: a SQL Server entry's SqlBackupDetails, before the entry
+    pg_details: tuple = ()  # issue 14 (pg-more): a PostgreSQL backup coming home, after it
 
     @property
     def events(self) -> list:
-        return [*self.superseded, *self.details, self.imported]
+        return [*self.superseded, *self.details, self.imported, *self.pg_details]
 
 
 def plan_import(view: HostView, document: ExportDocument) -> ImportPlan:
@@ -68,7 +70,9 @@ def plan_import(view: HostView, document: ExportDocument) -> ImportPlan:
                               copy_groups=e.copy_groups)
         for e in sorted(view.entries_on(entry.copy_groups), key=lambda e: e.backup_id))
     return ImportPlan(superseded, imported,
-                      tuple(imported_details(body.sql, backup_id, entry.original_id)))
+                      tuple(imported_details(body.sql, backup_id, entry.original_id)),
+                      tuple(returning_pg_details(view, entry.origin_host, entry.original_id,
+                                                 backup_id)))
 
 
 def entry_fields(entry: CatalogEntry) -> dict:

@@ -28,15 +28,16 @@ from services.cli.extended.operation import Operation, operation_error, write_wh
 from services.settings import load_settings
 
 METAFILE_MAX = 1 << 20
-PACKED = re.compile(r"(\d{10})_(\d{1,10})\.dmp")
-REGISTERED = re.compile(r"\d+_(\d{1,10})\.dmp")
+PACKED = re.compile(r"([0-9]{10})_([0-9]{1,10})\.dmp")
+REGISTERED = re.compile(r"[0-9]+_([0-9]{1,10})\.dmp")
 PACKED_MAX = 256  # packed metafiles one transfer carries (a backup has at most 64 databases)
 
 
 def packed_metafiles(temp_dir: Path) -> list[Path]:
     """The packed metafiles in ``temp_dir`` (what EX_DRM_FTP_PUT/GET carry), at most
-    ``PACKED_MAX``, by name."""
-    return sorted(p for p in temp_dir.glob("*.dmp") if PACKED.fullmatch(p.name))[:PACKED_MAX]
+    ``PACKED_MAX``, by name; a symlink is none (it would carry whatever it points to)."""
+    return sorted(p for p in temp_dir.glob("*.dmp")
+                  if PACKED.fullmatch(p.name) and not p.is_symlink())[:PACKED_MAX]
 
 
 def _confined(path: str | Path, what: str) -> Path:
@@ -123,7 +124,8 @@ def sqlfile_extract(args: argparse.Namespace, operation: Operation, agent) -> Sh
             raise operation_error(f"the backup {entry['backup_id']} records no metafile of the "
                                   f"database ID {missing[0]}")
         targets = {d: Path(recorded[d]) for d in latest}
-    moved = [_copy(source, _confined(targets[database_id], "VDI metafile"))
+    moved = [_copy(_confined(source, "packed metafile"),
+                   _confined(targets[database_id], "VDI metafile"))
              for database_id, source in sorted(latest.items())]
     event = _recorded(agent, "extract", entry["backup_id"], moved)
     return Shown([f"Deployed = {m.target}" for m in moved],

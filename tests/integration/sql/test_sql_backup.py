@@ -150,9 +150,11 @@ def test_a_freeze_that_outlives_its_timeout_fails_the_backup_and_records_no_entr
     agent.ports = dataclasses.replace(agent.ports, storage=Slow(agent.ports.storage))
     refused(backup(agent), "DRM-11105")
     assert agent.view.catalog == {} and agent.view.sql.backups == {}
-    [workflow] = agent.view.workflows.values()
-    assert workflow.ended == "aborted"
-    assert workflow.applications["sqlserver:default"].state == "failed"
+    assert agent.view.workflows == {}  # ended: nothing of it is held
+    [(workflow_id, ended)] = agent.view.ended_workflows.items()
+    assert ended.how == "aborted"
+    failed = [e for e in agent.store.read(agent.host) if e.type == "FreezeFailed"]
+    assert [e.payload["workflow_id"] for e in failed] == [workflow_id]
 
 
 def test_a_template_records_the_layout_and_backs_up_nothing(agent):
@@ -197,9 +199,10 @@ def test_a_crash_while_frozen_is_thawed_and_aborted_at_restart(agent, engine, da
     assert engine.frozen() == ()
     thawed = [e for e in restarted.store.read(restarted.host) if e.type == "ApplicationThawed"]
     assert [e.payload["how"] for e in thawed] == ["thawed"]
-    [workflow] = restarted.view.workflows.values()
-    assert workflow.ended == "aborted" and restarted.view.catalog == {}
-    outcome = restarted.store.outcome_of(workflow.workflow_id)
+    assert restarted.view.workflows == {} and restarted.view.catalog == {}
+    [(workflow_id, ended)] = restarted.view.ended_workflows.items()
+    assert ended.how == "aborted"
+    outcome = restarted.store.outcome_of(workflow_id)
     assert outcome is not None and outcome.type == "CommandFailed"
     assert outcome.payload["command"] == "BackupSqlServer"
 

@@ -47,13 +47,13 @@ class FakePostgres:
         state = ONLINE if self.state == RUNNING else OFFLINE
         return (DatabaseInfo(self.name, "postgres", 5, True, "FULL", state, files),)
 
-    def freeze(self, instance, databases, timeout, metadata_dir, backup_id):
+    def freeze(self, instance, databases, timeout, metadata_dir, backup_id, *, fast=True):
         self._cluster(instance)
         if self.state != RUNNING:
             raise ApplicationError("the server is not running", reason="not-running")
         token = f"t{len(self._held) + 1}"
         self._held[token] = (Path(metadata_dir), backup_id, self.segment)
-        self.calls.append("pg_backup_start")
+        self.calls.append("pg_backup_start" if fast else "pg_backup_start spread")
         return Freeze(token, self.name, (), time.time(), timeout), ()
 
     def thaw(self, freeze):

@@ -77,3 +77,24 @@ def test_a_metafile_outside_the_data_directory_is_refused(tmp_path, metafile):
     with pytest.raises(CliError, match="outside|not inside|root"):
         sqlfile.sqlfile_pack(None, operation(tmp_path / "t"),
                              Agent(entry(Path("/etc/0000000004_0000000005.dmp"))))
+
+
+def test_a_packed_metafile_that_is_a_symlink_out_of_the_data_directory_is_refused(
+        tmp_path, metafile):
+    """Hostile finding: the packed file read by EXTRACT was never confined, so a symlink
+    named like a packed metafile deployed any readable file of the host."""
+    outside = tmp_path.parent / f"{tmp_path.name}-secret"
+    outside.write_bytes(b"not yours")
+    temp = tmp_path / "work" / "Op_A" / "DB"
+    temp.mkdir(parents=True)
+    (temp / "0000000004_0000000005.dmp").symlink_to(outside)
+    metafile.unlink()
+    with pytest.raises(CliError, match="outside"):
+        sqlfile.sqlfile_extract(None, operation(temp), Agent(entry(metafile)))
+    assert not metafile.exists()
+
+
+def test_a_symlink_named_like_a_packed_metafile_is_not_carried(tmp_path):
+    (tmp_path / "0000000004_0000000005.dmp").write_bytes(b"packed")
+    (tmp_path / "0000000004_0000000006.dmp").symlink_to(tmp_path / "0000000004_0000000005.dmp")
+    assert [p.name for p in sqlfile.packed_metafiles(tmp_path)] == ["0000000004_0000000005.dmp"]

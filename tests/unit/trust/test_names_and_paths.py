@@ -118,3 +118,17 @@ class TestCommandsFollowTheRules:
         command = BackupFileSystem(targets=("/mnt/fs1",), generation="local_0", comment="nightly",
                                    backup_server="BKServer", auto_import=True, auto_mount="")
         assert command.auto_mount == ""
+
+
+def test_a_symlinked_leaf_that_leaves_the_root_is_refused(tmp_path):
+    """A directory or file that is itself a symlink out of the root (hostile finding: only
+    the parent was resolved, so ``<root>/link`` -> ``/`` passed and files were written out)."""
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "link").symlink_to(tmp_path.parent)
+    (root / "inner").symlink_to(root)
+    with pytest.raises(PathOutsideRoot):
+        confine("link", [root])
+    with pytest.raises(PathOutsideRoot):
+        confine(str(root / "link"), [root])
+    assert confine("inner", [root]) == root / "inner"
