@@ -31,6 +31,8 @@ SLOT = "drm_wal"
 MAX_HISTORY_BYTES = 4 * 1024 * 1024
 POLL = 0.1
 WAIT_POLL = 0.02  # wait_for's look at the directory: a listing, cheap; a backup waits on it
+FIRST_WAIT_POLL = 0.002  # the stop segment often arrives within a few ms: look again soon, then
+#                          back off to WAIT_POLL (pg-speed: a 20 ms first sleep was ~10% of a backup)
 
 
 def _history_text(path: Path) -> str:
@@ -238,6 +240,7 @@ class WalReceiver:
         when the receiver has exited. ``describe``: as ``collect``'s."""
         arrived: list[LogBackup] = []
         deadline = time.monotonic() + timeout
+        pause = FIRST_WAIT_POLL
         while True:
             arrived.extend(self.collect(describe))
             if (self.area.root / segment).exists():
@@ -247,4 +250,5 @@ class WalReceiver:
                 raise ApplicationError(f"cluster {self.control.spec.name}: waiting for WAL "
                                        f"segment {segment}, pg_receivewal {state}",
                                        reason="io")
-            time.sleep(WAIT_POLL)
+            time.sleep(pause)
+            pause = min(WAIT_POLL, pause * 2)

@@ -146,10 +146,10 @@ class CopyRunner:
         last = [time.monotonic()]
 
         def progress(done: int, total: int) -> None:
-            delay = faults.copy_delay(pair_id)
-            if delay:
+            delay, stop = faults.copy_faults(pair_id)
+            if delay:  # a stop set while this copy slept is seen at once, as before
                 time.sleep(delay)
-            stop = faults.stop_after(pair_id)
+                stop = faults.stop_after(pair_id)
             if stop is not None and done >= stop and done < total:
                 faults.clear_stop(pair_id)
                 raise CopyInterrupted(f"copy stopped by fault injection after {done} bytes")

@@ -80,6 +80,13 @@ class FaultInjector:
             write_json_atomic(self.path, data)
         return bool(hit)
 
+    def copy_faults(self, pair_id: str) -> tuple[float, int | None]:
+        """``copy_delay`` and ``stop_after`` from one look at the file (a copy asks per chunk)."""
+        data = self._load()
+        slow, stop = (data.get(kind, {}) for kind in ("slow", "stop_after"))
+        delay, after = slow.get(pair_id, slow.get("*")), stop.get(pair_id, stop.get("*"))
+        return float(delay or 0.0), None if after is None else int(after)
+
     def copy_delay(self, pair_id: str) -> float:
         return float(self._lookup("slow", pair_id) or 0.0)
 
