@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.tape_bench
 	$(BIN)/python -m bench.report_bench
 	$(BIN)/python -m bench.sql_restore_bench  # SQL restore + roll-forward (issue 13)
+	$(BIN)/python -m bench.sql_freeze_bench --quick  # SQL freeze window (issue 13, sql-stories)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .hypothesis

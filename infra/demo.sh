@@ -186,3 +186,46 @@ note "EX: the whole operation across both hosts, and the extended commands' log"
 step "$BIN/drm" audit log --operation operation_a
 step tail -n 6 "$DATA/hosts/FSServer/script/log/drm_script.log"
 # ==== END OF EXTENDED-COMMAND BLOCK ==========================================================
+
+# ==== SQL SERVER BLOCK (issue 13): an online backup, log backups, a failure, a recovery ======
+# DBServer runs the simulated SQL Server (instance "default", UserDB1 and UserDB2 on their own
+# P-VOLs, three ShadowImage generations). An online backup freezes the databases for the split;
+# rows written afterwards are covered by a log backup and, after the failure, by a tail-log
+# backup (-no_truncate); the restore brings the backup's volume back (LOADING), the recovery
+# rolls the logs forward: every row committed before the failure is back.
+SQL() { "$BIN/drm" lab sql "$@"; }
+rows_of() { SQL count "$1" | sed -n 's/.*rows=\([0-9]*\).*/\1/p'; }
+trap '"$BIN/drm" lab sql stop >/dev/null 2>&1 || true; kill "${FTP_PID:-0}" 2>/dev/null || true' EXIT
+note "SQL: DBServer's instance and its databases (the simulated SQL Server)"
+step "$BIN/drm" lab sql databases
+step "$BIN/drmsqldisplay" default -refresh --host DBServer
+note "SQL: an online backup of the default instance (VDI freeze, split, thaw)"
+step "$BIN/drmsqlbackup" default -comment "demo" --host DBServer | tee "$DATA/sql-backup.out"
+SQL_ID=$(sed -n 's/.*Backup ID = \([0-9]\{10\}\).*/\1/p' "$DATA/sql-backup.out")
+step "$BIN/drmsqlcat" default --host DBServer
+AT_BACKUP=$(rows_of UserDB1)
+note "SQL: rows written after the backup, a log backup, more rows"
+step "$BIN/drm" lab sql write UserDB1 --rows 40 --batch 10
+step "$BIN/drmsqllogbackup" default --host DBServer
+step "$BIN/drm" lab sql write UserDB1 --rows 15 --batch 5
+step "$BIN/drm" lab sql count UserDB1
+BEFORE=$(rows_of UserDB1)
+note "SQL: the failure: UserDB1's data file is lost (UNCONFIRMED); the log file survives"
+step "$BIN/drm" lab sql damage UserDB1
+note "SQL: a tail-log backup (-no_truncate) takes the log up to the failure"
+step "$BIN/drmsqllogbackup" default -no_truncate --host DBServer
+"$BIN/drmsqllogbackup" default -v --host DBServer > "$DATA/SQLTXLOG.txt"
+step cat "$DATA/SQLTXLOG.txt"
+note "SQL: the restore needs the P-VOL's other generations split; then restore the backup"
+step "$BIN/pairsplit" -g SI02 -d sql01 --host DBServer
+step "$BIN/pairsplit" -g SI03 -d sql01 --host DBServer
+step "$BIN/drmsqlrestore" "$SQL_ID" -resync -target UserDB1 --host DBServer
+note "SQL: the recovery rolls the log backup and the tail forward; UserDB1 is online again"
+step "$BIN/drmsqlrecover" default -transact_log_list "$DATA/SQLTXLOG.txt" --host DBServer
+step "$BIN/drm" lab sql count UserDB1
+AFTER=$(rows_of UserDB1)
+echo "rows: $AT_BACKUP at the backup, $BEFORE before the failure, $AFTER after the recovery"
+[ "$AFTER" = "$BEFORE" ] || { echo "rows differ after the recovery" >&2; exit 1; }
+echo "identical: every one of the $BEFORE rows committed before the failure is back"
+step "$BIN/drm" lab sql stop
+# ==== END OF SQL SERVER BLOCK ================================================================

@@ -21,6 +21,7 @@ from services.agent.filesystem import decide as fs_decide
 from services.agent.filesystem.handlers import require_storage
 from services.agent.filesystem.workflows import live_statuses
 from services.agent.service import AgentContext
+from services.agent.sqlserver.handlers import sql_settings
 from services.agent.sqlserver_restore import decide, facts, workflows
 
 KIND = "sqlserver"
@@ -44,6 +45,14 @@ def live_instance(port, instance: str) -> decide.LiveInstance:
     return decide.LiveInstance(name, status, {d.name.lower(): d for d in databases})
 
 
+def settings_of(context: AgentContext, instance: str) -> facts.SettingsFacts | None:
+    """The instance's SQL Server information: the last drmsqlinit, else the lab's (a lab
+    starts as if drmsqlinit had run; the backup side reads it the same way)."""
+    found = sql_settings(context, instance)
+    return None if found is None else facts.SettingsFacts(
+        found.metadata_dir, found.undo_dir, found.log_backup_dir)
+
+
 def confined(context: AgentContext, path: str, what: str) -> Path:
     roots = [context.ports.data_dir] if context.ports.data_dir else []
     if not roots:
@@ -60,7 +69,7 @@ def restore_sql_databases(command: RestoreSqlDatabases, context: AgentContext) -
     entry = facts.entry_facts(context.view, command.backup_id)
     instance = command.instance or (entry.instance if entry else "")
     live = live_instance(port, instance) if entry else decide.LiveInstance(instance, "")
-    settings = facts.settings_facts(context.view, instance)
+    settings = settings_of(context, instance)
     plan = decide.plan_sql_restore(entry, command, context.host, live, settings,
                                    context.envelope.workflow_id)
     storage_plan = _storage_plan(context, plan) if command.resync else None
@@ -142,7 +151,7 @@ def _storage_plan(context: AgentContext, plan: decide.SqlRestorePlan):
 def recover_sql_databases(command: RecoverSqlDatabases, context: AgentContext) -> list[Payload]:
     port = sql_port(context)
     live = live_instance(port, command.instance)
-    settings = facts.settings_facts(context.view, command.instance)
+    settings = settings_of(context, command.instance)
     plans = decide.plan_recovery(command, live, context.view.sql_logs, settings)
     for plan in plans:
         for record in plan.records:
@@ -160,7 +169,7 @@ def recover_sql_databases(command: RecoverSqlDatabases, context: AgentContext) -
 def backup_sql_logs(command: BackupSqlLogs, context: AgentContext) -> list[Payload]:
     port = sql_port(context)
     live = live_instance(port, command.instance)
-    settings = facts.settings_facts(context.view, command.instance)
+    settings = settings_of(context, command.instance)
     start = None if command.no_cat else facts.start_point(context.view, command.instance)
     databases = decide.plan_log_backup(live.name, command.targets, command.truncate,
                                        command.no_cat, live, context.view.sql_logs, settings,

@@ -35,7 +35,7 @@ class ExtendedEntry:
     records: Callable[[Shown], list[tuple[str, str]]] = lambda shown: []
     # the operations' BACKUP_OBJECT (MSSQL: issue 13); ANY_OBJECT for the common commands
     # (backup ID file, export/import, FTP, mount, tape, resync) that serve every kind
-    backup_object: str | None = "FILESYSTEM"
+    backup_object: str | tuple[str, ...] | None = "FILESYSTEM"
 
     @property
     def manual(self) -> str:

@@ -98,7 +98,8 @@ EX_DRM_FS_BACKUP = ExtendedEntry(
         flag("auto_import", "import the catalog entry on the -s server after the backup"),
         opt("auto_mount", nargs="?", const="", default=None, metavar="MOUNT_POINT",
             help="with -auto_import: mount the imported entry's S-VOL there"),
-        PF_OPTION))
+        PF_OPTION),
+    backup_object="FILESYSTEM")
 
 
 # -- EX_DRM_FS_RESTORE -----------------------------------------------------------------------------
@@ -119,7 +120,8 @@ EX_DRM_FS_RESTORE = ExtendedEntry(
              opt("target", help="restore only these mount points (comma-separated)"),
              opt("file", short="f", dest="target_file", help="a target list file"),
              flag("force", "restore even if the P-VOL changed since the backup"),
-             flag("nochk_host", "accepted; the host name is not checked here"), PF_OPTION))
+             flag("nochk_host", "accepted; the host name is not checked here"), PF_OPTION),
+    backup_object="FILESYSTEM")
 
 
 # -- EX_DRM_BACKUPID_SET ---------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def lab_role(data_dir: Path, host: str) -> str:
 
 def load_operation(data_dir: Path, host: str, operation_id: str,
                    init_conf: Path | None = None,
-                   backup_object: str | None = "FILESYSTEM") -> Operation:
+                   backup_object: str | tuple[str, ...] | None = "FILESYSTEM") -> Operation:
     """The operation ``operation_id`` on ``host`` (see the module docstring); its
     ``BACKUP_OBJECT`` must be ``backup_object`` (``MSSQL`` for EX_DRM_SQL_*, issue 13), or
     anything when that is ``None`` (the common commands: backup ID file, export/import, FTP,
@@ -139,9 +139,12 @@ def load_operation(data_dir: Path, host: str, operation_id: str,
                                f"definition file does not exist") from None
     except ConfigError as error:
         raise definition_error("; ".join(str(p) for p in error.problems)) from None
-    if backup_object is not None and definition.backup_object != backup_object:
+    served = ((definition.backup_object,) if backup_object is None else
+              (backup_object,) if isinstance(backup_object, str) else backup_object)
+    if definition.backup_object not in served:
         raise definition_error(f"{definition.file}: BACKUP_OBJECT: {definition.backup_object} "
-                               f"operations are not served by this command ({backup_object})")
+                               f"operations are not served by this command "
+                               f"({', '.join(served)})")
     settings = host_settings(layout, data_dir, host)
     try:
         temp = (bk_temp_dirs(definition, [data_dir])[0] if settings.host_role == "BK" else
