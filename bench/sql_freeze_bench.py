@@ -26,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from adapters.lab.loader import load_lab
@@ -36,7 +35,7 @@ from adapters.sqlserver.engine import SqlServerEngine
 from adapters.sqlserver.lab import provision_instances, roots, socket_path, state_dir, stop_all
 from adapters.sqlserver.pages import ROW
 from events import CommandEnvelope
-from events.catalogue import CATALOGUE
+from bench.agent_commands import command, completed
 from services.agent.bootstrap import build_agent
 from services.settings import load_settings
 
@@ -91,16 +90,11 @@ def fill(data_dir: Path, rows: int):
 
 
 def _command(name: str, **args) -> CommandEnvelope:
-    return CommandEnvelope(command=CATALOGUE[name].model_validate({**args, "name": name}),
-                           target_host=HOST, principal="bench@local",
-                           issued_at=datetime.now(timezone.utc))
+    return command(HOST, name, **args)
 
 
 def _ok(agent, name: str, **args):
-    outcome = agent.handle(_command(name, **args))
-    if outcome.type != "CommandCompleted":
-        raise RuntimeError(f"{name}: {outcome.payload}")
-    return outcome
+    return completed(agent, HOST, name, **args)
 
 
 class Writer(threading.Thread):

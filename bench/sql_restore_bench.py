@@ -13,7 +13,6 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 from adapters.lab.example import populate_example, write_example
@@ -21,7 +20,7 @@ from adapters.lab.loader import load_lab
 from adapters.lab.provision import provision
 from bench.backup_overhead import TimedStorage
 from events import CommandEnvelope
-from events.catalogue import CATALOGUE
+from bench.agent_commands import command, completed
 from events.sql_restore import LogListEntry
 from services.agent.bootstrap import build_agent
 from services.settings import load_settings
@@ -30,16 +29,11 @@ HOST, INSTANCE, DATABASE = "DBServer", "default", "UserDB1"
 
 
 def _command(name: str, **args) -> CommandEnvelope:
-    return CommandEnvelope(command=CATALOGUE[name].model_validate({**args, "name": name}),
-                           target_host=HOST, principal="bench@local",
-                           issued_at=datetime.now(timezone.utc))
+    return command(HOST, name, **args)
 
 
 def _ok(agent, name: str, **args):
-    outcome = agent.handle(_command(name, **args))
-    if outcome.type != "CommandCompleted":
-        raise RuntimeError(f"{name}: {outcome.payload}")
-    return outcome
+    return completed(agent, HOST, name, **args)
 
 
 def measure(transactions: int, per_log: int) -> dict:

@@ -7,6 +7,7 @@ postgres user can pass through it but not list it.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -90,3 +91,31 @@ def make_lab(data_dir: Path, port: int, backup_server: bool = False):
 
 def pvol(name: str) -> VolumeRef:
     return VolumeRef(serial=SERIAL, ldev=PLACES[name][0])
+
+
+@contextlib.contextmanager
+def cluster_agent(after=None):
+    """A fresh lab with the cluster initialised and running, and its host's agent (built in
+    process): yields ``(agent, application, spec, settings)``. Afterwards ``after`` runs (if
+    given), then the application is closed, the cluster stopped (a failed test may have left
+    none), the array's copies waited for and the lab removed."""
+    from services.agent.bootstrap import build_agent
+    from services.settings import load_settings
+
+    base = pg_base()
+    _, storage, spec = make_lab(base, free_port())
+    settings = load_settings(environ={}, data_dir=base, hostname=HOST)
+    agent = build_agent(settings, HOST)
+    app = agent.ports.application("postgresql")
+    app.initdb(CLUSTER)
+    app.start(CLUSTER)
+    try:
+        yield agent, app, spec, settings
+    finally:
+        if after is not None:
+            after()
+        app.close()
+        with contextlib.suppress(Exception):
+            app.stop(CLUSTER)
+        storage.wait_idle(10)
+        shutil.rmtree(base, ignore_errors=True)

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import json
-import signal
 
 import pytest
 
-from tests.e2e.conftest import Cli, clean_env
 from tests.e2e.fs_story import backup, check_story, mount_point, run_story
-from tests.e2e.test_distributed_cli import wait_for_output
+from tests.e2e.agent_process import example_lab_agent
 
 pytestmark = pytest.mark.amqp
 
@@ -16,17 +14,8 @@ pytestmark = pytest.mark.amqp
 @pytest.fixture
 def fs_agent(broker, tmp_path):
     """A CLI environment for host FSServer and its agent running as a separate process."""
-    host = broker.host("FSServer")
-    cli = Cli(clean_env(DRM_DATA_DIR=str(tmp_path / "data"), DRM_BROKER_URL=broker.url,
-                        DRM_NAMESPACE=broker.topology.namespace, DRM_HOSTNAME=host))
-    cli.run("lab", "init", "--example", check=True)
-    agent = cli.start("agent", "--host", host)
-    try:
-        wait_for_output(agent, "Connected to")
+    with example_lab_agent(broker, tmp_path, "FSServer") as cli:
         yield cli
-    finally:
-        agent.send_signal(signal.SIGTERM)
-        assert agent.wait(30) == 0
 
 
 def test_the_story_through_an_agent_process(fs_agent):

@@ -7,12 +7,11 @@ failure are back."""
 from __future__ import annotations
 
 import re
-import signal
 
 import pytest
 
-from tests.e2e.conftest import Cli, clean_env
-from tests.e2e.test_distributed_cli import wait_for_output
+from tests.e2e.conftest import Cli
+from tests.e2e.agent_process import example_lab_agent
 
 pytestmark = pytest.mark.amqp
 HOST, OPERATION = "DBServer", "SQLR"
@@ -28,18 +27,9 @@ SET_DRM_HOSTNAME=0
 
 @pytest.fixture
 def db_agent(broker, tmp_path):
-    host = broker.host(HOST)
-    cli = Cli(clean_env(DRM_DATA_DIR=str(tmp_path / "data"), DRM_BROKER_URL=broker.url,
-                        DRM_NAMESPACE=broker.topology.namespace, DRM_HOSTNAME=host))
-    cli.run("lab", "init", "--example", check=True)
-    agent = cli.start("agent", "--host", host)
-    try:
-        wait_for_output(agent, "Connected to")
+    with example_lab_agent(broker, tmp_path, HOST,
+                           after=lambda cli: cli.run("lab", "sql", "stop")) as cli:
         yield cli
-    finally:
-        agent.send_signal(signal.SIGTERM)
-        assert agent.wait(30) == 0
-        cli.run("lab", "sql", "stop")
 
 
 def rows(cli: Cli) -> int:

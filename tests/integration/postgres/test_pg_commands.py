@@ -5,7 +5,6 @@ none after; a raw pairsplit marks its generation crash-consistent. Skipped (reas
 the PostgreSQL binaries or the postgres user are absent."""
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import pathlib
 import shutil
@@ -16,9 +15,8 @@ import psycopg
 import pytest
 
 from services.agent.bootstrap import build_agent
-from services.settings import load_settings
 from tests.fs_lab import command
-from tests.pg_lab import CLUSTER, HOST, free_port, make_lab, missing_postgres, pg_base
+from tests.pg_lab import CLUSTER, HOST, cluster_agent, missing_postgres
 
 pytestmark = pytest.mark.skipif(bool(missing_postgres()), reason=missing_postgres() or "ok")
 
@@ -34,22 +32,9 @@ def send(agent, name, **args):
 
 @pytest.fixture
 def lab():
-    base = pg_base()
-    _, storage, spec = make_lab(base, free_port())
-    settings = load_settings(environ={}, data_dir=base, hostname=HOST)
-    agent = build_agent(settings, HOST)
-    app = agent.ports.application("postgresql")
-    app.initdb(CLUSTER)
-    app.start(CLUSTER)
-    agent.settings = settings
-    try:
+    with cluster_agent() as (agent, app, spec, settings):
+        agent.settings = settings
         yield agent, app, spec
-    finally:
-        app.close()
-        with contextlib.suppress(Exception):  # a failed test may leave no cluster to stop
-            app.stop(CLUSTER)
-        storage.wait_idle(10)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def sql(spec, statement: str, *params):

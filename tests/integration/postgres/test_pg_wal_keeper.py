@@ -4,9 +4,7 @@ its own command, starts it again when it is killed, and a new agent adopts the o
 agent left streaming. Skipped (reason shown) where the PostgreSQL binaries are absent."""
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import signal
 import threading
 import time
@@ -18,31 +16,21 @@ from services.agent.bootstrap import build_agent, run_agent
 from services.agent.postgres.keeper import WalKeeper
 from services.settings import load_settings
 from tests.fs_lab import command
-from tests.pg_lab import CLUSTER, HOST, free_port, make_lab, missing_postgres, pg_base
+from tests.pg_lab import CLUSTER, HOST, cluster_agent, missing_postgres
 
 pytestmark = pytest.mark.skipif(bool(missing_postgres()), reason=missing_postgres() or "ok")
 
 
 @pytest.fixture
 def lab():
-    base = pg_base()
-    _, storage, spec = make_lab(base, free_port())
-    settings = load_settings(environ={}, data_dir=base, hostname=HOST)
-    agent = build_agent(settings, HOST)
-    app = agent.ports.application("postgresql")
-    app.initdb(CLUSTER)
-    app.start(CLUSTER)
     later = []
-    try:
-        yield agent, app, spec, settings, later
-    finally:
+
+    def close_later():
         for other in later:
             other.close()
-        app.close()
-        with contextlib.suppress(Exception):
-            app.stop(CLUSTER)
-        storage.wait_idle(10)
-        shutil.rmtree(base, ignore_errors=True)
+
+    with cluster_agent(after=close_later) as (agent, app, spec, settings):
+        yield agent, app, spec, settings, later
 
 
 def switch(spec) -> str:
