@@ -119,3 +119,15 @@ def cluster_agent(after=None):
             app.stop(CLUSTER)
         storage.wait_idle(10)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def needs_postgres():
+    """The ``pytestmark`` of the tests that start real PostgreSQL servers: skipped, with the
+    reason shown, where the binaries or the ``postgres`` user are missing, except under
+    ``DRM_REQUIRE_SERVICES=1`` (CI), where they run and so fail."""
+    import pytest
+
+    from tests.services import REQUIRE
+
+    reason = missing_postgres()
+    return pytest.mark.skipif(bool(reason) and not REQUIRE, reason=reason or "PostgreSQL here")

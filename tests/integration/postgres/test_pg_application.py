@@ -24,10 +24,9 @@ from adapters.postgres.wal import parse_lsn, parse_segment
 from services.agent.application_port import (LOADING, ONLINE, RUNNING, STANDBY, STOPPED,
                                              ApplicationError,
                                              ApplicationPort)
-from tests.pg_lab import CLUSTER, PLACES, free_port, make_lab, missing_postgres, pg_base, pvol
+from tests.pg_lab import CLUSTER, PLACES, free_port, make_lab, needs_postgres, pg_base, pvol
 
-REASON = missing_postgres()
-pytestmark = pytest.mark.skipif(bool(REASON), reason=REASON or "PostgreSQL available")
+pytestmark = needs_postgres()
 ABORTED = "aborting backup due to backend exiting before pg_backup_stop was called"
 CHECKSUM = "SELECT count(*), md5(string_agg(id || ':' || v, ',' ORDER BY id)) FROM ck"
 

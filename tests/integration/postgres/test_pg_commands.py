@@ -16,9 +16,9 @@ import pytest
 
 from services.agent.bootstrap import build_agent
 from tests.fs_lab import command
-from tests.pg_lab import CLUSTER, HOST, cluster_agent, missing_postgres
+from tests.pg_lab import CLUSTER, HOST, cluster_agent, needs_postgres
 
-pytestmark = pytest.mark.skipif(bool(missing_postgres()), reason=missing_postgres() or "ok")
+pytestmark = needs_postgres()
 
 
 def result(outcome) -> dict:

@@ -16,9 +16,9 @@ from services.settings import load_settings
 from tests.fs_lab import command
 from tests.integration.postgres.test_pg_commands import result, rows, sql
 from tests.pg_lab import (BACKUP_SERVER, CLUSTER, HOST, PLACES, SERIAL, free_port, make_lab,
-                          missing_postgres, pg_base)
+                          needs_postgres, pg_base)
 
-pytestmark = pytest.mark.skipif(bool(missing_postgres()), reason=missing_postgres() or "ok")
+pytestmark = needs_postgres()
 
 
 @pytest.fixture

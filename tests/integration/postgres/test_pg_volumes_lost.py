@@ -12,9 +12,9 @@ import pytest
 from services.agent.postgres.wal import parse_lsn, parse_segment
 from tests.integration.postgres.test_pg_commands import (  # noqa: F401 - the fixture
     lab, result, rows, send, sql)
-from tests.pg_lab import CLUSTER, missing_postgres
+from tests.pg_lab import CLUSTER, needs_postgres
 
-pytestmark = pytest.mark.skipif(bool(missing_postgres()), reason=missing_postgres() or "ok")
+pytestmark = needs_postgres()
 
 
 def wipe(directory) -> None:

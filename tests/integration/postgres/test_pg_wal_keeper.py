@@ -16,9 +16,9 @@ from services.agent.bootstrap import build_agent, run_agent
 from services.agent.postgres.keeper import WalKeeper
 from services.settings import load_settings
 from tests.fs_lab import command
-from tests.pg_lab import CLUSTER, HOST, cluster_agent, missing_postgres
+from tests.pg_lab import CLUSTER, HOST, cluster_agent, needs_postgres
 
-pytestmark = pytest.mark.skipif(bool(missing_postgres()), reason=missing_postgres() or "ok")
+pytestmark = needs_postgres()
 
 
 @pytest.fixture
