@@ -5,9 +5,11 @@ fails it records the failure event (if the step has one) and raises ``StepFailed
 step's name. ``run`` carries out one plan step (``services.agent.plan``) on the host's ports,
 ``run_plan`` a sequence of them with the compensation every plan needs: a failed step stops the
 plan after every application it froze is thawed (on any exception) and every file system it took
-down is mounted again, and every ``Mount`` runs even after another failed. The workflows (file-system backup, restore and resync, S-VOL mounts, tape
-copies, the auto-import's send) and the start-up recoveries all use it. Copies that run longer
-than a second report progress through ``context.progress``.
+down is mounted again, and every ``Mount`` runs even after another failed. Consecutive
+``MakePair`` steps run as one batch (``services.agent.pair_steps``: every resync is issued
+before the first wait). The workflows (file-system backup, restore and resync, S-VOL mounts,
+tape copies, the auto-import's send) and the start-up recoveries all use it. Copies that run
+longer than a second report progress through ``context.progress``.
 """
 from __future__ import annotations
 
@@ -15,45 +17,24 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
-from adapters.storage.base import VolumeRef
-from adapters.storage.errors import EX_EWSTOT, CciError, StorageError
+from adapters.storage.errors import StorageError
 from adapters.tape import ArchiveCopy, TapeError
 from events import CommandEnvelope, filesystem as fs, tape
 from events.base import Payload
-from events.maps import CopyGroupMap
 from events.transfer import ImportBackup, ImportSent
 from services.agent.backup_server.decide import svol_groups
 from services.agent.application import steps as application_steps  # issue 13
 from services.agent.plan import (Freeze, MakePair, Mount, MountSvol, PlanStep, ReadTape,
                                  RestorePair, RunScriptCommand, SendToPeer, Split, Thaw, Unmount,
                                  WriteTape)
+from services.agent.pair_steps import (  # noqa: F401  (ref, live_status, wait: re-exported)
+    batched, live_status, make_pair, make_pairs, ref, restore_pair, split, wait)
 from services.agent.scripting import run_script_command
 from services.agent.step_errors import StepFailed  # noqa: F401  (re-exported: its old home)
 
 T = TypeVar("T")
-WAIT_SLICE = 1.0
 COPY_TIMEOUT = 3600.0
 PROGRESS_EVERY = 1.0
-
-
-def ref(device: str) -> VolumeRef:
-    serial, _, ldev = device.partition(":")
-    return VolumeRef(serial=serial, ldev=int(ldev))
-
-
-def live_status(storage, group: CopyGroupMap) -> str:
-    record = storage.pairdisplay(ref(group.pvol), group.mu)
-    return "SMPL" if record is None else record.status_of(ref(group.pvol)).value
-
-
-def _comparison(record) -> str:
-    """How the pair's last copy compared the volumes, as ``PairResynced`` records it."""
-    found = getattr(record, "comparison", "")
-    return found if found in ("journal", "full") else ""
-
-
-def _full_reason(record) -> str:
-    return getattr(record, "comparison_note", "")[:fs.FULL_REASON_MAX] if _comparison(record) == "full" else ""
 
 
 class StepRunner:
@@ -94,7 +75,10 @@ class StepRunner:
         down: dict[str, str] = {}  # mount point -> device taken down, not yet mounted again
         problems: list[StepFailed] = []
         try:
-            for planned in steps:
+            for planned in batched(steps):
+                if isinstance(planned, tuple):  # consecutive MakePair steps: one batch
+                    make_pairs(self, planned)
+                    continue
                 if isinstance(planned, Mount):
                     down.pop(planned.mount_point, None)
                     try:
@@ -121,75 +105,6 @@ class StepRunner:
     def run(self, planned: PlanStep):
         """Carry out one plan step; returns what its port call returned."""
         return _RUNS[type(planned)](self, planned)
-
-    # -- pairs -----------------------------------------------------------------------------------
-    def make_pair(self, planned: MakePair) -> None:
-        group = planned.group
-        status = live_status(self.storage, group)
-        if status == "PAIR":
-            return
-        direction = "initial" if status == "SMPL" else "forward"
-        pvol = ref(group.pvol)
-
-        def call():
-            if status == "SMPL":
-                self.storage.paircreate(pvol, ref(group.svol), group.copy_type, group.mu)
-            elif status in ("PSUS", "PSUE"):
-                self.storage.pairresync(pvol, group.mu)
-            return self.wait(group, "PAIR")
-
-        self._pair_step(group, "resync", direction, call)
-
-    def restore_pair(self, planned: RestorePair) -> None:
-        group = planned.group
-
-        def call():
-            self.storage.pairresync(ref(group.pvol), group.mu, restore=True)
-            return self.wait(group, "PAIR")
-
-        self._pair_step(group, "restore", "reverse", call)
-
-    def _pair_step(self, group: CopyGroupMap, operation: str, direction: str, call) -> None:
-        wf, name = self.workflow_id, group.copy_group
-        self.step(f"{operation} {name}",
-                  [fs.PairResyncRequested(workflow_id=wf, copy_group=name, direction=direction)],
-                  call,
-                  lambda record: [fs.PairResynced(
-                      workflow_id=wf, copy_group=name, direction=direction, status="PAIR",
-                      bytes_copied=record.bytes_written if record else 0,
-                      comparison=_comparison(record), full_reason=_full_reason(record))],
-                  lambda error: [self._pair_failed(group, operation, error)])
-
-    def split(self, planned: Split) -> None:
-        group, wf = planned.group, self.workflow_id
-        self.step(f"split {group.copy_group}",
-                  [fs.PairSplitRequested(workflow_id=wf, copy_group=group.copy_group)],
-                  lambda: self.storage.pairsplit(ref(group.pvol), group.mu),
-                  lambda _: [fs.PairSplit(workflow_id=wf, copy_group=group.copy_group,
-                                          pvol_status="PSUS", svol_status="SSUS")],
-                  lambda error: [self._pair_failed(group, "split", error)])
-
-    def _pair_failed(self, group: CopyGroupMap, operation: str, error: Exception):
-        try:
-            status = live_status(self.storage, group)
-        except StorageError:
-            status = ""
-        return fs.PairStepFailed(workflow_id=self.workflow_id, copy_group=group.copy_group,
-                                 operation=operation, error=str(error), status=status)
-
-    def wait(self, group: CopyGroupMap, status: str):
-        """``pairevtwait`` in one-second slices, with a progress line per slice after the first."""
-        pvol, started = ref(group.pvol), time.monotonic()
-        while True:
-            try:
-                return self.storage.pairevtwait(pvol, group.mu, status, WAIT_SLICE)
-            except CciError as error:
-                if error.code != EX_EWSTOT or time.monotonic() - started > self.timeout:
-                    raise
-            record = self.storage.pairdisplay(pvol, group.mu)
-            if record is not None:
-                self.context.progress(f"{group.copy_group}: {record.status.value} "
-                                      f"{record.percent}%")
 
     # -- mounts ----------------------------------------------------------------------------------
     def unmount(self, planned: Unmount) -> None:
@@ -291,8 +206,7 @@ class _Progress:
 
 
 _RUNS: dict[type, Callable] = {
-    MakePair: StepRunner.make_pair, RestorePair: StepRunner.restore_pair,
-    Split: StepRunner.split, Unmount: StepRunner.unmount, Mount: StepRunner.mount,
+    MakePair: make_pair, RestorePair: restore_pair, Split: split, Unmount: StepRunner.unmount, Mount: StepRunner.mount,
     MountSvol: StepRunner.mount_svol, WriteTape: StepRunner.write_tape,
     ReadTape: StepRunner.read_tape, SendToPeer: StepRunner.send_to_peer,
     RunScriptCommand: StepRunner.run_script,

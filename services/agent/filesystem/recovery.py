@@ -34,7 +34,7 @@ from services.agent.application import recovery as application_recovery  # issue
 from services.agent.postgres import recovery as pg_recovery  # issue 14 (pg-commands)
 from services.agent.filesystem import decide
 from services.agent.plan import Mount, Split
-from services.agent.runner import StepFailed, StepRunner, live_status
+from services.agent.runner import StepFailed, StepRunner, live_status, wait
 
 
 def recover(agent) -> None:
@@ -79,7 +79,7 @@ def _settle_pairs(steps: StepRunner, workflow: Workflow, groups: dict) -> list[s
         try:
             status = live_status(steps.storage, group)
             if status in ("COPY", "RCPY"):
-                steps.wait(group, "PAIR")
+                wait(steps, group, "PAIR")
                 steps.record(fs.PairResynced(
                     workflow_id=workflow.workflow_id, copy_group=name, status="PAIR",
                     direction="reverse" if status == "RCPY" else "forward"))
