@@ -11,6 +11,7 @@ import ctypes
 import mmap
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -98,16 +99,19 @@ _MAP_FAILED = ctypes.c_void_p(-1).value
 
 def diff_copy(fin: int, fout: int, size: int, tick: Ticker) -> tuple[int, int]:
     """Write to ``fout`` the 1 MiB chunks of the first ``size`` bytes of ``fin`` that differ,
-    then cut ``fout`` there; return (bytes read, bytes written).
+    then cut ``fout`` where ``fin`` ended; return (bytes read, bytes written).
 
-    Each source chunk is read once into one reused buffer and compared (``memcmp``, without
+    Each source chunk is read once into a reused buffer and compared (``memcmp``, without
     the GIL) with a read-only shared mapping of the destination, so the destination's bytes
     are never copied into the process: a changed file is mostly unchanged, and reading both
     sides into fresh buffers was the cost of a resync (pg-speed). Only the destination is
     mapped: it belongs to the copy (a write-protected S-VOL, cut only after the mapping is
     gone), whereas the source may be truncated by its live application while it is compared,
-    and touching a mapped page past the end of a file kills the process (SIGBUS). Where the C
-    library cannot be loaded both sides are read (``_diff_copy_read``), with the same result.
+    and touching a mapped page past the end of a file kills the process (SIGBUS). A file of
+    ``STRIPED_FROM`` bytes or more is compared by ``STRIPES`` threads, each taking every
+    ``STRIPES``-th chunk (``preadv`` and ``memcmp`` both release the GIL, so a large table
+    file's compare uses both cores). Where the C library cannot be loaded both sides are read
+    (``_diff_copy_read``), with the same result.
     """
     if _LIBC is None:
         return _diff_copy_read(fin, fout, size, tick)
@@ -115,28 +119,65 @@ def diff_copy(fin: int, fout: int, size: int, tick: Ticker) -> tuple[int, int]:
     base = _LIBC.mmap(None, mapped, mmap.PROT_READ, mmap.MAP_SHARED, fout, 0) if mapped else None
     if base in (None, _MAP_FAILED):
         base, mapped = None, 0
+    stripes = STRIPES if size >= STRIPED_FROM else 1
+    try:
+        if stripes == 1:
+            results = [_compare_stripe(fin, fout, size, (base, mapped), 0, 1, tick)]
+        else:
+            results = _striped(fin, fout, size, (base, mapped), stripes, tick)
+    finally:
+        if base is not None:
+            _LIBC.munmap(base, mapped)
+    os.ftruncate(fout, min(end for _, _, end in results))
+    return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+STRIPES = 2  # threads comparing one large file
+STRIPED_FROM = 64 * CHUNK
+
+
+def _striped(fin: int, fout: int, size: int, target, stripes: int, tick: Ticker) -> list:
+    """``_compare_stripe`` on ``stripes`` threads; the first failure stops the others (through
+    ``tick``) and is raised in preference to their ``Abort``."""
+    def stripe(first: int):
+        try:
+            return _compare_stripe(fin, fout, size, target, first, stripes, tick)
+        except BaseException:
+            tick.failed = True
+            raise
+
+    with ThreadPoolExecutor(max_workers=stripes) as pool:
+        futures = [pool.submit(stripe, first) for first in range(stripes)]
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise next((e for e in errors if not isinstance(e, Abort)), errors[0])
+    return [f.result() for f in futures]
+
+
+def _compare_stripe(fin: int, fout: int, size: int, target, first: int, step: int,
+                    tick: Ticker) -> tuple[int, int, int]:
+    """Compare chunks ``first``, ``first + step``, ... of ``fin`` with the mapped destination
+    ``target`` (address, mapped length) and write those that differ; return (bytes read,
+    bytes written, where ``fin`` was seen to end, else ``size``)."""
+    base, mapped = target
     buffer = bytearray(min(CHUNK, max(size, 1)))
     view = memoryview(buffer)
     exported = (ctypes.c_char * len(buffer)).from_buffer(buffer)  # pins the buffer in place
     address = ctypes.addressof(exported)
-    offset = read = written = 0
-    try:
-        while offset < size:
-            n = os.preadv(fin, [view[:min(CHUNK, size - offset)]], offset)
-            if n == 0:
-                break
-            compared = max(0, min(n, mapped - offset))
-            read += n + compared
-            if compared < n or _LIBC.memcmp(address, base + offset, compared) != 0:
-                _write_at(fout, view[:n], offset)
-                written += n
-            offset += n
-            tick(n)
-    finally:
-        if base is not None:
-            _LIBC.munmap(base, mapped)
-    os.ftruncate(fout, offset)
-    return read, written
+    offset, read, written = first * CHUNK, 0, 0
+    while offset < size:
+        wanted = min(CHUNK, size - offset)
+        n = os.preadv(fin, [view[:wanted]], offset)
+        compared = max(0, min(n, mapped - offset))
+        read += n + compared
+        if n and (compared < n or _LIBC.memcmp(address, base + offset, compared) != 0):
+            _write_at(fout, view[:n], offset)
+            written += n
+        if n < wanted:  # the source ended here (it shrank while it was compared)
+            return read, written, offset + n
+        offset += step * CHUNK
+        tick(n)
+    return read, written, size
 
 
 def _write_at(fd: int, data: memoryview, offset: int) -> None:

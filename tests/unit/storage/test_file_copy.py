@@ -49,3 +49,54 @@ def test_the_mapped_comparison_counts_as_reading_both_sides(tmp_path, name):
     mapped = _diff(tmp_path, src, dst)
     read = _diff(tmp_path, src, dst, file_copy._diff_copy_read)
     assert mapped == read
+
+
+@pytest.fixture
+def striped_from_two_chunks(monkeypatch):
+    """Every file of two chunks or more is compared by ``STRIPES`` threads."""
+    monkeypatch.setattr(file_copy, "STRIPED_FROM", 2 * MIB)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_striped_comparison_gives_what_one_thread_gives(tmp_path, name,
+                                                            striped_from_two_chunks):
+    src, dst, expected_written = CASES[name]
+    result, read, written = _diff(tmp_path, src, dst)
+    assert (result, written) == (src, expected_written)
+    assert (result, read, written) == _diff(tmp_path, src, dst, file_copy._diff_copy_read)
+
+
+def test_a_striped_comparison_stops_at_a_source_shorter_than_announced(tmp_path,
+                                                                       striped_from_two_chunks):
+    """The source shrank after it was listed: the copy ends where it ends, on any stripe."""
+    for length in (MIB, 2 * MIB, 2 * MIB + 7, 3 * MIB):
+        src = bytes([length % 251]) * length
+        (tmp_path / "src").write_bytes(src)
+        (tmp_path / "dst").write_bytes(b"z" * (5 * MIB))
+        fin, fout = os.open(tmp_path / "src", os.O_RDONLY), os.open(tmp_path / "dst", os.O_RDWR)
+        try:
+            diff_copy(fin, fout, 5 * MIB, Ticker(5 * MIB, None))
+        finally:
+            os.close(fin)
+            os.close(fout)
+        assert (tmp_path / "dst").read_bytes() == src
+
+
+def test_a_failing_progress_stops_every_stripe_and_is_raised(tmp_path, striped_from_two_chunks):
+    seen = []
+
+    def progress(done, total):
+        seen.append(done)
+        if done >= 2 * MIB:
+            raise RuntimeError("stop here")
+
+    (tmp_path / "src").write_bytes(b"a" * (16 * MIB))
+    (tmp_path / "dst").write_bytes(b"b" * (16 * MIB))
+    fin, fout = os.open(tmp_path / "src", os.O_RDONLY), os.open(tmp_path / "dst", os.O_RDWR)
+    try:
+        with pytest.raises(RuntimeError, match="stop here"):
+            diff_copy(fin, fout, 16 * MIB, Ticker(16 * MIB, progress))
+    finally:
+        os.close(fin)
+        os.close(fout)
+    assert max(seen) < 16 * MIB  # neither stripe went on to the end
