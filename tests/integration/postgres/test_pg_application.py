@@ -2,8 +2,13 @@
 and port, run as ``postgres``) on the P-VOLs of a simulated array, backed up by split during a
 pgbench load, its WAL streamed by ``pg_receivewal``, destroyed, and restored.
 
-The story runs in order on one module-scoped cluster (the backup is expensive): the tests that
-restore come after those that only look.
+One module-scoped cluster serves every test (the backup is expensive). The tests that only look
+leave it as they found it, so they may run alone, in any order, or on different xdist workers
+(each worker builds its own cluster). The restores change it for good: each one starts from
+the timelines and rows the previous one left, so they are one test, the last, that runs them
+in order. (As separate tests, ``-k`` or xdist's distribution ran some without those before
+them; an ``xdist_group`` mark does not keep them together either: with pytest 9.2,
+``--dist loadgroup`` of pytest-xdist 3.8 groups nothing, pytest-xdist issue 1386.)
 """
 from __future__ import annotations
 
@@ -185,7 +190,8 @@ def test_an_agent_killed_during_a_freeze_leaves_no_backup_in_progress(story):
     assert ABORTED in story["app"].control(CLUSTER).log_tail(10)
 
 
-def test_restore_to_latest_gives_exactly_the_committed_rows_on_a_new_timeline(story):
+def restore_to_latest_gives_exactly_the_committed_rows_on_a_new_timeline(story):
+    """Timeline 2; row 11 written on it."""
     app, spec = story["app"], story["spec"]
     (restored,) = {d.state for d in destroy_and_restore(story)}
     assert restored == LOADING and app.status(CLUSTER) == STOPPED
@@ -204,7 +210,8 @@ def test_restore_to_latest_gives_exactly_the_committed_rows_on_a_new_timeline(st
     assert report.complete and report.timelines == (1, 2), report
 
 
-def test_a_gap_is_refused_before_recovery_and_pitr_stops_between_two_transactions(story):
+def a_gap_is_refused_before_recovery_and_pitr_stops_between_two_transactions(story):
+    """Timeline 3, branched from timeline 2's history; row 12 written on it."""
     app, spec = story["app"], story["spec"]
     destroy_and_restore(story)
     area = app.receiver(CLUSTER).area
@@ -226,7 +233,8 @@ def test_a_gap_is_refused_before_recovery_and_pitr_stops_between_two_transaction
     app.switch_wal(CLUSTER)
 
 
-def test_a_restore_left_loading_then_standby_reads_the_latest_rows_and_can_be_recovered(story):
+def a_restore_left_loading_then_standby_reads_the_latest_rows_and_can_be_recovered(story):
+    """Reads timeline 3's rows as a standby, then timeline 4; row 13 written on it."""
     app, spec = story["app"], story["spec"]
     destroy_and_restore(story)
     loading = app.apply_logs(CLUSTER, "postgres", [], finish=LOADING)
@@ -244,7 +252,8 @@ def test_a_restore_left_loading_then_standby_reads_the_latest_rows_and_can_be_re
     assert caught.value.reason == "state"
 
 
-def test_a_second_agent_adopts_the_running_receiver_instead_of_starting_another(story):
+def a_second_agent_adopts_the_running_receiver_instead_of_starting_another(story):
+    """On the primary the restores left."""
     app, spec = story["app"], story["spec"]
     app.start_log_backups(CLUSTER, fresh=True)
     other = PostgresApplication([spec])  # as after an agent restart
@@ -255,3 +264,12 @@ def test_a_second_agent_adopts_the_running_receiver_instead_of_starting_another(
     assert other.switch_wal(CLUSTER)
     other.stop_log_backups(CLUSTER)
     assert not app.receiver(CLUSTER).running()
+
+
+def test_restores_one_after_another_each_on_a_new_timeline_and_a_second_agent_adopts(story):
+    """The restores of the story, in order: each step expects the timelines and rows of the
+    ones before it."""
+    restore_to_latest_gives_exactly_the_committed_rows_on_a_new_timeline(story)
+    a_gap_is_refused_before_recovery_and_pitr_stops_between_two_transactions(story)
+    a_restore_left_loading_then_standby_reads_the_latest_rows_and_can_be_recovered(story)
+    a_second_agent_adopts_the_running_receiver_instead_of_starting_another(story)
