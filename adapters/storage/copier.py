@@ -45,6 +45,7 @@ class CopyStats:
     dst_baseline: Baseline = field(default_factory=dict)
     linked: set[str] = field(default_factory=set)  # paths linked more than once, either side
     touched: set[str] = field(default_factory=set)  # directories whose entries the copy changed
+    vanished: set[str] = field(default_factory=set)  # files deleted from ``src`` while it was copied
 
 
 def tree_bytes(root: Path) -> int:
@@ -190,7 +191,7 @@ def _link_members(dst: Path, src_entries: dict[str, Entry], dst_entries: dict[st
                   src_links: dict, stats: CopyStats) -> None:
     """Give every other path of a source inode the destination inode of its first path."""
     for rel, group in src_links.items():
-        if group[0] != rel:
+        if group[0] != rel or rel in stats.vanished:
             continue
         missing = [member for member in group[1:] if member not in dst_entries]
         for member in missing:
@@ -226,6 +227,12 @@ class _FileCopier:
         try:
             sig, read, written = copy_file(self.src / rel, self.dst / rel, entry,
                                            rel in self.dst_entries, tick)
+        except FileNotFoundError:
+            if os.path.lexists(self.src / rel):
+                tick.failed = True
+                raise
+            self._vanished(rel)
+            return
         except BaseException:
             tick.failed = True
             raise
@@ -235,6 +242,18 @@ class _FileCopier:
             stats.bytes_written += written
             if entry.nlink == 1:
                 stats.src_baseline[rel], stats.dst_baseline[rel] = entry.sig, sig
+
+
+    def _vanished(self, rel: str) -> None:
+        """The live source deleted ``rel`` after it was listed (a database's checkpoint removes
+        dropped tables' files while it runs): so does the copy, as if the deletion had come
+        first. Nothing of it enters the baselines, and the journal names the deletion, so the
+        next copy (the split's) compares the path again."""
+        with self.tick.lock:
+            self.stats.vanished.add(rel)
+            if self.dst_entries.pop(rel, None) is not None:
+                (self.dst / rel).unlink(missing_ok=True)
+                self.stats.touched.add(_parent(rel))
 
 
 def _copy_files(copy: _FileCopier, dirty: list[str], workers: int) -> None:

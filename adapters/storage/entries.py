@@ -75,8 +75,11 @@ def scan(root: Path, start: str = "", before_listing: Callable[[str], None] | No
                 with os.scandir(fd) as it:  # by fd: each stat is an fstatat, no path walk
                     for item in it:
                         path = prefix + item.name
-                        found = _entry(item.stat(follow_symlinks=False),
-                                       lambda: os.readlink(item.name, dir_fd=fd))
+                        try:
+                            found = _entry(item.stat(follow_symlinks=False),
+                                           lambda: os.readlink(item.name, dir_fd=fd))
+                        except FileNotFoundError:
+                            continue  # removed between the listing and its stat
                         if found is not None:
                             entries[path] = found
                             if found.kind == "d":

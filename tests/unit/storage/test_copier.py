@@ -103,3 +103,25 @@ def test_copy_without_copy_file_range_falls_back_to_user_space(tmp_path, monkeyp
     monkeypatch.setattr(os, "copy_file_range", unsupported)
     sync_tree(src, dst)
     assert_same_tree(src, dst)
+
+
+def test_files_the_live_source_deletes_during_the_copy_are_left_out_and_the_next_sync_agrees(tmp_path):
+    """A database's checkpoint unlinks dropped tables while a copy runs: listed, then gone."""
+    from adapters.storage.copier import scan, sync_entries
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    many = {f"new/{i:03}": os.urandom(100 + i) for i in range(20)}  # enough for the thread pool
+    write_tree(src, {"kept": b"k" * 10, "old": os.urandom(2 * CHUNK)})
+    dst.mkdir()
+    first = sync_tree(src, dst)
+    write_tree(src, {"old": os.urandom(2 * CHUNK), "fresh": b"f" * 50, **many})
+    src_entries, dst_entries = scan(src), scan(dst)
+    for rel in ("old", "fresh", "new/007"):  # listed, then deleted before they are read
+        (src / rel).unlink()
+    stats = sync_entries(src, dst, src_entries, dst_entries, first.src_baseline,
+                         first.dst_baseline)
+    assert stats.vanished == {"old", "fresh", "new/007"}
+    assert not {"old", "fresh", "new/007"} & set(stats.src_baseline)
+    assert_same_tree(src, dst)  # the copy is the source after the deletions
+    again = sync_tree(src, dst, stats.src_baseline, stats.dst_baseline)
+    assert again.bytes_written == 0 and again.vanished == set()
+    assert_same_tree(src, dst)
