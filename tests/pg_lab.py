@@ -56,9 +56,11 @@ def pg_base() -> Path:
 BACKUP_SERVER = "BKServer"
 
 
-def lab_data(port: int, segment_mb: int = 1, backup_server: bool = False) -> dict:
+def lab_data(port: int, segment_mb: int = 1, backup_server: bool = False,
+             volume_size: str = "1GiB") -> dict:
+    """``volume_size``: of every LDEV (the benchmark's 1 GiB database needs more than 1 GiB)."""
     mount = lambda name: f"hosts/{HOST}/mnt/{name}"  # noqa: E731
-    ldevs = [{"id": n, "size": "1GiB"} for pair in PLACES.values() for n in pair]
+    ldevs = [{"id": n, "size": volume_size} for pair in PLACES.values() for n in pair]
     data = {
         "name": "pg-lab",
         "hosts": [{"name": HOST, "role": "DB", "mounts": [
@@ -80,9 +82,10 @@ def lab_data(port: int, segment_mb: int = 1, backup_server: bool = False) -> dic
     return data
 
 
-def make_lab(data_dir: Path, port: int, backup_server: bool = False):
+def make_lab(data_dir: Path, port: int, backup_server: bool = False, volume_size: str = "1GiB"):
     """Provision the lab; returns (lab, storage, the cluster's spec)."""
-    lab = lab_from_data(lab_data(port, backup_server=backup_server), "pg-lab")
+    lab = lab_from_data(lab_data(port, backup_server=backup_server, volume_size=volume_size),
+                        "pg-lab")
     storage = provision(lab, data_dir)
     storage.wait_idle()
     (spec,) = cluster_specs(lab, data_dir, HOST, mount_path)
