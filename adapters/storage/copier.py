@@ -5,7 +5,8 @@ mtimes (files, directories, symlinks), symlink targets and hard links (paths tha
 inode in ``src`` share one in ``dst``). Extra entries in ``dst`` are deleted, missing ones
 created. A file is skipped without being read when both its source and destination signatures
 (size, mtime, inode, ctime) equal the ones recorded at the last sync (``baseline``); any other
-file is compared chunk by chunk and only differing 1 MiB chunks are written. A file absent from
+file is compared chunk by chunk and only differing 1 MiB chunks are written. A file the source
+renamed since the last sync is renamed on ``dst`` first (``renames``). A file absent from
 ``dst`` is copied with ``copy_file_range`` (in-kernel), by a few threads at once. The copy is
 idempotent: re-running it after an interruption at any point gives the same result, which is
 what makes resuming a killed copy safe.
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from adapters.storage.entries import Entry, link_groups, scan
 from adapters.storage.file_copy import CHUNK, Abort, Progress, Ticker, copy_file
+from adapters.storage.renames import follow_renames
 
 __all__ = ["CHUNK", "Baseline", "CapacityExceeded", "CopyStats", "Entry", "Progress", "scan",
            "sync_entries", "sync_tree", "tree_bytes"]
@@ -46,6 +48,7 @@ class CopyStats:
     linked: set[str] = field(default_factory=set)  # paths linked more than once, either side
     touched: set[str] = field(default_factory=set)  # directories whose entries the copy changed
     vanished: set[str] = field(default_factory=set)  # files deleted from ``src`` while it was copied
+    renamed: int = 0  # destination files renamed as the source renamed them (``renames``)
 
 
 def tree_bytes(root: Path) -> int:
@@ -94,6 +97,7 @@ def sync_entries(src: Path, dst: Path, src_entries: dict[str, Entry], dst_entrie
     stats = CopyStats()
     src_links, dst_links = link_groups(src_entries), link_groups(dst_entries)
     stats.linked = set(src_links) | set(dst_links)
+    follow_renames(dst, src_entries, dst_entries, baseline_src or {}, baseline_dst or {}, stats)
     _delete_stale(dst, src_entries, dst_entries, src_links, dst_links, stats)
     dirty = _dirty_files(src_entries, dst_entries, src_links, baseline_src or {}, baseline_dst or {}, stats)
     tick = Ticker(sum(src_entries[rel].size for rel in dirty), progress)

@@ -31,7 +31,8 @@ def test_resync_deletes_creates_and_writes_only_changed_chunks(tmp_path):
     stats = sync_tree(src, dst, first.src_baseline, first.dst_baseline)
     assert_same_tree(src, dst)
     assert stats.bytes_written <= CHUNK + 100
-    assert stats.entries_deleted == 1
+    # gone.txt is deleted, or renamed to "new" when the file system gave "new" its inode
+    assert stats.entries_deleted + stats.renamed == 1
 
 
 def test_unchanged_files_are_skipped_without_reading(tmp_path):
@@ -125,3 +126,43 @@ def test_files_the_live_source_deletes_during_the_copy_are_left_out_and_the_next
     again = sync_tree(src, dst, stats.src_baseline, stats.dst_baseline)
     assert again.bytes_written == 0 and again.vanished == set()
     assert_same_tree(src, dst)
+
+
+def _renamed_tree(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    write_tree(src, {f"wal/{i:024X}": os.urandom(2 * CHUNK) for i in range(4)} | {"other/x": b"x"})
+    dst.mkdir()
+    return src, dst, sync_tree(src, dst)
+
+
+def test_a_renamed_file_is_renamed_on_the_copy_and_only_its_rewritten_chunks_are_written(tmp_path):
+    """WAL recycling: an old segment becomes a future one, then is partly written over."""
+    src, dst, first = _renamed_tree(tmp_path)
+    os.rename(src / "wal/000000000000000000000000", src / "wal/000000000000000000000010")
+    os.rename(src / "wal/000000000000000000000001", src / "wal/000000000000000000000011")
+    with open(src / "wal/000000000000000000000011", "r+b") as handle:
+        handle.write(b"new records")
+    stats = sync_tree(src, dst, first.src_baseline, first.dst_baseline)
+    assert_same_tree(src, dst)
+    assert stats.renamed == 2 and stats.entries_deleted == 0
+    assert stats.bytes_written == CHUNK  # one chunk of one file, not two whole files
+
+
+def test_renames_are_not_followed_across_directories_or_onto_a_changed_copy(tmp_path):
+    src, dst, first = _renamed_tree(tmp_path)
+    os.rename(src / "wal/000000000000000000000000", src / "other/moved")
+    os.rename(src / "wal/000000000000000000000001", src / "wal/000000000000000000000021")
+    (dst / "wal/000000000000000000000001").write_bytes(b"changed on the copy")
+    stats = sync_tree(src, dst, first.src_baseline, first.dst_baseline)
+    assert_same_tree(src, dst)
+    assert stats.renamed == 0 and stats.entries_deleted == 2
+    assert stats.bytes_written == 4 * CHUNK
+
+
+def test_a_rename_onto_a_path_the_copy_still_has_is_copied_over_it(tmp_path):
+    """The source renamed a file over another (the old target is gone from the source)."""
+    src, dst, first = _renamed_tree(tmp_path)
+    os.rename(src / "wal/000000000000000000000000", src / "wal/000000000000000000000003")
+    stats = sync_tree(src, dst, first.src_baseline, first.dst_baseline)
+    assert_same_tree(src, dst)
+    assert stats.bytes_written <= 2 * CHUNK
