@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= .drm-demo
 
-.PHONY: demo demo-pg test fuzz bench clean
+.PHONY: demo demo-pg test fuzz bench bench-pg clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.report_bench
 	$(BIN)/python -m bench.sql_restore_bench  # SQL restore + roll-forward (issue 13)
 	$(BIN)/python -m bench.sql_freeze_bench --quick  # SQL freeze window (issue 13, sql-stories)
+
+# issue 14: the issue's 1 GiB pgbench database beside pg_basebackup (needs the PostgreSQL
+# binaries and the postgres user; about 10 minutes)
+bench-pg: $(STAMP)
+	$(BIN)/python -m bench.pg_bench --scale 70 --wal-seconds 300 --rounds 9
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .hypothesis
