@@ -8,20 +8,27 @@ workflows without an end and compensates them (DESIGN §5).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from events.base import Payload
+from events.fs_commands import BACKUP_ID_PATTERN
 from events.registry import REGISTRY
 
 FULL_REASON_MAX = 512
+
+BackupId = Annotated[str, Field(pattern=BACKUP_ID_PATTERN)]
+"""A catalog entry's ID: 10 ASCII digits, the commands' rule (the host view reads it as a
+number). Every ID the product ever wrote is of this form, so stored events still decode."""
+OptionalBackupId = Annotated[str, Field(pattern=rf"^({BACKUP_ID_PATTERN[1:-1]})?$")]
+"""A backup ID or "" (none)."""
 
 
 # -- workflow brackets --------------------------------------------------------------------------
 class BackupRequested(Payload):
     workflow_id: str
-    backup_id: str  # assigned by decide, 10 digits
+    backup_id: BackupId  # assigned by decide
     mode: str  # ONLINE | COLD
     instances: tuple[str, ...]  # mount points backed up
     generation: str
@@ -31,14 +38,14 @@ class BackupRequested(Payload):
 
 class BackupAborted(Payload):
     workflow_id: str
-    backup_id: str
+    backup_id: BackupId
     reason: str
     step: str = ""
 
 
 class RestoreRequested(Payload):
     workflow_id: str
-    backup_id: str
+    backup_id: BackupId
     instances: tuple[str, ...]
     copy_groups: tuple[str, ...]
     forced: bool = False
@@ -46,12 +53,12 @@ class RestoreRequested(Payload):
 
 class RestoreCompleted(Payload):
     workflow_id: str
-    backup_id: str
+    backup_id: BackupId
 
 
 class RestoreAborted(Payload):
     workflow_id: str
-    backup_id: str
+    backup_id: BackupId
     reason: str
     step: str = ""
 
@@ -140,8 +147,8 @@ class ObjectRow(Payload):
 class BackupRecorded(Payload):
     """A live catalog entry. ``original_id``/``origin_host`` follow the data across hosts."""
 
-    backup_id: str
-    original_id: str
+    backup_id: BackupId
+    original_id: BackupId
     origin_host: str
     mode: str  # ONLINE | COLD | VSS
     object_type: str = "FILESYSTEM"
@@ -159,9 +166,9 @@ class BackupRecorded(Payload):
 class BackupEntryDeleted(Payload):
     """A catalog entry stops being live. ``reason``: superseded | resync | deleted | restored-over."""
 
-    backup_id: str
+    backup_id: BackupId
     reason: str
-    by_backup_id: str = ""
+    by_backup_id: OptionalBackupId = ""
     copy_groups: tuple[str, ...] = ()
 
 
@@ -169,7 +176,7 @@ class BackupEntryDeleted(Payload):
 class CopyGroupLocked(Payload):
     copy_group: str
     by: str  # drmcgctl | mount
-    backup_id: str = ""
+    backup_id: OptionalBackupId = ""
 
 
 class CopyGroupUnlocked(Payload):

@@ -21,6 +21,7 @@ from events.names import CopyGroupPart, SerialText
 
 MAX_INSTANCE = 2047
 MAX_WAIT_SECONDS = 86_400  # pairevtwait -t: one day at most
+MIN_PACE, MAX_PACE = 1, 15  # paircreate/pairresync -c: tracks copied per pass
 MAX_PORT = 16
 Mode = Literal["TC", "SI"]
 Fence = Literal["never", "data", "status", "async"]
@@ -45,7 +46,7 @@ class CreatePair(PairSelection, console=("paircreate",), concurrency=EXCLUSIVE):
     name: Literal["CreatePair"] = "CreatePair"
     primary: Literal["local", "remote"]
     fence: Fence | None = None  # TrueCopy/UR only; default never (TC), async (UR)
-    pace: int = Field(default=3, ge=1, le=15)
+    pace: int = Field(default=3, ge=MIN_PACE, le=MAX_PACE)
 
 
 class SplitPair(PairSelection, console=("pairsplit",), concurrency=EXCLUSIVE):
@@ -67,7 +68,7 @@ class ResyncPair(PairSelection, console=("pairresync",), concurrency=EXCLUSIVE):
     name: Literal["ResyncPair"] = "ResyncPair"
     restore: bool = False
     swap: Literal["", "swaps", "swapp"] = ""
-    pace: int = Field(default=3, ge=1, le=15)
+    pace: int = Field(default=3, ge=MIN_PACE, le=MAX_PACE)
     cascade_mu: str | None = Field(default=None, pattern=r"^[0-9]{1,2}$")
     cascade_local: bool = False
 

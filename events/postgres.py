@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from events.application import MetadataFile
 from events.base import Payload
@@ -35,6 +35,16 @@ WalName = Annotated[str, Field(pattern=WAL_NAME_PATTERN)]
 WalFileName = Annotated[str, Field(pattern=WAL_FILE_PATTERN)]
 Sha256 = Annotated[str, Field(pattern=SHA256_PATTERN)]
 Timeline = Annotated[int, Field(ge=1, le=0xFFFFFFFF)]
+
+
+def _power_of_two(size: int) -> int:
+    """initdb's ``--wal-segsize`` is a power of two: WAL names and LSNs split on it."""
+    if size & (size - 1):
+        raise ValueError("a WAL segment size is a power of two (1 MiB to 1 GiB)")
+    return size
+
+
+SegmentSize = Annotated[int, Field(ge=1 << 20, le=1 << 30), AfterValidator(_power_of_two)]
 FileKind = Literal["data", "wal", "tablespace"]
 WalKind = Literal["segment", "partial", "history", "backup"]
 TargetKind = Literal["latest", "time", "lsn", "name", "immediate"]
@@ -57,7 +67,7 @@ class PgClusterConfigured(Payload):
     files: tuple[PgClusterFile, ...] = Field(min_length=1, max_length=256)
     log_backup_dir: PathText
     metadata_dir: PathText
-    segment_size: int = Field(16 << 20, ge=1 << 20, le=1 << 30)  # initdb --wal-segsize
+    segment_size: SegmentSize = 16 << 20  # initdb --wal-segsize
 
 
 # -- a backup workflow's PostgreSQL facts ----------------------------------------------------------

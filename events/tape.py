@@ -24,7 +24,7 @@ from pydantic import Field
 
 from events.base import Payload
 from events.command_base import BACKUP_SERVER, EXCLUSIVE, QUERY, Command
-from events.filesystem import ObjectRow
+from events.filesystem import BackupId, ObjectRow, OptionalBackupId
 from events.fs_commands import BACKUP_ID_PATTERN
 from events.names import COPY_GROUP_PATTERN, HostName, PathText
 from events.registry import REGISTRY
@@ -35,7 +35,7 @@ class SvolMountRequested(Payload):
     workflow_id: str
     copy_group: str
     mount_point: str
-    backup_id: str = ""  # "" for a mount by -copy_group
+    backup_id: OptionalBackupId = ""  # "" for a mount by -copy_group
     writable: bool = False  # a tape entry's S-VOL is mounted writable (drmmediarestore)
     device: str = ""  # drmmount -force: the S-VOL the array pairs now, not the map's
 
@@ -44,7 +44,7 @@ class SvolMounted(Payload):
     workflow_id: str
     copy_group: str
     mount_point: str
-    backup_id: str = ""
+    backup_id: OptionalBackupId = ""
     read_only: bool = True
 
 
@@ -67,24 +67,24 @@ class TapeArchive(Payload):
 class MediaCopyRequested(Payload):
     workflow_id: str
     kind: Literal["backup", "restore"]
-    source_backup_id: str  # backup: the disk entry; restore: the tape entry
-    backup_id: str  # the new entry's ID (tape entry, or restored disk entry)
+    source_backup_id: BackupId  # backup: the disk entry; restore: the tape entry
+    backup_id: BackupId  # the new entry's ID (tape entry, or restored disk entry)
     copy_groups: tuple[str, ...]
 
 
 class MediaCopyAborted(Payload):
     workflow_id: str
-    backup_id: str
+    backup_id: BackupId
     reason: str
 
 
 class TapeBackupRecorded(Payload):
     """A tape-catalog entry: the S-VOL data of ``source_backup_id`` as of ``snapshot_at``."""
 
-    backup_id: str
-    original_id: str
+    backup_id: BackupId
+    original_id: BackupId
     origin_host: str
-    source_backup_id: str
+    source_backup_id: BackupId
     object_type: str = "FILESYSTEM"
     mode: str
     instances: tuple[str, ...]
@@ -121,7 +121,7 @@ class TapeArchiveRead(_ArchiveCopied):
 
 
 class TapeEntryDeleted(Payload):
-    backup_id: str
+    backup_id: BackupId
     reason: Literal["expired", "deleted"]
 
 

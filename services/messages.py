@@ -250,6 +250,9 @@ PG_NOT_COVERED = _detail("DRM-10110", "a PostgreSQL cluster has files outside th
 PG_CHAIN_BROKEN = _detail("DRM-10111", "the WAL a PostgreSQL backup needs is not all in the log "
                                        "backups, or its timeline diverged")
 PG_FAILED = _detail("DRM-10112", "the PostgreSQL server refused or failed a step")
+PG_AREA_ON_CLUSTER = _detail("DRM-10113", "a PostgreSQL log backup or label directory overlaps "
+                                          "a cluster's data, WAL or tablespace directory "
+                                          "(a release would delete live files)")
 UNKNOWN_COMMAND = _detail("DRM-90001", "the agent has no handler for the command")
 WRONG_HOST = _detail("DRM-90002", "the command was addressed to another host")
 AGENT_TIMEOUT = _detail("DRM-90003", "no agent answered in time (the command stays queued)")

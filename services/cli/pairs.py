@@ -9,10 +9,11 @@ CCI instance runs the command, on whose stream the command's events go.
 from __future__ import annotations
 
 import argparse
+import re
 
 from adapters.storage.errors import EX_INVARG
-from events.pair_commands import (MAX_WAIT_SECONDS, CreatePair, ResyncPair, SplitPair,
-                                  TakeOverPair, WaitPairEvent)
+from events.pair_commands import (MAX_PACE, MAX_WAIT_SECONDS, MIN_PACE, CreatePair, ResyncPair,
+                                  SplitPair, TakeOverPair, WaitPairEvent)
 from services.cli.cci import CASCADE, SELECTION, CciEntry, cascade, cci_error, selection
 from services.cli.entries import Shown, flag, opt
 from services.cli.filesystem_args import build
@@ -42,6 +43,32 @@ def _one_of(args: argparse.Namespace, names: tuple[str, ...], what: str) -> str:
     return given[0] if given else ""
 
 
+NUMBER = {int: re.compile(r"[0-9]{1,12}"), float: re.compile(r"[0-9]{1,12}(\.[0-9]{0,12})?")}
+
+
+def number(text, kind: type, option: str, low: float, high: float):
+    """``text`` (an option's value: ASCII digits, with a fraction for a ``float``) read as
+    ``kind`` within ``low..high``, else CCI's ``EX_INVARG`` (exit 253) naming the option, as
+    CCI refuses any bad argument."""
+    value = None
+    if not isinstance(text, str) or NUMBER[kind].fullmatch(text):
+        try:
+            value = kind(text)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    if value is None or not low <= value <= high:  # NaN compares false: refused too
+        raise cci_error(EX_INVARG, f"{option} {str(text)[:40]!r}: give a number {low}..{high}")
+    return value
+
+
+def pace(args: argparse.Namespace) -> int:
+    return number(args.pace, int, "-c", MIN_PACE, MAX_PACE)
+
+
+PACE = opt("pace", short="c", type=str, default="3",
+           help=f"copy pace {MIN_PACE}..{MAX_PACE} (default 3)")
+
+
 # -- paircreate ------------------------------------------------------------------------------------
 def create_request(args: argparse.Namespace) -> CreatePair:
     side = _one_of(args, ("vl", "vr"), "paircreate")
@@ -49,7 +76,7 @@ def create_request(args: argparse.Namespace) -> CreatePair:
         raise cci_error(EX_INVARG, "paircreate needs -vl (this host's volume becomes the "
                                    "P-VOL) or -vr (the other one does)")
     return build(CreatePair, **selection(args), primary="local" if side == "vl" else "remote",
-                 fence=args.fence, pace=args.pace)
+                 fence=args.fence, pace=pace(args))
 
 
 PAIRCREATE = CciEntry(
@@ -61,7 +88,7 @@ PAIRCREATE = CciEntry(
              flag("vr", "the other volume becomes the P-VOL"),
              opt("fence", short="f", choices=("never", "data", "status", "async"),
                  help="fence level of a TrueCopy/UR pair (default never; UR async)"),
-             opt("pace", short="c", type=int, default=3, help="copy pace 1..15 (default 3)")))
+             PACE))
 
 
 # -- pairsplit -------------------------------------------------------------------------------------
@@ -85,7 +112,7 @@ PAIRSPLIT = CciEntry(
 def resync_request(args: argparse.Namespace) -> ResyncPair:
     direction = _one_of(args, ("restore", "swaps", "swapp"), "pairresync")
     return build(ResyncPair, **selection(args), restore=direction == "restore",
-                 swap=direction if direction.startswith("swap") else "", pace=args.pace,
+                 swap=direction if direction.startswith("swap") else "", pace=pace(args),
                  **cascade(args))
 
 
@@ -98,7 +125,7 @@ PAIRRESYNC = CciEntry(
     options=(*SELECTION, flag("restore", "copy S-VOL -> P-VOL"),
              flag("swaps", "this host's S-VOL becomes the P-VOL, then copy"),
              flag("swapp", "this host's P-VOL becomes the S-VOL, then copy"),
-             opt("pace", short="c", type=int, default=3, help="copy pace 1..15 (default 3)"),
+             PACE,
              *CASCADE))
 
 
@@ -112,7 +139,8 @@ def wait_request(args: argparse.Namespace) -> WaitPairEvent:
     if args.wait:
         if len(args.wait) > 2:
             raise cci_error(EX_INVARG, "-t takes <timeout> [interval]")
-        timeout = args.wait[0]
+        checked = [number(value, float, "-t", 0, MAX_WAIT_SECONDS) for value in args.wait]
+        timeout = checked[0]  # the interval is checked too, and the agent's own is used
         args.timeout = max(args.timeout, min(timeout, MAX_WAIT_SECONDS) + WAIT_MARGIN)
     elif not nowait:
         args.timeout = MAX_WAIT_SECONDS + WAIT_MARGIN
@@ -141,7 +169,7 @@ PAIREVTWAIT = CciEntry(
              opt("svol_status", short="ss", nargs="+", type=str.lower, metavar="STATUS",
                  choices=("smpl", "copy", "pair", "psus", "ssus", "psue", "rcpy"),
                  help="the statuses to wait for, as the S-VOL shows them"),
-             opt("wait", short="t", nargs="+", type=float, metavar="SECONDS",
+             opt("wait", short="t", nargs="+", type=str, metavar="SECONDS",
                  help="timeout [interval] in seconds (default: no limit)"),
              flag("nowait", "exit at once with the status as exit code"),
              flag("nowaits", "as -nowait, the S-VOL side's status"), *CASCADE))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from pathlib import Path
 
 from adapters.paths import BadName, PathOutsideRoot, confine
@@ -22,6 +23,7 @@ from services.agent.application_port import ApplicationError
 from services.agent.errors import reject
 from services.agent.filesystem.handlers import ensure_maps, require_storage
 from services.agent.postgres import decide, logs, workflows
+from services.agent.postgres.apart import check_apart
 from services.agent.postgres.common import application, done
 from services.agent.postgres.restore import PG_RESTORE_HANDLERS
 from services.agent.service import AgentContext
@@ -56,6 +58,27 @@ def _confined(value: str, roots: list[Path], what: str) -> str:
         raise reject(messages.BAD_COMMAND, str(error)) from None
 
 
+def _live_files(app, view, cluster: str, found) -> list[tuple[str, str, str]]:
+    """(cluster, kind, real path) of every directory of every cluster this host knows: the
+    one being set up (``found``), those set up before, and the others the port lists."""
+    files = [(cluster, f.kind, f.path) for d in found for f in d.files]
+    for name, state in view.postgres.clusters.items():
+        files += [(name, kind, path) for path, kind, *_ in state.files]
+    with contextlib.suppress(AttributeError, ApplicationError):
+        for name in app.instances():
+            if name != cluster:
+                with contextlib.suppress(ApplicationError, OSError):
+                    files += [(name, f.kind, f.path) for d in app.databases(name) for f in d.files]
+    return [(owner, kind, os.path.realpath(path)) for owner, kind, path in dict.fromkeys(files)]
+
+
+def _other_areas(view, cluster: str) -> list[tuple[str, str, str]]:
+    return [(name, what, os.path.realpath(path))
+            for name, state in view.postgres.clusters.items() if name != cluster
+            for what, path in (("log backup directory", state.log_backup_dir),
+                               ("label directory", state.metadata_dir))]
+
+
 def configure(command: ConfigurePgCluster, context: AgentContext) -> list[Payload]:
     app = application(context)
     ensure_maps(context)
@@ -71,6 +94,10 @@ def configure(command: ConfigurePgCluster, context: AgentContext) -> list[Payloa
     roots = [*_host_roots(context), *(Path(d) for d in (area, labels) if d)]
     log_dir, label_dir = (_confined(log_dir, roots, "log backup directory"),
                           _confined(label_dir, roots, "label directory"))
+    check_apart(command.cluster, {"log backup directory": os.path.realpath(log_dir),
+                                  "label directory": os.path.realpath(label_dir)},
+                _live_files(app, context.view, command.cluster, found),
+                _other_areas(context.view, command.cluster))
     files = tuple(dict.fromkeys((f.path, f.kind) for d in found for f in d.files))
     event = decide.plan_configure(context.view, command.cluster, files, log_dir, label_dir, size)
     for directory in (log_dir, label_dir):
