@@ -1,5 +1,5 @@
 """Table definitions of the reporting store, for queries. The schema is made by the alembic
-revisions ``0002_reporting``, ``0003_report_partial_indexes`` and ``0005_quarantine``, ``0006_signed_heads`` (report_heads) and must
+revisions ``0002_reporting``, ``0003_report_partial_indexes`` and ``0005_quarantine``, ``0006_signed_heads`` (report_heads), ``0008_application_view_names`` (view names) and must
 stay in step with this module."""
 from __future__ import annotations
 
