@@ -5,8 +5,8 @@ whatever later issues add, such as ``tape``), one row per key; the scalar fields
 ID, position, …) form the row ``("host", "")``. A view is named by its field; an application's
 views by its field behind the application's prefix (``APPLICATION_PREFIXES``: ``pg_backups``,
 ``sql_backups``, ``sql_chains``), so two applications' views of one name stay apart, while
-the file-system and backup-server views keep their bare names (``catalog``, ``tape``). Workflows are the agent's working state, not a
-report, and are left out. Values are canonical JSON (sorted keys), so equal views give equal
+the file-system and backup-server views keep their bare names (``catalog``, ``tape``).
+Workflows are the agent's working state, not a report, and are left out. Values are canonical JSON (sorted keys), so equal views give equal
 text and a row-by-row comparison of two stores is meaningful.
 """
 from __future__ import annotations
