@@ -108,7 +108,9 @@ class SqlView:
     instances: dict[str, SqlInstance] = field(default_factory=dict)
     backups: dict[str, SqlBackup] = field(default_factory=dict)  # backup ID -> details
     # original ID -> the details this host recorded for it, kept after the entry goes: an
-    # entry of the same data imported back (tape restore, EX_DRM_DB_IMPORT) finds them here
+    # entry of the same data imported back (tape restore, EX_DRM_DB_IMPORT) finds them here;
+    # the fold drops them once no catalog entry, tape entry or media copy can ask for them
+    # (``projections.host.sqlserver.release_originals``)
     originals: dict[str, SqlBackup] = field(default_factory=dict)
 
     @staticmethod

@@ -1,6 +1,7 @@
 """Table definitions of the reporting store, for queries. The schema is made by the alembic
-revisions ``0002_reporting``, ``0003_report_partial_indexes`` and ``0005_quarantine``, ``0006_signed_heads`` (report_heads) and must
-stay in step with this module."""
+revisions ``0002_reporting``, ``0003_report_partial_indexes`` and ``0005_quarantine``,
+``0006_signed_heads`` (report_heads), ``0008_application_view_names`` (the rows' view names)
+and must stay in step with this module."""
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, Integer, LargeBinary, MetaData, String, Table,

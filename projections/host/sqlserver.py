@@ -2,7 +2,8 @@
 
 ``SqlBackupDetails`` of a live backup lands beside its catalog entry (``BackupRecorded``, same
 batch); a template's advances the backup numbering, as an entry would. The catalog area drops
-the details with the entry (``BackupEntryDeleted``).
+the details with the entry (``BackupEntryDeleted``); ``originals`` keeps an original's details
+only while something can still ask for them (``release_originals``).
 """
 from __future__ import annotations
 
@@ -68,3 +69,35 @@ def backup_details(view: HostView, event: sql.SqlBackupDetails, seq: int) -> Non
         parse_time(event.recorded_at), event.comment, event.workflow_id, seq)
     if not event.template:  # an imported entry's details name their original ID
         view.sql.originals[event.original_id or event.backup_id] = details
+
+
+def needed_original(view: HostView, original_id: str) -> bool:
+    """Whether anything this view holds may still ask for ``originals[original_id]``: a
+    catalog entry of that data (``SqlView.for_entry``), a tape entry of it (a tape restore's
+    details, ``restored_sql_details``), or a media copy in progress from the entry whose
+    details these are (its tape entry, once recorded, names the original)."""
+    if any(e.original_id == original_id or e.backup_id == original_id
+           for e in view.catalog.values()):
+        return True
+    if any(e.original_id == original_id for e in view.backup_server.tape.values()):
+        return True
+    details = view.sql.originals.get(original_id)
+    return details is not None and any(
+        c.source_backup_id == details.backup_id
+        for c in view.backup_server.media_copies.values())
+
+
+def release_originals(view: HostView, original_ids: Iterable[str]) -> None:
+    """Drop the originals among ``original_ids`` nothing can need any more (``needed_original``),
+    so the view keeps one per backup still around rather than one per backup ever made. Called
+    by the fold where a reference goes (an entry deleted, a tape entry deleted, a media copy
+    ended); pure and in event order, so a replay prunes the same."""
+    for original_id in dict.fromkeys(original_ids):
+        if original_id in view.sql.originals and not needed_original(view, original_id):
+            del view.sql.originals[original_id]
+
+
+def originals_of_source(view: HostView, source_backup_id: str) -> list[str]:
+    """The originals whose details are those of entry ``source_backup_id``."""
+    return [key for key, details in view.sql.originals.items()
+            if details.backup_id == source_backup_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from events import tape
 from projections.host.area import AreaFold
 from projections.host.common import catalog_rows, item_fields, parse_time
+from projections.host.sqlserver import originals_of_source, release_originals
 from projections.host_view import HostView
 from projections.tape_view import Archive, MediaCopy, TapeEntry, TapeSettingsView
 
@@ -38,7 +39,14 @@ def media_copy_requested(view: HostView, event: tape.MediaCopyRequested, seq: in
 
 @fold.on(tape.MediaCopyAborted)
 def media_copy_aborted(view: HostView, event: tape.MediaCopyAborted, seq: int) -> None:
-    view.backup_server.media_copies.pop(event.workflow_id, None)
+    ended_copy(view, event.workflow_id)
+
+
+def ended_copy(view: HostView, workflow_id: str) -> None:
+    """A media copy is over: the SQL originals it alone kept go (``release_originals``)."""
+    copy = view.backup_server.media_copies.pop(workflow_id, None)
+    if copy is not None:
+        release_originals(view, originals_of_source(view, copy.source_backup_id))
 
 
 @fold.on(tape.TapeBackupRecorded)
@@ -54,7 +62,7 @@ def tape_recorded(view: HostView, event: tape.TapeBackupRecorded, seq: int) -> N
         parse_time(event.recorded_at), parse_time(event.expires_at), archives, seq,
         parse_time(getattr(event, "source_ended_at", None)))  # absent from older events
     if event.workflow_id:
-        view.backup_server.media_copies.pop(event.workflow_id, None)
+        ended_copy(view, event.workflow_id)
 
 
 @fold.on(tape.TapeArchiveWritten)
@@ -65,7 +73,9 @@ def archive_copied(view: HostView, event, seq: int) -> None:
 
 @fold.on(tape.TapeEntryDeleted)
 def tape_entry_deleted(view: HostView, event: tape.TapeEntryDeleted, seq: int) -> None:
-    view.backup_server.tape.pop(event.backup_id, None)
+    entry = view.backup_server.tape.pop(event.backup_id, None)
+    if entry is not None:
+        release_originals(view, (entry.original_id,))
 
 
 @fold.on(tape.TapeSettingsRegistered)

@@ -37,6 +37,7 @@ from adapters.gc_pause import gc_paused
 from projections.reporting.folding import fold_event
 from projections.reporting.head_check import HeadCheck
 from projections.reporting.row_cache import RowCache
+from projections.reporting.view_rows import Rows
 
 NOTE_KINDS = frozenset({"unknown-type", "gap-filled"})  # reported, not a fault of the history
 
@@ -96,13 +97,18 @@ class Ingestor:
 
     Views are loaded lazily: a host whose chain is given but whose view is not is rebuilt with
     ``load_view(host)`` (the view its stored events fold into) when the first event that must
-    be folded into it arrives, so a host without new events costs nothing.
+    be folded into it arrives, so a host without new events costs nothing. With ``load_rows``
+    (the rows the store holds for a host), a view so loaded is written as a diff from those rows
+    rather than taken as already written: rows an older fold, or older view names, left behind
+    are brought to what this fold makes with the host's first batch (``RowCache``).
     """
 
     def __init__(self, lookup: HashLookup, chains: Iterable[HostChain] = (),
                  views: Iterable[HostView] = (), load_view: ViewLoader | None = None,
-                 head_check: HeadCheck | None = None) -> None:
+                 head_check: HeadCheck | None = None,
+                 load_rows: Callable[[str], Rows] | None = None) -> None:
         self.lookup = lookup
+        self.load_rows = load_rows
         self.head_check = head_check
         self.load_view = load_view
         self.chains = {chain.host: chain for chain in chains}
@@ -113,7 +119,7 @@ class Ingestor:
         self.unloaded = {host for host in self.chains if host not in self.views} \
             if load_view is not None else set()
 
-    def _keep(self, view: HostView, written: bool) -> HostView:
+    def _keep(self, view: HostView, written: bool | Rows) -> HostView:
         self.views[view.host] = view
         self.written[view.host] = RowCache(view, written)
         return view
@@ -129,7 +135,8 @@ class Ingestor:
         if view is not None:
             return view
         if host in self.unloaded:
-            view = self._keep(self.load_view(host), written=True)
+            view = self._keep(self.load_view(host), written=True if self.load_rows is None
+                              else self.load_rows(host))
             self.unloaded.discard(host)
             return view
         return self._keep(HostView(host), written=False)

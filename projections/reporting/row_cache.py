@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.host_view import HostView
-from projections.reporting.view_rows import HOST_ROW, dumps, parts, row_text, view_rows
+from projections.reporting.view_rows import HOST_ROW, Rows, dumps, parts, row_text, view_rows
 
 
 class TrackedDict(dict):
@@ -78,22 +78,29 @@ class TrackedDict(dict):
 
 
 class RowCache:
-    """The rows of ``view`` as last written (``written``: ``view_rows(view)`` when the view
-    was loaded from the store, empty for a host never written)."""
+    """The rows of ``view`` as last written. ``written``: True when the view was loaded from
+    the store and its rows are taken as ``view_rows(view)``; False for a host never written;
+    or the rows the store actually holds for the host, when they may differ from the view's
+    (a fold or a view name that changed since they were written: ``Ingestor`` ``load_rows``):
+    the first ``changes()`` then gives what brings them to the view's rows, rows of views no
+    longer made included."""
 
-    def __init__(self, view: HostView, written: bool) -> None:
+    def __init__(self, view: HostView, written: "bool | Rows") -> None:
         self.view = view
         self.rows: dict[str, dict[str, str]] = {}
         self.host_row: str | None = None
-        self.tracked: dict[str, TrackedDict] = {}
-        if written:
-            for (name, key), text in view_rows(view).items():
-                if (name, key) == HOST_ROW:
-                    self.host_row = text
-                else:
-                    self.rows.setdefault(name, {})[key] = text
+        self.tracked: dict[str, TrackedDict | None] = {}
+        stored = written if isinstance(written, dict) else (
+            view_rows(view) if written else {})
+        for (name, key), text in stored.items():
+            if (name, key) == HOST_ROW:
+                self.host_row = text
+            else:
+                self.rows.setdefault(name, {})[key] = text
+        if isinstance(written, dict):  # every stored view is compared: unmade ones go
+            self.tracked = dict.fromkeys(self.rows)
         self._track()
-        if written:  # the rows above are the view's rows now
+        if written is True:  # the rows above are the view's rows now
             for tracked in self.tracked.values():
                 tracked.reset()
 

@@ -2,8 +2,11 @@
 
 Every dict field of ``HostView`` is a view (``catalog``, ``copy_groups``, ``volumes``, and
 whatever later issues add, such as ``tape``), one row per key; the scalar fields (next backup
-ID, position, …) form the row ``("host", "")``. Workflows are the agent's working state, not a
-report, and are left out. Values are canonical JSON (sorted keys), so equal views give equal
+ID, position, …) form the row ``("host", "")``. A view is named by its field; an application's
+views by its field behind the application's prefix (``APPLICATION_PREFIXES``: ``pg_backups``,
+``sql_backups``, ``sql_chains``), so two applications' views of one name stay apart, while
+the file-system and backup-server views keep their bare names (``catalog``, ``tape``).
+Workflows are the agent's working state, not a report, and are left out. Values are canonical JSON (sorted keys), so equal views give equal
 text and a row-by-row comparison of two stores is meaningful.
 """
 from __future__ import annotations
@@ -17,6 +20,9 @@ import orjson
 from projections.host_view import CatalogEntry, HostView
 
 LEFT_OUT = frozenset({"workflows", "ended_workflows", "host"})
+# HostView field of an application's part -> the prefix of its views' names (alembic revision
+# 0008_application_view_names renamed the rows stored before)
+APPLICATION_PREFIXES = {"postgres": "pg_", "sql": "sql_", "sql_logs": "sql_"}
 HOST_ROW = ("host", "")
 
 Rows = dict[tuple[str, str], str]
@@ -83,20 +89,22 @@ def row_text(view_name: str, item: Any) -> str:
     return dumps(_document(view_name, item))
 
 
-def parts(part: Any, scalars: dict[str, Any],
-          prefix: str = "") -> Iterator[tuple[str, Any, str, dict]]:
+def parts(part: Any, scalars: dict[str, Any], prefix: str = "",
+          view_prefix: str = "") -> Iterator[tuple[str, Any, str, dict]]:
     """``(view name, owner, attribute, dict)`` of every view of ``part``: dict fields become
     views; a nested part of the view (a dataclass holding dicts, such as ``backup_server``) is
-    walked the same way; other fields go to ``scalars`` (the host row)."""
+    walked the same way, an application's part with its prefix (``APPLICATION_PREFIXES``);
+    other fields go to ``scalars`` (the host row)."""
     for field in fields(part):
         if field.name in LEFT_OUT:
             continue
         value = getattr(part, field.name)
         if isinstance(value, dict):
-            yield field.name, part, field.name, value
+            yield view_prefix + field.name, part, field.name, value
         elif is_dataclass(value) and any(isinstance(getattr(value, f.name), dict)
                                          for f in fields(value)):
-            yield from parts(value, scalars, f"{prefix}{field.name}.")
+            yield from parts(value, scalars, f"{prefix}{field.name}.",
+                             view_prefix + APPLICATION_PREFIXES.get(field.name, ""))
         else:
             scalars[prefix + field.name] = value
 

@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from adapters.reporting import checkpoints
 from adapters.reporting.checkpoints import Checkpointer
+from adapters.reporting.queries import ReportQueries
 from adapters.reporting.sources import LocalStoresSource, StreamSource
 from adapters.reporting.store import ReportingStore
 from projections.host_view import HostView
@@ -62,10 +63,16 @@ class ReportConsumer:
     def resume(self) -> Ingestor:
         """The ingestor as the store's last commit left it (views refolded on first use)."""
         return Ingestor(self.store.hash_of, self.store.chains(), load_view=self._refold,
-                        head_check=HeadCheck(self.keys) if self.keys is not None else None)
+                        head_check=HeadCheck(self.keys) if self.keys is not None else None,
+                        load_rows=self._stored_rows)
 
     def _refold(self, host: str) -> HostView:
         return fold_rows(host, self.store.folded_events(host))
+
+    def _stored_rows(self, host: str) -> dict[tuple[str, str], str]:
+        """The rows the store holds for ``host``: a refolded view is written as a diff from
+        them, so rows an older fold or older view names left are brought up to date."""
+        return ReportQueries(self.store).view_rows(host)
 
     def _reset(self) -> None:
         """Forget what did not commit: the ingestor and the checkpoints as the store has them."""

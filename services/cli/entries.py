@@ -121,6 +121,7 @@ class AgentEntry:
     deferred: tuple[str, ...] = ()
     timeout: float = 600.0
     framed: bool = True  # the manual's KAVX0001-I / KAVX0002-I lines around the output
+    progress_shown: tuple[str, ...] = ()  # progress message IDs ``show`` prints itself
 
     @property
     def console(self) -> tuple[str, ...]:

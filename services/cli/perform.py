@@ -6,7 +6,8 @@
    the options (``entry.request``); a usage error stops here, before anything is printed or sent;
 2. prints ``KAVX0001-I`` on stdout (unless ``--json`` or an unframed entry);
 3. sends each command to the host's agent in turn (embedded or over RabbitMQ,
-   ``services.cli.runtime``), the agent's progress lines going to stderr while it works; a
+   ``services.cli.runtime``), the agent's progress lines going to stderr while it works
+   (those the entry's own lines print, ``progress_shown``, to stdout, once: ``Progress``); a
    rejected or failed command, a query answered with an error, a timeout: each is a ``CliError``
    and stops the sequence;
 4. prints the entry's lines (``entry.show``) and ``KAVX0002-I`` last, or with ``--json`` the
@@ -36,6 +37,34 @@ FAILED = ("CommandFailed", "CommandRejected")
 
 def print_progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+class Progress:
+    """Where the agent's progress lines go: stderr, except those whose message ID the entry's
+    own lines print (``progress_shown``, e.g. drmsqlbackup's KAVX1017-I and KAVX1207-I): these
+    go to stdout as they come, where the manual has them, and are then left out of the entry's
+    lines (``unprinted``), so each is said once -- also when the command fails after them, or
+    when a progress line never arrives (the entry's lines still have it). With ``--json``
+    (stdout is the JSON document) every progress line goes to stderr."""
+
+    def __init__(self, entry, args: argparse.Namespace) -> None:
+        self.shown = frozenset(() if args.json else getattr(entry, "progress_shown", ()))
+        self.printed: list[str] = []
+
+    def __call__(self, text: str) -> None:
+        if text.split(" ", 1)[0] in self.shown:
+            print(text, flush=True)
+            self.printed.append(text)
+        else:
+            print_progress(text)
+
+    def unprinted(self, lines: Sequence[str]) -> list[str]:
+        """``lines`` less one occurrence of each line already printed as progress."""
+        rest, printed = list(lines), list(self.printed)
+        for text in printed:
+            if text in rest:
+                rest.remove(text)
+        return rest
 
 
 def query_data(reply: QueryReply) -> dict[str, Any]:
@@ -120,7 +149,8 @@ def perform(entry: Performable, args: argparse.Namespace, connect: Connect | Non
         print(messages.start_line(entry.manual), flush=True)
     try:
         with (connect or command_runner)(settings) as runner:
-            agent = Agent(runner, host, args.timeout)
+            progress = Progress(entry, args)
+            agent = Agent(runner, host, args.timeout, progress)
             outcomes = [agent.ask(command) for command in commands]
             shown = entry.show(args, outcomes, agent)
     except CliError as error:
@@ -131,7 +161,7 @@ def perform(entry: Performable, args: argparse.Namespace, connect: Connect | Non
     if args.json:
         emit_json(shown.data)
         return 0
-    for line in shown.lines:
+    for line in progress.unprinted(shown.lines):
         print(line)
     if framing:
         print(messages.end_line(entry.manual))

@@ -50,8 +50,8 @@ def sql_databases(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Per SQL Server database (``instance/database``) of a host, from its views (issue 13):
     its state, its log chain (how many log backups, the last one), the backup its last
     restore laid down and its last roll-forward. Empty on a host without SQL Server."""
-    chains, states = rows.get("chains", {}), rows.get("states", {})
-    restores, rolled = rows.get("restores", {}), rows.get("roll_forwards", {})
+    chains, states = rows.get("sql_chains", {}), rows.get("sql_states", {})
+    restores, rolled = rows.get("sql_restores", {}), rows.get("sql_roll_forwards", {})
     documents = []
     for key in sorted(set(chains) | set(states) | set(restores) | set(rolled)):
         chain = chains.get(key) or []

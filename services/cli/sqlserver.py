@@ -153,6 +153,7 @@ SQLBACKUP = AgentEntry(
                 "nothing (KAVX0086-I).",
     commands=(BackupSqlServer,),
     request=lambda args: backup_command(args, args.instance), show=backup_shown,
+    progress_shown=(messages.SQL_COLLECTING, messages.SQL_BACKING_UP),  # in backup_lines
     options=(arg("instance", help="the SQL Server instance (DEFAULT: the default instance)"),
              opt("target", help="these databases (comma-separated)"),
              opt("file", short="f", dest="target_file",

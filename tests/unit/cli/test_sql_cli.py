@@ -11,7 +11,7 @@ from services.cli.errors import CliError
 from services.cli.sql_args import (parse_directory, parse_vdi_timeout, read_database_file,
                                    split_databases)
 from tests.fuzzing import EXTREME_TEXT, examples
-from tests.unit.cli.fakes import FakeRunner, a_reply, completed
+from tests.unit.cli.fakes import FakeRunner, a_reply, completed, rejected
 
 T0 = "2026-01-02T03:04:05+00:00"
 
@@ -61,6 +61,44 @@ def test_drmsqlbackup_prints_the_manuals_lines(run):
     assert [line.split(" ")[0] for line in ran.lines] == [
         "KAVX0001-I", "KAVX1017-I", "KAVX1207-I", "KAVX0040-I", "KAVX0002-I"]
     assert "Backup ID = 0000000001" in ran.out
+
+
+PROGRESS = ("KAVX1017-I SQL Server information is being collected now.",
+            "KAVX1207-I Backing up the database...",
+            "KAVX1371-I Processing to freeze databases will now start.")
+
+
+def test_drmsqlbackup_says_each_progress_line_once(run):
+    """The agent's KAVX1017-I and KAVX1207-I are lines of drmsqlbackup's own output: printed on
+    stdout as they come and not again at the end (nor on stderr); other progress stays on
+    stderr. Without them (a progress line lost) the output still has them, once."""
+    for progress in (PROGRESS, ()):
+        runner = FakeRunner(completed("BackupSqlServer", backup_id="0000000001", template=False),
+                            progress_lines=progress)
+        ran = run(["sqlbackup", "DEFAULT"], runner)
+        assert ran.code == 0, ran.err
+        assert [line.split(" ")[0] for line in ran.lines] == [
+            "KAVX0001-I", "KAVX1017-I", "KAVX1207-I", "KAVX0040-I", "KAVX0002-I"]
+        said = (ran.out + ran.err).splitlines()
+        assert all(said.count(line) == 1 for line in PROGRESS[:2])
+        assert ran.err.splitlines() == list(progress[2:])
+
+
+def test_drmsqlbackup_failing_after_its_progress_keeps_it_in_place(run):
+    runner = FakeRunner(rejected("BackupSqlServer", "KAVX1301-E", "frozen too long"),
+                        progress_lines=PROGRESS[:2])
+    ran = run(["sqlbackup", "DEFAULT"], runner)
+    assert ran.code == 1 and "KAVX1301-E" in ran.err
+    assert [line.split(" ")[0] for line in ran.lines] == [
+        "KAVX0001-I", "KAVX1017-I", "KAVX1207-I", "KAVX0002-I"]
+
+
+def test_drmsqlbackup_json_leaves_every_progress_line_on_stderr(run):
+    runner = FakeRunner(completed("BackupSqlServer", backup_id="0000000001", template=False),
+                        progress_lines=PROGRESS)
+    ran = run(["sqlbackup", "DEFAULT", "--json"], runner)
+    assert ran.code == 0 and ran.err.splitlines() == list(PROGRESS)
+    assert "KAVX1017-I" not in ran.out
 
 
 def test_drmsqlbackup_template_prints_kavx0085_and_0086(run, tmp_path):

@@ -36,3 +36,28 @@ def test_a_host_is_loaded_once_on_its_first_new_event_and_others_never():
             del rows[(view, key)]
         rows.update({(view, key): text for host, view, key, text in batch.changed_rows})
     assert rows == view_rows(fold("FS1", done["FS1"] + new))
+
+
+def test_a_loaded_view_brings_the_stored_rows_up_to_date():
+    """With ``load_rows``, what the store holds for a host (rows under a view name no longer
+    made, a stale row, a row missing) is brought to the view's rows by its first batch."""
+    busy = HistoryWriter("FS1")
+    done = busy.refresh_maps() + busy.backup(0)
+    stored_hashes = {e.seq: e.hash for e in done}
+    rows = view_rows(fold("FS1", done))
+    stored = dict(rows)
+    (name, key), text = next((k, v) for k, v in rows.items() if k[0] == "copy_groups")
+    del stored[(name, key)]  # missing
+    catalog_key = next(k for k in rows if k[0] == "catalog")
+    stored[catalog_key] = "{}"  # stale
+    stored[("backups", "0000000009")] = "{}"  # an old view name
+    ingestor = Ingestor(lambda host, seq: stored_hashes.get(seq),
+                        [HostChain("FS1", done[-1].seq, done[-1].hash)],
+                        load_view=lambda host: fold(host, done),
+                        load_rows=lambda host: dict(stored))
+    new = busy.backup(1)
+    batch = ingestor.ingest(records(new))
+    for host, view, key in batch.removed_rows:
+        del stored[(view, key)]
+    stored.update({(view, key): text for host, view, key, text in batch.changed_rows})
+    assert stored == view_rows(fold("FS1", done + new))

@@ -63,3 +63,24 @@ def test_tape_entries_are_a_view_and_those_without_a_disk_entry_are_only_on_tape
     events += writer.backup(0)  # supersedes the disk entry the tape was made from
     later = documents(view_rows(fold("BK1", events)))
     assert tape_only(later) == [{"backup_id": "0000000002", "media": "MEDIA01"}]
+
+
+def test_each_applications_views_have_its_prefix_and_stay_apart():
+    """PostgreSQL's and SQL Server's ``backups`` are two views (``pg_backups``, ``sql_backups``);
+    the file-system and backup-server views keep their names; the row cache follows each."""
+    from projections.reporting.row_cache import RowCache
+    from tests.unit.agent_fs.views import view_of
+    from tests.unit.projections.test_host_fold_areas import every_kind_of_event
+
+    view = view_of(*every_kind_of_event())
+    rows = view_rows(view)
+    names = {name for name, _ in rows}
+    assert {"pg_backups", "sql_backups", "sql_originals", "sql_chains", "pg_clusters",
+            "catalog", "copy_groups", "volumes"} <= names
+    assert not names & {"backups", "chains", "clusters", "originals"}
+    assert {key for name, key in rows if name == "sql_backups"} == set(view.sql.backups)
+    assert {key for name, key in rows if name == "pg_backups"} == set(view.postgres.backups)
+    cache = RowCache(view, written=False)
+    changed, removed = cache.changes()
+    assert {(name, key): text for name, key, text in changed} == rows and removed == []
+    assert cache.changes() == ([], [])  # nothing changed: nothing to write
