@@ -134,7 +134,7 @@ def backup(command: BackupPgCluster, context: AgentContext) -> list[Payload]:
     released = logs.released(context.view, command.cluster)
     if released is not None:
         context.record([released])
-        logs.delete_released(Path(plan.cluster.log_backup_dir), released)
+        logs.delete_released(context.view, command.cluster, area)
         result["released"] = len(released.file_names)
     return done(command, **result)
 

@@ -1,5 +1,6 @@
 """WAL log backups: what reached the log backup area becomes one ``PgWalArchived`` per file,
-and what no live backup needs any more is released (``PgWalReleased``, then deleted).
+and what no live backup needs any more is released (``PgWalReleased``, then deleted in the
+background: ``retention``).
 
 The server (through the application port's ``log_backup``: ``pg_receivewal`` run and watched by
 the adapter) writes the files; the agent owns the area's catalog. Only complete files are
@@ -16,6 +17,7 @@ from events import postgres as pg
 from projections.host_view import HostView
 from services.agent.postgres.chain import releasable
 from services.agent.postgres.decide import parse_history_text, segment_size
+from services.agent.postgres.retention import delete_in_background
 from services.agent.postgres.wal import (MAX_HISTORY_CHARS, WalFormatError, file_kind,
                                          file_timeline, parse_segment)
 from services.agent.postgres.workflows import sha256_of
@@ -80,11 +82,16 @@ def _history_switches(path: Path) -> tuple[pg.TimelineSwitch, ...]:
     return parse_history_text(data.decode("utf-8", errors="replace"))
 
 
+def live_starts(view: HostView, cluster: str) -> list[tuple[int, int]]:
+    """(timeline, start LSN) of every live online backup of ``cluster``."""
+    return [(b.timeline, _lsn(b.start_lsn)) for b in view.postgres.backups.values()
+            if b.cluster == cluster and b.backup_id in view.catalog and b.mode == "ONLINE"]
+
+
 def released(view: HostView, cluster: str) -> pg.PgWalReleased | None:
     """The retention rule: WAL older than every live backup's start is released."""
-    live = [(b.timeline, _lsn(b.start_lsn)) for b in view.postgres.backups.values()
-            if b.cluster == cluster and b.backup_id in view.catalog and b.mode == "ONLINE"]
-    names = releasable(live, view.postgres.wal.get(cluster, {}), segment_size(view, cluster))
+    names = releasable(live_starts(view, cluster), view.postgres.wal.get(cluster, {}),
+                       segment_size(view, cluster))
     if not names:
         return None
     return pg.PgWalReleased(cluster=cluster, file_names=names[:pg.MAX_WAL_FILES_PER_EVENT],
@@ -96,12 +103,12 @@ def _lsn(text: str) -> int:
     return parse_lsn(text)
 
 
-def delete_released(area: Path, event: pg.PgWalReleased) -> None:
-    """Remove the released files from the area (a file already gone is no error)."""
-    for name in event.file_names:
-        path = area / name
-        if path.parent == area:
-            path.unlink(missing_ok=True)
+def delete_released(view: HostView, cluster: str, area: Path):
+    """Delete what the catalog released from ``area``, in the background
+    (``retention.delete_in_background``: the backup that released it does not wait)."""
+    return delete_in_background(area, live_starts(view, cluster),
+                                set(view.postgres.wal.get(cluster, {})),
+                                segment_size(view, cluster))
 
 
 def chain_files(view: HostView, cluster: str, area: Path) -> list[Path]:
