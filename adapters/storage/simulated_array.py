@@ -167,11 +167,9 @@ class SimulatedStorage(Volumes):
                 record.svol_mode = "rw"  # pairsplit -rw on a split pair: the S-VOL becomes writable
                 self.save(record)
                 return record
-            record = self._apply(record, Op.DELETE if simplex else Op.SPLIT)
-            if not simplex:
+            if not simplex:  # saved with the split itself: one durable write, not two
                 record.svol_mode = "rw" if read_write else "r"
-                self.save(record)
-            return record
+            return self._apply(record, Op.DELETE if simplex else Op.SPLIT)
 
     def pairresync(self, volume: VolumeRef, mu: str = "", *, restore: bool = False,
                    swaps: bool = False) -> PairRecord:
