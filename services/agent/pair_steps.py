@@ -58,9 +58,8 @@ def make_pairs(runner, planned: Sequence[MakePair]) -> None:
     then wait for each; a group already in PAIR records nothing."""
     issued: list[tuple[CopyGroupMap, str]] = []
     first: StepFailed | None = None
-    for step in planned:
-        group = step.group
-        status = live_status(runner.storage, group)
+    statuses = [(step.group, live_status(runner.storage, step.group)) for step in planned]
+    for group, status in statuses:  # every status read before any intent is recorded
         if status == "PAIR":
             continue
         direction = "initial" if status == "SMPL" else "forward"

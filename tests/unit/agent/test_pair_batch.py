@@ -36,11 +36,12 @@ class CallLog:
 
     def __getattr__(self, name):
         found = getattr(self.storage, name)
-        if name not in ("paircreate", "pairresync", "pairevtwait", "pairsplit"):
+        if name not in ("paircreate", "pairresync", "pairevtwait", "pairsplit", "pairdisplay"):
             return found
 
         def logged(volume, *args, **kwargs):
-            self.calls.append((name, volume.ldev))
+            if name != "pairdisplay":  # status reads are refused, not logged
+                self.calls.append((name, volume.ldev))
             if (name, volume.ldev) in self.refused:
                 raise CciError(EX_CMDRJE, f"{name} refused on {volume}")
             return found(volume, *args, **kwargs)
@@ -119,3 +120,12 @@ def test_a_copy_that_fails_is_reported_after_the_others_reached_pair(storage):
                                ("PairResyncRequested", "PG,WAL"),
                                ("PairStepFailed", "PG,DATA"), ("PairResynced", "PG,WAL")]
     assert recorded[2].status == "PSUE"
+
+
+def test_a_status_that_cannot_be_read_stops_the_batch_before_anything_is_recorded(storage):
+    log = CallLog(storage, refused={("pairdisplay", 3)})
+    runner, recorded = runner_on(log)
+    with pytest.raises(CciError):
+        runner.run_plan([MakePair(DATA), MakePair(LOGS)])
+    assert recorded == []
+    assert not [call for call in log.calls if call[0] in ("paircreate", "pairresync")]
