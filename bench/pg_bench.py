@@ -17,7 +17,9 @@ LDEVs here), then, in order:
    the backup starts, as it would be in service;
 3. ``--wal-seconds`` of pgbench, WAL backed up, the data volume lost; ``drm pg restore`` plus
    ``drm pg recover`` to latest, then the baseline: the ``pg_basebackup`` copy put back plus the
-   same WAL replayed to latest (target: ours <= the baseline).
+   same WAL replayed to latest (target: ours <= the baseline). The page cache is dropped
+   before each of the two (root only; ``caches_dropped`` says whether it was), so neither
+   replays WAL the other left cached.
 Barman (``backup_method=postgres``) is measured beside them when ``--barman`` names its
 executable (``bench.pg_barman``: installed apart, ``pip install barman``).
 The lab's cluster has 1 MiB WAL segments (``tests.pg_lab``). Needs the PostgreSQL binaries
@@ -151,10 +153,12 @@ def run(scale: int, wal_seconds: int, barman: str | None = None, rounds: int = 5
         app.stop(CLUSTER)
         _wipe(spec.data_dir)
         backup_id = entry["backup_id"]
+        figures["caches_dropped"] = _drop_caches()  # both restores start cold, as after a disaster
         figures["restore_s"], _ = _timed(lambda: send("RestorePgCluster", backup_id=backup_id))
         figures["recover_s"], _ = _timed(lambda: send("RecoverPgCluster", cluster=CLUSTER))
         figures["restore_recover_s"] = figures["restore_s"] + figures["recover_s"]
         app.stop(CLUSTER)
+        _drop_caches()
         figures["baseline_restore_recover_s"], figures["baseline_copy_back_s"] = _timed(
             lambda: _baseline_restore(control, spec, spec.run_dir / "bench-base"))
     finally:
@@ -170,6 +174,17 @@ def run(scale: int, wal_seconds: int, barman: str | None = None, rounds: int = 5
     figures["restore_vs_baseline"] = (figures["restore_recover_s"]
                                       / figures["baseline_restore_recover_s"])
     return dict(figures)
+
+
+def _drop_caches() -> bool:
+    """Write everything back and drop the page cache (root only), so that neither restore
+    replays WAL the other left cached; False where the system does not allow it."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
 
 
 def _change_one_percent(control, spec, scale: int, round_: int) -> None:
