@@ -54,6 +54,28 @@ def sqlalchemy_postgres_url(url: str) -> str:
 
 
 @contextlib.contextmanager
+def sqlite_or_scratch_postgres(kind: str, tmp_path, server_url, file_name: str):
+    """An engine on a fresh SQLite file (``kind`` "sqlite") or a scratch PostgreSQL database
+    (``server_url``: a callable giving the server's URL, asked only for PostgreSQL); disposed
+    (and the database dropped) afterwards. The migration tests run on both."""
+    from adapters.db import make_engine
+
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / file_name}")
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    with scratch_database(server_url(), "drm_mig") as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@contextlib.contextmanager
 def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
     """A fresh PostgreSQL database named ``<prefix>_<random>``, dropped afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"

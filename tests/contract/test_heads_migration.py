@@ -6,25 +6,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from adapters.db import make_engine
 from adapters.event_store import SqlEventStore
 from adapters.keys import KeyStore
 from adapters.migrations import downgrade, upgrade
 from tests.builders import a_context, completed_drafts
-from tests.services import scratch_database
+from tests.services import sqlite_or_scratch_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'events.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with scratch_database(request.getfixturevalue("postgres_server_url"), "drm_mig") as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
+    with sqlite_or_scratch_postgres(request.param, tmp_path,
+                                    lambda: request.getfixturevalue("postgres_server_url"),
+                                    "events.db") as found:
+        yield found
 
 
 def test_heads_move_to_their_rows_and_back(engine, tmp_path):

@@ -7,10 +7,9 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from adapters.db import make_engine
 from adapters.migrations import downgrade, upgrade
 from projections.reporting.view_rows import view_rows
-from tests.services import scratch_database
+from tests.services import sqlite_or_scratch_postgres
 from tests.unit.agent_fs.views import view_of
 from tests.unit.postgres.streams import every_pg_event
 from tests.unit.projections.test_host_fold_areas import sql_backup_events
@@ -19,15 +18,10 @@ from tests.unit.sql_restore.stream import sql_restore_events
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'report.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with scratch_database(request.getfixturevalue("postgres_server_url"), "drm_mig") as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
+    with sqlite_or_scratch_postgres(request.param, tmp_path,
+                                    lambda: request.getfixturevalue("postgres_server_url"),
+                                    "report.db") as found:
+        yield found
 
 
 def stored(engine) -> dict[tuple[str, str], str]:

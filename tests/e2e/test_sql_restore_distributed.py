@@ -12,17 +12,10 @@ import pytest
 
 from tests.e2e.conftest import Cli
 from tests.e2e.agent_process import example_lab_agent
+from tests.e2e.sql_stories import DEFINITION  # the example lab's MSSQL operation
 
 pytestmark = pytest.mark.amqp
 HOST, OPERATION = "DBServer", "SQLR"
-DEFINITION = """BACKUP_OBJECT=MSSQL
-DB_SERVER_NAME=DBServer
-INSTANCE_NAME=default
-TARGET_NAME=UserDB1
-FTP_HOME_DIR={ftp_home}
-FTP_SUB_DIR=script
-SET_DRM_HOSTNAME=0
-"""
 
 
 @pytest.fixture
