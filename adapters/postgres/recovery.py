@@ -1,8 +1,13 @@
 """Restoring a cluster from a split copy: lay down the label, then replay WAL from the area.
 
 ``prepare_restore`` runs after the data P-VOL (and the others) hold the backup's files again:
-it sets the old WAL aside (``pg_wal`` came from the same split, so it is at best stale), drops
-``postmaster.pid`` copied from a running server, and writes ``backup_label`` and
+it empties ``pg_wal`` (it came from the same split, so it is at best stale, and the S-VOL
+still holds it; setting it aside on the run directory's file system failed where the WAL volume
+is a mount of its own), drops
+``postmaster.pid`` copied from a running server and the replication slots the split copied
+(``pg_replslot``: ``pg_basebackup`` leaves them out too; a slot from the past would hold every
+segment recovery replays in ``pg_wal``, and after it every segment the restored server writes,
+until someone drops it), and writes ``backup_label`` and
 ``tablespace_map`` from the backup's metadata (checked against their SHA-256). Without the label
 PostgreSQL would take the copy for a crashed server and start from the latest checkpoint in
 ``pg_control``, which may lie after the copy was taken: the label is what makes it safe.
@@ -16,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,13 +119,14 @@ def prepare_restore(control: ServerControl, metadata: Sequence[Metadata]) -> dic
     if not (spec.data_dir / "PG_VERSION").exists():
         raise ApplicationError(f"{spec.data_dir} holds no restored cluster", reason="not-found")
     stop_info = json.loads(_verified(info))
-    aside = spec.run_dir / f"wal-before-restore-{int(time.time() * 1000)}"
     for entry in sorted(spec.wal_dir.iterdir()) if spec.wal_dir.is_dir() else ():
-        if entry.is_file():
-            aside.mkdir(parents=True, exist_ok=True)
-            os.rename(entry, aside / entry.name)
+        if entry.is_file():  # the split's copies, which the S-VOL still holds
+            entry.unlink()
     for entry in (spec.wal_dir / "archive_status").glob("*"):
         entry.unlink()
+    slots = spec.data_dir / "pg_replslot"
+    for slot in sorted(slots.iterdir()) if slots.is_dir() else ():
+        shutil.rmtree(slot) if slot.is_dir() and not slot.is_symlink() else slot.unlink()
     for stale in ("postmaster.pid", "backup_label.old", "tablespace_map.old",
                   "recovery.signal", "standby.signal", RECOVERY_INCLUDE):
         (spec.data_dir / stale).unlink(missing_ok=True)

@@ -166,7 +166,13 @@ def test_an_online_backup_under_pgbench_recovers_to_latest_with_exactly_the_comm
     for item in spec.data_dir.iterdir():
         shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
     result(send(agent, "RestorePgCluster", backup_id=backup_id))
+    # the split copied the receiver's slot and pg_wal: a slot from the past would hold every
+    # segment recovery replays; the restore leaves neither (pg_basebackup leaves them out too)
+    assert not list((spec.data_dir / "pg_replslot").iterdir())
+    assert not [p for p in spec.wal_dir.iterdir() if p.is_file()]
     ended = result(send(agent, "RecoverPgCluster", cluster=CLUSTER))
+    assert sql(spec, "SELECT slot_name, restart_lsn >= %s::pg_lsn FROM pg_replication_slots",
+               ended["lsn"]) == [("drm_wal", True)]  # the receiver's own, made afresh
     assert sql(spec, "SELECT md5(string_agg(digest, ',' ORDER BY n)) FROM checks") == committed
     assert sql(spec, "SELECT sum(abalance) FROM pgbench_accounts") == accounts
     assert ended["timeline"] == 2 and ended["lsn"]
