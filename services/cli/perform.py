@@ -180,6 +180,19 @@ class OperationPerformable(Protocol):
     def steps(self, args: argparse.Namespace, operation: Any, agent: Agent) -> Any: ...
 
 
+def operation_progress(entry, args: argparse.Namespace) -> Callable[[str], None]:
+    """An extended command's progress lines go to stderr, except the basic command's own
+    messages (the entry's ``progress_shown``): ``MSG_OUTPUT`` prints those in the basic
+    command's block (DETAIL) or not at all (NORMAL), so none is said twice. With ``--json``
+    every line goes to stderr, as for a basic command."""
+    held = frozenset(() if args.json else getattr(entry, "progress_shown", ()))
+
+    def progress(text: str) -> None:
+        if text.split(" ", 1)[0] not in held:
+            print_progress(text)
+    return progress
+
+
 def perform_operation(entry: OperationPerformable, args: argparse.Namespace,
                       connect: Connect | None = None, log: Callable[..., None] | None = None
                       ) -> int:
@@ -203,7 +216,8 @@ def perform_operation(entry: OperationPerformable, args: argparse.Namespace,
         print(start, flush=True)
     try:
         with (connect or command_runner)(settings) as runner:
-            agent = Agent(runner, operation.target_host, args.timeout, operation=tag)
+            agent = Agent(runner, operation.target_host, args.timeout,
+                          operation_progress(entry, args), operation=tag)
             shown = entry.steps(args, operation, agent)
     except CliError as error:
         log(operation, "ERROR", error.render())

@@ -109,6 +109,11 @@ def backup_command(args: argparse.Namespace, instance: str, targets=None) -> Bac
                  copy_parameters=args.pf, script=script)
 
 
+BACKUP_PROGRESS_SHOWN = (messages.SQL_COLLECTING, messages.SQL_BACKING_UP)
+"""The progress lines drmsqlbackup's output holds itself (``backup_shown``; EX_DRM_SQL_BACKUP's
+``MSG_OUTPUT=DETAIL`` block too)."""
+
+
 def backup_lines(result: dict) -> list[str]:
     if result.get("template"):
         return [messages.line(messages.SQL_TEMPLATE_MAKING),
@@ -153,7 +158,7 @@ SQLBACKUP = AgentEntry(
                 "nothing (KAVX0086-I).",
     commands=(BackupSqlServer,),
     request=lambda args: backup_command(args, args.instance), show=backup_shown,
-    progress_shown=(messages.SQL_COLLECTING, messages.SQL_BACKING_UP),  # in backup_lines
+    progress_shown=BACKUP_PROGRESS_SHOWN,
     options=(arg("instance", help="the SQL Server instance (DEFAULT: the default instance)"),
              opt("target", help="these databases (comma-separated)"),
              opt("file", short="f", dest="target_file",

@@ -69,8 +69,15 @@ def run_extended(cli: Cli) -> str:
     ftp_home = data_dir(cli) / "hosts" / "BKServer" / "ftp_root"
     ftp_home.mkdir(parents=True, exist_ok=True)
     (conf / f"_{OPERATION}.dat").write_text(DEFINITION.format(ftp_home=ftp_home))
+    (conf / "host.dat").write_text("HOST_ROLE=DB\nMAX_LOG_LINES=1000\nMSG_OUTPUT=DETAIL\n")
     cli.run(OPERATION, "-db", program="EX_DRM_SQL_DEF_CHECK", check=True)
-    done = cli.run(OPERATION, program="EX_DRM_SQL_BACKUP", check=True).stdout.splitlines()
+    ran = cli.run(OPERATION, program="EX_DRM_SQL_BACKUP", check=True)
+    done = ran.stdout.splitlines()
     assert done[0] == "KAVX0450-I The EX_DRM_SQL_BACKUP command will now start."
+    # MSG_OUTPUT=DETAIL: drmsqlbackup's messages print once, in its block, not as progress too
+    said = [line.split(" ")[0] for line in (ran.stdout + ran.stderr).splitlines()]
+    assert said.count("KAVX1207-I") == said.count("KAVX1017-I") == 1, said
+    block = [line.split(" ")[0] for line in done]
+    assert block.index("KAVX0001-I") < block.index("KAVX1207-I") < block.index("KAVX0002-I")
     bid = data_dir(cli) / "hosts" / HOST / "script_work" / OPERATION / "DB" / f"{OPERATION}.bid"
     return bid.read_text().strip()

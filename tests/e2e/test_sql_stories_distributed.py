@@ -70,7 +70,8 @@ def test_worked_examples_over_the_broker(cli, tmp_path):
     bid_file = define_operation(cli)
     # §5.1: resync the always-split generation, back up online (UserDB1 at 100 rows)
     run(cli, "EX_DRM_RESYNC", OPERATION, "-cg", "SI01,sql01", "-copy_size", "7")
-    run(cli, "EX_DRM_SQL_BACKUP", OPERATION)
+    ran = cli.run(OPERATION, "--host", DB, program="EX_DRM_SQL_BACKUP", check=True)
+    assert "KAVX1207-I" not in ran.stdout + ran.stderr  # MSG_OUTPUT=NORMAL: no basic messages
     first = bid_file.read_text().strip()
     at_first, other = rows(cli), rows(cli, "UserDB2")
     write(cli, 20)

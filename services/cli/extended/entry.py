@@ -36,6 +36,10 @@ class ExtendedEntry:
     # the operations' BACKUP_OBJECT (MSSQL: issue 13); ANY_OBJECT for the common commands
     # (backup ID file, export/import, FTP, mount, tape, resync) that serve every kind
     backup_object: str | tuple[str, ...] | None = "FILESYSTEM"
+    # the basic command's messages that also come as progress lines: MSG_OUTPUT decides
+    # whether they print (in the basic command's block, DETAIL) or not (NORMAL), so never on
+    # stderr as progress too
+    progress_shown: tuple[str, ...] = ()
 
     @property
     def manual(self) -> str:

@@ -11,6 +11,7 @@ import argparse
 
 from events.definitions import CheckOperationDefinition
 from events.sql_commands import BackupSqlServer
+from services import messages
 from services.cli.entries import AgentEntry, Shown, arg, usage_error
 from services.cli.ex_def_check import SIDES, checked_shown, operation_of, side_of
 from services.cli.extended.entry import ExtendedEntry
@@ -18,7 +19,8 @@ from services.cli.extended.filesystem import detail, script_records
 from services.cli.extended.operation import Operation
 from services.cli.script_layouts import wrapped
 from services.cli.sql_args import split_databases
-from services.cli.sqlserver import BACKUP_OPTIONS, backup_command, backup_lines
+from services.cli.sqlserver import (BACKUP_OPTIONS, BACKUP_PROGRESS_SHOWN, backup_command,
+                                    backup_lines)
 from services.cli.transfer import auto_import_shown
 
 
@@ -38,7 +40,8 @@ def sql_backup(args: argparse.Namespace, operation: Operation, agent) -> Shown:
     if "import" in result:
         more, data["import"] = auto_import_shown(agent, result["import"], echo=False)
         lines += more
-    return Shown(detail(operation, "drmsqlbackup", wrapped(result, lines)), data)
+    said = [messages.line(messages.SQL_COLLECTING), *wrapped(result, lines)]  # as drmsqlbackup
+    return Shown(detail(operation, "drmsqlbackup", said), data)
 
 
 EX_DRM_SQL_BACKUP = ExtendedEntry(
@@ -46,7 +49,7 @@ EX_DRM_SQL_BACKUP = ExtendedEntry(
     description="run drmsqlbackup for the operation's INSTANCE_NAME (and TARGET_NAME "
                 "databases) and write\nthe new backup ID to the operation's backup ID file.",
     commands=(BackupSqlServer,), steps=sql_backup, records=script_records,
-    options=BACKUP_OPTIONS, backup_object="MSSQL")
+    options=BACKUP_OPTIONS, backup_object="MSSQL", progress_shown=BACKUP_PROGRESS_SHOWN)
 
 
 # -- EX_DRM_SQL_DEF_CHECK --------------------------------------------------------------------------
