@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import time
@@ -156,10 +157,12 @@ def run(scale: int, wal_seconds: int, barman: str | None = None, rounds: int = 5
         figures["caches_dropped"] = _drop_caches()  # both restores start cold, as after a disaster
         figures["restore_recover_s"], (figures["restore_s"], figures["recover_s"]) = _timed(
             lambda: _restore_and_recover(send, backup_id))
+        figures["recover_redo_s"] = _last_redo_seconds(spec.server_log)
         app.stop(CLUSTER)
         _drop_caches()
         figures["baseline_restore_recover_s"], figures["baseline_copy_back_s"] = _timed(
             lambda: _baseline_restore(control, spec, spec.run_dir / "bench-base"))
+        figures["baseline_redo_s"] = _last_redo_seconds(spec.server_log)
     finally:
         if barman_server is not None:
             barman_server.stop()
@@ -183,6 +186,14 @@ def _restore_and_recover(send, backup_id: str) -> tuple[float, float]:
     restored = time.perf_counter()
     send("RecoverPgCluster", cluster=CLUSTER)
     return restored - started, time.perf_counter() - restored
+
+
+def _last_redo_seconds(server_log) -> float | None:
+    """The elapsed seconds of the last WAL replay the server logged ("redo done at ...
+    elapsed: X s"): the replay alone, without start-up and the end-of-recovery checkpoint."""
+    found = re.findall(r"redo done at .*elapsed: ([0-9.]+) s", server_log.read_text(
+        errors="replace"))
+    return float(found[-1]) if found else None
 
 
 def _drop_caches() -> bool:
