@@ -1,6 +1,6 @@
 """PostgreSQL backups beside ``pg_basebackup`` (issue 14), in one run on one real server.
 
-    python -m bench.pg_bench [--scale N] [--wal-seconds S] [--rounds R]
+    python -m bench.pg_bench [--scale N] [--wal-seconds S] [--rounds R] [--restore-rounds K]
 
 A pgbench database of ``--scale`` (1 = ~15 MiB; the issue's 1 GiB is scale 70, which the
 README's figures use; small by default) on the lab's P-VOLs (data, WAL, tablespace; 4 GiB
@@ -16,10 +16,9 @@ LDEVs here), then, in order:
    (``services.agent.postgres.keeper``): the WAL of the update is in the log backups before
    the backup starts, as it would be in service;
 3. ``--wal-seconds`` of pgbench, WAL backed up, the data volume lost; ``drm pg restore`` plus
-   ``drm pg recover`` to latest, then the baseline: the ``pg_basebackup`` copy put back plus the
-   same WAL replayed to latest (target: ours <= the baseline). The page cache is dropped
-   before each of the two (root only; ``caches_dropped`` says whether it was), so neither
-   replays WAL the other left cached.
+   ``drm pg recover`` to latest beside the baseline: the ``pg_basebackup`` copy put back plus
+   the same WAL replayed to latest (target: ours <= the baseline), ``--restore-rounds`` pairs
+   alternating which goes first, the page cache dropped before each (``bench.pg_restore_rounds``).
 Barman (``backup_method=postgres``) is measured beside them when ``--barman`` names its
 executable (``bench.pg_barman``: installed apart, ``pip install barman``).
 The lab's cluster has 1 MiB WAL segments (``tests.pg_lab``). Needs the PostgreSQL binaries
@@ -29,14 +28,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import statistics
 import time
 from pathlib import Path
 
-from adapters.postgres.recovery import RecoveryTarget, finish_recovery_settings, \
-    write_recovery_settings
+from bench.pg_restore_rounds import run_rounds
 from services.agent.bootstrap import build_agent
 from services.agent.postgres.keeper import WalKeeper
 from services.settings import load_settings
@@ -77,11 +74,6 @@ def _basebackup(control, target: Path) -> tuple[float, int]:
     return seconds, size
 
 
-def _wipe(directory: Path) -> None:
-    for item in directory.iterdir():
-        shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
-
-
 class _Shown(dict):
     """The figures, each printed as it is measured (a later failure keeps the earlier ones)."""
 
@@ -91,7 +83,8 @@ class _Shown(dict):
               flush=True)
 
 
-def run(scale: int, wal_seconds: int, barman: str | None = None, rounds: int = 5) -> dict:
+def run(scale: int, wal_seconds: int, barman: str | None = None, rounds: int = 5,
+        restore_rounds: int = 1) -> dict:
     base = pg_base()
     _, storage, spec = make_lab(base, free_port(), volume_size=VOLUME_SIZE)
     settings = load_settings(environ={}, data_dir=base, hostname=HOST)
@@ -151,18 +144,7 @@ def run(scale: int, wal_seconds: int, barman: str | None = None, rounds: int = 5
                                        chain=True)).result["entries"]
         figures["wal_segments"] = len(agent.view.postgres.wal.get(CLUSTER, {}))
         figures["chain_complete"] = entry["chain"]["complete"]
-        app.stop(CLUSTER)
-        _wipe(spec.data_dir)
-        backup_id = entry["backup_id"]
-        figures["caches_dropped"] = _drop_caches()  # both restores start cold, as after a disaster
-        figures["restore_recover_s"], (figures["restore_s"], figures["recover_s"]) = _timed(
-            lambda: _restore_and_recover(send, backup_id))
-        figures["recover_redo_s"] = _last_redo_seconds(spec.server_log)
-        app.stop(CLUSTER)
-        _drop_caches()
-        figures["baseline_restore_recover_s"], figures["baseline_copy_back_s"] = _timed(
-            lambda: _baseline_restore(control, spec, spec.run_dir / "bench-base"))
-        figures["baseline_redo_s"] = _last_redo_seconds(spec.server_log)
+        run_rounds(app, control, spec, send, entry["backup_id"], restore_rounds, figures)
     finally:
         if barman_server is not None:
             barman_server.stop()
@@ -173,38 +155,7 @@ def run(scale: int, wal_seconds: int, barman: str | None = None, rounds: int = 5
             pass
         storage.wait_idle(10)
         shutil.rmtree(base, ignore_errors=True)
-    figures["restore_vs_baseline"] = (figures["restore_recover_s"]
-                                      / figures["baseline_restore_recover_s"])
     return dict(figures)
-
-
-def _restore_and_recover(send, backup_id: str) -> tuple[float, float]:
-    """``drm pg restore`` then ``drm pg recover``, back to back as the baseline's copy-back
-    and replay are (no ``sync`` between them); returns the seconds of each."""
-    started = time.perf_counter()
-    send("RestorePgCluster", backup_id=backup_id)
-    restored = time.perf_counter()
-    send("RecoverPgCluster", cluster=CLUSTER)
-    return restored - started, time.perf_counter() - restored
-
-
-def _last_redo_seconds(server_log) -> float | None:
-    """The elapsed seconds of the last WAL replay the server logged ("redo done at ...
-    elapsed: X s"): the replay alone, without start-up and the end-of-recovery checkpoint."""
-    found = re.findall(r"redo done at .*elapsed: ([0-9.]+) s", server_log.read_text(
-        errors="replace"))
-    return float(found[-1]) if found else None
-
-
-def _drop_caches() -> bool:
-    """Write everything back and drop the page cache (root only), so that neither restore
-    replays WAL the other left cached; False where the system does not allow it."""
-    os.sync()
-    try:
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
-        return True
-    except OSError:
-        return False
 
 
 def _change_one_percent(control, spec, scale: int, round_: int) -> None:
@@ -218,42 +169,6 @@ def _change_one_percent(control, spec, scale: int, round_: int) -> None:
                 timeout=3600)
 
 
-def _baseline_restore(control, spec, copy: Path) -> float:
-    """``pg_basebackup``'s copy put back, then recovery to latest from the same log backups;
-    returns the seconds the copy took to put back."""
-    started = time.perf_counter()
-    _wipe(spec.data_dir)
-    for item in copy.iterdir():
-        if item.name == "pg_wal":
-            continue
-        target = spec.data_dir / item.name
-        shutil.copytree(item, target, symlinks=True) if item.is_dir() else shutil.copy2(item,
-                                                                                       target)
-    shutil.chown(spec.data_dir, control.spec.os_user)
-    for path in spec.data_dir.rglob("*"):
-        shutil.chown(path, control.spec.os_user)
-    for entry in spec.wal_dir.iterdir():
-        if entry.is_file():
-            entry.unlink()
-    link = spec.data_dir / "pg_wal"
-    if not link.exists():
-        link.symlink_to(spec.wal_dir)
-    copied = time.perf_counter() - started
-    write_recovery_settings(control, RecoveryTarget("latest"), action="promote", standby=False)
-    control.start(wait=True, timeout=3600)
-    import psycopg
-    while True:  # hot standby is off: connections are refused until recovery ends
-        try:
-            with psycopg.connect(spec.conninfo(), autocommit=True) as connection:
-                if not connection.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
-                    break
-        except psycopg.OperationalError:
-            pass
-        time.sleep(0.2)
-    finish_recovery_settings(control)
-    return copied
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=5)
@@ -261,15 +176,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5,
                         help="second backups (1%% changed, then ours and pg_basebackup's) to "
                              "take the medians of")
+    parser.add_argument("--restore-rounds", type=int, default=1,
+                        help="restore + recovery pairs (ours and the baseline, alternating "
+                             "which goes first) to take the medians of")
     parser.add_argument("--barman", metavar="EXECUTABLE",
                         help="also measure Barman's backup_method = postgres (bench.pg_barman)")
     args = parser.parse_args()
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
+    if args.rounds < 1 or args.restore_rounds < 1:
+        parser.error("--rounds and --restore-rounds must be at least 1")
     why = missing_postgres()
     if why:
         raise SystemExit(f"skipped: {why}")
-    run(args.scale, args.wal_seconds, args.barman, args.rounds)
+    run(args.scale, args.wal_seconds, args.barman, args.rounds, args.restore_rounds)
 
 
 if __name__ == "__main__":
