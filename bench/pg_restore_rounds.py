@@ -47,7 +47,7 @@ def drop_caches() -> bool:
 def last_redo_seconds(server_log: Path) -> float | None:
     """The elapsed seconds of the last WAL replay the server logged ("redo done at ...
     elapsed: X s"): the replay alone, without start-up and the end-of-recovery checkpoint."""
-    found = re.findall(r"redo done at .*elapsed: ([0-9.]+) s", server_log.read_text(
+    found = re.findall(r"redo done at .*elapsed: ([0-9]+(?:\.[0-9]+)?) s", server_log.read_text(
         errors="replace"))
     return float(found[-1]) if found else None
 
