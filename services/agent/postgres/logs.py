@@ -48,7 +48,9 @@ def owner(view: HostView, cluster: str, name: str, kind: str) -> str:
 
 def new_files(view: HostView, cluster: str, area: Path) -> list[pg.PgWalArchived]:
     """One event per complete WAL file in ``area`` not yet recorded, in name order (history
-    files first, as a restore reads them first)."""
+    files first, as a restore reads them first). A file deleted between the listing and its
+    reading (the background sweep of released WAL, ``retention``) is left out, not an error
+    that fails the whole collection."""
     known = view.postgres.wal.get(cluster, {})
     found = []
     for path in sorted(area.iterdir(), key=lambda p: (not p.name.endswith(".history"), p.name)):
@@ -62,12 +64,14 @@ def new_files(view: HostView, cluster: str, area: Path) -> list[pg.PgWalArchived
             continue  # a symlink is not a file the server wrote: never read through it
         try:
             switches = _history_switches(path) if kind == "history" else ()
+            size, digest = path.stat().st_size, sha256_of(path)
         except WalFormatError:
             continue  # a damaged or forged history file: left alone, never recorded
+        except FileNotFoundError:  # gone since the listing: the retention sweep deletes
+            continue               # released WAL not yet recorded; nothing to record
         found.append(pg.PgWalArchived(
             cluster=cluster, file_name=path.name, kind=kind, timeline=file_timeline(path.name),
-            size=path.stat().st_size, sha256=sha256_of(path),
-            backup_id=owner(view, cluster, path.name, kind),
+            size=size, sha256=digest, backup_id=owner(view, cluster, path.name, kind),
             switches=switches))
     return found
 
