@@ -53,7 +53,7 @@ bench: $(STAMP)
 # issue 14: the issue's 1 GiB pgbench database beside pg_basebackup (needs the PostgreSQL
 # binaries and the postgres user; about 10 minutes)
 bench-pg: $(STAMP)
-	$(BIN)/python -m bench.pg_bench --scale 70 --wal-seconds 300 --rounds 9 --restore-rounds 3
+	$(BIN)/python -m bench.pg_bench --scale 70 --wal-seconds 300 --rounds 9 --restore-rounds 4
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .hypothesis

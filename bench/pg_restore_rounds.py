@@ -6,9 +6,10 @@ Ours is ``drm pg restore`` then ``drm pg recover``, back to back; the baseline i
 ``restore_command`` over the same log backups. Before each side the server is stopped, the data
 directory wiped (the disaster) and the page cache dropped (root only), so both start cold and
 neither replays WAL the other left cached. The replay is the same work on both sides and varies
-by several per cent from one replay to the next, so one pair says little: the rounds alternate
-which side goes first and the medians are reported, with each side's replay alone (the server
-log's "redo done ... elapsed") beside its total.
+by several per cent from one replay to the next and drifts across a run, so one pair says
+little: after an untimed warm-up replay the rounds alternate which side goes first (ABBA) and
+the medians are reported, with each side's replay alone (the server log's "redo done ...
+elapsed") beside its total.
 
 Each recovery ends on a new timeline; the next one follows the newest timeline whose history
 file is in the log backups, a few segments more, on both sides alike.
@@ -108,6 +109,15 @@ def run_rounds(app, control, spec, send: Callable, backup_id: str, rounds: int,
              "baseline": lambda: baseline(control, spec, spec.run_dir / "bench-base")}
     seen: dict[str, list[tuple[float, float, float, float | None]]] = {s: [] for s in sides}
     dropped = []
+    # a first replay after the workload ran is slower than any later one on this machine
+    # (the disk still settling); an untimed one goes first, then the pairs alternate in
+    # ABBA order (ours, baseline, baseline, ours, ...) so that a steady drift across the
+    # replays weighs on both sides alike with an even number of rounds
+    app.stop(CLUSTER)
+    wipe(spec.data_dir)
+    drop_caches()
+    sides["baseline"]()
+    send("BackupPgLogs", cluster=CLUSTER)
     for round_ in range(rounds):
         order = ("ours", "baseline") if round_ % 2 == 0 else ("baseline", "ours")
         for side in order:
