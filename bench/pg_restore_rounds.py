@@ -116,7 +116,7 @@ def run_rounds(app, control, spec, send: Callable, backup_id: str, rounds: int,
     app.stop(CLUSTER)
     wipe(spec.data_dir)
     drop_caches()
-    sides["baseline"]()
+    sides["ours"]()  # (ours: its recovery restarts the WAL receiver on the new timeline)
     send("BackupPgLogs", cluster=CLUSTER)
     for round_ in range(rounds):
         order = ("ours", "baseline") if round_ % 2 == 0 else ("baseline", "ours")
