@@ -41,6 +41,7 @@ from tests.fs_lab import command
 from tests.pg_lab import CLUSTER, HOST, free_port, make_lab, missing_postgres, pg_base
 
 
+MAX_RESTORE_ROUNDS = 50
 VOLUME_SIZE = "4GiB"  # every LDEV of the lab: room for the 1 GiB database (scale 70)
 
 
@@ -184,6 +185,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.rounds < 1 or args.restore_rounds < 1:
         parser.error("--rounds and --restore-rounds must be at least 1")
+    if args.restore_rounds > MAX_RESTORE_ROUNDS:  # each pair replays the whole WAL twice
+        parser.error(f"--restore-rounds: at most {MAX_RESTORE_ROUNDS}")
     why = missing_postgres()
     if why:
         raise SystemExit(f"skipped: {why}")

@@ -28,6 +28,8 @@ from adapters.postgres.recovery import RecoveryTarget, finish_recovery_settings,
     write_recovery_settings
 from tests.pg_lab import CLUSTER
 
+RECOVERY_TIMEOUT = 3600  # s: a baseline recovery that never ends fails the run, not hangs it
+
 
 def wipe(directory: Path) -> None:
     for item in directory.iterdir():
@@ -87,8 +89,12 @@ def baseline(control, spec, copy: Path) -> tuple[float, float, float]:
         link.symlink_to(spec.wal_dir)
     copied = time.perf_counter()
     write_recovery_settings(control, RecoveryTarget("latest"), action="promote", standby=False)
-    control.start(wait=True, timeout=3600)
+    control.start(wait=True, timeout=RECOVERY_TIMEOUT)
+    deadline = time.monotonic() + RECOVERY_TIMEOUT
     while True:  # hot standby is off: connections are refused until recovery ends
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the baseline's recovery did not end in {RECOVERY_TIMEOUT} s:\n"
+                               f"{control.log_tail()}")
         try:
             with psycopg.connect(spec.conninfo(), autocommit=True) as connection:
                 if not connection.execute("SELECT pg_is_in_recovery()").fetchone()[0]:

@@ -11,10 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from adapters.postgres.receiver import WalReceiver
 from adapters.postgres.server import ClusterSpec, ServerControl
+from tests.services import unavailable
 
 MISSES_ONE_SIGINT = """
 import signal, sys, time
@@ -34,7 +33,7 @@ def receiver_for(tmp_path: Path) -> WalReceiver:
     try:
         pwd.getpwnam("postgres")
     except KeyError:
-        pytest.skip("no 'postgres' operating-system user: a ServerControl needs one")
+        unavailable("no 'postgres' operating-system user: a ServerControl needs one")
     spec = ClusterSpec("pg1", tmp_path / "data", tmp_path / "wal", 5999, tmp_path / "run",
                        tmp_path / "logs")
     return WalReceiver(ServerControl(spec, Path(sys.executable).parent))
